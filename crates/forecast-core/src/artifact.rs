@@ -1,0 +1,165 @@
+//! `ModelArtifact`: the closed, versioned, serialisable set of fitted model kinds.
+//!
+//! Anything that stores or ships a model stores this. JSON is for people and diffs; the
+//! compact binary (postcard) is for registries. Both round-trip bit-identically: `f64`
+//! values are written with enough digits (JSON) or as raw IEEE bits (binary).
+
+use crate::model::{LinearModel, Predict};
+use crate::tree::TreeEnsemble;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The newest artifact format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A fitted model of one of the kinds this workspace knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ModelArtifact {
+    /// A tree ensemble (imported from LightGBM or XGBoost, or any converted forest).
+    TreeEnsemble(TreeEnsemble),
+    /// A linear model (OLS, elastic net, GLM).
+    Linear(LinearModel),
+}
+
+/// The on-disk envelope: format version plus the model.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope<M> {
+    format_version: u32,
+    model: M,
+}
+
+impl ModelArtifact {
+    /// A short name of the model kind, e.g. `"tree_ensemble"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TreeEnsemble(_) => "tree_ensemble",
+            Self::Linear(_) => "linear",
+        }
+    }
+
+    /// The model as a predictor.
+    pub fn into_predictor(self) -> Box<dyn Predict> {
+        match self {
+            Self::TreeEnsemble(m) => Box::new(m),
+            Self::Linear(m) => Box::new(m),
+        }
+    }
+
+    /// Serialise as pretty JSON with a format version.
+    ///
+    /// # Errors
+    /// [`Error::Serde`] if serialisation fails.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(&Envelope { format_version: FORMAT_VERSION, model: self })
+            .map_err(|e| Error::Serde { format: "json", message: e.to_string() })
+    }
+
+    /// Read an artifact written by [`ModelArtifact::to_json`].
+    ///
+    /// # Errors
+    /// [`Error::Serde`] for malformed JSON, [`Error::UnsupportedFormat`] for a newer format.
+    pub fn from_json(text: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: u32,
+        }
+        let v: Version =
+            serde_json::from_str(text).map_err(|e| Error::Serde { format: "json", message: e.to_string() })?;
+        check_version(v.format_version)?;
+        let env: Envelope<Self> =
+            serde_json::from_str(text).map_err(|e| Error::Serde { format: "json", message: e.to_string() })?;
+        Ok(env.model)
+    }
+
+    /// Serialise to the compact binary form: a 4-byte little-endian format version, then postcard.
+    ///
+    /// # Errors
+    /// [`Error::Serde`] if serialisation fails.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = FORMAT_VERSION.to_le_bytes().to_vec();
+        let body = postcard::to_stdvec(self).map_err(|e| Error::Serde { format: "binary", message: e.to_string() })?;
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Read an artifact written by [`ModelArtifact::to_bytes`].
+    ///
+    /// # Errors
+    /// [`Error::Serde`] for truncated or malformed bytes, [`Error::UnsupportedFormat`] for a newer format.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (head, body) = bytes.split_at_checked(4).ok_or(Error::Serde {
+            format: "binary",
+            message: format!("artifact is {} bytes, shorter than its 4-byte header", bytes.len()),
+        })?;
+        let mut v = [0u8; 4];
+        v.copy_from_slice(head);
+        check_version(u32::from_le_bytes(v))?;
+        postcard::from_bytes(body).map_err(|e| Error::Serde { format: "binary", message: e.to_string() })
+    }
+
+    /// Write the JSON form to `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Serde`].
+    pub fn save_json(&self, path: &std::path::Path) -> Result<()> {
+        std::fs::write(path, self.to_json()?).map_err(|source| Error::Io { path: path.into(), source })
+    }
+
+    /// Read the JSON form from `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Serde`] or [`Error::UnsupportedFormat`].
+    pub fn load_json(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        Self::from_json(&text)
+    }
+}
+
+fn check_version(found: u32) -> Result<()> {
+    if found == 0 || found > FORMAT_VERSION {
+        return Err(Error::UnsupportedFormat { found, supported: FORMAT_VERSION });
+    }
+    Ok(())
+}
+
+impl From<TreeEnsemble> for ModelArtifact {
+    fn from(m: TreeEnsemble) -> Self {
+        Self::TreeEnsemble(m)
+    }
+}
+
+impl From<LinearModel> for ModelArtifact {
+    fn from(m: LinearModel) -> Self {
+        Self::Linear(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Link;
+
+    #[test]
+    fn json_and_binary_round_trip_bit_identically() {
+        let m = ModelArtifact::Linear(LinearModel {
+            coefficients: vec![0.1, 1.0 / 3.0, -2.5e-300],
+            intercept: std::f64::consts::PI,
+            impute: vec![0.0, 1.0, f64::MIN_POSITIVE],
+            link: Link::Log,
+        });
+        assert_eq!(ModelArtifact::from_json(&m.to_json().unwrap()).unwrap(), m);
+        assert_eq!(ModelArtifact::from_bytes(&m.to_bytes().unwrap()).unwrap(), m);
+    }
+
+    #[test]
+    fn rejects_newer_format_and_truncation() {
+        let m = ModelArtifact::TreeEnsemble(TreeEnsemble::default());
+        let mut b = m.to_bytes().unwrap();
+        b[0] = 99;
+        assert!(matches!(ModelArtifact::from_bytes(&b), Err(Error::UnsupportedFormat { found: 99, .. })));
+        assert!(ModelArtifact::from_bytes(&[1, 0]).is_err());
+        let j = m.to_json().unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        assert!(matches!(ModelArtifact::from_json(&j), Err(Error::UnsupportedFormat { found: 7, .. })));
+    }
+}

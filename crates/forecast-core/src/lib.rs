@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+pub mod artifact;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod model_store;
+pub mod panel;
+pub mod tree;
+
+pub use artifact::ModelArtifact;
+pub use audit::{AuditEvent, AuditOutcome, AuditSink, MemoryAuditSink, NoAudit};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use model::{Fit, ParamGuard, Predict};
+pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
+pub use panel::{Frequency, Panel, Series, SeriesKey};
+pub use tree::TreeEnsemble;

@@ -1,0 +1,239 @@
+//! The `ModelStore` port: the registry operations other crates need.
+//!
+//! forecast-mlops implements it on SQLite; forecast-security wraps it with permission checks;
+//! retrain, realtime and the agent consume it.
+
+use crate::artifact::ModelArtifact;
+use crate::{Error, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A reference to one model version: `name@3` or `name@champion`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ModelRef {
+    /// A version number.
+    Version {
+        /// Model name.
+        name: String,
+        /// Version number (from 1).
+        version: u32,
+    },
+    /// An alias such as `champion`.
+    Alias {
+        /// Model name.
+        name: String,
+        /// Alias name.
+        alias: String,
+    },
+}
+
+impl ModelRef {
+    /// The model name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Version { name, .. } | Self::Alias { name, .. } => name,
+        }
+    }
+}
+
+impl std::str::FromStr for ModelRef {
+    type Err = Error;
+
+    /// Parse `name@<version>` or `name@<alias>`; names and aliases are
+    /// `[A-Za-z0-9_.-]+`, an alias does not start with a digit.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = |why: &str| {
+            Error::InvalidData(format!("model reference `{s}`: {why}; expected `name@3` or `name@champion`"))
+        };
+        let (name, rest) = s.split_once('@').ok_or_else(|| bad("no `@`"))?;
+        let ok = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok(name) {
+            return Err(bad("the name must be letters, digits, `_`, `.` or `-`"));
+        }
+        if !ok(rest) {
+            return Err(bad("the part after `@` must be a version number or an alias"));
+        }
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            let version: u32 = rest.parse().map_err(|_| bad("a version is a whole number from 1"))?;
+            if version == 0 {
+                return Err(bad("versions start at 1"));
+            }
+            Ok(Self::Version { name: name.into(), version })
+        } else {
+            Ok(Self::Alias { name: name.into(), alias: rest.into() })
+        }
+    }
+}
+
+impl fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Version { name, version } => write!(f, "{name}@{version}"),
+            Self::Alias { name, alias } => write!(f, "{name}@{alias}"),
+        }
+    }
+}
+
+/// What identifies the data a model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DataFingerprint {
+    /// SHA-256 of the training rows, hex.
+    pub sha256: String,
+    /// Number of training rows.
+    pub rows: u64,
+    /// First date in the training data.
+    pub start: Option<NaiveDate>,
+    /// Last date in the training data.
+    pub end: Option<NaiveDate>,
+}
+
+/// A version to register.
+#[derive(Debug, Clone)]
+pub struct NewModelVersion {
+    /// Model name (`[A-Za-z0-9_.-]+`).
+    pub name: String,
+    /// The fitted model.
+    pub artifact: ModelArtifact,
+    /// Hyper-parameters, as text.
+    pub params: BTreeMap<String, String>,
+    /// Evaluation metrics (e.g. backtest WAPE).
+    pub metrics: BTreeMap<String, f64>,
+    /// Feature column names, in the model's order.
+    pub feature_names: Vec<String>,
+    /// The training data's fingerprint.
+    pub data: Option<DataFingerprint>,
+    /// The version this one was derived from (same name).
+    pub parent: Option<u32>,
+    /// Free-form tags.
+    pub tags: BTreeMap<String, String>,
+    /// Who registers it.
+    pub created_by: String,
+}
+
+impl NewModelVersion {
+    /// A version with no params, metrics, features, data fingerprint, parent or tags.
+    pub fn new(name: impl Into<String>, artifact: ModelArtifact, created_by: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            artifact,
+            params: BTreeMap::new(),
+            metrics: BTreeMap::new(),
+            feature_names: Vec::new(),
+            data: None,
+            parent: None,
+            tags: BTreeMap::new(),
+            created_by: created_by.into(),
+        }
+    }
+}
+
+/// A registered, immutable model version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelVersion {
+    /// Model name.
+    pub name: String,
+    /// Version number, from 1 per name.
+    pub version: u32,
+    /// Model kind ([`ModelArtifact::kind`]).
+    pub kind: String,
+    /// SHA-256 of the artifact bytes, hex.
+    pub artifact_sha256: String,
+    /// Hyper-parameters.
+    pub params: BTreeMap<String, String>,
+    /// Metrics.
+    pub metrics: BTreeMap<String, f64>,
+    /// Feature names.
+    pub feature_names: Vec<String>,
+    /// Training data fingerprint.
+    pub data: Option<DataFingerprint>,
+    /// Parent version.
+    pub parent: Option<u32>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Creator.
+    pub created_by: String,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+    /// Version of the library that registered it.
+    pub library_version: String,
+    /// Archived versions stay resolvable by number but cannot take an alias.
+    pub archived: bool,
+}
+
+/// One move of an alias, as kept in the append-only alias history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasMove {
+    /// Model name.
+    pub name: String,
+    /// Alias name.
+    pub alias: String,
+    /// Previous holder (None when the alias was new).
+    pub from: Option<u32>,
+    /// New holder (None when the alias was removed).
+    pub to: Option<u32>,
+    /// Who moved it.
+    pub actor: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The registry operations other crates depend on.
+pub trait ModelStore: Send + Sync + fmt::Debug {
+    /// Register a new immutable version; returns it with its number.
+    ///
+    /// # Errors
+    /// Invalid name, storage failure.
+    fn register(&self, version: NewModelVersion) -> Result<ModelVersion>;
+
+    /// Resolve `name@3` or `name@alias` to its version record.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if the name, version or alias does not exist.
+    fn resolve(&self, reference: &ModelRef) -> Result<ModelVersion>;
+
+    /// Load the artifact of a reference.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`], or a storage or format error.
+    fn load(&self, reference: &ModelRef) -> Result<ModelArtifact>;
+
+    /// Point `alias` of `name` at `version` atomically, recording the move.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown or archived version.
+    fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> Result<AliasMove>;
+
+    /// Every move of `alias` of `name`, oldest first.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn alias_history(&self, name: &str, alias: &str) -> Result<Vec<AliasMove>>;
+
+    /// Move `alias` back to the holder it had before its latest move.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the alias has no previous holder.
+    fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_references() {
+        assert_eq!("demand@3".parse::<ModelRef>().unwrap(), ModelRef::Version { name: "demand".into(), version: 3 });
+        assert_eq!(
+            "demand@champion".parse::<ModelRef>().unwrap(),
+            ModelRef::Alias { name: "demand".into(), alias: "champion".into() }
+        );
+        for bad in ["demand", "@3", "demand@", "demand@0", "de mand@3", "demand@3x"] {
+            assert!(bad.parse::<ModelRef>().is_err(), "{bad}");
+        }
+        assert_eq!("a.b-c@x_1".parse::<ModelRef>().unwrap().to_string(), "a.b-c@x_1");
+    }
+}
