@@ -4,6 +4,7 @@
 //! compact binary (postcard) is for registries. Both round-trip bit-identically: `f64`
 //! values are written with enough digits (JSON) or as raw IEEE bits (binary).
 
+use crate::gbdt::GbdtModel;
 use crate::model::{LinearModel, Predict};
 use crate::tree::TreeEnsemble;
 use crate::{Error, Result};
@@ -20,6 +21,8 @@ pub enum ModelArtifact {
     TreeEnsemble(TreeEnsemble),
     /// A linear model (OLS, elastic net, GLM).
     Linear(LinearModel),
+    /// A gradient-boosted tree model fitted by [`crate::gbdt`].
+    Gbdt(GbdtModel),
 }
 
 /// The on-disk envelope: format version plus the model.
@@ -35,6 +38,7 @@ impl ModelArtifact {
         match self {
             Self::TreeEnsemble(_) => "tree_ensemble",
             Self::Linear(_) => "linear",
+            Self::Gbdt(_) => "gbdt",
         }
     }
 
@@ -43,6 +47,7 @@ impl ModelArtifact {
         match self {
             Self::TreeEnsemble(m) => Box::new(m),
             Self::Linear(m) => Box::new(m),
+            Self::Gbdt(m) => Box::new(m),
         }
     }
 
@@ -132,6 +137,12 @@ impl From<TreeEnsemble> for ModelArtifact {
 impl From<LinearModel> for ModelArtifact {
     fn from(m: LinearModel) -> Self {
         Self::Linear(m)
+    }
+}
+
+impl From<GbdtModel> for ModelArtifact {
+    fn from(m: GbdtModel) -> Self {
+        Self::Gbdt(m)
     }
 }
 
