@@ -26,13 +26,13 @@ impl Objective {
         if let Some(i) = y.iter().position(|v| !v.is_finite()) {
             return Err(Error::InvalidData(format!("{what}: target at row {i} is {}, targets must be finite", y[i])));
         }
-        if matches!(self, Self::Poisson | Self::Tweedie { .. }) {
-            if let Some(i) = y.iter().position(|v| *v < 0.0) {
-                return Err(Error::InvalidData(format!(
-                    "{what}: target at row {i} is {}; Poisson and Tweedie objectives need targets >= 0",
-                    y[i]
-                )));
-            }
+        if matches!(self, Self::Poisson | Self::Tweedie { .. })
+            && let Some(i) = y.iter().position(|v| *v < 0.0)
+        {
+            return Err(Error::InvalidData(format!(
+                "{what}: target at row {i} is {}; Poisson and Tweedie objectives need targets >= 0",
+                y[i]
+            )));
         }
         Ok(())
     }
@@ -93,7 +93,7 @@ impl Objective {
             .map(|(&y, &s)| match self {
                 Self::L2 => (s - y) * (s - y),
                 Self::Poisson => s.exp() - y * s,
-                Self::Tweedie { variance_power: p } if p == 1.0 => s.exp() - y * s,
+                Self::Tweedie { variance_power: 1.0 } => s.exp() - y * s,
                 Self::Tweedie { variance_power: p } => {
                     -y * ((1.0 - p) * s).exp() / (1.0 - p) + ((2.0 - p) * s).exp() / (2.0 - p)
                 }
