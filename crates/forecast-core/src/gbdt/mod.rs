@@ -13,7 +13,8 @@
 //!
 //! let x = Array2::from_shape_fn((400, 2), |(i, j)| ((i * (j + 3)) % 97) as f64);
 //! let y: Array1<f64> = x.rows().into_iter().map(|r| if r[0] > 40.0 { 5.0 } else { 1.0 }).collect();
-//! let model = Gbdt::params().objective(Objective::Poisson).n_rounds(200).learning_rate(0.3).min_data_in_leaf(5).check()?.fit(x.view(), y.view())?;
+//! let params = Gbdt::params().objective(Objective::Poisson).n_rounds(200).learning_rate(0.3).min_data_in_leaf(5);
+//! let model = params.check()?.fit(x.view(), y.view())?;
 //! let pred = model.predict(x.view())?;
 //! assert!((pred[0] - y[0]).abs() < 0.1);
 //! assert!(model.importance(ImportanceKind::Gain)[0] > model.importance(ImportanceKind::Gain)[1]);
