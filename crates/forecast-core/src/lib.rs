@@ -3,6 +3,7 @@
 pub mod artifact;
 pub mod audit;
 pub mod clock;
+pub mod data;
 pub mod error;
 pub mod model;
 pub mod model_store;
