@@ -4,6 +4,7 @@ pub mod artifact;
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod features;
 pub mod model;
 pub mod model_store;
 pub mod panel;
