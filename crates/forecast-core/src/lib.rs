@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod features;
+pub mod metrics;
 pub mod model;
 pub mod model_store;
 pub mod panel;
