@@ -2,6 +2,7 @@
 
 pub mod artifact;
 pub mod audit;
+pub mod baseline;
 pub mod clock;
 pub mod error;
 pub mod features;

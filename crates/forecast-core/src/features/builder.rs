@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(b.n_features(), 21);
         assert_eq!(b.categorical(), vec![19, 20]);
         let s3 = b.names_for_shift(3);
-        assert_eq!(s3[..7], ["lag_3", "lag_4", "roll_mean_3_s3", "roll_std_3_s3", "roll_min_3_s3", "roll_max_3_s3", "ewm_0.5_s3"]);
+        assert_eq!(
+            s3[..7],
+            ["lag_3", "lag_4", "roll_mean_3_s3", "roll_std_3_s3", "roll_min_3_s3", "roll_max_3_s3", "ewm_0.5_s3"]
+        );
         assert_eq!(s3[7..], b.names()[7..]);
     }
 
@@ -285,9 +288,8 @@ mod tests {
         // EWM 0.5 over 3,1,4,1,5,9: 3, 2, 3, 2, 3.5, 6.25. 2024-01-07: Sunday, ISO week 1.
         // Holiday at index 10: 4 periods ahead, none before (cap 60). Price 8 over median of
         // [10, 10, 10, 10, 10, 8] = 10. Discount 0.2, promo 1, raw price 8, statics 0, 0.
-        let expected = [
-            9.0, 5.0, 5.0, 4.0, 1.0, 9.0, 6.25, 6.0, 7.0, 7.0, 1.0, 1.0, 0.0, 4.0, 60.0, 0.8, 0.2, 1.0, 8.0, 0.0, 0.0,
-        ];
+        let expected =
+            [9.0, 5.0, 5.0, 4.0, 1.0, 9.0, 6.25, 6.0, 7.0, 7.0, 1.0, 1.0, 0.0, 4.0, 60.0, 0.8, 0.2, 1.0, 8.0, 0.0, 0.0];
         assert!(same_bits(&out, &expected), "{out:?}");
     }
 

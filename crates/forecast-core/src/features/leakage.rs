@@ -29,7 +29,12 @@ fn series_strategy(len: usize, future: usize) -> impl Strategy<Value = (Vec<f64>
 
 /// A panel, a spec, an origin, a shift, and replacement values for every target after the origin.
 fn case() -> impl Strategy<Value = (Panel, FeatureSpec, usize, usize, Vec<Vec<f64>>)> {
-    (1usize..4, 5usize..70, 0usize..6, prop_oneof![Just(Frequency::Daily), Just(Frequency::Weekly), Just(Frequency::Monthly)])
+    (
+        1usize..4,
+        5usize..70,
+        0usize..6,
+        prop_oneof![Just(Frequency::Daily), Just(Frequency::Weekly), Just(Frequency::Monthly)],
+    )
         .prop_flat_map(|(n, len, future, freq)| {
             (
                 prop::collection::vec(series_strategy(len, future), n),
