@@ -159,7 +159,7 @@ fn serde_round_trip_predicts_bit_identically() {
         ModelArtifact::from_bytes(&artifact.to_bytes().unwrap()).unwrap(),
     ] {
         assert_eq!(loaded, artifact);
-        let got = loaded.into_predictor().predict(x.view()).unwrap();
+        let got = loaded.into_predictor().unwrap().predict(x.view()).unwrap();
         assert!(got.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }
