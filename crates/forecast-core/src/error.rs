@@ -88,6 +88,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The model kind does not support the operation (e.g. scoring design rows with a baseline).
+    #[error("{operation} is not supported by a `{kind}` model: {hint}")]
+    Unsupported {
+        /// What was attempted.
+        operation: &'static str,
+        /// The model kind ([`crate::ModelArtifact::kind`]).
+        kind: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
     /// An error from an adapted library or storage backend.
     #[error("{backend}: {source}")]
     Backend {
