@@ -329,7 +329,7 @@ mod tests {
         }
         assert!((m.intercept - 1.5).abs() < 1e-8);
         let loaded = ModelArtifact::from_bytes(&ModelArtifact::from(m.clone()).to_bytes().unwrap()).unwrap();
-        assert_eq!(loaded.into_predictor().predict(x.view()).unwrap(), m.predict(x.view()).unwrap());
+        assert_eq!(loaded.into_predictor().unwrap().predict(x.view()).unwrap(), m.predict(x.view()).unwrap());
     }
 
     #[test]
@@ -361,7 +361,7 @@ mod tests {
         let constant = Array1::from_elem(y.len(), y.mean().unwrap());
         assert!(poisson_deviance(&y, &fitted) < 0.2 * poisson_deviance(&y, &constant));
         let loaded = ModelArtifact::from_json(&ModelArtifact::from(m.clone()).to_json().unwrap()).unwrap();
-        assert_eq!(loaded.into_predictor().predict(x.view()).unwrap(), fitted);
+        assert_eq!(loaded.into_predictor().unwrap().predict(x.view()).unwrap(), fitted);
         assert!(TweedieGlm::params().power(0.5).check().is_err());
         assert!(TweedieGlm::params().alpha(-1.0).check().is_err());
         let negative = Array1::from_elem(300, -1.0);

@@ -345,7 +345,7 @@ mod tests {
         let ours = forest.predict(xt.view()).unwrap();
         assert!(ours.iter().zip(&theirs).all(|(a, b)| a.to_bits() == b.to_bits()));
         let artifact = ModelArtifact::from_bytes(&forest.clone().into_artifact().to_bytes().unwrap()).unwrap();
-        assert_eq!(artifact.into_predictor().predict(xt.view()).unwrap(), ours);
+        assert_eq!(artifact.into_predictor().unwrap().predict(xt.view()).unwrap(), ours);
     }
 
     #[test]
