@@ -24,6 +24,42 @@ fn uncentred_intercept(intercept: f64, coefficients: &[f64], means: &[f64]) -> f
     intercept - coefficients.iter().zip(means).map(|(w, m)| w * m).sum::<f64>()
 }
 
+/// Setters shared by the iterative solvers' parameter types.
+macro_rules! solver_setters {
+    ($params:ty) => {
+        impl $params {
+            /// Maximum solver iterations.
+            pub fn max_iter(mut self, max_iter: usize) -> Self {
+                self.max_iter = max_iter;
+                self
+            }
+            /// Solver tolerance.
+            pub fn tol(mut self, tol: f64) -> Self {
+                self.tol = tol;
+                self
+            }
+            /// Whether to estimate an intercept.
+            pub fn with_intercept(mut self, fit_intercept: bool) -> Self {
+                self.fit_intercept = fit_intercept;
+                self
+            }
+        }
+    };
+}
+
+solver_setters!(TweedieParams);
+solver_setters!(ElasticNetParams);
+
+fn check_solver(max_iter: usize, tol: f64) -> Result<()> {
+    if max_iter == 0 {
+        return Err(Error::InvalidParam { name: "max_iter", value: "0".into(), expected: ">= 1" });
+    }
+    if !(tol.is_finite() && tol > 0.0) {
+        return Err(Error::InvalidParam { name: "tol", value: tol.to_string(), expected: "> 0" });
+    }
+    Ok(())
+}
+
 /// Ordinary least squares (linfa-linear's `LinearRegression`). Entry point: [`Ols::params`].
 #[derive(Debug, Clone, Copy)]
 pub struct Ols;
@@ -134,21 +170,6 @@ impl TweedieParams {
         self.alpha = alpha;
         self
     }
-    /// Maximum solver iterations.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-    /// Solver tolerance.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-    /// Whether to estimate an intercept.
-    pub fn with_intercept(mut self, fit_intercept: bool) -> Self {
-        self.fit_intercept = fit_intercept;
-        self
-    }
 }
 
 impl ParamGuard for TweedieParams {
@@ -165,12 +186,7 @@ impl ParamGuard for TweedieParams {
         if !(self.alpha.is_finite() && self.alpha >= 0.0) {
             return Err(Error::InvalidParam { name: "alpha", value: self.alpha.to_string(), expected: ">= 0" });
         }
-        if self.max_iter == 0 {
-            return Err(Error::InvalidParam { name: "max_iter", value: "0".into(), expected: ">= 1" });
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::InvalidParam { name: "tol", value: self.tol.to_string(), expected: "> 0" });
-        }
+        check_solver(self.max_iter, self.tol)?;
         Ok(TweedieValidParams(self))
     }
 }
@@ -223,7 +239,7 @@ pub struct ElasticNet;
 pub struct ElasticNetParams {
     penalty: f64,
     l1_ratio: f64,
-    max_iter: u32,
+    max_iter: usize,
     tol: f64,
     fit_intercept: bool,
 }
@@ -250,21 +266,6 @@ impl ElasticNetParams {
         self.l1_ratio = l1_ratio;
         self
     }
-    /// Maximum iterations.
-    pub fn max_iter(mut self, max_iter: u32) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-    /// Convergence tolerance.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-    /// Whether to estimate an intercept.
-    pub fn with_intercept(mut self, fit_intercept: bool) -> Self {
-        self.fit_intercept = fit_intercept;
-        self
-    }
 }
 
 impl ParamGuard for ElasticNetParams {
@@ -276,12 +277,7 @@ impl ParamGuard for ElasticNetParams {
         if !(0.0..=1.0).contains(&self.l1_ratio) {
             return Err(Error::InvalidParam { name: "l1_ratio", value: self.l1_ratio.to_string(), expected: "0..=1" });
         }
-        if self.max_iter == 0 {
-            return Err(Error::InvalidParam { name: "max_iter", value: "0".into(), expected: ">= 1" });
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::InvalidParam { name: "tol", value: self.tol.to_string(), expected: "> 0" });
-        }
+        check_solver(self.max_iter, self.tol)?;
         Ok(ElasticNetValidParams(self))
     }
 }
@@ -296,7 +292,7 @@ impl Fit for ElasticNetValidParams {
         let fitted = linfa_elasticnet::ElasticNet::params()
             .penalty(p.penalty)
             .l1_ratio(p.l1_ratio)
-            .max_iterations(p.max_iter)
+            .max_iterations(u32::try_from(p.max_iter).unwrap_or(u32::MAX))
             .tolerance(p.tol)
             .with_intercept(p.fit_intercept)
             .fit(&data)

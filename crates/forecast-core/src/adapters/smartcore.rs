@@ -256,33 +256,29 @@ impl Fit for ForestValidParams {
         let values: Vec<f64> = imputed(&x, &impute).iter().copied().collect();
         let matrix = DenseMatrix::new(n, cols, values, false).map_err(|e| backend("smartcore", e))?;
         let targets = y.to_vec();
+        // Both smartcore parameter types have the same fields.
+        macro_rules! smartcore_params {
+            ($t:ident) => {
+                $t {
+                    max_depth: p.max_depth,
+                    min_samples_leaf: p.min_samples_leaf,
+                    min_samples_split: p.min_samples_split,
+                    n_trees: p.n_trees,
+                    m: p.max_features,
+                    keep_samples: false,
+                    seed: p.seed,
+                }
+            };
+        }
+        let failed = |e| backend("smartcore", e);
         let ensemble = match p.kind {
             ForestKind::RandomForest => {
-                let params = RandomForestRegressorParameters {
-                    max_depth: p.max_depth,
-                    min_samples_leaf: p.min_samples_leaf,
-                    min_samples_split: p.min_samples_split,
-                    n_trees: p.n_trees,
-                    m: p.max_features,
-                    keep_samples: false,
-                    seed: p.seed,
-                };
-                let model =
-                    RandomForestRegressor::fit(&matrix, &targets, params).map_err(|e| backend("smartcore", e))?;
-                to_ensemble(&model, &impute)?
+                let params = smartcore_params!(RandomForestRegressorParameters);
+                to_ensemble(&RandomForestRegressor::fit(&matrix, &targets, params).map_err(failed)?, &impute)?
             }
             ForestKind::ExtraTrees => {
-                let params = ExtraTreesRegressorParameters {
-                    max_depth: p.max_depth,
-                    min_samples_leaf: p.min_samples_leaf,
-                    min_samples_split: p.min_samples_split,
-                    n_trees: p.n_trees,
-                    m: p.max_features,
-                    keep_samples: false,
-                    seed: p.seed,
-                };
-                let model = ExtraTreesRegressor::fit(&matrix, &targets, params).map_err(|e| backend("smartcore", e))?;
-                to_ensemble(&model, &impute)?
+                let params = smartcore_params!(ExtraTreesRegressorParameters);
+                to_ensemble(&ExtraTreesRegressor::fit(&matrix, &targets, params).map_err(failed)?, &impute)?
             }
         };
         Ok(Forest { ensemble })
