@@ -9,6 +9,9 @@ pub use forecast_core as core;
 
 /// The types most programs need.
 pub mod prelude {
+    pub use forecast_core::baseline::{BaselineModel, SeriesForecaster};
+    pub use forecast_core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+    pub use forecast_core::metrics::{Evaluation, EvaluationSummary, MetricSet};
     pub use forecast_core::{
         AuditEvent, AuditSink, Clock, Error, Fit, Frequency, ModelArtifact, ModelRef, ModelStore, Panel, ParamGuard,
         Predict, Series, SeriesKey, SystemClock,
