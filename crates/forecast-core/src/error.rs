@@ -45,6 +45,16 @@ pub enum Error {
         /// What was wrong and what is accepted.
         message: String,
     },
+    /// A column named in a column mapping is not in the file's header.
+    #[error("{}: column `{column}` is not in the header; the header's columns are: {}", path.display(), header.join(", "))]
+    MissingColumn {
+        /// The file (or the name given for a reader).
+        path: PathBuf,
+        /// The column the mapping asked for.
+        column: String,
+        /// The header's columns, in order.
+        header: Vec<String>,
+    },
     /// A requested thing (model version, alias, series, ...) does not exist.
     #[error("{what} not found: {id}")]
     NotFound {

@@ -4,6 +4,7 @@ pub mod artifact;
 pub mod audit;
 pub mod baseline;
 pub mod clock;
+pub mod data;
 pub mod error;
 pub mod features;
 pub mod metrics;
