@@ -156,6 +156,24 @@ mod tests {
     }
 
     #[test]
+    fn default_panel_with_default_spec() {
+        let p = crate::data::default_panel();
+        let b = FeatureBuilder::new(&p, FeatureSpec::for_frequency(Frequency::Daily)).unwrap();
+        // 10 lags + 3 windows x 4 + 2 EWMs + 5 calendar + 3 holiday + price_rel + discount + promo
+        // + raw price + 2 statics.
+        assert_eq!(b.n_features(), 38);
+        let ends: Vec<usize> = p.series.iter().map(|s| s.len()).collect();
+        let m = b.training_matrix(&ends, 1).unwrap();
+        let observed: usize = p.series.iter().map(|s| s.target[1..].iter().filter(|v| !v.is_nan()).count()).sum();
+        assert_eq!(m.n_rows(), observed);
+        assert_eq!(m.n_rows() + m.missing_targets, p.series.iter().map(|s| s.len() - 1).sum::<usize>());
+        // Every known-future column is filled inside the history (the plan covers it).
+        let promo = m.names.iter().position(|n| n == "promo").unwrap();
+        assert!(m.x.column(promo).iter().all(|v| *v == 0.0 || *v == 1.0));
+        assert_eq!(b.categorical(), vec![36, 37]);
+    }
+
+    #[test]
     fn rejects_bad_ends_and_shift() {
         let regs = [vec![1.0; 3], vec![0.0; 3], vec![0.0; 3], vec![0.0; 3]];
         let p = panel(Frequency::Daily, monday(), vec![(vec![1.0, 2.0, 3.0], regs)]);
