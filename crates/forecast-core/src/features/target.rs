@@ -139,7 +139,8 @@ mod tests {
 
     #[test]
     fn rolling_stats_by_hand() {
-        // Window 3 ending at index 4 covers [2, NaN, 6]: mean 4, sd sqrt(((2-4)^2 + (6-4)^2) / 1) = sqrt(8).
+        // Window 3 ending at index 4 covers [2, NaN, 6]: mean 4, sd sqrt(((2-4)^2 + (6-4)^2) / 1) = sqrt(8)
+        // (pandas `Series([1, 5, 2, NaN, 6]).rolling(3, min_periods=1).std()` agrees at every index).
         let h = [1.0, 5.0, 2.0, NAN, 6.0];
         let mut out = [0.0; 8];
         let fill_rolling = |h: &[f64], newest, windows: &[usize], out: &mut [f64]| {
@@ -168,7 +169,7 @@ mod tests {
 
     #[test]
     fn ewm_by_hand_and_incremental_equals_batch() {
-        // alpha 0.5 over [4, NaN, 8, 2]: 4 -> 4 -> 6 -> 4.
+        // alpha 0.5 over [4, NaN, 8, 2]: 4 -> 4 -> 6 -> 4 (as pandas `ewm(alpha=0.5, adjust=False, ignore_na=True)`).
         let h = [4.0, NAN, 8.0, 2.0];
         let mut out = [0.0];
         Ewm::over(&[0.5], &h, Some(3), &mut out);
