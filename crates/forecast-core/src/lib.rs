@@ -7,6 +7,7 @@ pub mod clock;
 pub mod data;
 pub mod error;
 pub mod features;
+pub mod gbdt;
 pub mod metrics;
 pub mod model;
 pub mod model_store;
