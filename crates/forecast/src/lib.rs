@@ -14,6 +14,9 @@ pub mod prelude {
         CsvSpec, GapPolicy, IngestMode, IngestOptions, IngestReport, RetailGenerator, SalesRecord, default_panel,
         read_csv,
     };
+    pub use forecast_core::baseline::{BaselineModel, SeriesForecaster};
+    pub use forecast_core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+    pub use forecast_core::metrics::{Evaluation, EvaluationSummary, MetricSet};
     pub use forecast_core::{
         AuditEvent, AuditSink, Clock, Error, Fit, Frequency, ModelArtifact, ModelRef, ModelStore, Panel, ParamGuard,
         Predict, Series, SeriesKey, SystemClock,

@@ -1,7 +1,7 @@
 //! `FeatureBuilder`: one design-matrix row per (series, target index, shift).
 
 use super::known::KnownLayout;
-use super::target::{Ewm, fill_lags, fill_rolling};
+use super::target::{Ewm, RollingWindows, fill_lags};
 use super::{FeatureSpec, calendar};
 use crate::{Error, Frequency, Panel, Result};
 use chrono::NaiveDate;
@@ -20,6 +20,9 @@ use chrono::NaiveDate;
 ///    prices), `discount_depth`, `promo`, each when its role is named in the spec;
 /// 6. the raw value at t of each other regressor (named as in the panel);
 /// 7. the static categorical codes (named as in the panel; listed by [`FeatureBuilder::categorical`]).
+///
+/// Known-regressor columns are NaN at a t past that regressor's known range (history plus
+/// future plan); the calendar is always known.
 ///
 /// Window and EWM names carry a `_s{s}` suffix when the shift `s` is above 1
 /// (`roll_mean_28_s7`); lags are named by their real offset, so `lag_7` means
@@ -40,6 +43,7 @@ pub struct FeatureBuilder {
     fixed_names: Vec<String>,
     names: Vec<String>,
     categorical: Vec<usize>,
+    rolling: RollingWindows,
     pub(super) series: Vec<SeriesColumns>,
 }
 
@@ -81,6 +85,7 @@ impl FeatureBuilder {
                 statics: if spec.statics { s.statics.iter().map(|&c| f64::from(c)).collect() } else { Vec::new() },
             })
             .collect();
+        let spec_windows = spec.windows.clone();
         let mut builder = Self {
             spec,
             frequency: panel.frequency,
@@ -89,8 +94,16 @@ impl FeatureBuilder {
             fixed_names,
             names: Vec::new(),
             categorical,
+            rolling: RollingWindows::new(&spec_windows),
             series,
         };
+        if builder.n_features() == 0 {
+            return Err(Error::InvalidParam {
+                name: "spec",
+                value: "no columns".into(),
+                expected: "at least one lag, window, EWM, calendar, regressor or static column",
+            });
+        }
         builder.names = builder.names_for_shift(1);
         let mut sorted = builder.names.clone();
         sorted.sort_unstable();
@@ -181,7 +194,7 @@ impl FeatureBuilder {
         let (lag_out, rest) = target_out.split_at_mut(self.spec.lags.len());
         let (roll_out, ewm_out) = rest.split_at_mut(4 * self.spec.windows.len());
         fill_lags(history, newest, &self.spec.lags, lag_out);
-        fill_rolling(history, newest, &self.spec.windows, roll_out);
+        self.rolling.fill(history, newest, roll_out);
         match ewm {
             Some(state) => state.fill(history, newest, ewm_out),
             None => Ewm::over(&self.spec.ewm_alphas, history, newest, ewm_out),
@@ -371,6 +384,7 @@ mod tests {
         assert!(matches!(FeatureBuilder::new(&p, spec().ewm_alphas([1.5])), Err(Error::InvalidParam { .. })));
         assert!(matches!(FeatureBuilder::new(&p, spec().holiday("xmas")), Err(Error::NotFound { .. })));
         assert!(matches!(FeatureBuilder::new(&p, spec().lags([2, 2])), Err(Error::InvalidData(_))));
+        assert!(matches!(FeatureBuilder::new(&p, FeatureSpec::empty()), Err(Error::InvalidParam { name: "spec", .. })));
         let b = FeatureBuilder::new(&p, spec()).unwrap();
         let mut out = vec![0.0; b.n_features()];
         let h = &p.series[0].target;

@@ -148,9 +148,16 @@ fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_unstable_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+    let (mid, even) = (values.len() / 2, values.len().is_multiple_of(2));
+    let (below, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if even {
+        // The lower middle is the largest value below the upper one.
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some((lower + upper) / 2.0)
+    } else {
+        Some(upper)
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +189,7 @@ mod tests {
         let r = relative_price(&[NAN, 4.0, 6.0], 2);
         assert_eq!(r[2], 1.5);
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
         assert_eq!(median(&mut []), None);
     }
 }

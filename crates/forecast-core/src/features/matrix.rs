@@ -47,14 +47,6 @@ impl DesignMatrix {
     }
 }
 
-/// One series' share of a design matrix.
-struct Block {
-    x: Vec<f64>,
-    y: Vec<f64>,
-    rows: Vec<RowId>,
-    missing: usize,
-}
-
 impl FeatureBuilder {
     /// The training rows of every series: for series `i`, each target index `t` with
     /// `shift <= t < end[i]` whose target is observed, built with [`FeatureBuilder::row`]'s
@@ -80,38 +72,42 @@ impl FeatureBuilder {
             )));
         }
         let p = self.n_features();
-        let blocks: Vec<Block> = self
+        // Count rows first so every series writes straight into its own slice of one buffer.
+        let counts: Vec<(usize, usize)> = self
             .series
             .par_iter()
             .zip(end.par_iter())
-            .enumerate()
-            .map(|(series, (columns, &end))| {
-                let mut block = Block { x: Vec::new(), y: Vec::new(), rows: Vec::new(), missing: 0 };
-                let mut ewm = Ewm::new(self.ewm_alphas());
-                for t in shift..end {
-                    let y = columns.target[t];
-                    if y.is_nan() {
-                        block.missing += 1;
-                        continue;
-                    }
-                    let at = block.x.len();
-                    block.x.resize(at + p, 0.0);
-                    self.fill_row(columns, &columns.target, t, shift, Some(&mut ewm), &mut block.x[at..]);
-                    block.y.push(y);
-                    block.rows.push(RowId { series, t });
-                }
-                block
+            .map(|(columns, &end)| {
+                let targets = columns.target.get(shift..end).unwrap_or(&[]);
+                let missing = targets.iter().filter(|y| y.is_nan()).count();
+                (targets.len() - missing, missing)
             })
             .collect();
-        let n: usize = blocks.iter().map(|b| b.y.len()).sum();
-        let (mut x, mut y, mut rows, mut missing) =
-            (Vec::with_capacity(n * p), Vec::with_capacity(n), Vec::with_capacity(n), 0);
-        for b in blocks {
-            x.extend_from_slice(&b.x);
-            y.extend_from_slice(&b.y);
-            rows.extend_from_slice(&b.rows);
-            missing += b.missing;
+        let n: usize = counts.iter().map(|c| c.0).sum();
+        let missing: usize = counts.iter().map(|c| c.1).sum();
+        let mut x = vec![0.0; n * p];
+        let mut y = vec![0.0; n];
+        let mut rows = vec![RowId { series: 0, t: 0 }; n];
+        let mut chunks = Vec::with_capacity(self.n_series());
+        let (mut x_rest, mut y_rest, mut rows_rest) = (x.as_mut_slice(), y.as_mut_slice(), rows.as_mut_slice());
+        for &(count, _) in &counts {
+            let (xs, xr) = x_rest.split_at_mut(count * p);
+            let (ys, yr) = y_rest.split_at_mut(count);
+            let (rs, rr) = rows_rest.split_at_mut(count);
+            chunks.push((xs, ys, rs));
+            (x_rest, y_rest, rows_rest) = (xr, yr, rr);
         }
+        chunks.into_par_iter().zip(end.par_iter()).enumerate().for_each(|(series, ((xs, ys, rs), &end))| {
+            let columns = &self.series[series];
+            let mut ewm = Ewm::new(self.ewm_alphas());
+            let observed = (shift..end).filter(|&t| !columns.target[t].is_nan());
+            for (((t, x_row), y_out), id) in observed.zip(xs.chunks_exact_mut(p)).zip(ys.iter_mut()).zip(rs.iter_mut())
+            {
+                self.fill_row(columns, &columns.target, t, shift, Some(&mut ewm), x_row);
+                *y_out = columns.target[t];
+                *id = RowId { series, t };
+            }
+        });
         let x = Array2::from_shape_vec((n, p), x)
             .map_err(|e| Error::InvalidData(format!("training_matrix: assembling {n} x {p}: {e}")))?;
         Ok(DesignMatrix {
@@ -157,6 +153,24 @@ mod tests {
         assert_eq!(m.x[[3, 0]], 7.0);
         assert!(m.x[[3, 1]].is_nan());
         assert_eq!(m.x.row(3).to_vec()[2..], [1.0, 1.0]);
+    }
+
+    #[test]
+    fn default_panel_with_default_spec() {
+        let p = crate::data::default_panel();
+        let b = FeatureBuilder::new(&p, FeatureSpec::for_frequency(Frequency::Daily)).unwrap();
+        // 10 lags + 3 windows x 4 + 2 EWMs + 5 calendar + 3 holiday + price_rel + discount + promo
+        // + raw price + 2 statics.
+        assert_eq!(b.n_features(), 38);
+        let ends: Vec<usize> = p.series.iter().map(|s| s.len()).collect();
+        let m = b.training_matrix(&ends, 1).unwrap();
+        let observed: usize = p.series.iter().map(|s| s.target[1..].iter().filter(|v| !v.is_nan()).count()).sum();
+        assert_eq!(m.n_rows(), observed);
+        assert_eq!(m.n_rows() + m.missing_targets, p.series.iter().map(|s| s.len() - 1).sum::<usize>());
+        // Every known-future column is filled inside the history (the plan covers it).
+        let promo = m.names.iter().position(|n| n == "promo").unwrap();
+        assert!(m.x.column(promo).iter().all(|v| *v == 0.0 || *v == 1.0));
+        assert_eq!(b.categorical(), vec![36, 37]);
     }
 
     #[test]

@@ -13,49 +13,59 @@ pub(super) fn fill_lags(history: &[f64], newest: Option<usize>, lags: &[usize], 
 }
 
 /// Rolling mean, sample standard deviation (n - 1), min and max over the non-NaN values of
-/// `history[newest + 1 - w ..= newest]` (clipped at 0), four columns per window in that order.
-/// Mean, min and max are NaN without any value; the standard deviation needs two.
-pub(super) fn fill_rolling(history: &[f64], newest: Option<usize>, windows: &[usize], out: &mut [f64]) {
-    for (o, &w) in out.chunks_exact_mut(4).zip(windows) {
-        let values = newest.map_or(&[][..], |n| {
-            let (first, end) = ((n + 1).saturating_sub(w), (n + 1).min(history.len()));
-            history.get(first..end).unwrap_or(&[])
-        });
-        let stats = RollingStats::of(values);
-        o.copy_from_slice(&[stats.mean, stats.std, stats.min, stats.max]);
+/// `history[newest + 1 - w ..= newest]` (clipped at 0), four columns per window in the order
+/// the windows were given. Mean, min and max are NaN without any value; the standard deviation
+/// needs two.
+///
+/// One backward pass over the longest window serves every window, each window's statistics
+/// being read off when the pass reaches its length. Sums are taken of `x - k`, with `k` the
+/// newest observed value of the window (the shifted-data variance algorithm): no cancellation
+/// for large, nearly constant sales, and no division in the loop.
+#[derive(Debug, Clone)]
+pub(super) struct RollingWindows {
+    /// `(window, output slot)` sorted by window length.
+    order: Vec<(usize, usize)>,
+}
+
+impl RollingWindows {
+    pub(super) fn new(windows: &[usize]) -> Self {
+        let mut order: Vec<(usize, usize)> = windows.iter().copied().zip(0..).collect();
+        order.sort_unstable();
+        Self { order }
     }
-}
 
-/// Summary of the non-NaN values of a window.
-#[derive(Debug, Clone, Copy)]
-struct RollingStats {
-    mean: f64,
-    std: f64,
-    min: f64,
-    max: f64,
-}
-
-impl RollingStats {
-    fn of(values: &[f64]) -> Self {
-        let (mut n, mut sum, mut min, mut max) = (0usize, 0.0, f64::INFINITY, f64::NEG_INFINITY);
-        for &v in values.iter().filter(|v| !v.is_nan()) {
-            n += 1;
-            sum += v;
-            min = min.min(v);
-            max = max.max(v);
+    pub(super) fn fill(&self, history: &[f64], newest: Option<usize>, out: &mut [f64]) {
+        let (mut n, mut k, mut sum, mut sum_sq) = (0usize, f64::NAN, 0.0, 0.0);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut covered = 0usize;
+        for &(w, slot) in &self.order {
+            if let Some(newest) = newest {
+                // Extend the pass from `covered` to `w` values back from `newest`.
+                for back in covered..w.min(newest + 1) {
+                    let x = history.get(newest - back).copied().unwrap_or(f64::NAN);
+                    if x.is_nan() {
+                        continue;
+                    }
+                    if n == 0 {
+                        k = x;
+                    }
+                    n += 1;
+                    let d = x - k;
+                    sum += d;
+                    sum_sq += d * d;
+                    min = min.min(x);
+                    max = max.max(x);
+                }
+                covered = covered.max(w.min(newest + 1));
+            }
+            let nf = n as f64;
+            let stats = match n {
+                0 => [f64::NAN; 4],
+                1 => [k, f64::NAN, min, max],
+                _ => [k + sum / nf, ((sum_sq - sum * sum / nf) / (nf - 1.0)).max(0.0).sqrt(), min, max],
+            };
+            out[4 * slot..4 * slot + 4].copy_from_slice(&stats);
         }
-        if n == 0 {
-            return Self { mean: f64::NAN, std: f64::NAN, min: f64::NAN, max: f64::NAN };
-        }
-        let mean = sum / n as f64;
-        // Two passes: no cancellation for large, nearly constant sales.
-        let std = if n < 2 {
-            f64::NAN
-        } else {
-            let ss: f64 = values.iter().filter(|v| !v.is_nan()).map(|v| (v - mean) * (v - mean)).sum();
-            (ss / (n - 1) as f64).sqrt()
-        };
-        Self { mean, std, min, max }
     }
 }
 
@@ -129,9 +139,13 @@ mod tests {
 
     #[test]
     fn rolling_stats_by_hand() {
-        // Window 3 ending at index 4 covers [2, NaN, 6]: mean 4, sd sqrt(((2-4)^2 + (6-4)^2) / 1) = sqrt(8).
+        // Window 3 ending at index 4 covers [2, NaN, 6]: mean 4, sd sqrt(((2-4)^2 + (6-4)^2) / 1) = sqrt(8)
+        // (pandas `Series([1, 5, 2, NaN, 6]).rolling(3, min_periods=1).std()` agrees at every index).
         let h = [1.0, 5.0, 2.0, NAN, 6.0];
         let mut out = [0.0; 8];
+        let fill_rolling = |h: &[f64], newest, windows: &[usize], out: &mut [f64]| {
+            RollingWindows::new(windows).fill(h, newest, out);
+        };
         fill_rolling(&h, Some(4), &[3, 10], &mut out);
         assert!(same(&out[..4], &[4.0, 8f64.sqrt(), 2.0, 6.0]));
         // Window 10 clipped at the start: [1, 5, 2, 6], mean 3.5, sd sqrt((6.25+2.25+2.25+6.25)/3).
@@ -144,11 +158,18 @@ mod tests {
         // Window 3 ending past the end, at index 6, covers indices 4..=6, of which only index 4 (6.0) exists.
         fill_rolling(&h, Some(6), &[3], &mut out[..4]);
         assert!(same(&out[..4], &[6.0, NAN, 6.0, 6.0]));
+        // Large, nearly constant values: no cancellation (sd of 1e9 + [1, 2, 3] is 1).
+        fill_rolling(&[1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0], Some(2), &[3], &mut out[..4]);
+        assert!(same(&out[..4], &[1e9 + 2.0, 1.0, 1e9 + 1.0, 1e9 + 3.0]));
+        // Windows given out of order keep their slots.
+        fill_rolling(&h, Some(4), &[10, 3], &mut out);
+        assert!(same(&out[4..], &[4.0, 8f64.sqrt(), 2.0, 6.0]));
+        assert!(same(&out[..2], &[3.5, (17.0f64 / 3.0).sqrt()]));
     }
 
     #[test]
     fn ewm_by_hand_and_incremental_equals_batch() {
-        // alpha 0.5 over [4, NaN, 8, 2]: 4 -> 4 -> 6 -> 4.
+        // alpha 0.5 over [4, NaN, 8, 2]: 4 -> 4 -> 6 -> 4 (as pandas `ewm(alpha=0.5, adjust=False, ignore_na=True)`).
         let h = [4.0, NAN, 8.0, 2.0];
         let mut out = [0.0];
         Ewm::over(&[0.5], &h, Some(3), &mut out);
