@@ -2,8 +2,11 @@
 
 pub mod artifact;
 pub mod audit;
+pub mod backtest;
 pub mod clock;
 pub mod error;
+pub mod forecast;
+pub mod interval;
 pub mod model;
 pub mod model_store;
 pub mod panel;

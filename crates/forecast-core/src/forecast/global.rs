@@ -1,0 +1,285 @@
+//! One global model across all series: a learner fitted on the pooled feature rows of every
+//! series, forecasting with the recursive or the direct strategy.
+
+use super::recursive::Heads;
+use super::{BuildFeatures, FittedForecaster, Forecaster, Forecasts, RowFeatures, Strategy, direct, recursive};
+use crate::{Fit, Panel, Predict, Result};
+use ndarray::{ArrayView1, ArrayView2};
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// A learner that fits a boxed predictor: implemented for every [`Fit`] whose fitted model is
+/// `'static`, so checked params of any library plug in.
+pub trait Learner: Send + Sync + Debug {
+    /// Fit on `x` and `y`.
+    ///
+    /// # Errors
+    /// The learner's own fit errors.
+    fn fit_predictor(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<Box<dyn Predict>>;
+}
+
+impl<F> Learner for F
+where
+    F: Fit + Send + Sync + Debug,
+    F::Fitted: 'static,
+{
+    fn fit_predictor(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<Box<dyn Predict>> {
+        Ok(Box::new(self.fit(x, y)?))
+    }
+}
+
+/// A global model: a point learner, optional quantile learners (e.g. quantile-objective GBDTs
+/// at alpha 0.1 and 0.9), a feature recipe and a strategy.
+///
+/// | Setting | Default | Purpose |
+/// |---|---|---|
+/// | `strategy` | recursive | multi-step strategy |
+/// | `horizon` | 28 | the direct strategy's training shift (ignored by recursive) |
+/// | `quantile` | none | extra models predicting quantile `alpha` on the same rows |
+/// | `non_negative` | true | clamp forecasts at 0 (unit sales) |
+#[derive(Debug, Clone)]
+pub struct GlobalForecaster {
+    name: String,
+    learner: Arc<dyn Learner>,
+    quantiles: Vec<(f64, Arc<dyn Learner>)>,
+    features: Arc<dyn BuildFeatures>,
+    strategy: Strategy,
+    horizon: usize,
+    non_negative: bool,
+}
+
+impl GlobalForecaster {
+    /// A recursive global model named `name`.
+    pub fn new(
+        name: impl Into<String>,
+        learner: impl Learner + 'static,
+        features: impl BuildFeatures + 'static,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            learner: Arc::new(learner),
+            quantiles: Vec::new(),
+            features: Arc::new(features),
+            strategy: Strategy::Recursive,
+            horizon: 28,
+            non_negative: true,
+        }
+    }
+
+    /// Set the multi-step strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Set the horizon the direct strategy trains for.
+    pub fn horizon(mut self, horizon: usize) -> Self {
+        self.horizon = horizon;
+        self
+    }
+
+    /// Add a model of the quantile `alpha` (a learner with a quantile objective).
+    pub fn quantile(mut self, alpha: f64, learner: impl Learner + 'static) -> Self {
+        self.quantiles.push((alpha, Arc::new(learner)));
+        self
+    }
+
+    /// Whether forecasts are clamped at zero.
+    pub fn non_negative(mut self, yes: bool) -> Self {
+        self.non_negative = yes;
+        self
+    }
+
+    /// The training shift of this model's feature rows.
+    pub fn shift(&self) -> usize {
+        self.strategy.shift(self.horizon)
+    }
+
+    /// Fit returning the concrete fitted type (for access to the model and features).
+    ///
+    /// # Errors
+    /// As [`Forecaster::fit`].
+    pub fn fit_global<'a>(&self, panel: &'a Panel, end: &[usize]) -> Result<FittedGlobal<'a>> {
+        super::check_per_series(panel, end, "GlobalForecaster::fit: end per series")?;
+        for (alpha, _) in &self.quantiles {
+            if !(*alpha > 0.0 && *alpha < 1.0) {
+                return Err(crate::Error::InvalidParam {
+                    name: "quantile",
+                    value: alpha.to_string(),
+                    expected: "a level strictly between 0 and 1",
+                });
+            }
+        }
+        let features = self.features.build(panel)?;
+        let shift = self.shift();
+        let rows = features.training_rows(end, shift)?;
+        let model = self.learner.fit_predictor(rows.x.view(), rows.y.view())?;
+        let mut quantiles = Vec::with_capacity(self.quantiles.len());
+        for (alpha, learner) in &self.quantiles {
+            quantiles.push((*alpha, learner.fit_predictor(rows.x.view(), rows.y.view())?));
+        }
+        Ok(FittedGlobal {
+            name: self.name.clone(),
+            panel,
+            features,
+            model,
+            quantiles,
+            strategy: self.strategy,
+            shift,
+            non_negative: self.non_negative,
+            n_train_rows: rows.y.len(),
+        })
+    }
+}
+
+impl Forecaster for GlobalForecaster {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn fit<'a>(&self, panel: &'a Panel, end: &[usize]) -> Result<Box<dyn FittedForecaster + 'a>> {
+        Ok(Box::new(self.fit_global(panel, end)?))
+    }
+}
+
+/// A fitted [`GlobalForecaster`].
+#[derive(Debug)]
+pub struct FittedGlobal<'a> {
+    name: String,
+    panel: &'a Panel,
+    features: Box<dyn RowFeatures + 'a>,
+    model: Box<dyn Predict>,
+    quantiles: Vec<(f64, Box<dyn Predict>)>,
+    strategy: Strategy,
+    shift: usize,
+    non_negative: bool,
+    n_train_rows: usize,
+}
+
+impl FittedGlobal<'_> {
+    /// The fitted point model.
+    pub fn model(&self) -> &dyn Predict {
+        self.model.as_ref()
+    }
+
+    /// The feature rows it reads.
+    pub fn features(&self) -> &dyn RowFeatures {
+        self.features.as_ref()
+    }
+
+    /// Number of training rows the model was fitted on.
+    pub fn n_train_rows(&self) -> usize {
+        self.n_train_rows
+    }
+}
+
+impl FittedForecaster for FittedGlobal<'_> {
+    fn forecast(&self, origin: &[usize], horizon: usize) -> Result<Forecasts> {
+        super::check_per_series(self.panel, origin, "forecast: origins")?;
+        let heads = Heads { point: self.model.as_ref(), quantiles: &self.quantiles, non_negative: self.non_negative };
+        match self.strategy {
+            Strategy::Recursive => {
+                recursive::forecast(&self.name, self.panel, self.features.as_ref(), &heads, origin, horizon)
+            }
+            Strategy::Direct => {
+                direct::forecast(&self.name, self.panel, self.features.as_ref(), &heads, origin, horizon, self.shift)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::forecast_ahead;
+    use crate::forecast::testing::{LagAndRegressors, LeastSquares, panel};
+
+    /// Regressor cycling through 1..=5, target = 10 * regressor (no target dynamics).
+    fn regressor_only(len: usize, future: usize) -> Panel {
+        let reg: Vec<f64> = (0..len + future).map(|t| (t % 5 + 1) as f64).collect();
+        let target = reg[..len].iter().map(|r| 10.0 * r).collect();
+        panel(vec![(target, reg)])
+    }
+
+    #[test]
+    fn recursive_reads_each_steps_own_regressors() {
+        let p = regressor_only(60, 10);
+        let model = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors);
+        let f = forecast_ahead(&model, &p, 7).unwrap();
+        let reg = &p.series[0].regressors[0];
+        let expected: Vec<f64> = (60..67).map(|t| 10.0 * reg[t]).collect();
+        for (got, want) in f.series[0].point.iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-6, "{:?} vs {expected:?}", f.series[0].point);
+        }
+        assert_eq!(f.series[0].dates.first(), p.date(&p.series[0], 60).as_ref());
+    }
+
+    #[test]
+    fn recursive_feeds_predictions_back_into_lags() {
+        // y[t] = y[t-1] + 2: only the fed-back lag can continue the ramp.
+        let target: Vec<f64> = (0..40).map(|t| 3.0 + 2.0 * t as f64).collect();
+        let p = panel(vec![(target, vec![0.0; 50])]);
+        let model = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors);
+        let f = forecast_ahead(&model, &p, 5).unwrap();
+        for (k, v) in f.series[0].point.iter().enumerate() {
+            assert!((v - (3.0 + 2.0 * (40 + k) as f64)).abs() < 1e-6, "{:?}", f.series[0].point);
+        }
+    }
+
+    #[test]
+    fn direct_uses_shift_equal_to_horizon_and_reads_only_observed_targets() {
+        // y[t] = y[t-4] + 8 (2 per period): a shift-4 lag predicts every step from observed data.
+        let target: Vec<f64> = (0..40).map(|t| 2.0 * t as f64).collect();
+        let p = panel(vec![(target, vec![0.0; 50])]);
+        let model = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors).strategy(Strategy::Direct).horizon(4);
+        assert_eq!(model.shift(), 4);
+        let fitted = model.fit_global(&p, &[30]).unwrap();
+        let f = fitted.forecast(&[30], 4).unwrap();
+        for (k, v) in f.series[0].point.iter().enumerate() {
+            assert!((v - 2.0 * (30 + k) as f64).abs() < 1e-6, "{:?}", f.series[0].point);
+        }
+        assert!(fitted.forecast(&[30], 5).is_err(), "a horizon past the shift would read unobserved targets");
+    }
+
+    #[test]
+    fn quantile_heads_and_clamping() {
+        let p = regressor_only(60, 10);
+        let model = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors).quantile(0.9, LeastSquares);
+        let f = forecast_ahead(&model, &p, 3).unwrap();
+        assert_eq!(f.series[0].quantile(0.9).map(<[f64]>::len), Some(3));
+        assert!(
+            GlobalForecaster::new("ls", LeastSquares, LagAndRegressors)
+                .quantile(1.5, LeastSquares)
+                .fit(&p, &[60])
+                .is_err()
+        );
+        // a falling line goes negative without clamping
+        let target: Vec<f64> = (0..30).map(|t| 30.0 - t as f64).collect();
+        let p = panel(vec![(target, vec![0.0; 40])]);
+        let clamped = forecast_ahead(&GlobalForecaster::new("ls", LeastSquares, LagAndRegressors), &p, 5).unwrap();
+        assert!(clamped.series[0].point.iter().all(|v| *v >= 0.0));
+        let free = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors).non_negative(false);
+        assert!(forecast_ahead(&free, &p, 5).unwrap().series[0].point[4] < 0.0);
+    }
+
+    #[test]
+    fn masked_gaps_are_skipped_in_training_and_forecasting_works() {
+        let mut target: Vec<f64> = (0..50).map(|t| 5.0 + (t % 3) as f64).collect();
+        for t in [10, 11, 12, 30, 49] {
+            target[t] = f64::NAN;
+        }
+        let p = panel(vec![(target, vec![1.0; 60])]);
+        let f = forecast_ahead(&GlobalForecaster::new("ls", LeastSquares, LagAndRegressors), &p, 4).unwrap();
+        assert!(f.series[0].point.iter().all(|v| v.is_finite()), "{:?}", f.series[0].point);
+    }
+
+    #[test]
+    fn wrong_origin_lengths_are_errors() {
+        let p = regressor_only(20, 5);
+        let model = GlobalForecaster::new("ls", LeastSquares, LagAndRegressors);
+        assert!(model.fit(&p, &[20, 20]).is_err());
+        assert!(model.fit(&p, &[21]).is_err());
+        let fitted = model.fit(&p, &[20]).unwrap();
+        assert!(fitted.forecast(&[], 3).is_err());
+    }
+}
