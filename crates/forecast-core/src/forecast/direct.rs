@@ -40,7 +40,7 @@ pub fn direct_rows(
             if let Some(mut row) = rows.next() {
                 let slot =
                     row.as_slice_mut().ok_or_else(|| crate::Error::InvalidData("non-contiguous feature row".into()))?;
-                features.row(s, &series.target[..o], t, shift, slot);
+                features.row(s, &series.target[..o], t, shift, slot)?;
                 ids.push((s, t));
                 y.push(series.target.get(t).copied().unwrap_or(f64::NAN));
             }

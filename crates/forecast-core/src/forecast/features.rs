@@ -21,20 +21,21 @@ pub struct TrainingRows {
 /// `shift` is the gap between the newest target a row may read and the row's own index:
 /// a row for index `t` reads only `history[..=t - shift]`.
 pub trait RowFeatures: Send + Sync + Debug {
-    /// Column names.
-    fn names(&self) -> Vec<String>;
+    /// Column names of rows built with `shift`.
+    fn names_for_shift(&self, shift: usize) -> Vec<String>;
 
     /// Indices of the categorical columns.
     fn categorical(&self) -> Vec<usize>;
 
     /// Number of columns.
-    fn n_features(&self) -> usize {
-        self.names().len()
-    }
+    fn n_features(&self) -> usize;
 
     /// Features of the row for target index `t` of `series`, reading targets from `history`
     /// (observed values, possibly followed by predictions) and regressors at `t`.
-    fn row(&self, series: usize, history: &[f64], t: usize, shift: usize, out: &mut [f64]);
+    ///
+    /// # Errors
+    /// For an unknown series, a zero shift or a wrong `out` length.
+    fn row(&self, series: usize, history: &[f64], t: usize, shift: usize, out: &mut [f64]) -> Result<()>;
 
     /// Every usable training row with a target index below `end[s]`.
     ///

@@ -48,7 +48,7 @@ pub(crate) fn forecast(
             let t = origin[s] + k;
             let slot =
                 row.as_slice_mut().ok_or_else(|| crate::Error::InvalidData("non-contiguous feature row".into()))?;
-            features.row(s, &history[s], t, 1, slot);
+            features.row(s, &history[s], t, 1, slot)?;
         }
         let point = heads.point.predict(x.view())?;
         for (qi, (_, model)) in heads.quantiles.iter().enumerate() {

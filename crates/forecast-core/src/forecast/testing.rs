@@ -21,17 +21,21 @@ impl BuildFeatures for LagAndRegressors {
 }
 
 impl RowFeatures for LagRows<'_> {
-    fn names(&self) -> Vec<String> {
+    fn n_features(&self) -> usize {
+        1 + self.0.regressor_names.len()
+    }
+    fn names_for_shift(&self, _shift: usize) -> Vec<String> {
         std::iter::once("lag".to_owned()).chain(self.0.regressor_names.iter().cloned()).collect()
     }
     fn categorical(&self) -> Vec<usize> {
         Vec::new()
     }
-    fn row(&self, series: usize, history: &[f64], t: usize, shift: usize, out: &mut [f64]) {
+    fn row(&self, series: usize, history: &[f64], t: usize, shift: usize, out: &mut [f64]) -> Result<()> {
         out[0] = t.checked_sub(shift).and_then(|i| history.get(i)).copied().unwrap_or(f64::NAN);
         for (j, r) in self.0.series[series].regressors.iter().enumerate() {
             out[1 + j] = r.get(t).copied().unwrap_or(f64::NAN);
         }
+        Ok(())
     }
     fn training_rows(&self, end: &[usize], shift: usize) -> Result<TrainingRows> {
         let nf = self.n_features();
@@ -40,7 +44,7 @@ impl RowFeatures for LagRows<'_> {
         for (s, series) in self.0.series.iter().enumerate() {
             for t in shift..end[s] {
                 let target = series.target[t];
-                self.row(s, &series.target[..end[s]], t, shift, &mut buf);
+                self.row(s, &series.target[..end[s]], t, shift, &mut buf)?;
                 if target.is_nan() || buf.iter().any(|v| v.is_nan()) {
                     continue;
                 }
