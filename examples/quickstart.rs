@@ -6,7 +6,7 @@
 
 use clap::Parser;
 use forecast::core::backtest::{Backtest, BacktestReport};
-use forecast::core::data::default_panel;
+use forecast::core::data::{RECORD_COLUMNS, default_data, default_panel};
 use forecast::core::forecast::{Forecaster, Forecasts, SeriesForecast};
 use forecast::core::{Error, Panel};
 use forecast_examples::retail::{self, GbdtSettings};
@@ -32,12 +32,20 @@ struct Args {
     /// Series drawn in the chart.
     #[arg(long, default_value_t = 4)]
     chart_series: usize,
+    /// Only write the built-in panel as CSV to this file (for `forecast_csv`), then exit.
+    #[arg(long)]
+    write_data: Option<PathBuf>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let started = Instant::now();
-    let panel = default_panel()?;
+    if let Some(path) = &args.write_data {
+        default_data().write_csv(path)?;
+        println!("built-in panel -> {} (columns: {})", path.display(), RECORD_COLUMNS.join(","));
+        return Ok(());
+    }
+    let panel = default_panel();
     println!(
         "panel: {} series x {} days ({} .. ), {} regressors",
         panel.series.len(),

@@ -1,7 +1,7 @@
 //! Scoring backtest windows: pooled point metrics, mean MASE over series, interval coverage.
 
 use super::WindowResult;
-use crate::Panel;
+use crate::{Panel, metrics};
 use crate::forecast::{Forecasts, SeriesForecast};
 use serde::{Deserialize, Serialize};
 
@@ -29,13 +29,37 @@ pub struct Metrics {
     pub n: usize,
 }
 
+/// Scored points of a set of forecasts, kept as slices for [`crate::metrics`].
 #[derive(Debug, Default)]
 struct Accumulator {
     actual: Vec<f64>,
     point: Vec<f64>,
     mase: Vec<f64>,
-    conformal: Vec<bool>,
-    quantile: Vec<bool>,
+    conformal: Band,
+    quantile: Band,
+}
+
+/// Actuals with the interval bounds around them.
+#[derive(Debug, Default)]
+struct Band {
+    actual: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl Band {
+    fn add(&mut self, f: &SeriesForecast, k: usize, a: f64, (lo, hi): (f64, f64)) {
+        let bound = |alpha| f.quantile(alpha).and_then(|q| q.get(k)).copied();
+        if let (Some(l), Some(u)) = (bound(lo), bound(hi)) {
+            self.actual.push(a);
+            self.lower.push(l);
+            self.upper.push(u);
+        }
+    }
+
+    fn coverage(&self) -> Option<f64> {
+        (!self.actual.is_empty()).then(|| metrics::coverage(&self.actual, &self.lower, &self.upper))
+    }
 }
 
 impl Accumulator {
@@ -45,69 +69,45 @@ impl Accumulator {
         actual: &[f64],
         f: &SeriesForecast,
         conformal: Option<&SeriesForecast>,
-        (lo, hi): (f64, f64),
+        bounds: (f64, f64),
         season: usize,
     ) {
-        let mut a_s = Vec::new();
-        let mut p_s = Vec::new();
-        for (k, (&a, &p)) in actual.iter().zip(&f.point).enumerate() {
-            if a.is_nan() {
-                continue;
-            }
-            a_s.push(a);
-            p_s.push(p);
-            if let Some(inside) = conformal.and_then(|c| inside(c, k, a, lo, hi)) {
-                self.conformal.push(inside);
-            }
-            if let Some(inside) = inside(f, k, a, lo, hi) {
-                self.quantile.push(inside);
-            }
-        }
-        if a_s.is_empty() {
+        let n = actual.len().min(f.point.len());
+        let (actual, point) = (&actual[..n], &f.point[..n]);
+        if actual.iter().all(|a| a.is_nan()) {
             return;
         }
-        if let Some(scale) = seasonal_naive_mae(train, season) {
-            let mae = a_s.iter().zip(&p_s).map(|(a, p)| (a - p).abs()).sum::<f64>() / a_s.len() as f64;
-            self.mase.push(mae / scale);
+        for (k, &a) in actual.iter().enumerate().filter(|(_, a)| !a.is_nan()) {
+            if let Some(c) = conformal {
+                self.conformal.add(c, k, a, bounds);
+            }
+            self.quantile.add(f, k, a, bounds);
         }
-        self.actual.extend(a_s);
-        self.point.extend(p_s);
+        let mase = metrics::mase(actual, point, train, season);
+        if mase.is_finite() {
+            self.mase.push(mase);
+        }
+        self.actual.extend_from_slice(actual);
+        self.point.extend_from_slice(point);
     }
 
     fn finish(self) -> Option<Metrics> {
-        let n = self.actual.len();
+        let n = self.actual.iter().filter(|a| !a.is_nan()).count();
         if n == 0 {
             return None;
         }
-        let err: Vec<f64> = self.point.iter().zip(&self.actual).map(|(p, a)| p - a).collect();
-        let abs: f64 = err.iter().map(|e| e.abs()).sum();
-        let share = |v: &[bool]| (!v.is_empty()).then(|| v.iter().filter(|&&b| b).count() as f64 / v.len() as f64);
+        let (a, p) = (&self.actual, &self.point);
         Some(Metrics {
-            wape: abs / self.actual.iter().map(|a| a.abs()).sum::<f64>(),
+            wape: metrics::wape(a, p),
             mase: if self.mase.is_empty() { f64::NAN } else { self.mase.iter().sum::<f64>() / self.mase.len() as f64 },
-            rmse: (err.iter().map(|e| e * e).sum::<f64>() / n as f64).sqrt(),
-            mae: abs / n as f64,
-            bias: err.iter().sum::<f64>() / n as f64,
-            coverage: share(&self.conformal),
-            quantile_coverage: share(&self.quantile),
+            rmse: metrics::rmse(a, p),
+            mae: metrics::mae(a, p),
+            bias: metrics::bias(a, p),
+            coverage: self.conformal.coverage(),
+            quantile_coverage: self.quantile.coverage(),
             n,
         })
     }
-}
-
-fn inside(f: &SeriesForecast, k: usize, a: f64, lo: f64, hi: f64) -> Option<bool> {
-    let l = *f.quantile(lo)?.get(k)?;
-    let u = *f.quantile(hi)?.get(k)?;
-    Some(a >= l && a <= u)
-}
-
-/// In-sample MAE of the seasonal naive forecast `y[t - season]` over pairs where both are
-/// observed; None when there is no pair or the scale is 0.
-fn seasonal_naive_mae(train: &[f64], season: usize) -> Option<f64> {
-    let diffs: Vec<f64> =
-        train.iter().skip(season).zip(train).map(|(a, b)| (a - b).abs()).filter(|d| !d.is_nan()).collect();
-    let scale = diffs.iter().sum::<f64>() / diffs.len().max(1) as f64;
-    (!diffs.is_empty() && scale > 0.0).then_some(scale)
 }
 
 fn add_window(

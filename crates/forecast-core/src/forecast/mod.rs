@@ -7,9 +7,10 @@
 //! regressors are read at each step's own index.
 
 mod direct;
+mod feature_builder;
 mod features;
 mod global;
-// mod local; (after features merge)
+mod local;
 mod output;
 mod recursive;
 mod strategy;
@@ -19,6 +20,7 @@ pub(crate) mod testing;
 pub use direct::direct_rows;
 pub use features::{BuildFeatures, RowFeatures, TrainingRows};
 pub use global::{FittedGlobal, GlobalForecaster, Learner};
+pub use local::{FittedLocal, LocalForecaster};
 
 pub use output::{Forecasts, QuantileForecast, SeriesForecast};
 pub use strategy::Strategy;
