@@ -1,8 +1,8 @@
 //! Scoring backtest windows: pooled point metrics, mean MASE over series, interval coverage.
 
 use super::WindowResult;
-use crate::{Panel, metrics};
 use crate::forecast::{Forecasts, SeriesForecast};
+use crate::{Panel, metrics};
 use serde::{Deserialize, Serialize};
 
 /// Accuracy of one model over a set of forecasts (a window, a series, or every window).

@@ -283,3 +283,56 @@ mod tests {
         assert!(fitted.forecast(&[], 3).is_err());
     }
 }
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+    use crate::backtest::Backtest;
+    use crate::data::{CsvSpec, GapPolicy, IngestOptions, read_csv_from};
+    use crate::features::FeatureSpec;
+    use crate::forecast::forecast_ahead;
+    use crate::forecast::testing::LeastSquares;
+    use chrono::{Duration, NaiveDate};
+    use std::fmt::Write;
+
+    /// Two shops over 70 days with some days absent from the file, plus 7 planned future days.
+    fn csv_with_gaps() -> String {
+        let start = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let mut csv = String::from("day,shop,sold,price,promo\n");
+        for shop in ["north", "south"] {
+            for t in 0..77 {
+                if shop == "north" && [5, 6, 30, 31, 32, 60].contains(&t) {
+                    continue; // missing days: gaps
+                }
+                let promo = u8::from(t % 10 == 0);
+                let price = if promo == 1 { 4.0 } else { 5.0 };
+                let sold = if t < 70 { format!("{}", 10 + (t % 7) + 6 * i64::from(promo)) } else { String::new() };
+                let date = start + Duration::days(t);
+                writeln!(csv, "{date},{shop},{sold},{price},{promo}").unwrap();
+            }
+        }
+        csv
+    }
+
+    #[test]
+    fn a_csv_with_masked_gaps_is_forecast_end_to_end() {
+        let spec = CsvSpec::new("day", "sold").keys(["shop"]).regressors(["price", "promo"]);
+        let (panel, report) =
+            read_csv_from(csv_with_gaps().as_bytes(), "gaps.csv", &spec, &IngestOptions::strict(GapPolicy::Masked))
+                .unwrap();
+        assert_eq!(report.periods_filled, 6);
+        assert_eq!(panel.series[0].target.iter().filter(|v| v.is_nan()).count(), 6);
+        let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
+        let model = GlobalForecaster::new("ls", LeastSquares, features);
+        let f = forecast_ahead(&model, &panel, 7).unwrap();
+        for s in &f.series {
+            assert_eq!(s.point.len(), 7);
+            assert!(s.point.iter().all(|v| v.is_finite() && *v >= 0.0), "{:?}", s.point);
+            assert_eq!(s.dates[0], NaiveDate::from_ymd_opt(2024, 3, 1).unwrap() + Duration::days(70));
+        }
+        let report = Backtest::new(2, 7).run(&panel, &[&model]).unwrap();
+        let m = report.models[0].metrics.unwrap();
+        assert_eq!(m.n, 2 * 2 * 7 - 1, "north's day 60 is a gap inside the first window: not scored");
+        assert!(m.wape.is_finite() && m.wape < 0.5, "{m:?}");
+    }
+}

@@ -57,3 +57,28 @@ impl FittedForecaster for FittedLocal<'_> {
         Ok(Forecasts { model: self.name.clone(), horizon, series })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::SeasonalNaive;
+    use crate::forecast::forecast_ahead;
+    use crate::forecast::testing::panel;
+
+    #[test]
+    fn baselines_forecast_each_series_from_its_own_history_before_the_origin() {
+        let weekly: Vec<f64> = (0..28).map(|t| (t % 7) as f64).collect();
+        let p = panel(vec![(weekly.clone(), vec![0.0; 28]), (vec![5.0; 20], vec![0.0; 20])]);
+        let model = LocalForecaster::new(SeasonalNaive { season: 7 }).named("snaive");
+        assert_eq!(model.name(), "snaive");
+        let f = forecast_ahead(&model, &p, 9).unwrap();
+        assert_eq!(f.series[0].point, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 1.0]);
+        assert_eq!(f.series[1].point, vec![5.0; 9]);
+        // from an earlier origin, the target after it is not read
+        let fitted = model.fit(&p, &[10, 10]).unwrap();
+        let early = fitted.forecast(&[10, 10], 3).unwrap();
+        assert_eq!(early.series[0].point, vec![3.0, 4.0, 5.0]);
+        assert_eq!(early.series[0].origin, 10);
+        assert!(fitted.forecast(&[10], 3).is_err());
+    }
+}

@@ -59,7 +59,8 @@ impl RowFeatures for LagRows<'_> {
     }
 }
 
-/// Ordinary least squares with an intercept, by normal equations (small feature counts only).
+/// Ridge-stabilised least squares with an intercept, by normal equations (small feature
+/// counts only); a missing (NaN) feature counts as 0, as [`LinearModel`] imputes it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LeastSquares;
 
@@ -70,7 +71,8 @@ impl Fit for LeastSquares {
         let p = x.ncols() + 1;
         let mut a = vec![vec![0.0; p + 1]; p];
         for (row, &t) in x.rows().into_iter().zip(y) {
-            let z: Vec<f64> = std::iter::once(1.0).chain(row.iter().copied()).collect();
+            let z: Vec<f64> =
+                std::iter::once(1.0).chain(row.iter().map(|v| if v.is_nan() { 0.0 } else { *v })).collect();
             for i in 0..p {
                 for j in 0..p {
                     a[i][j] += z[i] * z[j];
@@ -79,7 +81,7 @@ impl Fit for LeastSquares {
             }
         }
         for (i, r) in a.iter_mut().enumerate() {
-            r[i] += 1e-9;
+            r[i] += 1e-6;
         }
         for c in 0..p {
             let pivot = (c..p).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs())).unwrap_or(c);
