@@ -5,6 +5,7 @@
 //! values are written with enough digits (JSON) or as raw IEEE bits (binary).
 
 use crate::baseline::{BaselineModel, SeriesForecaster};
+use crate::gbdt::GbdtModel;
 use crate::model::{LinearModel, Predict};
 use crate::tree::TreeEnsemble;
 use crate::{Error, Result};
@@ -24,6 +25,8 @@ pub enum ModelArtifact {
     /// A baseline forecaster (naive, seasonal naive, moving average). It forecasts from a
     /// series' history, not from design rows: use [`ModelArtifact::as_series_forecaster`].
     Baseline(BaselineModel),
+    /// A gradient-boosted tree model fitted by [`crate::gbdt`].
+    Gbdt(GbdtModel),
 }
 
 /// The on-disk envelope: format version plus the model.
@@ -40,6 +43,7 @@ impl ModelArtifact {
             Self::TreeEnsemble(_) => "tree_ensemble",
             Self::Linear(_) => "linear",
             Self::Baseline(_) => "baseline",
+            Self::Gbdt(_) => "gbdt",
         }
     }
 
@@ -57,6 +61,7 @@ impl ModelArtifact {
         match self {
             Self::TreeEnsemble(m) => Ok(Box::new(m)),
             Self::Linear(m) => Ok(Box::new(m)),
+            Self::Gbdt(m) => Ok(Box::new(m)),
             Self::Baseline(_) => Err(Error::Unsupported {
                 operation: "scoring design rows (into_predictor)",
                 kind: "baseline",
@@ -166,6 +171,12 @@ impl From<LinearModel> for ModelArtifact {
 impl From<BaselineModel> for ModelArtifact {
     fn from(m: BaselineModel) -> Self {
         Self::Baseline(m)
+    }
+}
+
+impl From<GbdtModel> for ModelArtifact {
+    fn from(m: GbdtModel) -> Self {
+        Self::Gbdt(m)
     }
 }
 

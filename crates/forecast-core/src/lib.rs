@@ -9,6 +9,7 @@ pub mod data;
 pub mod error;
 pub mod features;
 pub mod forecast;
+pub mod gbdt;
 pub mod interval;
 pub mod metrics;
 pub mod model;
