@@ -24,8 +24,8 @@ pub struct GbdtSettings {
     pub strategy: Strategy,
     /// Forecast horizon (the direct strategy's shift).
     pub horizon: usize,
-    /// Also fit quantile-objective models at 0.1 and 0.9.
-    pub quantiles: bool,
+    /// Boosting rounds of quantile-objective models at 0.1 and 0.9 (0 = none).
+    pub quantile_rounds: usize,
     /// Seed of the row and feature sampling.
     pub seed: u64,
 }
@@ -39,7 +39,7 @@ impl Default for GbdtSettings {
             num_leaves: 31,
             strategy: Strategy::Recursive,
             horizon: 28,
-            quantiles: false,
+            quantile_rounds: 0,
             seed: 42,
         }
     }
@@ -50,21 +50,21 @@ impl Default for GbdtSettings {
 /// # Errors
 /// When a GBDT parameter is out of range.
 pub fn gbdt(settings: &GbdtSettings, features: FeatureSpec) -> Result<GlobalForecaster> {
-    let params = |objective| {
+    let params = |objective, rounds| {
         Gbdt::params()
             .objective(objective)
-            .n_rounds(settings.rounds)
+            .n_rounds(rounds)
             .learning_rate(settings.learning_rate)
             .num_leaves(settings.num_leaves)
             .seed(settings.seed)
             .check()
     };
-    let mut model = GlobalForecaster::new("gbdt", params(settings.objective)?, features)
+    let mut model = GlobalForecaster::new("gbdt", params(settings.objective, settings.rounds)?, features)
         .strategy(settings.strategy)
         .horizon(settings.horizon);
-    if settings.quantiles {
+    if settings.quantile_rounds > 0 {
         for alpha in [0.1, 0.9] {
-            model = model.quantile(alpha, params(Objective::Quantile { alpha })?);
+            model = model.quantile(alpha, params(Objective::Quantile { alpha }, settings.quantile_rounds)?);
         }
     }
     Ok(model)
