@@ -5,6 +5,33 @@
 //! A forecast starts at an *origin* per series: the exclusive end of the target history it may
 //! read. Step `k` (0-based) of the forecast is the target index `origin + k`. Known-future
 //! regressors are read at each step's own index.
+//!
+//! ```
+//! use forecast_core::backtest::Backtest;
+//! use forecast_core::baseline::SeasonalNaive;
+//! use forecast_core::data::RetailGenerator;
+//! use forecast_core::features::FeatureSpec;
+//! use forecast_core::forecast::{GlobalForecaster, LocalForecaster, Strategy, forecast_ahead};
+//! use forecast_core::gbdt::{Gbdt, Objective};
+//! use forecast_core::ParamGuard;
+//!
+//! let panel = RetailGenerator::new(7).stores(1).items(4).days(240).future_days(14).generate().panel;
+//! let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
+//! let params = Gbdt::params().objective(Objective::Poisson).n_rounds(30).check()?;
+//! let gbdt = GlobalForecaster::new("gbdt", params, features).strategy(Strategy::Direct).horizon(14);
+//! let snaive = LocalForecaster::new(SeasonalNaive { season: 7 });
+//!
+//! let report = Backtest::new(2, 14).run(&panel, &[&gbdt, &snaive])?;
+//! println!("{report}"); // WAPE, MASE, RMSE, bias and 80% coverage per model
+//!
+//! let mut next = forecast_ahead(&gbdt, &panel, 14)?;
+//! if let Some(conformal) = &report.models[0].conformal {
+//!     conformal.apply(&panel, &mut next, true); // adds the q10 and q90 paths
+//! }
+//! assert_eq!(next.series[0].point.len(), 14);
+//! assert_eq!(next.series[0].quantiles.len(), 2);
+//! # Ok::<(), forecast_core::Error>(())
+//! ```
 
 mod direct;
 mod feature_builder;
