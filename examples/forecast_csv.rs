@@ -104,6 +104,9 @@ struct Args {
     /// GBDT boosting rounds.
     #[arg(long, default_value_t = 500)]
     rounds: usize,
+    /// Boosting rounds of extra 0.1 and 0.9 quantile-objective GBDTs (0 = conformal intervals only).
+    #[arg(long, default_value_t = 0)]
+    quantile_rounds: usize,
     /// How missing periods are filled.
     #[arg(long, value_enum, default_value = "masked")]
     gaps: GapChoice,
