@@ -175,12 +175,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let refs: Vec<&dyn Forecaster> = models.iter().map(|m| m.as_ref()).collect();
-    let bar = retail::progress_bar((refs.len() * args.windows) as u64, "backtest");
-    let report = backtest.run_with_progress(&panel, &refs, &mut |p| {
-        bar.set_message(format!("{} w{}", p.model, p.window + 1));
-        bar.inc(1);
-    })?;
-    bar.finish_and_clear();
+    let report = retail::run_backtest(&backtest, &panel, &refs)?;
     if args.json {
         eprint!("{report}");
     } else {

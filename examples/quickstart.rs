@@ -71,12 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     models.extend(baselines.iter().map(|b| b as &dyn Forecaster));
 
     let backtest = Backtest { season, ..Backtest::new(args.windows, args.horizon) };
-    let bar = retail::progress_bar((models.len() * args.windows) as u64, "backtest");
-    let report = backtest.run_with_progress(&panel, &models, &mut |p| {
-        bar.set_message(format!("{} w{}", p.model, p.window + 1));
-        bar.inc(1);
-    })?;
-    bar.finish_and_clear();
+    let report = retail::run_backtest(&backtest, &panel, &models)?;
     println!(
         "\nbacktest: {} windows x {} days, origins counted back from each series' end\n",
         args.windows, args.horizon

@@ -1,11 +1,13 @@
 //! The models and progress bar shared by the forecasting examples.
 
 use forecast::core::Frequency;
+use forecast::core::backtest::{Backtest, BacktestReport};
 use forecast::core::baseline::{MovingAverage, Naive, SeasonalNaive};
 use forecast::core::features::FeatureSpec;
+use forecast::core::forecast::Forecaster;
 use forecast::core::forecast::{GlobalForecaster, LocalForecaster, Strategy};
 use forecast::core::gbdt::{Gbdt, Objective};
-use forecast::core::{ParamGuard, Result};
+use forecast::core::{Panel, ParamGuard, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -105,4 +107,18 @@ pub fn progress_bar(len: u64, message: &'static str) -> ProgressBar {
     }
     bar.set_message(message);
     bar
+}
+
+/// Run `backtest` on `models` with a progress bar (drawn only on a terminal).
+///
+/// # Errors
+/// As [`Backtest::run`].
+pub fn run_backtest(backtest: &Backtest, panel: &Panel, models: &[&dyn Forecaster]) -> Result<BacktestReport> {
+    let bar = progress_bar((models.len() * backtest.windows) as u64, "backtest");
+    let report = backtest.run_with_progress(panel, models, &mut |p| {
+        bar.set_message(format!("{} w{}", p.model, p.window + 1));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    report
 }

@@ -1,8 +1,7 @@
 //! The direct strategy: one model trained with shift = horizon, so every step's row reads only
 //! targets observed before the origin (plus that step's own known-future regressors).
 
-use super::recursive::Heads;
-use super::{Forecasts, RowFeatures, SeriesForecast, TrainingRows};
+use super::{FittedGlobal, Forecasts, RowFeatures, SeriesForecast, TrainingRows};
 use crate::{Panel, Result};
 use ndarray::{Array1, Array2};
 
@@ -49,32 +48,26 @@ pub fn direct_rows(
     Ok(TrainingRows { x, y: Array1::from(y), rows: ids })
 }
 
-/// Forecast `horizon` steps from `origin` with a direct model trained on `shift`.
-pub(crate) fn forecast(
-    name: &str,
-    panel: &Panel,
-    features: &dyn RowFeatures,
-    heads: &Heads<'_>,
-    origin: &[usize],
-    horizon: usize,
-    shift: usize,
-) -> Result<Forecasts> {
-    let TrainingRows { x, rows: ids, .. } = direct_rows(panel, features, origin, horizon, shift)?;
-    let point = heads.point.predict(x.view())?;
-    let mut quantiles = Vec::with_capacity(heads.quantiles.len());
-    for (alpha, model) in heads.quantiles {
+/// Forecast `horizon` steps from `origin` with a direct model (trained on its shift).
+pub(super) fn forecast(fitted: &FittedGlobal<'_>, origin: &[usize], horizon: usize) -> Result<Forecasts> {
+    let panel = fitted.panel;
+    let TrainingRows { x, rows: ids, .. } =
+        direct_rows(panel, fitted.features.as_ref(), origin, horizon, fitted.shift)?;
+    let point = fitted.model.predict(x.view())?;
+    let mut quantiles = Vec::with_capacity(fitted.quantiles.len());
+    for (alpha, model) in &fitted.quantiles {
         quantiles.push((*alpha, model.predict(x.view())?));
     }
     let mut out: Vec<SeriesForecast> =
         (0..panel.series.len()).map(|s| SeriesForecast::new(panel, s, origin[s], horizon)).collect();
     for (i, &(s, _)) in ids.iter().enumerate() {
-        out[s].point.push(heads.clamp(point[i]));
+        out[s].point.push(fitted.clamp(point[i]));
     }
     for (alpha, q) in &quantiles {
         for (s, f) in out.iter_mut().enumerate() {
-            let values = (0..horizon).map(|k| heads.clamp(q[s * horizon + k])).collect();
+            let values = (0..horizon).map(|k| fitted.clamp(q[s * horizon + k])).collect();
             f.set_quantile(*alpha, values);
         }
     }
-    Ok(Forecasts { model: name.to_owned(), horizon, series: out })
+    Ok(Forecasts { model: fitted.name.clone(), horizon, series: out })
 }

@@ -1,7 +1,6 @@
 //! One global model across all series: a learner fitted on the pooled feature rows of every
 //! series, forecasting with the recursive or the direct strategy.
 
-use super::recursive::Heads;
 use super::{BuildFeatures, FittedForecaster, Forecaster, Forecasts, RowFeatures, Strategy, direct, recursive};
 use crate::{Fit, Panel, Predict, Result};
 use ndarray::{ArrayView1, ArrayView2};
@@ -145,18 +144,23 @@ impl Forecaster for GlobalForecaster {
 /// A fitted [`GlobalForecaster`].
 #[derive(Debug)]
 pub struct FittedGlobal<'a> {
-    name: String,
-    panel: &'a Panel,
-    features: Box<dyn RowFeatures + 'a>,
-    model: Box<dyn Predict>,
-    quantiles: Vec<(f64, Box<dyn Predict>)>,
+    pub(super) name: String,
+    pub(super) panel: &'a Panel,
+    pub(super) features: Box<dyn RowFeatures + 'a>,
+    pub(super) model: Box<dyn Predict>,
+    pub(super) quantiles: Vec<(f64, Box<dyn Predict>)>,
     strategy: Strategy,
-    shift: usize,
+    pub(super) shift: usize,
     non_negative: bool,
     n_train_rows: usize,
 }
 
 impl FittedGlobal<'_> {
+    /// A prediction clamped at zero when the model forecasts non-negative quantities.
+    pub(super) fn clamp(&self, v: f64) -> f64 {
+        if self.non_negative { v.max(0.0) } else { v }
+    }
+
     /// The fitted point model.
     pub fn model(&self) -> &dyn Predict {
         self.model.as_ref()
@@ -176,14 +180,9 @@ impl FittedGlobal<'_> {
 impl FittedForecaster for FittedGlobal<'_> {
     fn forecast(&self, origin: &[usize], horizon: usize) -> Result<Forecasts> {
         super::check_per_series(self.panel, origin, "forecast: origins")?;
-        let heads = Heads { point: self.model.as_ref(), quantiles: &self.quantiles, non_negative: self.non_negative };
         match self.strategy {
-            Strategy::Recursive => {
-                recursive::forecast(&self.name, self.panel, self.features.as_ref(), &heads, origin, horizon)
-            }
-            Strategy::Direct => {
-                direct::forecast(&self.name, self.panel, self.features.as_ref(), &heads, origin, horizon, self.shift)
-            }
+            Strategy::Recursive => recursive::forecast(self, origin, horizon),
+            Strategy::Direct => direct::forecast(self, origin, horizon),
         }
     }
 }

@@ -1,33 +1,13 @@
 //! The recursive strategy: predict one step for every series, append the predictions to each
 //! series' history copy, and move to the next step with that step's own regressors.
 
-use super::{Forecasts, RowFeatures, SeriesForecast};
-use crate::{Panel, Predict, Result};
+use super::{FittedGlobal, Forecasts, SeriesForecast};
+use crate::Result;
 use ndarray::Array2;
 
-/// A fitted point model with optional quantile models on the same feature rows.
-#[derive(Debug)]
-pub(crate) struct Heads<'m> {
-    pub(crate) point: &'m dyn Predict,
-    pub(crate) quantiles: &'m [(f64, Box<dyn Predict>)],
-    pub(crate) non_negative: bool,
-}
-
-impl Heads<'_> {
-    pub(crate) fn clamp(&self, v: f64) -> f64 {
-        if self.non_negative { v.max(0.0) } else { v }
-    }
-}
-
 /// Forecast `horizon` steps from `origin` with shift-1 rows, feeding predictions back.
-pub(crate) fn forecast(
-    name: &str,
-    panel: &Panel,
-    features: &dyn RowFeatures,
-    heads: &Heads<'_>,
-    origin: &[usize],
-    horizon: usize,
-) -> Result<Forecasts> {
+pub(super) fn forecast(fitted: &FittedGlobal<'_>, origin: &[usize], horizon: usize) -> Result<Forecasts> {
+    let (panel, features) = (fitted.panel, fitted.features.as_ref());
     let n = panel.series.len();
     let nf = features.n_features();
     let mut history: Vec<Vec<f64>> = panel
@@ -41,7 +21,7 @@ pub(crate) fn forecast(
         })
         .collect();
     let mut out: Vec<SeriesForecast> = (0..n).map(|s| SeriesForecast::new(panel, s, origin[s], horizon)).collect();
-    let mut quantile_paths = vec![vec![Vec::with_capacity(horizon); heads.quantiles.len()]; n];
+    let mut quantile_paths = vec![vec![Vec::with_capacity(horizon); fitted.quantiles.len()]; n];
     let mut x = Array2::<f64>::zeros((n, nf));
     for k in 0..horizon {
         for (s, mut row) in x.rows_mut().into_iter().enumerate() {
@@ -50,23 +30,23 @@ pub(crate) fn forecast(
                 row.as_slice_mut().ok_or_else(|| crate::Error::InvalidData("non-contiguous feature row".into()))?;
             features.row(s, &history[s], t, 1, slot)?;
         }
-        let point = heads.point.predict(x.view())?;
-        for (qi, (_, model)) in heads.quantiles.iter().enumerate() {
+        let point = fitted.model.predict(x.view())?;
+        for (qi, (_, model)) in fitted.quantiles.iter().enumerate() {
             let q = model.predict(x.view())?;
             for (s, v) in q.iter().enumerate() {
-                quantile_paths[s][qi].push(heads.clamp(*v));
+                quantile_paths[s][qi].push(fitted.clamp(*v));
             }
         }
         for (s, v) in point.iter().enumerate() {
-            let v = heads.clamp(*v);
+            let v = fitted.clamp(*v);
             out[s].point.push(v);
             history[s].push(v);
         }
     }
     for (s, paths) in quantile_paths.into_iter().enumerate() {
-        for ((alpha, _), values) in heads.quantiles.iter().zip(paths) {
+        for ((alpha, _), values) in fitted.quantiles.iter().zip(paths) {
             out[s].set_quantile(*alpha, values);
         }
     }
-    Ok(Forecasts { model: name.to_owned(), horizon, series: out })
+    Ok(Forecasts { model: fitted.name.clone(), horizon, series: out })
 }
