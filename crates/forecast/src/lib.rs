@@ -1,8 +1,9 @@
 #![doc = include_str!("../README.md")]
 //!
 //! # Feature flags
-//! - `linfa`: linfa-linear, linfa-elasticnet and linfa-trees adapters in [`core`].
-//! - `smartcore`: smartcore random forest and extra trees adapters in [`core`].
+//! - `linfa`: linfa-linear (OLS, Tweedie GLM) and linfa-elasticnet adapters in `core::adapters`
+//!   (linfa-trees only classifies, so it is not offered).
+//! - `smartcore`: smartcore random forest and extra trees adapters in `core::adapters`.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
@@ -10,6 +11,10 @@ pub use forecast_core as core;
 /// The types most programs need.
 pub mod prelude {
     pub use forecast_core::backtest::Backtest;
+    pub use forecast_core::data::{
+        CsvSpec, GapPolicy, IngestMode, IngestOptions, IngestReport, RetailGenerator, SalesRecord, default_panel,
+        read_csv,
+    };
     pub use forecast_core::forecast::{
         Forecaster, Forecasts, GlobalForecaster, LocalForecaster, Strategy, forecast_ahead,
     };
