@@ -214,9 +214,8 @@ fn build_models(
     for name in names {
         match name {
             ModelChoice::Gbdt => models.push(Box::new(retail::gbdt(settings, features.clone())?)),
-            ModelChoice::Rf | ModelChoice::Linear => {
-                return Err(format!("model {name:?} needs the linfa/smartcore adapters, not in this build").into());
-            }
+            ModelChoice::Rf => models.push(Box::new(retail::random_forest(settings, features.clone())?)),
+            ModelChoice::Linear => models.push(Box::new(retail::linear(settings, features.clone())?)),
             ModelChoice::SeasonalNaive => models.push(Box::new(retail::seasonal_naive(season))),
             ModelChoice::Naive => models.push(Box::new(retail::naive())),
             ModelChoice::All => {}

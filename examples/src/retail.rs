@@ -1,6 +1,8 @@
 //! The models and progress bar shared by the forecasting examples.
 
 use forecast::core::Frequency;
+use forecast::core::adapters::linfa::Ols;
+use forecast::core::adapters::smartcore::RandomForest;
 use forecast::core::backtest::{Backtest, BacktestReport};
 use forecast::core::baseline::{MovingAverage, Naive, SeasonalNaive};
 use forecast::core::features::FeatureSpec;
@@ -70,6 +72,30 @@ pub fn gbdt(settings: &GbdtSettings, features: FeatureSpec) -> Result<GlobalFore
         }
     }
     Ok(model)
+}
+
+/// A global smartcore random forest (`rf`) on `features`, kept small enough for a backtest.
+///
+/// # Errors
+/// When a forest parameter is out of range.
+pub fn random_forest(settings: &GbdtSettings, features: FeatureSpec) -> Result<GlobalForecaster> {
+    let params = RandomForest::params()
+        .n_trees(50)
+        .max_depth(12)
+        .min_samples_leaf(20)
+        .min_samples_split(40)
+        .seed(settings.seed)
+        .check()?;
+    Ok(GlobalForecaster::new("rf", params, features).strategy(settings.strategy).horizon(settings.horizon))
+}
+
+/// A global linfa ordinary least squares model (`linear`) on `features`.
+///
+/// # Errors
+/// When a parameter is out of range.
+pub fn linear(settings: &GbdtSettings, features: FeatureSpec) -> Result<GlobalForecaster> {
+    let params = Ols::params().check()?;
+    Ok(GlobalForecaster::new("linear", params, features).strategy(settings.strategy).horizon(settings.horizon))
 }
 
 /// The feature spec of a panel's frequency, keeping only the regressor roles it has.
