@@ -3,12 +3,15 @@
 pub mod adapters;
 pub mod artifact;
 pub mod audit;
+pub mod backtest;
 pub mod baseline;
 pub mod clock;
 pub mod data;
 pub mod error;
 pub mod features;
+pub mod forecast;
 pub mod gbdt;
+pub mod interval;
 pub mod metrics;
 pub mod model;
 pub mod model_store;
