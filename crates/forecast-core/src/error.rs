@@ -45,6 +45,16 @@ pub enum Error {
         /// What was wrong and what is accepted.
         message: String,
     },
+    /// A model file written by another library (LightGBM, XGBoost) could not be imported.
+    #[error("{format} model, {place}: {message}")]
+    ModelImport {
+        /// "LightGBM" or "XGBoost".
+        format: &'static str,
+        /// Where: line, tree and node, or JSON path.
+        place: String,
+        /// What was wrong and what is accepted.
+        message: String,
+    },
     /// A requested thing (model version, alias, series, ...) does not exist.
     #[error("{what} not found: {id}")]
     NotFound {

@@ -4,9 +4,11 @@ pub mod artifact;
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod model_store;
 pub mod panel;
+pub mod predictor;
 pub mod tree;
 
 pub use artifact::ModelArtifact;
@@ -16,4 +18,5 @@ pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 pub use panel::{Frequency, Panel, Series, SeriesKey};
+pub use predictor::CompiledPredictor;
 pub use tree::TreeEnsemble;
