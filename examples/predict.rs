@@ -57,7 +57,8 @@ fn read_rows(path: &Path, n_features: usize) -> Result<(Vec<f64>, usize), Error>
         message,
     };
     let mut reader = csv::Reader::from_path(path).map_err(|e| bad(1, 1, "", e.to_string()))?;
-    let header: Vec<String> = reader.headers().map_err(|e| bad(1, 1, "", e.to_string()))?.iter().map(String::from).collect();
+    let header: Vec<String> =
+        reader.headers().map_err(|e| bad(1, 1, "", e.to_string()))?.iter().map(String::from).collect();
     if header.len() != n_features {
         return Err(bad(1, 1, "", format!("{} columns, the model has {n_features} features", header.len())));
     }
@@ -97,7 +98,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(&args.model).map_err(io_err(&args.model))?;
     let ensemble = match import::detect(&text)? {
         ModelArtifact::TreeEnsemble(e) => e,
-        other => return Err(format!("{} artifacts have no compiled predictor; expected a tree ensemble", other.kind()).into()),
+        other => {
+            return Err(
+                format!("{} artifacts have no compiled predictor; expected a tree ensemble", other.kind()).into()
+            );
+        }
     };
     let predictor = CompiledPredictor::compile(&ensemble)?.threads(args.threads)?;
     let (rows, n) = read_rows(&args.rows, predictor.n_features())?;

@@ -99,13 +99,13 @@ pub fn parse(text: &str) -> Result<TreeEnsemble> {
         return Err(err("line 1", "expected the first line `tree` of a LightGBM text model"));
     }
     for key in ["num_class", "num_tree_per_iteration"] {
-        if let Some(v) = header.get(key) {
-            if v.trim() != "1" {
-                return Err(err(
-                    header.place(key),
-                    format!("{key}={v}: only single-output models (regression, binary) are supported"),
-                ));
-            }
+        if let Some(v) = header.get(key)
+            && v.trim() != "1"
+        {
+            return Err(err(
+                header.place(key),
+                format!("{key}={v}: only single-output models (regression, binary) are supported"),
+            ));
         }
     }
     let n_features = header.number::<usize>("max_feature_idx")? + 1;

@@ -92,12 +92,14 @@ pub fn parse(text: &str) -> Result<TreeEnsemble> {
             return Err(err(format!("learner.learner_model_param.{key}"), format!("{v}: only single-output models")));
         }
     }
-    let n_features: usize = p.num_feature.trim().parse().map_err(|_| {
-        err("learner.learner_model_param.num_feature", format!("`{}` is not a count", p.num_feature))
-    })?;
-    let base: f32 = p.base_score.trim().trim_start_matches('[').trim_end_matches(']').trim().parse().map_err(|_| {
-        err("learner.learner_model_param.base_score", format!("`{}` is not a number", p.base_score))
-    })?;
+    let n_features: usize =
+        p.num_feature.trim().parse().map_err(|_| {
+            err("learner.learner_model_param.num_feature", format!("`{}` is not a count", p.num_feature))
+        })?;
+    let base: f32 =
+        p.base_score.trim().trim_start_matches('[').trim_end_matches(']').trim().parse().map_err(|_| {
+            err("learner.learner_model_param.base_score", format!("`{}` is not a number", p.base_score))
+        })?;
     let (transform, link) = objective(&l.objective.name)?;
     let base_score = link(f64::from(base));
     if l.gradient_booster.name != "gbtree" {

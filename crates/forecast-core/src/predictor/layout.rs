@@ -117,13 +117,13 @@ impl<B: Bin> Forest<B> {
         let mut stack = vec![(0usize, None::<(usize, bool)>, 0u32)];
         while let Some((i, parent, d)) = stack.pop() {
             let at = self.walk.len() as u32;
-            if let Some((p, right)) = parent {
-                if let Some(n) = self.walk.get_mut(p) {
-                    if right {
-                        n.right = at;
-                    } else {
-                        n.left = at;
-                    }
+            if let Some((p, right)) = parent
+                && let Some(n) = self.walk.get_mut(p)
+            {
+                if right {
+                    n.right = at;
+                } else {
+                    n.left = at;
                 }
             }
             depth = depth.max(d);

@@ -138,10 +138,10 @@ impl Quantizer {
         let mut thresholds = vec![Vec::new(); n_features];
         let mut q = Self { thresholds: Vec::new(), columns: Vec::new(), max_bin: 2, numeric_index: BTreeMap::new() };
         for s in splits.clone() {
-            if let Some(Canonical::Below(t)) = canonical(&s.rule) {
-                if let Some(v) = thresholds.get_mut(s.feature as usize) {
-                    v.push(t);
-                }
+            if let Some(Canonical::Below(t)) = canonical(&s.rule)
+                && let Some(v) = thresholds.get_mut(s.feature as usize)
+            {
+                v.push(t);
             }
         }
         for v in &mut thresholds {
@@ -151,7 +151,8 @@ impl Quantizer {
         q.thresholds = thresholds;
         for s in splits {
             if matches!(s.rule, SplitRule::Category(_)) {
-                let known = q.columns.iter().any(|c| matches!(c, ColumnSource::Category { split } if same_category(split, s)));
+                let known =
+                    q.columns.iter().any(|c| matches!(c, ColumnSource::Category { split } if same_category(split, s)));
                 if !known {
                     q.columns.push(ColumnSource::Category { split: s.clone() });
                 }

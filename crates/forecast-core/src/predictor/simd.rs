@@ -105,11 +105,12 @@ mod x86 {
     /// row's value, instead of a gather (slow on AMD Zen) or eight scalar loads.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
     fn add_leaves_avx512(exit: &[u8; BLOCK], leaves: &LeafTable, acc: &mut [f64; BLOCK]) {
-        const { assert!(BLOCK % 8 == 0 && size_of::<LeafTable>() >= 32 * size_of::<f64>()) };
+        const { assert!(BLOCK.is_multiple_of(8) && size_of::<LeafTable>() >= 32 * size_of::<f64>()) };
         let l = leaves.as_ptr();
         // SAFETY: `leaves` holds at least 32 values (checked above), so offsets 0..32 are in bounds.
-        let (l0, l1, l2, l3) =
-            unsafe { (_mm512_loadu_pd(l), _mm512_loadu_pd(l.add(8)), _mm512_loadu_pd(l.add(16)), _mm512_loadu_pd(l.add(24))) };
+        let (l0, l1, l2, l3) = unsafe {
+            (_mm512_loadu_pd(l), _mm512_loadu_pd(l.add(8)), _mm512_loadu_pd(l.add(16)), _mm512_loadu_pd(l.add(24)))
+        };
         let bit4 = _mm512_set1_epi64(16);
         for (a, e) in acc.chunks_exact_mut(8).zip(exit.chunks_exact(8)) {
             let mut idx8 = [0u8; 16];

@@ -17,7 +17,8 @@ fn rows_and_expected(name: &str) -> (Vec<Vec<f64>>, Vec<f64>) {
     let mut rows = Vec::new();
     let mut expected = Vec::new();
     for line in text.lines().skip(1) {
-        let mut cells: Vec<f64> = line.split(',').map(|c| if c.is_empty() { f64::NAN } else { c.parse().unwrap() }).collect();
+        let mut cells: Vec<f64> =
+            line.split(',').map(|c| if c.is_empty() { f64::NAN } else { c.parse().unwrap() }).collect();
         expected.push(cells.pop().unwrap());
         rows.push(cells);
     }
