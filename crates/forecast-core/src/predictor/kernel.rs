@@ -50,20 +50,14 @@ impl<B: Bin> Engine<B> {
         let f = &self.forest;
         for tree in &f.batch {
             match *tree {
-                BatchTree::Qs32 { start, end, leaf_table } => qs_tree::<B, u32, SUB>(
-                    &f.qs32[start as usize..end as usize],
-                    &f.leaves[leaf_table as usize],
-                    &scratch.bins,
-                    acc,
-                    add32,
-                ),
-                BatchTree::Qs64 { start, end, leaf_table } => qs_tree::<B, u64, SUB>(
-                    &f.qs64[start as usize..end as usize],
-                    &f.leaves[leaf_table as usize],
-                    &scratch.bins,
-                    acc,
-                    add_leaves,
-                ),
+                BatchTree::Qs32 { start, end, leaf_table } => {
+                    let (nodes, leaves) = (&f.qs32[start as usize..end as usize], &f.leaves[leaf_table as usize]);
+                    qs_tree::<B, u32, SUB>(nodes, leaves, &scratch.bins, acc, add32);
+                }
+                BatchTree::Qs64 { start, end, leaf_table } => {
+                    let (nodes, leaves) = (&f.qs64[start as usize..end as usize], &f.leaves[leaf_table as usize]);
+                    qs_tree::<B, u64, SUB>(nodes, leaves, &scratch.bins, acc, add_leaves);
+                }
                 BatchTree::Walk { root, depth } => walk_rows(f, root, depth, &scratch.bins, &mut acc[..n]),
             }
         }
