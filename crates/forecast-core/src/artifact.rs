@@ -52,14 +52,16 @@ impl ModelArtifact {
         !matches!(self, Self::Baseline(_))
     }
 
-    /// The model as a row predictor.
+    /// The model as a row predictor. A tree ensemble comes back compiled
+    /// ([`crate::predictor::CompiledPredictor`]), which predicts bit-identically to its reference walk.
     ///
     /// # Errors
+    /// [`Error::InvalidData`] for a malformed tree ensemble (see [`TreeEnsemble::validate`]);
     /// [`Error::Unsupported`] for a baseline, which forecasts from a series' history rather than
     /// from feature rows (see [`ModelArtifact::as_series_forecaster`]).
     pub fn into_predictor(self) -> Result<Box<dyn Predict>> {
         match self {
-            Self::TreeEnsemble(m) => Ok(Box::new(m)),
+            Self::TreeEnsemble(m) => Ok(Box::new(crate::predictor::CompiledPredictor::compile(&m)?)),
             Self::Linear(m) => Ok(Box::new(m)),
             Self::Gbdt(m) => Ok(Box::new(m)),
             Self::Baseline(_) => Err(Error::Unsupported {

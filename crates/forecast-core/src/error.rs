@@ -45,6 +45,16 @@ pub enum Error {
         /// What was wrong and what is accepted.
         message: String,
     },
+    /// A model file written by another library (LightGBM, XGBoost) could not be imported.
+    #[error("{format} model, {place}: {message}")]
+    ModelImport {
+        /// "LightGBM" or "XGBoost".
+        format: &'static str,
+        /// Where: line, tree and node, or JSON path.
+        place: String,
+        /// What was wrong and what is accepted.
+        message: String,
+    },
     /// A column named in a column mapping is not in the file's header.
     #[error("{}: column `{column}` is not in the header; the header's columns are: {}", path.display(), header.join(", "))]
     MissingColumn {

@@ -12,10 +12,12 @@ pub mod features;
 pub mod forecast;
 pub mod gbdt;
 pub mod interval;
+pub mod import;
 pub mod metrics;
 pub mod model;
 pub mod model_store;
 pub mod panel;
+pub mod predictor;
 pub mod tree;
 
 pub use artifact::ModelArtifact;
@@ -25,4 +27,5 @@ pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 pub use panel::{Frequency, Panel, Series, SeriesKey};
+pub use predictor::CompiledPredictor;
 pub use tree::TreeEnsemble;

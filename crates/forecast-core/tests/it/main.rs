@@ -1,0 +1,7 @@
+//! forecast-core integration tests (one binary, one module per topic).
+
+// Test helpers (not `#[test]` functions themselves) fail the test by panicking, as tests do.
+#![allow(clippy::unwrap_used)]
+
+mod import_fixtures;
+mod predictor_exact;
