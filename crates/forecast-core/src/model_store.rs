@@ -218,6 +218,16 @@ pub trait ModelStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`Error::NotFound`] when the alias has no previous holder.
     fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove>;
+
+    /// The version `alias` of `name` pointed at the instant `at` (None when it was unset):
+    /// "which version was `champion` on date D". The default replays [`ModelStore::alias_history`];
+    /// stores override it with an indexed query.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
+        Ok(self.alias_history(name, alias)?.into_iter().rfind(|m| m.at <= at).and_then(|m| m.to))
+    }
 }
 
 #[cfg(test)]
