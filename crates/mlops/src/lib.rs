@@ -2,12 +2,14 @@
 
 mod db;
 pub mod error;
+mod fingerprint;
 pub mod monitor;
 pub mod registry;
 pub mod tracking;
 mod verify;
 
 pub use error::{MlopsError, Result};
+pub use fingerprint::data_fingerprint;
 pub use monitor::{HealthCheck, HealthReport, Verdict};
 pub use registry::Registry;
 pub use tracking::Tracker;

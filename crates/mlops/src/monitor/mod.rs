@@ -3,6 +3,7 @@
 
 mod drift;
 mod health;
+mod ks;
 pub mod stats;
 
 pub use drift::{DriftMethod, DriftOptions, FeatureDrift, FeatureKind, PsiLevel, feature_drift};

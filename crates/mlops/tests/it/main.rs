@@ -1,5 +1,8 @@
 //! Integration tests of forecast-mlops (one binary, as house style asks).
 
+// Helpers shared by the tests (not #[test] functions themselves) unwrap too.
+#![allow(clippy::unwrap_used)]
+
 mod concurrency;
 mod crash;
 mod drift;

@@ -1,21 +1,22 @@
 //! The model registry: immutable versions numbered per name, content-addressed artifacts,
 //! aliases moved atomically with an append-only history, rollback and archiving.
 
+mod rows;
+mod store;
+
 use crate::db::{Ctx, Db, check_name, from_micros, get_blob, put_blob, sha256_hex, to_micros};
 use crate::error::{MlopsError, Result};
 use crate::tracking::Tracker;
 use chrono::{DateTime, Utc};
 use forecast_core::{
-    AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, DataFingerprint, ModelArtifact, ModelRef, ModelStore,
-    ModelVersion, NewModelVersion, Predict,
+    AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, ModelArtifact, ModelRef, ModelVersion, NewModelVersion,
+    Predict,
 };
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rows::{VERSION_COLUMNS, json, move_from_row, read_version, version_from_row};
+use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-
-const VERSION_COLUMNS: &str = "name, version, kind, artifact_sha256, params, metrics, feature_names, data, parent, \
-     tags, created_by, created_at, library_version, archived";
 
 /// A model registry on SQLite. Cheap to clone; clones share one connection.
 ///
@@ -394,114 +395,6 @@ fn resolve_in(tx: &Transaction<'_>, reference: &ModelRef) -> Result<ModelVersion
                 .ok_or_else(|| MlopsError::not_found("alias", reference.to_string()))?;
             read_version(tx, name, version)
         }
-    }
-}
-
-fn read_version(tx: &Transaction<'_>, name: &str, version: u32) -> Result<ModelVersion> {
-    tx.query_row(
-        &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE name = ?1 AND version = ?2"),
-        params![name, version],
-        version_from_row,
-    )
-    .optional()
-    .map_err(MlopsError::storage("read version"))?
-    .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
-}
-
-/// Decode one `versions` row; JSON columns decode in a second step so errors keep their kind.
-fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ModelVersion>> {
-    let json = |i: usize| r.get::<_, String>(i);
-    let (params, metrics, features, tags) = (json(4)?, json(5)?, json(6)?, json(9)?);
-    let data: Option<String> = r.get(7)?;
-    let name: String = r.get(0)?;
-    let version: u32 = r.get(1)?;
-    let head = (r.get(2)?, r.get(3)?, r.get(8)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get::<_, i64>(13)?);
-    Ok((|| {
-        let (kind, artifact_sha256, parent, created_by, created_at, library_version, archived) = head;
-        Ok(ModelVersion {
-            params: json::parse(&params)?,
-            metrics: json::parse(&metrics)?,
-            feature_names: json::parse(&features)?,
-            data: data.as_deref().map(json::parse::<DataFingerprint>).transpose()?,
-            tags: json::parse(&tags)?,
-            name,
-            version,
-            kind,
-            artifact_sha256,
-            parent,
-            created_by,
-            created_at: from_micros(created_at),
-            library_version,
-            archived: archived != 0,
-        })
-    })())
-}
-
-fn move_from_row(r: &Row<'_>) -> rusqlite::Result<AliasMove> {
-    Ok(AliasMove {
-        name: r.get(0)?,
-        alias: r.get(1)?,
-        from: r.get(2)?,
-        to: r.get(3)?,
-        actor: r.get(4)?,
-        at: from_micros(r.get(5)?),
-        reason: r.get(6)?,
-    })
-}
-
-/// JSON helpers for the metadata columns.
-mod json {
-    use crate::error::{MlopsError, Result};
-    use serde::Serialize;
-    use serde::de::DeserializeOwned;
-
-    fn serde_error(e: serde_json::Error) -> MlopsError {
-        forecast_core::Error::Serde { format: "json", message: e.to_string() }.into()
-    }
-
-    pub(super) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-        serde_json::to_string(value).map_err(serde_error)
-    }
-
-    pub(super) fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
-        serde_json::from_str(text).map_err(serde_error)
-    }
-}
-
-impl ModelStore for Registry {
-    fn register(&self, version: NewModelVersion) -> forecast_core::Result<ModelVersion> {
-        Ok(Registry::register(self, version)?)
-    }
-
-    fn resolve(&self, reference: &ModelRef) -> forecast_core::Result<ModelVersion> {
-        Ok(Registry::resolve(self, reference)?)
-    }
-
-    fn load(&self, reference: &ModelRef) -> forecast_core::Result<ModelArtifact> {
-        Ok(Registry::load(self, reference)?)
-    }
-
-    fn set_alias(
-        &self,
-        name: &str,
-        alias: &str,
-        version: u32,
-        actor: &str,
-        reason: &str,
-    ) -> forecast_core::Result<AliasMove> {
-        Ok(Registry::set_alias(self, name, alias, version, actor, reason)?)
-    }
-
-    fn alias_history(&self, name: &str, alias: &str) -> forecast_core::Result<Vec<AliasMove>> {
-        Ok(Registry::alias_history(self, name, alias)?)
-    }
-
-    fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
-        Ok(Registry::rollback(self, name, alias, actor, reason)?)
-    }
-
-    fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> forecast_core::Result<Option<u32>> {
-        Ok(Registry::alias_at(self, name, alias, at)?)
     }
 }
 
