@@ -27,7 +27,7 @@ fn registry_with(n_versions: usize, dir: &std::path::Path) -> Registry {
     let reg = Registry::open(dir.join("bench.db"), Arc::new(SystemClock), Arc::new(NoAudit)).expect("open registry");
     for seed in 0..n_versions {
         let v = reg.register(NewModelVersion::new("demand", artifact(seed), "bench")).expect("register");
-        if v.version % 1000 == 0 || v.version == 1 {
+        if v.version.is_multiple_of(1000) || v.version == 1 {
             reg.set_alias("demand", "champion", v.version, "bench", "promote").expect("alias");
         }
     }
