@@ -130,9 +130,10 @@ impl Registry {
     /// Load a reference as a ready predictor.
     ///
     /// # Errors
-    /// As [`Registry::load`].
+    /// As [`Registry::load`], plus [`forecast_core::Error::Unsupported`] for an artifact that does not score
+    /// design-matrix rows (a per-series baseline).
     pub fn load_predictor(&self, reference: &ModelRef) -> Result<Box<dyn Predict>> {
-        Ok(self.load(reference)?.into_predictor())
+        Ok(self.load(reference)?.into_predictor()?)
     }
 
     /// Every version of `name`, oldest first.

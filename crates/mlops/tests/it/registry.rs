@@ -69,7 +69,7 @@ fn loads_a_ready_predictor_by_alias() {
     reg.set_alias("demand", "champion", 2, "ana", "best backtest").unwrap();
     assert_eq!(reg.load(&r("demand@champion")).unwrap(), artifact(2, 2));
     let model = reg.load_predictor(&r("demand@champion")).unwrap();
-    let expected = artifact(2, 2).into_predictor().predict(array![[1.0, 2.0], [0.5, -1.0]].view()).unwrap();
+    let expected = artifact(2, 2).into_predictor().unwrap().predict(array![[1.0, 2.0], [0.5, -1.0]].view()).unwrap();
     assert_eq!(model.predict(array![[1.0, 2.0], [0.5, -1.0]].view()).unwrap(), expected);
 }
 
