@@ -1,180 +1,131 @@
-//! Registry, tracking and monitoring end to end: train two demand models, log both runs,
-//! register them, make one champion, promote the other, detect drift on a shifted panel,
-//! roll back, and print the alias history.
+//! Registry, tracking and monitoring end to end on the generator's default panel: train two
+//! GBDT demand models, log both runs, register them, make the better one champion, promote the
+//! other after a "shadow week", detect drift on a shifted panel (prices up 30 %, promotions
+//! everywhere), roll back, and print the alias history as a table.
 //!
 //! Run with `cargo run --release --example registry`.
 
-use chrono::{NaiveDate, TimeDelta, TimeZone, Utc};
-use forecast::core::model::{LinearModel, Link};
-use forecast::core::panel::{Frequency, Panel, Series, SeriesKey};
-use forecast::core::{Clock, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, NewModelVersion, Predict};
+use chrono::{TimeDelta, TimeZone, Utc};
+use forecast::core::data::default_panel;
+use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+use forecast::core::gbdt::{Gbdt, Objective};
+use forecast::core::panel::Panel;
+use forecast::core::{Clock, Fit, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, NewModelVersion, ParamGuard};
 use forecast::mlops::monitor::{FeatureKind, HealthReport};
 use forecast::mlops::tracking::RunStatus;
-use forecast::mlops::{HealthCheck, MlopsError, Registry, data_fingerprint};
-use ndarray::Array2;
+use forecast::mlops::{HealthCheck, MlopsError, Registry, Verdict, data_fingerprint};
+use ndarray::{Array1, Array2, Axis};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-const DAYS: usize = 365;
-const TRAIN_END: usize = 300;
-const FEATURES: [&str; 5] = ["lag_7", "roll_mean_7", "price", "promo", "weekend"];
+/// Days held out at the end of every series as the backtest window.
+const HOLDOUT: usize = 56;
 
-/// A deterministic retail panel: 5 stores x 4 items, daily, with weekly seasonality, price
-/// elasticity and promotion lift. `shift` raises prices and doubles promotions (for drift).
-fn panel(shift: bool) -> Panel {
-    let start = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap_or_default();
-    let mut series = Vec::new();
-    for store in 0..5u64 {
-        for item in 0..4u64 {
-            let (mut target, mut price, mut promo) = (Vec::new(), Vec::new(), Vec::new());
-            for t in 0..DAYS as u64 {
-                let noise = ((t * 7919 + store * 104_729 + item * 1_299_709) % 1000) as f64 / 1000.0 - 0.5;
-                let promo_every = if shift { 5 } else { 10 };
-                let on_promo = (t + store + item) % promo_every == 0;
-                let base_price = 2.0 + item as f64 * 1.5 + if shift { 1.2 } else { 0.0 };
-                let p = base_price * if on_promo { 0.8 } else { 1.0 };
-                let weekly = [1.0, 0.9, 0.9, 1.0, 1.2, 1.5, 1.4][(t % 7) as usize];
-                let level = 20.0 + 6.0 * store as f64 + 4.0 * item as f64;
-                let units = level * weekly * (p / (2.0 + item as f64 * 1.5)).powf(-1.3) * (1.0 + 0.15 * noise);
-                target.push(units.round());
-                price.push(p);
-                promo.push(f64::from(u8::from(on_promo)));
-            }
-            series.push(Series {
-                key: SeriesKey(vec![format!("store_{store}"), format!("item_{item}")]),
-                start,
-                target,
-                regressors: vec![price, promo],
-                statics: vec![store as u32, item as u32],
-            });
-        }
-    }
-    Panel {
-        frequency: Frequency::Daily,
-        key_names: vec!["store".into(), "item".into()],
-        target_name: "units".into(),
-        regressor_names: vec!["price".into(), "promo".into()],
-        static_names: vec!["store".into(), "item".into()],
-        static_levels: vec![
-            (0..5).map(|s| format!("store_{s}")).collect(),
-            (0..4).map(|i| format!("item_{i}")).collect(),
-        ],
-        series,
-    }
+/// Training rows (before the hold-out) and backtest rows (the hold-out) of one panel.
+struct Split {
+    x_train: Array2<f64>,
+    y_train: Array1<f64>,
+    x_test: Array2<f64>,
+    y_test: Array1<f64>,
+    names: Vec<String>,
+    categorical: Vec<usize>,
 }
 
-/// One row per (series, day) in `days`: features and target.
-fn design(panel: &Panel, days: std::ops::Range<usize>) -> (Vec<[f64; 5]>, Vec<f64>) {
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for s in &panel.series {
-        for t in days.clone().filter(|t| *t >= 7) {
-            let roll = s.target[t - 7..t].iter().sum::<f64>() / 7.0;
-            let weekend = f64::from(u8::from(matches!(t % 7, 5 | 6)));
-            x.push([s.target[t - 7], roll, s.regressors[0][t], s.regressors[1][t], weekend]);
-            y.push(s.target[t]);
-        }
-    }
-    (x, y)
+fn split(panel: &Panel) -> Result<Split, MlopsError> {
+    let builder = FeatureBuilder::new(panel, FeatureSpec::for_frequency(panel.frequency))?;
+    let end: Vec<usize> = panel.series.iter().map(|s| s.len()).collect();
+    let dm: DesignMatrix = builder.training_matrix(&end, 1)?;
+    let (train, test): (Vec<usize>, Vec<usize>) =
+        (0..dm.n_rows()).partition(|i| dm.rows[*i].t + HOLDOUT < end[dm.rows[*i].series]);
+    Ok(Split {
+        x_train: dm.x.select(Axis(0), &train),
+        y_train: dm.y.select(Axis(0), &train),
+        x_test: dm.x.select(Axis(0), &test),
+        y_test: dm.y.select(Axis(0), &test),
+        names: dm.names,
+        categorical: dm.categorical,
+    })
 }
 
-/// Ridge regression on the chosen columns by the normal equations (Gauss-Jordan).
-fn fit_ridge(x: &[[f64; 5]], y: &[f64], columns: &[usize], lambda: f64) -> LinearModel {
-    let p = columns.len() + 1;
-    let mut a = vec![vec![0.0; p + 1]; p];
-    for (row, target) in x.iter().zip(y) {
-        let z: Vec<f64> = columns.iter().map(|c| row[*c]).chain([1.0]).collect();
-        for i in 0..p {
-            for j in 0..p {
-                a[i][j] += z[i] * z[j];
+/// The panel with prices raised 30 % and a promotion every other day in the hold-out window.
+fn shifted(mut panel: Panel) -> Panel {
+    let price = panel.regressor_index("price");
+    let promo = panel.regressor_index("promo");
+    for s in &mut panel.series {
+        let from = s.len().saturating_sub(HOLDOUT);
+        for t in from..s.len() {
+            if let Some(p) = price {
+                s.regressors[p][t] *= 1.3;
             }
-            a[i][p] += z[i] * target;
-        }
-    }
-    for (i, r) in a.iter_mut().enumerate().take(p - 1) {
-        r[i] += lambda;
-    }
-    for col in 0..p {
-        let pivot = (col..p).max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs())).unwrap_or(col);
-        a.swap(col, pivot);
-        let d = a[col][col];
-        for v in &mut a[col] {
-            *v /= d;
-        }
-        for r in 0..p {
-            if r != col {
-                let f = a[r][col];
-                let pivot_row = a[col].clone();
-                for (v, pv) in a[r].iter_mut().zip(&pivot_row) {
-                    *v -= f * pv;
-                }
+            if let Some(p) = promo {
+                s.regressors[p][t] = f64::from(u8::from(t % 2 == 0));
             }
         }
     }
-    let mut coefficients = vec![0.0; FEATURES.len()];
-    for (k, c) in columns.iter().enumerate() {
-        coefficients[*c] = a[k][p];
-    }
-    LinearModel { coefficients, intercept: a[p - 1][p], impute: vec![0.0; FEATURES.len()], link: Link::Identity }
-}
-
-fn matrix(x: &[[f64; 5]]) -> Array2<f64> {
-    Array2::from_shape_fn((x.len(), FEATURES.len()), |(i, j)| x[i][j])
+    panel
 }
 
 fn wape(actual: &[f64], pred: &[f64]) -> f64 {
     actual.iter().zip(pred).map(|(a, p)| (a - p).abs()).sum::<f64>() / actual.iter().map(|a| a.abs()).sum::<f64>()
 }
 
-fn column(x: &[[f64; 5]], j: usize) -> Vec<f64> {
-    x.iter().map(|r| r[j]).collect()
-}
-
 fn main() -> Result<(), MlopsError> {
-    let t0 = Utc.with_ymd_and_hms(2024, 1, 8, 9, 0, 0).single().unwrap_or_default();
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 6, 9, 0, 0).single().unwrap_or_default();
     let clock = Arc::new(ManualClock::new(t0));
     let audit = Arc::new(MemoryAuditSink::new());
     let dir = std::env::temp_dir().join(format!("forecast-registry-example-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| MlopsError::InvalidInput(format!("{}: {e}", dir.display())))?;
+    let io = |e: std::io::Error| MlopsError::InvalidInput(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
     let registry = Registry::open(dir.join("mlops.db"), clock.clone(), audit.clone())?;
     let tracker = registry.tracker();
 
-    let history = panel(false);
-    let (x_train, y_train) = design(&history, 0..TRAIN_END);
-    let (x_test, y_test) = design(&history, TRAIN_END..DAYS);
-    let start = history.series[0].start;
+    let panel = default_panel();
+    let data = split(&panel)?;
+    let n_features = data.names.len();
+    let first = &panel.series[0];
     let fingerprint = data_fingerprint(
-        x_train.iter().map(|r| r.as_slice()),
-        Some(start),
-        history.frequency.add(start, TRAIN_END as i64 - 1),
+        data.x_train.as_slice().unwrap_or_default().chunks(n_features),
+        panel.date(first, 0),
+        panel.date(first, first.len().saturating_sub(HOLDOUT + 1)),
     );
     println!(
-        "panel: {} series x {DAYS} days; {} training rows, {} backtest rows",
-        history.series.len(),
-        y_train.len(),
-        y_test.len()
+        "default panel: {} series x {} days; {} training rows, {} backtest rows, {n_features} features",
+        panel.series.len(),
+        first.len(),
+        data.y_train.len(),
+        data.y_test.len()
     );
 
-    let candidates: [(&str, &[usize], f64); 2] = [("ridge-full", &[0, 1, 2, 3, 4], 1.0), ("ridge-lean", &[0, 2], 10.0)];
-    let mut versions = Vec::new();
-    for (name, columns, lambda) in candidates {
+    let candidates =
+        [("gbdt-l2", Objective::L2, 0.1), ("gbdt-tweedie", Objective::Tweedie { variance_power: 1.3 }, 0.1)];
+    let mut runs = Vec::new();
+    for (name, objective, learning_rate) in candidates {
         let run = tracker.start_run("demand", name, None, "ana")?;
-        let used: Vec<&str> = columns.iter().map(|c| FEATURES[*c]).collect();
-        tracker.log_param(run, "features", &used.join(","))?;
-        tracker.log_param(run, "lambda", &lambda.to_string())?;
-        let model = fit_ridge(&x_train, &y_train, columns, lambda);
-        let pred = model.predict(matrix(&x_test).view())?;
-        let score = wape(&y_test, pred.as_slice().unwrap_or_default());
-        // One backtest fold per week of the hold-out, logged as steps.
-        for (fold, chunk) in (0..y_test.len()).collect::<Vec<_>>().chunks(y_test.len() / 5).enumerate() {
-            let (a, p): (Vec<f64>, Vec<f64>) = chunk.iter().map(|i| (y_test[*i], pred[*i])).unzip();
-            tracker.log_metric(run, "wape", wape(&a, &p), fold as i64)?;
+        tracker.log_param(run, "objective", &format!("{objective:?}"))?;
+        tracker.log_param(run, "n_rounds", "150")?;
+        tracker.log_param(run, "learning_rate", &learning_rate.to_string())?;
+        let model = Gbdt::params()
+            .objective(objective)
+            .n_rounds(150)
+            .learning_rate(learning_rate)
+            .num_leaves(31)
+            .seed(7)
+            .check()?
+            .fit(data.x_train.view(), data.y_train.view())?;
+        let pred = forecast::core::Predict::predict(&model, data.x_test.view())?;
+        let (actual, pred) = (data.y_test.to_vec(), pred.to_vec());
+        // One backtest fold per week of the hold-out, logged as steps; then the whole window.
+        let per_fold = actual.len().div_ceil(HOLDOUT / 7);
+        for (fold, (a, p)) in actual.chunks(per_fold).zip(pred.chunks(per_fold)).enumerate() {
+            tracker.log_metric(run, "wape_fold", wape(a, p), fold as i64)?;
         }
-        tracker.log_metric(run, "wape", score, 99)?;
+        let score = wape(&actual, &pred);
+        tracker.log_metric(run, "wape", score, 0)?;
         tracker.end_run(run, RunStatus::Finished, "ana")?;
         let mut new = NewModelVersion::new("demand", ModelArtifact::from(model), "ana");
-        new.params.insert("lambda".into(), lambda.to_string());
+        new.params.insert("objective".into(), format!("{objective:?}"));
         new.metrics.insert("wape".into(), score);
-        new.feature_names = FEATURES.iter().map(|f| f.to_string()).collect();
+        new.feature_names = data.names.clone();
         new.data = Some(fingerprint.clone());
         new.tags.insert("run_id".into(), run.to_string());
         let v = registry.register(new)?;
@@ -183,47 +134,52 @@ fn main() -> Result<(), MlopsError> {
             v.version,
             &v.artifact_sha256[..12]
         );
-        versions.push((run, v));
+        runs.push(run);
         clock.advance(TimeDelta::hours(1));
     }
 
-    let comparison = tracker.compare(&versions.iter().map(|(r, _)| *r).collect::<Vec<_>>())?;
-    println!("\nruns side by side:\n{comparison}");
+    println!("\nruns side by side:\n{}", tracker.compare(&runs)?);
     let best = tracker.search("demand", "metrics.wape < 1 order by metrics.wape asc limit 1")?;
-    let (champion, challenger) = if best[0].id == versions[0].0 { (1, 2) } else { (2, 1) };
+    let (champion, challenger) = if best[0].id == runs[0] { (1, 2) } else { (2, 1) };
     registry.set_alias("demand", "champion", champion, "ana", "lowest backtest WAPE")?;
     registry.set_alias("demand", "challenger", challenger, "ana", "runner-up")?;
     clock.advance(TimeDelta::days(7));
     registry.set_alias("demand", "champion", challenger, "bo", "challenger won the shadow week")?;
     let promoted_at = clock.now();
 
-    // A week later prices rose and promotions doubled: check the serving model on it.
+    // A week later prices rose and promotions run every other day: check the serving model.
     clock.advance(TimeDelta::days(7));
-    let shifted = panel(true);
-    let (x_now, y_now) = design(&shifted, TRAIN_END..DAYS);
+    let now = split(&shifted(panel))?;
     let serving = registry.load_predictor(&"demand@champion".parse::<ModelRef>()?)?;
-    let pred_ref = serving.predict(matrix(&x_test).view())?;
-    let pred_now = serving.predict(matrix(&x_now).view())?;
-    let train_metrics = BTreeMap::from([("wape".to_string(), wape(&y_test, pred_ref.as_slice().unwrap_or_default()))]);
-    let prod_metrics = BTreeMap::from([("wape".to_string(), wape(&y_now, pred_now.as_slice().unwrap_or_default()))]);
+    let pred_ref = serving.predict(data.x_test.view())?.to_vec();
+    let pred_now = serving.predict(now.x_test.view())?.to_vec();
+    let train_metrics =
+        BTreeMap::from([("wape".to_string(), wape(data.y_test.as_slice().unwrap_or_default(), &pred_ref))]);
+    let prod_metrics =
+        BTreeMap::from([("wape".to_string(), wape(now.y_test.as_slice().unwrap_or_default(), &pred_now))]);
+    // Reference: the same calendar window before the shift, so seasonality does not pose as drift.
     let columns: Vec<(Vec<f64>, Vec<f64>)> =
-        (0..FEATURES.len()).map(|j| (column(&x_test, j), column(&x_now, j))).collect();
+        (0..n_features).map(|j| (data.x_test.column(j).to_vec(), now.x_test.column(j).to_vec())).collect();
     let mut check = HealthCheck::new("demand@champion");
     for (j, (r, c)) in columns.iter().enumerate() {
-        let kind =
-            if matches!(FEATURES[j], "promo" | "weekend") { FeatureKind::Categorical } else { FeatureKind::Numerical };
-        check = check.feature(FEATURES[j], kind, r, c);
+        let kind = if data.categorical.contains(&j) { FeatureKind::Categorical } else { FeatureKind::Numerical };
+        check = check.feature(data.names[j].as_str(), kind, r, c);
     }
-    let report: HealthReport = check
-        .predictions(pred_ref.as_slice().unwrap_or_default(), pred_now.as_slice().unwrap_or_default())
-        .metrics(&train_metrics, &prod_metrics)
-        .run(clock.as_ref())?;
-    println!("health of demand@champion: {:?}", report.verdict);
-    println!("{:<12} {:<18} {:>10} {:>10} {:>8} {:>8}", "feature", "method", "statistic", "p-value", "PSI", "drift");
-    for f in report.features.iter().chain(report.prediction_drift.iter()) {
+    let report: HealthReport =
+        check.predictions(&pred_ref, &pred_now).metrics(&train_metrics, &prod_metrics).run(clock.as_ref())?;
+
+    println!(
+        "health of demand@champion: {:?} ({} of {n_features} features drifted)",
+        report.verdict,
+        report.features.iter().filter(|f| f.drifted).count()
+    );
+    println!("{:<26} {:<18} {:>10} {:>10} {:>8} {:>6}", "feature", "method", "statistic", "p-value", "PSI", "drift");
+    let mut shown: Vec<_> = report.features.iter().collect();
+    shown.sort_by(|a, b| b.drifted.cmp(&a.drifted).then(b.psi.total_cmp(&a.psi)));
+    for f in shown.into_iter().take(6).chain(report.prediction_drift.iter()) {
         let p = f.p_value.map_or_else(|| "-".to_string(), |p| format!("{p:.2e}"));
         println!(
-            "{:<12} {:<18} {:>10.4} {:>10} {:>8.4} {:>8}",
+            "{:<26} {:<18} {:>10.4} {:>10} {:>8.4} {:>6}",
             f.feature,
             format!("{:?}", f.method),
             f.statistic,
@@ -233,23 +189,23 @@ fn main() -> Result<(), MlopsError> {
         );
     }
     for m in &report.metrics {
-        println!("metric {}: train {:.4} -> production {:.4} (delta {:+.4})", m.metric, m.train, m.production, m.delta);
-    }
-    for reason in &report.reasons {
-        println!("  - {reason}");
+        println!(
+            "metric {}: backtest {:.4} -> production {:.4} (delta {:+.4})",
+            m.metric, m.train, m.production, m.delta
+        );
     }
 
-    if report.verdict != forecast::mlops::Verdict::Healthy {
+    if report.verdict != Verdict::Healthy {
         let back = registry.rollback("demand", "champion", "cy", "drift and accuracy drop after promotion")?;
         println!("\nrolled back demand@champion: {:?} -> {:?}", back.from, back.to);
     }
 
     println!("\nalias history of demand:");
-    println!("{:<20} {:<11} {:>5} {:>5} {:<6} reason", "when", "alias", "from", "to", "who");
+    println!("{:<17} {:<11} {:>4} {:>4} {:<4} reason", "when", "alias", "from", "to", "who");
     for m in registry.model_history("demand")? {
         let show = |v: Option<u32>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
         println!(
-            "{:<20} {:<11} {:>5} {:>5} {:<6} {}",
+            "{:<17} {:<11} {:>4} {:>4} {:<4} {}",
             m.at.format("%Y-%m-%d %H:%M"),
             m.alias,
             show(m.from),
@@ -258,9 +214,11 @@ fn main() -> Result<(), MlopsError> {
             m.reason
         );
     }
-    let held = registry.alias_at("demand", "champion", promoted_at + TimeDelta::days(3))?;
-    println!("\nchampion on {}: demand@{}", (promoted_at + TimeDelta::days(3)).format("%Y-%m-%d"), held.unwrap_or(0));
+    let day = promoted_at + TimeDelta::days(3);
+    let held =
+        registry.alias_at("demand", "champion", day)?.map_or_else(|| "none".to_string(), |v| format!("demand@{v}"));
+    println!("\nchampion on {}: {held}", day.format("%Y-%m-%d"));
     println!("audit events recorded: {}", audit.events().len());
-    std::fs::remove_dir_all(&dir).map_err(|e| MlopsError::InvalidInput(format!("{}: {e}", dir.display())))?;
+    std::fs::remove_dir_all(&dir).map_err(io)?;
     Ok(())
 }
