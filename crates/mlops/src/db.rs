@@ -225,8 +225,8 @@ pub(crate) fn put_blob(tx: &Transaction<'_>, bytes: &[u8]) -> Result<String> {
 /// Read the blob at `sha` and check that its bytes still hash to it.
 pub(crate) fn get_blob(tx: &Transaction<'_>, sha: &str) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = tx
-        .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [sha], |r| r.get(0))
-        .optional()
+        .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1")
+        .and_then(|mut stmt| stmt.query_row([sha], |r| r.get(0)).optional())
         .map_err(MlopsError::storage("load blob"))?
         .ok_or_else(|| MlopsError::not_found("artifact", sha))?;
     let actual = sha256_hex(&bytes);

@@ -4,6 +4,7 @@
 
 pub use super::ks::{KS_EXACT_MAX_N, KsMethod, KsTest, kolmogorov_sf, ks_2samp};
 use crate::error::{MlopsError, Result};
+pub use forecast_core::data::ln_gamma;
 
 pub(crate) fn non_empty(what: &str, a: &[f64], b: &[f64]) -> Result<()> {
     if a.is_empty() || b.is_empty() {
@@ -20,30 +21,6 @@ pub(crate) fn sorted(x: &[f64]) -> Vec<f64> {
     let mut v = x.to_vec();
     v.sort_by(f64::total_cmp);
     v
-}
-
-/// `ln Γ(x)` for x > 0 (Lanczos, g = 7; about 15 significant digits).
-pub fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + G + 0.5;
-    let sum: f64 = C[0] + C.iter().enumerate().skip(1).map(|(i, c)| c / (x + i as f64)).sum::<f64>();
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
 /// The regularised upper incomplete gamma function Q(a, x) = Γ(a, x) / Γ(a).

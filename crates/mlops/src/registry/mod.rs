@@ -346,8 +346,8 @@ fn move_event(ctx: &Ctx, action: &str, m: &AliasMove) -> AuditEvent {
 }
 
 fn current_holder(tx: &Transaction<'_>, name: &str, alias: &str) -> Result<Option<u32>> {
-    tx.query_row("SELECT version FROM aliases WHERE name = ?1 AND alias = ?2", params![name, alias], |r| r.get(0))
-        .optional()
+    tx.prepare_cached("SELECT version FROM aliases WHERE name = ?1 AND alias = ?2")
+        .and_then(|mut stmt| stmt.query_row(params![name, alias], |r| r.get(0)).optional())
         .map_err(MlopsError::storage("read alias"))
 }
 

@@ -10,14 +10,11 @@ pub(super) const VERSION_COLUMNS: &str = "name, version, kind, artifact_sha256, 
      parent, tags, created_by, created_at, library_version, archived";
 
 pub(super) fn read_version(tx: &Transaction<'_>, name: &str, version: u32) -> Result<ModelVersion> {
-    tx.query_row(
-        &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE name = ?1 AND version = ?2"),
-        params![name, version],
-        version_from_row,
-    )
-    .optional()
-    .map_err(MlopsError::storage("read version"))?
-    .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
+    // Cached statements: resolving is the hot path of serving.
+    tx.prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM versions WHERE name = ?1 AND version = ?2"))
+        .and_then(|mut stmt| stmt.query_row(params![name, version], version_from_row).optional())
+        .map_err(MlopsError::storage("read version"))?
+        .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
 }
 
 /// Decode one `versions` row; JSON columns decode in a second step so errors keep their kind.
