@@ -218,6 +218,16 @@ pub trait ModelStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`Error::NotFound`] when the alias has no previous holder.
     fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove>;
+
+    /// The version `alias` of `name` pointed at the instant `at` (None when it was unset):
+    /// "which version was `champion` on date D". The default replays [`ModelStore::alias_history`];
+    /// stores override it with an indexed query.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
+        Ok(self.alias_history(name, alias)?.into_iter().rfind(|m| m.at <= at).and_then(|m| m.to))
+    }
 }
 
 #[cfg(test)]
@@ -235,5 +245,48 @@ mod tests {
             assert!(bad.parse::<ModelRef>().is_err(), "{bad}");
         }
         assert_eq!("a.b-c@x_1".parse::<ModelRef>().unwrap().to_string(), "a.b-c@x_1");
+    }
+
+    /// A store that only knows its alias history, to exercise the default `alias_at`.
+    #[derive(Debug)]
+    struct HistoryOnly(Vec<AliasMove>);
+
+    impl ModelStore for HistoryOnly {
+        fn register(&self, _: NewModelVersion) -> Result<ModelVersion> {
+            Err(Error::InvalidData("read-only".into()))
+        }
+        fn resolve(&self, r: &ModelRef) -> Result<ModelVersion> {
+            Err(Error::NotFound { what: "model", id: r.to_string() })
+        }
+        fn load(&self, r: &ModelRef) -> Result<ModelArtifact> {
+            Err(Error::NotFound { what: "model", id: r.to_string() })
+        }
+        fn set_alias(&self, _: &str, _: &str, _: u32, _: &str, _: &str) -> Result<AliasMove> {
+            Err(Error::InvalidData("read-only".into()))
+        }
+        fn alias_history(&self, _: &str, _: &str) -> Result<Vec<AliasMove>> {
+            Ok(self.0.clone())
+        }
+        fn rollback(&self, _: &str, _: &str, _: &str, _: &str) -> Result<AliasMove> {
+            Err(Error::InvalidData("read-only".into()))
+        }
+    }
+
+    #[test]
+    fn default_alias_at_replays_the_history() {
+        use chrono::TimeZone;
+        let day = |d: u32| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+        let mv = |from, to, d| AliasMove {
+            name: "m".into(),
+            alias: "champion".into(),
+            from,
+            to,
+            actor: "a".into(),
+            at: day(d),
+            reason: String::new(),
+        };
+        let store = HistoryOnly(vec![mv(None, Some(1), 2), mv(Some(1), Some(2), 5), mv(Some(2), None, 9)]);
+        let at = |d| store.alias_at("m", "champion", day(d)).unwrap();
+        assert_eq!([at(1), at(2), at(4), at(5), at(8), at(9)], [None, Some(1), Some(1), Some(2), Some(2), None]);
     }
 }

@@ -4,9 +4,12 @@
 //! - `linfa`: linfa-linear (OLS, Tweedie GLM) and linfa-elasticnet adapters in `core::adapters`
 //!   (linfa-trees only classifies, so it is not offered).
 //! - `smartcore`: smartcore random forest and extra trees adapters in `core::adapters`.
+//! - `mlops`: model registry, experiment tracking and drift monitoring ([`mlops`]).
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
+#[cfg(feature = "mlops")]
+pub use forecast_mlops as mlops;
 
 /// The types most programs need.
 pub mod prelude {

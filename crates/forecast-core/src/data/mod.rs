@@ -32,4 +32,5 @@ pub use ingest::{read_csv, read_csv_from};
 pub use options::{GapPolicy, IngestMode, IngestOptions};
 pub use record::{RECORD_COLUMNS, SalesRecord};
 pub use report::{IngestReport, Issue, MAX_STORED_ISSUES, Problem, SeriesGaps};
+pub use sampling::ln_gamma;
 pub use spec::CsvSpec;

@@ -36,8 +36,8 @@ pub(crate) fn gamma<R: RngExt + ?Sized>(rng: &mut R, shape: f64, scale: f64) -> 
     }
 }
 
-/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7).
-fn ln_gamma(x: f64) -> f64 {
+/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7; about 15 significant digits).
+pub fn ln_gamma(x: f64) -> f64 {
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,

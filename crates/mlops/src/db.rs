@@ -1,0 +1,293 @@
+//! The SQLite store shared by the registry and the tracker: opening, pragmas, schema
+//! migrations, one transaction per operation, content-addressed blobs and time encoding.
+
+use crate::error::{MlopsError, Result};
+use chrono::{DateTime, Utc};
+use forecast_core::{AuditEvent, AuditSink, Clock};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a writer waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Schema migrations; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE TABLE versions (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    artifact_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    params TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    feature_names TEXT NOT NULL,
+    data TEXT,
+    parent INTEGER,
+    tags TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    library_version TEXT NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, version)
+);
+CREATE TRIGGER versions_immutable BEFORE UPDATE OF name, version, kind, artifact_sha256, params, metrics,
+    feature_names, data, parent, tags, created_by, created_at, library_version ON versions
+BEGIN SELECT RAISE(ABORT, 'model versions are immutable'); END;
+CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
+BEGIN SELECT RAISE(ABORT, 'model versions are archived, never deleted'); END;
+CREATE TABLE aliases (
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES versions(name, version)
+);
+CREATE TABLE alias_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    from_version INTEGER,
+    to_version INTEGER,
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX alias_history_by_alias ON alias_history(name, alias, seq);
+CREATE TRIGGER alias_history_no_update BEFORE UPDATE ON alias_history
+BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
+CREATE TRIGGER alias_history_no_delete BEFORE DELETE ON alias_history
+BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
+CREATE TABLE experiments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+    name TEXT NOT NULL,
+    parent_id INTEGER REFERENCES runs(id),
+    status TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER
+);
+CREATE INDEX runs_by_experiment ON runs(experiment_id);
+CREATE TABLE run_params (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_metrics (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value REAL NOT NULL,
+    step INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX run_metrics_by_run ON run_metrics(run_id, key, step, seq);
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_artifacts (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    PRIMARY KEY (run_id, path)
+);
+"];
+
+/// The newest schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// One SQLite connection shared behind a mutex, plus the ports every operation uses.
+#[derive(Debug)]
+pub(crate) struct Db {
+    conn: Mutex<Connection>,
+    pub(crate) clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditSink>,
+}
+
+impl Db {
+    /// Open (creating if needed) the database file at `path` in WAL mode and migrate it.
+    pub(crate) fn open(path: &Path, clock: Arc<dyn Clock>, audit: Arc<dyn AuditSink>) -> Result<Self> {
+        let conn = Connection::open(path).map_err(MlopsError::storage("open"))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(MlopsError::storage("open"))?;
+        // WAL lets readers run beside one writer across processes; NORMAL sync in WAL mode
+        // never corrupts the file on a process crash (a power cut may lose the last commits).
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(MlopsError::storage("open"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(MlopsError::InvalidInput(format!(
+                "{}: SQLite refused WAL mode (got `{mode}`); the registry needs a local file system",
+                path.display()
+            )));
+        }
+        Self::init(conn, clock, audit)
+    }
+
+    /// A private in-memory database (lost when dropped).
+    pub(crate) fn open_in_memory(clock: Arc<dyn Clock>, audit: Arc<dyn AuditSink>) -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(MlopsError::storage("open"))?;
+        Self::init(conn, clock, audit)
+    }
+
+    fn init(mut conn: Connection, clock: Arc<dyn Clock>, audit: Arc<dyn AuditSink>) -> Result<Self> {
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(MlopsError::storage("open"))?;
+        migrate(&mut conn)?;
+        Ok(Self { conn: Mutex::new(conn), clock, audit })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent: an open transaction is
+        // rolled back when its guard drops, so the connection is still usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `f` in one read transaction (a consistent snapshot).
+    pub(crate) fn read<T>(&self, operation: &'static str, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(MlopsError::storage(operation))?;
+        f(&tx)
+    }
+
+    /// Run `f` in one write transaction taken with `BEGIN IMMEDIATE`, then record the audit
+    /// events it returns before committing: a change whose audit cannot be recorded is rolled back.
+    pub(crate) fn write<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Transaction<'_>, &Ctx) -> Result<(T, Vec<AuditEvent>)>,
+    ) -> Result<T> {
+        let mut conn = self.lock();
+        let tx =
+            conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(MlopsError::storage(operation))?;
+        let ctx = Ctx { now: self.clock.now() };
+        let (value, events) = f(&tx, &ctx)?;
+        for event in events {
+            self.audit.record(event)?;
+        }
+        tx.commit().map_err(MlopsError::storage(operation))?;
+        Ok(value)
+    }
+}
+
+/// What a write operation may read besides the transaction.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    /// The clock's reading when the transaction began.
+    pub(crate) now: DateTime<Utc>,
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(MlopsError::storage("migrate"))?;
+    // Read the version inside the write lock so two processes never apply a migration twice.
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(MlopsError::storage("migrate"))?;
+    if found > SCHEMA_VERSION {
+        return Err(MlopsError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        tx.execute_batch(sql).map_err(MlopsError::storage("migrate"))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(MlopsError::storage("migrate"))?;
+    }
+    tx.commit().map_err(MlopsError::storage("migrate"))
+}
+
+/// Hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Store `bytes` under their SHA-256 (once) and return the address.
+pub(crate) fn put_blob(tx: &Transaction<'_>, bytes: &[u8]) -> Result<String> {
+    let sha = sha256_hex(bytes);
+    tx.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, bytes, size) VALUES (?1, ?2, ?3)",
+        params![sha, bytes, bytes.len() as i64],
+    )
+    .map_err(MlopsError::storage("store blob"))?;
+    Ok(sha)
+}
+
+/// Read the blob at `sha` and check that its bytes still hash to it.
+pub(crate) fn get_blob(tx: &Transaction<'_>, sha: &str) -> Result<Vec<u8>> {
+    let bytes: Vec<u8> = tx
+        .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1")
+        .and_then(|mut stmt| stmt.query_row([sha], |r| r.get(0)).optional())
+        .map_err(MlopsError::storage("load blob"))?
+        .ok_or_else(|| MlopsError::not_found("artifact", sha))?;
+    let actual = sha256_hex(&bytes);
+    if actual != sha {
+        return Err(MlopsError::CorruptArtifact { expected: sha.into(), actual });
+    }
+    Ok(bytes)
+}
+
+/// Instants are stored as microseconds since the Unix epoch, so SQL compares them as integers.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// The inverse of [`to_micros`].
+pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+/// Check a model, alias, experiment or key name: `[A-Za-z0-9_.-]+`, at most 200 characters.
+pub(crate) fn check_name(what: &'static str, value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 200
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(MlopsError::InvalidName {
+            what,
+            value: value.into(),
+            expected: "1 to 200 characters from letters, digits, `_`, `.` and `-`",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forecast_core::{NoAudit, SystemClock};
+
+    #[test]
+    fn migrates_once_and_refuses_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let db = Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap();
+        let v: i64 = db.read("t", |tx| Ok(tx.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap())).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        drop(db);
+        Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        drop(conn);
+        let err = Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap_err();
+        assert!(matches!(err, MlopsError::SchemaTooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("model name", "demand.v2-x_1").is_ok());
+        for bad in ["", "a b", "a@b", "é"] {
+            assert!(check_name("model name", bad).is_err(), "{bad}");
+        }
+    }
+}
