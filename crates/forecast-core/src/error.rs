@@ -78,6 +78,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A policy refused the action (permission, scope, quota).
+    #[error("permission denied: `{actor}` may not {action} `{target}`: {reason}")]
+    PermissionDenied {
+        /// Who asked.
+        actor: String,
+        /// What was asked (e.g. `rollback_models`).
+        action: String,
+        /// What it was asked on (e.g. `demand@champion`).
+        target: String,
+        /// Why it was refused, and what would be accepted.
+        reason: String,
+    },
     /// An error from an adapted library or storage backend.
     #[error("{backend}: {source}")]
     Backend {
