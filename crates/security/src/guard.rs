@@ -21,22 +21,23 @@ use std::sync::Arc;
 /// cannot act under another name. If the audit sink fails, the operation's result is replaced
 /// by that error.
 #[derive(Debug)]
-pub struct GuardedModelStore<S> {
-    inner: S,
+pub struct GuardedModelStore<S: ?Sized> {
+    inner: Arc<S>,
     security: Arc<Security>,
     audit: Arc<dyn AuditSink>,
     session: Session,
     resource: Resource,
 }
 
-impl<S: ModelStore> GuardedModelStore<S> {
-    /// Guard `inner` for `session`; models live in `resource` (at least a tenant).
-    pub fn new(inner: S, security: Arc<Security>, audit: Arc<dyn AuditSink>, session: Session, resource: Resource) -> Self {
+impl<S: ModelStore + ?Sized> GuardedModelStore<S> {
+    /// Guard `inner` (shared by any number of guards, `Arc<dyn ModelStore>` included) for
+    /// `session`; models live in `resource` (at least a tenant).
+    pub fn new(inner: Arc<S>, security: Arc<Security>, audit: Arc<dyn AuditSink>, session: Session, resource: Resource) -> Self {
         Self { inner, security, audit, session, resource }
     }
 
     /// The wrapped store.
-    pub fn inner(&self) -> &S {
+    pub fn inner(&self) -> &Arc<S> {
         &self.inner
     }
 
@@ -94,7 +95,7 @@ impl<S: ModelStore> GuardedModelStore<S> {
     }
 }
 
-impl<S: ModelStore> ModelStore for GuardedModelStore<S> {
+impl<S: ModelStore + ?Sized> ModelStore for GuardedModelStore<S> {
     fn register(&self, mut version: NewModelVersion) -> forecast_core::Result<ModelVersion> {
         let name = version.name.clone();
         let grant = self.check(Permission::RegisterModels, "model.register", &name, &name)?;
