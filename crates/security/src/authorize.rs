@@ -95,8 +95,12 @@ pub(crate) fn decide(
     for a in &in_tenant {
         let Some(via) = grantor(roles, &a.role, permission) else { continue };
         if a.scope.covers(resource.region.as_deref(), resource.store.as_deref()) {
-            let reason =
-                Reason::Granted { role: a.role.clone(), via: via.to_string(), domain: a.domain.clone(), scope: a.scope.clone() };
+            let reason = Reason::Granted {
+                role: a.role.clone(),
+                via: via.to_string(),
+                domain: a.domain.clone(),
+                scope: a.scope.clone(),
+            };
             return Decision { allowed: true, reason };
         }
         scopes.push(a.scope.clone());

@@ -67,7 +67,11 @@ impl DataScope {
     }
 
     /// Keep the readable items of a query result; `place` gives each item's region and store.
-    pub fn filter<T>(&self, items: impl IntoIterator<Item = T>, place: impl Fn(&T) -> (Option<&str>, Option<&str>)) -> Vec<T> {
+    pub fn filter<T>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        place: impl Fn(&T) -> (Option<&str>, Option<&str>),
+    ) -> Vec<T> {
         items
             .into_iter()
             .filter(|item| {
@@ -88,7 +92,11 @@ impl DataScope {
             let ok = c.chars().next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
                 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
             if !ok {
-                return Err(SecurityError::InvalidName { what: "column", value: c.clone(), expected: "[A-Za-z_][A-Za-z0-9_]*" });
+                return Err(SecurityError::InvalidName {
+                    what: "column",
+                    value: c.clone(),
+                    expected: "[A-Za-z_][A-Za-z0-9_]*",
+                });
             }
         }
         if self.is_unrestricted() {

@@ -32,7 +32,13 @@ pub struct GuardedModelStore<S: ?Sized> {
 impl<S: ModelStore + ?Sized> GuardedModelStore<S> {
     /// Guard `inner` (shared by any number of guards, `Arc<dyn ModelStore>` included) for
     /// `session`; models live in `resource` (at least a tenant).
-    pub fn new(inner: Arc<S>, security: Arc<Security>, audit: Arc<dyn AuditSink>, session: Session, resource: Resource) -> Self {
+    pub fn new(
+        inner: Arc<S>,
+        security: Arc<Security>,
+        audit: Arc<dyn AuditSink>,
+        session: Session,
+        resource: Resource,
+    ) -> Self {
         Self { inner, security, audit, session, resource }
     }
 
@@ -101,8 +107,10 @@ impl<S: ModelStore + ?Sized> ModelStore for GuardedModelStore<S> {
         let grant = self.check(Permission::RegisterModels, "model.register", &name, &name)?;
         version.created_by = self.session.username.clone();
         let result = self.inner.register(version);
-        let details: Vec<(&str, String)> =
-            result.as_ref().map(|v| vec![("version", v.version.to_string()), ("sha256", v.artifact_sha256.clone())]).unwrap_or_default();
+        let details: Vec<(&str, String)> = result
+            .as_ref()
+            .map(|v| vec![("version", v.version.to_string()), ("sha256", v.artifact_sha256.clone())])
+            .unwrap_or_default();
         self.finish("model.register", &name, grant, &details, result)
     }
 
@@ -116,7 +124,14 @@ impl<S: ModelStore + ?Sized> ModelStore for GuardedModelStore<S> {
         self.inner.load(reference)
     }
 
-    fn set_alias(&self, name: &str, alias: &str, version: u32, _actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
+    fn set_alias(
+        &self,
+        name: &str,
+        alias: &str,
+        version: u32,
+        _actor: &str,
+        reason: &str,
+    ) -> forecast_core::Result<AliasMove> {
         let target = format!("{name}@{alias}");
         let grant = self.check(Permission::PromoteModels, "model.promote", name, &target)?;
         let result = self.inner.set_alias(name, alias, version, &self.session.username, reason);

@@ -53,7 +53,15 @@ impl Security {
             conn.query_row(
                 "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users WHERE username = ?1",
                 [username],
-                |r| Ok(Account { id: r.get(0)?, phc: r.get(1)?, disabled: r.get(2)?, failed: r.get(3)?, locked_until: r.get(4)? }),
+                |r| {
+                    Ok(Account {
+                        id: r.get(0)?,
+                        phc: r.get(1)?,
+                        disabled: r.get(2)?,
+                        failed: r.get(3)?,
+                        locked_until: r.get(4)?,
+                    })
+                },
             )
             .optional()?
         };
@@ -81,7 +89,10 @@ impl Security {
                 let until = self.config.lockout.lock_for(failed).map(|d| to_db_time(now + d));
                 let mut conn = self.lock();
                 let tx = conn.transaction()?;
-                tx.execute("UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1", (account.id, failed, until))?;
+                tx.execute(
+                    "UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
+                    (account.id, failed, until),
+                )?;
                 tx.commit()?;
             }
             return self.refuse(username, refusal);

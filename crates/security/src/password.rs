@@ -40,7 +40,9 @@ impl PasswordParams {
 
     /// Whether hashes made with `self` are cheaper than `target` in any dimension.
     pub fn is_weaker_than(&self, target: &Self) -> bool {
-        self.memory_kib < target.memory_kib || self.iterations < target.iterations || self.parallelism < target.parallelism
+        self.memory_kib < target.memory_kib
+            || self.iterations < target.iterations
+            || self.parallelism < target.parallelism
     }
 
     fn to_argon2(self) -> Result<Params> {

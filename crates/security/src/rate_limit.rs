@@ -276,7 +276,11 @@ impl RateLimiter {
         }
         slot.tat = tat.saturating_add(emission);
         let remaining = (tolerance - ahead) / emission;
-        RateDecision { allowed: true, remaining: u32::try_from(remaining).unwrap_or(u32::MAX), retry_after: Duration::ZERO }
+        RateDecision {
+            allowed: true,
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            retry_after: Duration::ZERO,
+        }
     }
 
     /// Drop every idle key (one whose state equals a new key's); returns how many.
@@ -326,8 +330,8 @@ impl RateLimiter {
     /// Nanoseconds since the limiter was made; earlier readings count as 0.
     fn now_ns(&self) -> u64 {
         let elapsed = self.clock.now() - self.epoch;
-        elapsed.num_nanoseconds().map_or(if elapsed > chrono::TimeDelta::zero() { u64::MAX } else { 0 }, |n| {
-            u64::try_from(n).unwrap_or(0)
-        })
+        elapsed
+            .num_nanoseconds()
+            .map_or(if elapsed > chrono::TimeDelta::zero() { u64::MAX } else { 0 }, |n| u64::try_from(n).unwrap_or(0))
     }
 }

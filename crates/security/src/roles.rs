@@ -230,9 +230,12 @@ impl Security {
             let user_id: i64 = tx
                 .query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() }))?;
+                .ok_or_else(|| {
+                    SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
+                })?;
             if grant {
-                let known: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;
+                let known: bool =
+                    tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;
                 if !known {
                     return Err(unknown_role(&a.role));
                 }
@@ -268,7 +271,8 @@ pub(crate) fn assignments_of(conn: &Connection, username: &str) -> Result<Vec<As
         "SELECT a.role, a.domain, a.scope FROM assignments a JOIN users u ON u.id = a.user_id
          WHERE u.username = ?1 ORDER BY a.id",
     )?;
-    let rows = stmt.query_map([username], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let rows =
+        stmt.query_map([username], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (role, domain, scope) = row?;

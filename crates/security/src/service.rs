@@ -178,10 +178,16 @@ fn seed_builtin_roles(conn: &mut Connection) -> Result<()> {
             (role.as_str(), description),
         )?;
         for p in role.own_permissions() {
-            tx.execute("INSERT OR IGNORE INTO role_permissions(role, permission) VALUES (?1, ?2)", (role.as_str(), p.as_str()))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO role_permissions(role, permission) VALUES (?1, ?2)",
+                (role.as_str(), p.as_str()),
+            )?;
         }
         if let Some(parent) = role.parent() {
-            tx.execute("INSERT OR IGNORE INTO role_parents(role, parent) VALUES (?1, ?2)", (role.as_str(), parent.as_str()))?;
+            tx.execute(
+                "INSERT OR IGNORE INTO role_parents(role, parent) VALUES (?1, ?2)",
+                (role.as_str(), parent.as_str()),
+            )?;
         }
     }
     tx.commit()?;

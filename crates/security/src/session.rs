@@ -118,7 +118,10 @@ impl Security {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let session = live_session(&tx, &token.hash(), now, self.config.sessions.idle)?;
-        tx.execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", (&session.token_hash[..], to_db_time(now)))?;
+        tx.execute(
+            "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
+            (&session.token_hash[..], to_db_time(now)),
+        )?;
         tx.commit()?;
         Ok(Session { last_seen: now, ..session })
     }
@@ -145,7 +148,10 @@ impl Security {
             let mut conn = self.lock();
             let tx = conn.transaction()?;
             let old = live_session(&tx, &token.hash(), now, self.config.sessions.idle)?;
-            tx.execute("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1", (&old.token_hash[..], to_db_time(now)))?;
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1",
+                (&old.token_hash[..], to_db_time(now)),
+            )?;
             let out = self.insert_session(&tx, old.user_id, &old.username, old.created_at, old.absolute_expiry)?;
             tx.commit()?;
             out
@@ -224,15 +230,7 @@ fn live_session(tx: &Transaction<'_>, hash: &[u8; 32], now: DateTime<Utc>, idle:
     if now - last_seen >= idle {
         return Err(SecurityError::SessionExpired { kind: "idle" });
     }
-    Ok(Session {
-        id,
-        user_id,
-        username,
-        created_at,
-        last_seen,
-        absolute_expiry,
-        token_hash: *hash,
-    })
+    Ok(Session { id, user_id, username, created_at, last_seen, absolute_expiry, token_hash: *hash })
 }
 
 fn id_of(hash: &[u8; 32]) -> String {

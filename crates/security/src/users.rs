@@ -67,7 +67,8 @@ impl Security {
         {
             let mut conn = self.lock();
             let tx = conn.transaction()?;
-            let taken: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [username], |r| r.get(0))?;
+            let taken: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)", [username], |r| r.get(0))?;
             if taken {
                 return Err(SecurityError::AlreadyExists { what: "user", id: username.into() });
             }
@@ -182,7 +183,12 @@ impl Security {
 }
 
 /// Replace a user's hash and its parameter columns; returns rows changed.
-pub(crate) fn store_hash(tx: &rusqlite::Transaction<'_>, username: &str, hash: &StoredHash, now: &str) -> Result<usize> {
+pub(crate) fn store_hash(
+    tx: &rusqlite::Transaction<'_>,
+    username: &str,
+    hash: &StoredHash,
+    now: &str,
+) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE users SET password_hash = ?2, m_cost = ?3, t_cost = ?4, p_cost = ?5, password_changed_at = ?6
          WHERE username = ?1",

@@ -85,7 +85,8 @@ fn deleted_row_is_caught() {
 #[test]
 fn deleted_and_renumbered_row_is_caught() {
     let (_dir, _path, log, raw) = ten_rows();
-    raw.execute_batch("DELETE FROM audit_log WHERE seq = 5; UPDATE audit_log SET seq = seq - 1 WHERE seq > 5;").unwrap();
+    raw.execute_batch("DELETE FROM audit_log WHERE seq = 5; UPDATE audit_log SET seq = seq - 1 WHERE seq > 5;")
+        .unwrap();
     assert_eq!(tampered_at(log.verify().unwrap()), (5, Tamper::BrokenLink));
 }
 
@@ -163,7 +164,8 @@ fn truncated_tail_is_caught() {
 #[test]
 fn truncated_tail_with_replaced_head_is_caught() {
     let (_dir, path, log, raw) = ten_rows();
-    let exported: AuditHead = serde_json::from_str(&serde_json::to_string(&log.head().unwrap().unwrap()).unwrap()).unwrap();
+    let exported: AuditHead =
+        serde_json::from_str(&serde_json::to_string(&log.head().unwrap().unwrap()).unwrap()).unwrap();
     raw.execute("DELETE FROM audit_log WHERE seq >= 8", []).unwrap();
     let forger = AuditLog::open(&path).unwrap();
     for i in 8..=10 {

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use forecast_core::model::{LinearModel, Link};
-use forecast_core::{AliasMove, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion};
+use forecast_core::{
+    AliasMove, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion,
+};
 use forecast_security::{PasswordParams, Security, SecurityConfig};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -27,7 +29,12 @@ pub(crate) fn security(clock: &Arc<ManualClock>) -> Security {
 }
 
 pub(crate) fn artifact() -> ModelArtifact {
-    ModelArtifact::Linear(LinearModel { coefficients: vec![1.0], intercept: 0.0, impute: vec![0.0], link: Link::Identity })
+    ModelArtifact::Linear(LinearModel {
+        coefficients: vec![1.0],
+        intercept: 0.0,
+        impute: vec![0.0],
+        link: Link::Identity,
+    })
 }
 
 /// A small in-memory registry implementing the port, for the guard tests.
@@ -95,7 +102,14 @@ impl ModelStore for MemStore {
         self.resolve(reference).map(|_| artifact())
     }
 
-    fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
+    fn set_alias(
+        &self,
+        name: &str,
+        alias: &str,
+        version: u32,
+        actor: &str,
+        reason: &str,
+    ) -> forecast_core::Result<AliasMove> {
         self.resolve(&ModelRef::Version { name: name.into(), version })?;
         Ok(self.push_move(name, alias, Some(version), actor, reason))
     }
@@ -106,7 +120,8 @@ impl ModelStore for MemStore {
 
     fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
         let previous = self.alias_history(name, alias)?.last().and_then(|m| m.from);
-        let previous = previous.ok_or_else(|| Error::NotFound { what: "previous alias holder", id: format!("{name}@{alias}") })?;
+        let previous =
+            previous.ok_or_else(|| Error::NotFound { what: "previous alias holder", id: format!("{name}@{alias}") })?;
         Ok(self.push_move(name, alias, Some(previous), actor, reason))
     }
 }

@@ -110,5 +110,10 @@ fn queries_are_filtered_in_memory_and_in_sql() {
     assert_eq!(read(&scope), ["s1", "s2", "s6"]);
     assert!(read(&DataScope::new("acme", vec![])).is_empty());
     assert_eq!(read(&DataScope::new("acme", vec![Scope::all()])).len(), 4);
-    assert!(DataScope::new("acme", vec![Scope::regions(["N"])]).region_column("x; DROP TABLE sales").sql_predicate().is_err());
+    assert!(
+        DataScope::new("acme", vec![Scope::regions(["N"])])
+            .region_column("x; DROP TABLE sales")
+            .sql_predicate()
+            .is_err()
+    );
 }

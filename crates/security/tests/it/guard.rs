@@ -45,7 +45,10 @@ fn analyst_registers_but_cannot_promote_or_roll_back() {
     assert!(err.to_string().contains("rollback_models"), "{err}");
     assert!(analyst.alias_history("demand", "champion").unwrap().is_empty());
     assert_eq!(analyst.resolve(&"demand@2".parse::<ModelRef>().unwrap()).unwrap().version, 2);
-    assert_eq!(f.outcomes("model.register"), [("ana".into(), AuditOutcome::Success), ("ana".into(), AuditOutcome::Success)]);
+    assert_eq!(
+        f.outcomes("model.register"),
+        [("ana".into(), AuditOutcome::Success), ("ana".into(), AuditOutcome::Success)]
+    );
     assert_eq!(f.outcomes("model.promote"), [("ana".into(), AuditOutcome::Denied)]);
     assert_eq!(f.outcomes("model.rollback"), [("ana".into(), AuditOutcome::Denied)]);
     let denied = &f.audit.query(&AuditQuery::new().action("model.rollback")).unwrap()[0].event;
@@ -69,7 +72,11 @@ fn manager_promotes_and_rolls_back_with_every_attempt_recorded() {
     assert_eq!(manager.resolve(&"demand@champion".parse().unwrap()).unwrap().version, 1);
     assert_eq!(
         f.outcomes("model.promote"),
-        [("max".into(), AuditOutcome::Success), ("max".into(), AuditOutcome::Success), ("max".into(), AuditOutcome::Failure)]
+        [
+            ("max".into(), AuditOutcome::Success),
+            ("max".into(), AuditOutcome::Success),
+            ("max".into(), AuditOutcome::Failure)
+        ]
     );
     let rollback = &f.audit.query(&AuditQuery::new().action("model.rollback")).unwrap()[0].event;
     assert_eq!(rollback.outcome, AuditOutcome::Success);

@@ -1,5 +1,8 @@
 //! Integration tests of forecast-security, one binary.
 
+// Fixture helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used)]
+
 mod audit;
 mod common;
 mod data_scope;

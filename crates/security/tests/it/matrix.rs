@@ -58,13 +58,19 @@ fn custom_roles_inherit_and_explain() {
     let s = security(&clock());
     s.define_role(&RoleDef::new("forecaster", "runs forecasts").inherit("viewer").allow([Permission::RunForecasts]))
         .unwrap();
-    s.define_role(&RoleDef::new("lead", "forecaster who promotes").inherit("forecaster").allow([Permission::PromoteModels]))
-        .unwrap();
+    s.define_role(
+        &RoleDef::new("lead", "forecaster who promotes").inherit("forecaster").allow([Permission::PromoteModels]),
+    )
+    .unwrap();
     let lead = user_with(&s, "lia", Assignment::new("lead", Domain::tenant("acme"), Scope::all()));
     let acme = Resource::tenant("acme");
     let d = s.authorize(&lead, Permission::ViewForecasts, &acme).unwrap();
     assert!(d.allowed);
-    assert!(matches!(&d.reason, Reason::Granted { role, via, .. } if role == "lead" && via == "viewer"), "{:?}", d.reason);
+    assert!(
+        matches!(&d.reason, Reason::Granted { role, via, .. } if role == "lead" && via == "viewer"),
+        "{:?}",
+        d.reason
+    );
     assert!(d.reason.to_string().contains("inherited from viewer"));
     assert!(s.authorize(&lead, Permission::RunForecasts, &acme).unwrap().allowed);
     assert!(s.authorize(&lead, Permission::PromoteModels, &acme).unwrap().allowed);
@@ -110,11 +116,15 @@ fn scopes_limit_regions_and_stores() {
     s.assign_role("ana", &store_grant).unwrap();
     assert!(!s.authorize(&a, Permission::ViewData, &north).unwrap().allowed, "old session revoked on privilege change");
     let a = s.login("ana", PASSWORD).unwrap().0;
-    assert!(s.authorize(&a, Permission::ViewData, &Resource::tenant("acme").region("South").store("s9")).unwrap().allowed);
+    assert!(
+        s.authorize(&a, Permission::ViewData, &Resource::tenant("acme").region("South").store("s9")).unwrap().allowed
+    );
     assert_eq!(s.assignments("ana").unwrap().len(), 2);
     s.revoke_role("ana", &store_grant).unwrap();
     let a = s.login("ana", PASSWORD).unwrap().0;
-    assert!(!s.authorize(&a, Permission::ViewData, &Resource::tenant("acme").region("South").store("s9")).unwrap().allowed);
+    assert!(
+        !s.authorize(&a, Permission::ViewData, &Resource::tenant("acme").region("South").store("s9")).unwrap().allowed
+    );
     let err = s.require(&a, Permission::ViewData, &Resource::tenant("acme").region("South")).unwrap_err();
     assert!(err.to_string().contains("outside the scope"), "{err}");
 }

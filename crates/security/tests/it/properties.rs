@@ -3,7 +3,9 @@
 use crate::common::{PASSWORD, clock, security, t0};
 use crate::data_scope::panel;
 use forecast_core::{AuditEvent, AuditOutcome};
-use forecast_security::{Assignment, AuditLog, BuiltinRole, DataScope, Domain, Permission, Reason, Resource, RoleDef, Scope};
+use forecast_security::{
+    Assignment, AuditLog, BuiltinRole, DataScope, Domain, Permission, Reason, Resource, RoleDef, Scope,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,13 +54,25 @@ fn resource() -> impl Strategy<Value = Resource> {
         prop::option::of(prop::sample::select(REGIONS.to_vec())),
         prop::option::of(prop::sample::select(STORES.to_vec())),
     )
-        .prop_map(|(t, r, s)| Resource { tenant: t.into(), region: r.map(Into::into), store: s.map(Into::into), name: None })
+        .prop_map(|(t, r, s)| Resource {
+            tenant: t.into(),
+            region: r.map(Into::into),
+            store: s.map(Into::into),
+            name: None,
+        })
 }
 
 /// The reference: the permissions of a role, by an independent walk of the definitions.
-fn holds(defs: &BTreeMap<String, (BTreeSet<Permission>, BTreeSet<String>)>, role: &str, p: Permission, depth: u8) -> bool {
+fn holds(
+    defs: &BTreeMap<String, (BTreeSet<Permission>, BTreeSet<String>)>,
+    role: &str,
+    p: Permission,
+    depth: u8,
+) -> bool {
     depth < 8
-        && defs.get(role).is_some_and(|(perms, parents)| perms.contains(&p) || parents.iter().any(|q| holds(defs, q, p, depth + 1)))
+        && defs
+            .get(role)
+            .is_some_and(|(perms, parents)| perms.contains(&p) || parents.iter().any(|q| holds(defs, q, p, depth + 1)))
 }
 
 fn inside(set: &Option<BTreeSet<String>>, v: &Option<String>) -> bool {

@@ -111,6 +111,7 @@ fn invalid_quotas_are_refused() {
     assert!(Quota::per_minute(0).is_err());
     assert!(Quota::new(10, Duration::from_nanos(5)).is_err());
     assert!(Quota::per_second(5).unwrap().burst(0).is_err());
-    let bad = RateLimiterConfig { user: Quota { limit: 0, period: Duration::from_secs(1), burst: 1 }, ..Default::default() };
+    let bad =
+        RateLimiterConfig { user: Quota { limit: 0, period: Duration::from_secs(1), burst: 1 }, ..Default::default() };
     assert!(RateLimiter::new(bad, clock()).is_err());
 }
