@@ -46,22 +46,7 @@ impl ModelStore for Registry {
     fn register(&self, v: NewModelVersion) -> forecast::core::Result<ModelVersion> {
         let mut versions = Self::lock(&self.versions);
         let version = versions.iter().filter(|m| m.name == v.name).count() as u32 + 1;
-        let record = ModelVersion {
-            name: v.name,
-            version,
-            kind: v.artifact.kind().into(),
-            artifact_sha256: String::new(),
-            params: v.params,
-            metrics: v.metrics,
-            feature_names: v.feature_names,
-            data: v.data,
-            parent: v.parent,
-            tags: v.tags,
-            created_by: v.created_by,
-            created_at: SystemClock.now(),
-            library_version: env!("CARGO_PKG_VERSION").into(),
-            archived: false,
-        };
+        let record = ModelVersion::from_new(v, version, String::new(), SystemClock.now());
         versions.push(record.clone());
         Ok(record)
     }

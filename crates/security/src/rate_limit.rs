@@ -7,7 +7,6 @@
 //! is indistinguishable from a new key, so evicting it loses nothing: that bounds memory.
 
 use crate::error::{Result, SecurityError};
-use chrono::{DateTime, Utc};
 use forecast_core::Clock;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -195,7 +194,8 @@ pub struct RateLimiter {
     config: RateLimiterConfig,
     overrides: RwLock<HashMap<u64, Cell>>,
     clock: Arc<dyn Clock>,
-    epoch: DateTime<Utc>,
+    /// The clock at construction, as (seconds, nanoseconds) since the Unix epoch.
+    epoch: (i64, u32),
     hasher: RandomState,
 }
 
@@ -210,7 +210,8 @@ impl RateLimiter {
         }
         let n = config.shards.clamp(1, 1 << 16).next_power_of_two();
         let per_shard_cap = config.max_keys.div_ceil(n).max(1);
-        let epoch = clock.now();
+        let start = clock.now();
+        let epoch = (start.timestamp(), start.timestamp_subsec_nanos());
         Ok(Self {
             shards: (0..n).map(|_| Padded::default()).collect(),
             shard_mask: n as u64 - 1,
@@ -247,40 +248,30 @@ impl RateLimiter {
         }
     }
 
-    /// Decide one request of `key`, counting it when allowed.
+    /// Decide one request of `key`, counting it when allowed. Allocation-free for known keys.
     pub fn check(&self, key: RateKey) -> RateDecision {
         let reading = self.now_ns();
         let mut shard = self.shard(key);
         let now = reading.max(shard.last_now);
         shard.last_now = now;
-        if !shard.slots.contains_key(&key.hash) {
-            if shard.slots.len() >= self.per_shard_cap {
-                shard.slots.retain(|_, s| s.tat > now);
-            }
-            if shard.slots.len() >= self.per_shard_cap {
-                // Full of active keys: refuse newcomers rather than forget a key's debt.
-                let wait = shard.slots.values().map(|s| s.tat - now).min().unwrap_or(0);
-                return RateDecision { allowed: false, remaining: 0, retry_after: Duration::from_nanos(wait) };
-            }
-            let cell = self.cell_for(key);
-            shard.slots.insert(key.hash, Slot { tat: 0, cell });
+        if let Some(slot) = shard.slots.get_mut(&key.hash) {
+            return gcra(slot, now);
         }
-        let Some(slot) = shard.slots.get_mut(&key.hash) else {
-            return RateDecision { allowed: false, remaining: 0, retry_after: Duration::ZERO };
-        };
-        let Cell { emission, tolerance } = slot.cell;
-        let tat = slot.tat.max(now);
-        let ahead = tat - now;
-        if ahead > tolerance {
-            return RateDecision { allowed: false, remaining: 0, retry_after: Duration::from_nanos(ahead - tolerance) };
+        self.admit_new(&mut shard, key, now)
+    }
+
+    /// First request of a key not tracked: make room if the shard is full, then decide.
+    fn admit_new(&self, shard: &mut Shard, key: RateKey, now: u64) -> RateDecision {
+        if shard.slots.len() >= self.per_shard_cap {
+            shard.slots.retain(|_, s| s.tat > now);
         }
-        slot.tat = tat.saturating_add(emission);
-        let remaining = (tolerance - ahead) / emission;
-        RateDecision {
-            allowed: true,
-            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
-            retry_after: Duration::ZERO,
+        if shard.slots.len() >= self.per_shard_cap {
+            // Full of active keys: refuse newcomers rather than forget a key's debt.
+            let wait = shard.slots.values().map(|s| s.tat - now).min().unwrap_or(0);
+            return RateDecision { allowed: false, remaining: 0, retry_after: Duration::from_nanos(wait) };
         }
+        let slot = shard.slots.entry(key.hash).or_insert(Slot { tat: 0, cell: self.cell_for(key) });
+        gcra(slot, now)
     }
 
     /// Drop every idle key (one whose state equals a new key's); returns how many.
@@ -327,11 +318,25 @@ impl RateLimiter {
         overrides.get(&key.hash).copied().unwrap_or_else(|| self.default_cell(key.kind))
     }
 
-    /// Nanoseconds since the limiter was made; earlier readings count as 0.
+    /// Nanoseconds since the limiter was made; earlier readings count as 0. Plain integer
+    /// arithmetic on the clock's seconds and nanoseconds: this runs on every decision.
     fn now_ns(&self) -> u64 {
-        let elapsed = self.clock.now() - self.epoch;
-        elapsed
-            .num_nanoseconds()
-            .map_or(if elapsed > chrono::TimeDelta::zero() { u64::MAX } else { 0 }, |n| u64::try_from(n).unwrap_or(0))
+        let t = self.clock.now();
+        let secs = t.timestamp().saturating_sub(self.epoch.0);
+        let nanos = i64::from(t.timestamp_subsec_nanos()) - i64::from(self.epoch.1);
+        u64::try_from(secs.saturating_mul(1_000_000_000).saturating_add(nanos)).unwrap_or(0)
     }
+}
+
+/// The GCRA step of one request at `now`: allow and advance the TAT, or deny with the wait.
+fn gcra(slot: &mut Slot, now: u64) -> RateDecision {
+    let Cell { emission, tolerance } = slot.cell;
+    let tat = slot.tat.max(now);
+    let ahead = tat - now;
+    if ahead > tolerance {
+        return RateDecision { allowed: false, remaining: 0, retry_after: Duration::from_nanos(ahead - tolerance) };
+    }
+    slot.tat = tat.saturating_add(emission);
+    let remaining = (tolerance - ahead) / emission;
+    RateDecision { allowed: true, remaining: u32::try_from(remaining).unwrap_or(u32::MAX), retry_after: Duration::ZERO }
 }

@@ -68,22 +68,7 @@ impl ModelStore for MemStore {
     fn register(&self, v: NewModelVersion) -> forecast_core::Result<ModelVersion> {
         let mut versions = self.versions.lock().unwrap();
         let list = versions.entry(v.name.clone()).or_default();
-        let mv = ModelVersion {
-            name: v.name,
-            version: list.len() as u32 + 1,
-            kind: v.artifact.kind().into(),
-            artifact_sha256: "00".repeat(32),
-            params: v.params,
-            metrics: v.metrics,
-            feature_names: v.feature_names,
-            data: v.data,
-            parent: v.parent,
-            tags: v.tags,
-            created_by: v.created_by,
-            created_at: t0(),
-            library_version: "test".into(),
-            archived: false,
-        };
+        let mv = ModelVersion::from_new(v, list.len() as u32 + 1, "00".repeat(32), t0());
         list.push(mv.clone());
         Ok(mv)
     }
