@@ -30,6 +30,14 @@ fn decisions(c: &mut Criterion) {
             });
         }
     }
+    // The baseline: what reading the system clock alone costs on this machine.
+    group.bench_function("system_clock_read_only", |b| {
+        b.iter(|| {
+            for _ in 0..BATCH {
+                black_box(SystemClock.now());
+            }
+        })
+    });
     group.finish();
 }
 
