@@ -98,6 +98,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A policy refused the action (permission, scope, quota).
+    #[error("permission denied: `{actor}` may not {action} `{target}`: {reason}")]
+    PermissionDenied {
+        /// Who asked.
+        actor: String,
+        /// What was asked (e.g. `rollback_models`).
+        action: String,
+        /// What it was asked on (e.g. `demand@champion`).
+        target: String,
+        /// Why it was refused, and what would be accepted.
+        reason: String,
+    },
     /// The model kind does not support the operation (e.g. scoring design rows with a baseline).
     #[error("{operation} is not supported by a `{kind}` model: {hint}")]
     Unsupported {

@@ -162,6 +162,29 @@ pub struct ModelVersion {
     pub archived: bool,
 }
 
+impl ModelVersion {
+    /// The record of `new` registered as `version`, with its artifact hash and registration time,
+    /// stamped with this library's version and not archived.
+    pub fn from_new(new: NewModelVersion, version: u32, artifact_sha256: String, created_at: DateTime<Utc>) -> Self {
+        Self {
+            kind: new.artifact.kind().to_string(),
+            name: new.name,
+            version,
+            artifact_sha256,
+            params: new.params,
+            metrics: new.metrics,
+            feature_names: new.feature_names,
+            data: new.data,
+            parent: new.parent,
+            tags: new.tags,
+            created_by: new.created_by,
+            created_at,
+            library_version: env!("CARGO_PKG_VERSION").to_string(),
+            archived: false,
+        }
+    }
+}
+
 /// One move of an alias, as kept in the append-only alias history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AliasMove {

@@ -5,11 +5,15 @@
 //!   (linfa-trees only classifies, so it is not offered).
 //! - `smartcore`: smartcore random forest and extra trees adapters in `core::adapters`.
 //! - `mlops`: model registry, experiment tracking and drift monitoring ([`mlops`]).
+//! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
+//!   audit log, guarded model operations, rate limits and data scopes.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
 #[cfg(feature = "mlops")]
 pub use forecast_mlops as mlops;
+#[cfg(feature = "security")]
+pub use forecast_security as security;
 
 /// The types most programs need.
 pub mod prelude {

@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+
+mod audit_log;
+mod audit_query;
+mod authorize;
+mod crypto;
+mod data_scope;
+mod db;
+mod error;
+mod guard;
+mod lockout;
+mod login;
+mod password;
+mod password_policy;
+mod permission;
+mod rate_limit;
+mod roles;
+mod scope;
+mod service;
+mod session;
+mod users;
+
+pub use audit_log::{AuditHead, AuditLog, AuditRecord, Tamper, Verification};
+pub use audit_query::AuditQuery;
+pub use authorize::{Decision, Reason};
+pub use data_scope::DataScope;
+pub use error::{Result, SecurityError};
+pub use guard::GuardedModelStore;
+pub use lockout::LockoutPolicy;
+pub use password::{PasswordParams, StoredHash, hash_password, params_of, verify_password};
+pub use password_policy::PasswordPolicy;
+pub use permission::{BuiltinRole, Permission};
+pub use rate_limit::{KeyKind, Quota, RateDecision, RateKey, RateLimiter, RateLimiterConfig};
+pub use roles::{Assignment, RoleDef};
+pub use scope::{Domain, Resource, Scope};
+pub use service::{Security, SecurityConfig};
+pub use session::{Session, SessionPolicy, SessionToken};
+pub use users::User;

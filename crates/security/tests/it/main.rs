@@ -1,0 +1,14 @@
+//! Integration tests of forecast-security, one binary.
+
+// Fixture helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod common;
+mod data_scope;
+mod guard;
+mod matrix;
+mod properties;
+mod rate_limit;
+mod sessions;
+mod users;
