@@ -1,7 +1,7 @@
 //! Usage analytics: one tenant's usage by meter and day, and the heaviest tenants.
 
-use crate::name::TenantId;
 use crate::metering::to_u64;
+use crate::name::TenantId;
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::store::TenantStore;
@@ -67,7 +67,13 @@ impl TenantStore {
     ///
     /// # Errors
     /// When SQLite fails.
-    pub fn top_tenants(&self, meter: &str, from: DateTime<Utc>, to: DateTime<Utc>, n: usize) -> Result<Vec<TenantUsage>> {
+    pub fn top_tenants(
+        &self,
+        meter: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        n: usize,
+    ) -> Result<Vec<TenantUsage>> {
         self.read(|tx| {
             let mut stmt = tx.prepare_cached(
                 "SELECT tenant_id, SUM(quantity) AS total FROM usage_events

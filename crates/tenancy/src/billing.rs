@@ -80,7 +80,11 @@ impl fmt::Display for Invoice {
         writeln!(f, "Invoice {} {} (plan {}, {})", self.tenant, self.period, self.plan, self.currency)?;
         for line in &self.lines {
             let amount = self.currency.format_minor(line.amount_minor);
-            writeln!(f, "  {:<44} {:>10} x {:>9} micros = {:>14}", line.description, line.quantity, line.unit_price_micros, amount)?;
+            writeln!(
+                f,
+                "  {:<44} {:>10} x {:>9} micros = {:>14}",
+                line.description, line.quantity, line.unit_price_micros, amount
+            )?;
         }
         write!(f, "  {:<44} {:>43}", "Total", self.currency.format_minor(self.total_minor))
     }
@@ -186,7 +190,8 @@ mod tests {
 
     #[test]
     fn line_amounts_follow_the_currency_exponent() {
-        let (usd, jpy, kwd) = (Currency::new("USD").unwrap(), Currency::new("JPY").unwrap(), Currency::new("KWD").unwrap());
+        let (usd, jpy, kwd) =
+            (Currency::new("USD").unwrap(), Currency::new("JPY").unwrap(), Currency::new("KWD").unwrap());
         // 25 x 0.0005 USD = 0.0125 USD = 1.25 cents -> 1 cent.
         assert_eq!(line_amount_minor(25, 500, usd), 1);
         // 35 x 0.0005 USD = 1.75 cents -> 2 cents.

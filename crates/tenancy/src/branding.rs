@@ -1,7 +1,7 @@
 //! White-label settings: how reports present a tenant.
 
-use crate::scope::TenantScope;
 use crate::schema::to_millis;
+use crate::scope::TenantScope;
 use crate::tenant::check_locale;
 use crate::{Result, TenancyError};
 use forecast_core::AuditOutcome;
@@ -79,7 +79,11 @@ impl Branding {
 
 fn check_colour(field: &'static str, value: &str) -> Result<()> {
     let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
-    if ok { Ok(()) } else { Err(TenancyError::InvalidField { field, value: value.to_owned(), expected: "`#RRGGBB` hex, e.g. `#2563EB`" }) }
+    if ok {
+        Ok(())
+    } else {
+        Err(TenancyError::InvalidField { field, value: value.to_owned(), expected: "`#RRGGBB` hex, e.g. `#2563EB`" })
+    }
 }
 
 fn check_https_url(url: &str) -> Result<()> {
@@ -98,7 +102,10 @@ fn check_https_url(url: &str) -> Result<()> {
         None => (authority, None),
     };
     let label_ok = |l: &str| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     };
     let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));

@@ -1,9 +1,9 @@
 //! Export of every row a tenant owns, as JSON (before deletion, or on request).
 
+use crate::Result;
 use crate::name::TenantId;
 use crate::schema::tenant_tables;
 use crate::scope::TenantScope;
-use crate::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;

@@ -39,7 +39,12 @@ pub struct UsageEvent {
 
 impl UsageEvent {
     /// An event of `quantity` units of `meter` at `occurred_at` under `idempotency_key`.
-    pub fn new(idempotency_key: impl Into<String>, meter: impl Into<String>, quantity: u64, occurred_at: DateTime<Utc>) -> Self {
+    pub fn new(
+        idempotency_key: impl Into<String>,
+        meter: impl Into<String>,
+        quantity: u64,
+        occurred_at: DateTime<Utc>,
+    ) -> Self {
         Self { idempotency_key: idempotency_key.into(), meter: meter.into(), quantity, occurred_at }
     }
 }
@@ -90,7 +95,11 @@ impl MeterTotal {
 }
 
 fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
-    let bad = |reason: String| TenancyError::InvalidUsage { tenant: tenant.to_owned(), key: event.idempotency_key.clone(), reason };
+    let bad = |reason: String| TenancyError::InvalidUsage {
+        tenant: tenant.to_owned(),
+        key: event.idempotency_key.clone(),
+        reason,
+    };
     if event.idempotency_key.is_empty() || event.idempotency_key.len() > MAX_KEY_LEN {
         return Err(bad(format!("the idempotency key must be 1 to {MAX_KEY_LEN} bytes")));
     }

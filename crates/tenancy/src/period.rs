@@ -48,14 +48,17 @@ impl BillingPeriod {
 
     /// The following month.
     pub fn next(&self) -> Self {
-        if self.month == 12 { Self { year: self.year + 1, month: 1 } } else { Self { year: self.year, month: self.month + 1 } }
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { year: self.year, month: self.month + 1 }
+        }
     }
 
     /// The storage key, `YYYY-MM`.
     pub fn key(&self) -> String {
         format!("{:04}-{:02}", self.year, self.month)
     }
-
 
     /// The first instant of the month: local midnight on the 1st in `tz`.
     pub fn start(&self, tz: Tz) -> DateTime<Utc> {
@@ -91,7 +94,8 @@ impl std::str::FromStr for BillingPeriod {
 
     /// Parse `YYYY-MM`.
     fn from_str(key: &str) -> Result<Self> {
-        let bad = || TenancyError::InvalidField { field: "billing period", value: key.to_owned(), expected: "`YYYY-MM`" };
+        let bad =
+            || TenancyError::InvalidField { field: "billing period", value: key.to_owned(), expected: "`YYYY-MM`" };
         let (y, m) = key.split_once('-').ok_or_else(bad)?;
         Self::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?)
     }

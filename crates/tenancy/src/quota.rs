@@ -210,7 +210,14 @@ impl TenantScope<'_> {
                 "INSERT INTO quota_grants (tenant_id, limit_name, period, amount, reason, granted_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![tenant.id.as_str(), limit, counter.key, to_i64(amount), reason, to_millis(now)])?;
+            .execute(params![
+                tenant.id.as_str(),
+                limit,
+                counter.key,
+                to_i64(amount),
+                reason,
+                to_millis(now)
+            ])?;
             let counter = Counter::load(tx, &tenant, limit, now)?;
             counter.store(tx, &tenant, limit)?;
             self.audit(

@@ -90,7 +90,10 @@ pub(crate) fn prepare(conn: &mut Connection) -> Result<()> {
     if found < 1 {
         tx.execute_batch(V1)?;
         for plan in Plan::builtin() {
-            tx.execute("INSERT INTO plans (name, spec) VALUES (?1, ?2)", params![plan.name, serde_json::to_string(&plan)?])?;
+            tx.execute(
+                "INSERT INTO plans (name, spec) VALUES (?1, ?2)",
+                params![plan.name, serde_json::to_string(&plan)?],
+            )?;
         }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -131,7 +134,7 @@ mod tests {
         assert_eq!(plans, 3);
         let tables = tenant_tables(&conn).unwrap();
         assert_eq!(tables.last().map(String::as_str), Some("tenants"));
-        assert_eq!(tables.len(), 5, "{tables:?}");
+        assert_eq!(tables.len(), 6, "{tables:?}");
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert!(matches!(prepare(&mut conn), Err(TenancyError::SchemaTooNew { found: 99, .. })));
     }

@@ -1,10 +1,10 @@
 //! `TenantScope`: the only door to a tenant's data.
 
+use crate::Result;
 use crate::entitlements::Entitlements;
 use crate::name::TenantId;
 use crate::store::{TenantStore, load_active_tenant, load_plan};
 use crate::tenant::Tenant;
-use crate::Result;
 use chrono::{DateTime, Utc};
 use forecast_core::{AuditEvent, AuditOutcome};
 use rusqlite::Transaction;

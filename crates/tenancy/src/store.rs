@@ -152,7 +152,13 @@ impl TenantStore {
                 "INSERT INTO plans (name, spec) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET spec = excluded.spec",
                 params![plan.name, serde_json::to_string(plan)?],
             )?;
-            let event = AuditEvent::new(actor, "plan.define", format!("plan:{}", plan.name), AuditOutcome::Success, self.clock.now());
+            let event = AuditEvent::new(
+                actor,
+                "plan.define",
+                format!("plan:{}", plan.name),
+                AuditOutcome::Success,
+                self.clock.now(),
+            );
             self.audit(event)
         })
     }
@@ -174,8 +180,9 @@ impl TenantStore {
         let tenant = new.into_tenant(self.clock.now())?;
         self.write(|tx| {
             load_plan(tx, &tenant.plan)?;
-            let exists: Option<i64> =
-                tx.query_row("SELECT 1 FROM tenants WHERE tenant_id = ?1", [tenant.id.as_str()], |r| r.get(0)).optional()?;
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM tenants WHERE tenant_id = ?1", [tenant.id.as_str()], |r| r.get(0))
+                .optional()?;
             if exists.is_some() {
                 return Err(TenancyError::TenantExists { tenant: tenant.id.to_string() });
             }
@@ -281,7 +288,9 @@ impl TenantStore {
             for table in schema::tenant_tables(tx)? {
                 tx.execute(&format!("DELETE FROM \"{table}\" WHERE tenant_id = ?1"), [id.as_str()])?;
             }
-            self.audit(self.admin_event(actor, "tenant.delete", id).detail("rows_exported", export.row_count().to_string()))?;
+            self.audit(
+                self.admin_event(actor, "tenant.delete", id).detail("rows_exported", export.row_count().to_string()),
+            )?;
             Ok(export)
         })
     }

@@ -42,10 +42,13 @@ pub(crate) fn check_locale(locale: &str) -> Result<()> {
     let mut ok = (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
     let rest: Vec<&str> = parts.collect();
     let is_script = |p: &str| {
-        p.len() == 4 && p.starts_with(|c: char| c.is_ascii_uppercase()) && p[1..].chars().all(|c| c.is_ascii_lowercase())
+        p.len() == 4
+            && p.starts_with(|c: char| c.is_ascii_uppercase())
+            && p[1..].chars().all(|c| c.is_ascii_lowercase())
     };
     let is_region = |p: &str| {
-        (p.len() == 2 && p.chars().all(|c| c.is_ascii_uppercase())) || (p.len() == 3 && p.chars().all(|c| c.is_ascii_digit()))
+        (p.len() == 2 && p.chars().all(|c| c.is_ascii_uppercase()))
+            || (p.len() == 3 && p.chars().all(|c| c.is_ascii_digit()))
     };
     ok &= match rest.as_slice() {
         [] => true,
