@@ -59,7 +59,7 @@ pub(crate) fn export_rows(conn: &Connection, tenant: &TenantId, now: DateTime<Ut
     let mut tables = BTreeMap::new();
     for table in tenant_tables(conn)? {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" WHERE tenant_id = ?1"))?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let mut rows = stmt.query([tenant.as_str()])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {

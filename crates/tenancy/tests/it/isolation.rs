@@ -21,7 +21,7 @@ fn every_method_fails(scope: &TenantScope<'_>, expected: fn(&TenancyError) -> bo
         ("quota", scope.quota(limits::API_CALLS).err()),
         ("grant", scope.grant(limits::API_CALLS, 1, "x").err()),
         ("ingest", scope.ingest(&event).err()),
-        ("ingest_batch", scope.ingest_batch(&[event.clone()]).err()),
+        ("ingest_batch", scope.ingest_batch(std::slice::from_ref(&event)).err()),
         ("meter_totals", scope.meter_totals(march()).err()),
         ("aggregate", scope.aggregate("api_calls", march(), Aggregation::Sum).err()),
         ("key_received_at", scope.key_received_at("shared").err()),

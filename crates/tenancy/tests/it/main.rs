@@ -1,4 +1,5 @@
 //! Integration tests of forecast-tenancy (one binary).
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns are test code too
 
 mod analytics;
 mod billing;
