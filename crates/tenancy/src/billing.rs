@@ -86,7 +86,7 @@ impl fmt::Display for Invoice {
                 line.description, line.quantity, line.unit_price_micros, amount
             )?;
         }
-        write!(f, "  {:<44} {:>43}", "Total", self.currency.format_minor(self.total_minor))
+        write!(f, "  {:<44} {:>46}", "Total", self.currency.format_minor(self.total_minor))
     }
 }
 
