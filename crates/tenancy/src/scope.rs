@@ -15,6 +15,14 @@ use rusqlite::Transaction;
 /// id, so a cross-tenant read or write cannot be written down. Each operation re-checks, in
 /// its own transaction, that the tenant still exists and is active, so a scope held across
 /// a suspension or deletion stops working.
+///
+/// A scope cannot be built by hand, only obtained from the store:
+///
+/// ```compile_fail
+/// # fn f(store: &forecast_tenancy::TenantStore, id: forecast_tenancy::TenantId) {
+/// let scope = forecast_tenancy::TenantScope { store, tenant: id, actor: String::new() };
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct TenantScope<'s> {
     pub(crate) store: &'s TenantStore,
