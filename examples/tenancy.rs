@@ -24,7 +24,8 @@ fn main() -> Result<(), TenancyError> {
     let starter = Plan { name: "starter".into(), base_price_micros: 9_990_000, ..starter };
     store.define_plan(&starter, "ops")?;
 
-    let corner = NewTenant::new("corner-shop", "Corner Shop Ltd", "starter")?.timezone("Pacific/Auckland").currency("NZD");
+    let corner =
+        NewTenant::new("corner-shop", "Corner Shop Ltd", "starter")?.timezone("Pacific/Auckland").currency("NZD");
     let corner = store.create_tenant(corner.locale("en-NZ"), "ops")?;
     let chain = NewTenant::new("mega-mart", "Mega Mart Inc", "pro")?.timezone("America/Los_Angeles").currency("USD");
     let chain = store.create_tenant(chain, "ops")?;

@@ -4,6 +4,8 @@
 //! compact binary (postcard) is for registries. Both round-trip bit-identically: `f64`
 //! values are written with enough digits (JSON) or as raw IEEE bits (binary).
 
+use crate::baseline::{BaselineModel, SeriesForecaster};
+use crate::gbdt::GbdtModel;
 use crate::model::{LinearModel, Predict};
 use crate::tree::TreeEnsemble;
 use crate::{Error, Result};
@@ -20,6 +22,11 @@ pub enum ModelArtifact {
     TreeEnsemble(TreeEnsemble),
     /// A linear model (OLS, elastic net, GLM).
     Linear(LinearModel),
+    /// A baseline forecaster (naive, seasonal naive, moving average). It forecasts from a
+    /// series' history, not from design rows: use [`ModelArtifact::as_series_forecaster`].
+    Baseline(BaselineModel),
+    /// A gradient-boosted tree model fitted by [`crate::gbdt`].
+    Gbdt(GbdtModel),
 }
 
 /// The on-disk envelope: format version plus the model.
@@ -35,14 +42,40 @@ impl ModelArtifact {
         match self {
             Self::TreeEnsemble(_) => "tree_ensemble",
             Self::Linear(_) => "linear",
+            Self::Baseline(_) => "baseline",
+            Self::Gbdt(_) => "gbdt",
         }
     }
 
-    /// The model as a predictor.
-    pub fn into_predictor(self) -> Box<dyn Predict> {
+    /// Whether the model scores design-matrix rows ([`ModelArtifact::into_predictor`] succeeds).
+    pub fn is_row_model(&self) -> bool {
+        !matches!(self, Self::Baseline(_))
+    }
+
+    /// The model as a row predictor.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for a baseline, which forecasts from a series' history rather than
+    /// from feature rows (see [`ModelArtifact::as_series_forecaster`]).
+    pub fn into_predictor(self) -> Result<Box<dyn Predict>> {
         match self {
-            Self::TreeEnsemble(m) => Box::new(m),
-            Self::Linear(m) => Box::new(m),
+            Self::TreeEnsemble(m) => Ok(Box::new(m)),
+            Self::Linear(m) => Ok(Box::new(m)),
+            Self::Gbdt(m) => Ok(Box::new(m)),
+            Self::Baseline(_) => Err(Error::Unsupported {
+                operation: "scoring design rows (into_predictor)",
+                kind: "baseline",
+                hint: "baselines forecast from a series' history: use as_series_forecaster()",
+            }),
+        }
+    }
+
+    /// The model as a forecaster of a series from its own history, for the baselines; `None`
+    /// for row models.
+    pub fn as_series_forecaster(&self) -> Option<&dyn SeriesForecaster> {
+        match self {
+            Self::Baseline(m) => Some(m),
+            _ => None,
         }
     }
 
@@ -135,6 +168,18 @@ impl From<LinearModel> for ModelArtifact {
     }
 }
 
+impl From<BaselineModel> for ModelArtifact {
+    fn from(m: BaselineModel) -> Self {
+        Self::Baseline(m)
+    }
+}
+
+impl From<GbdtModel> for ModelArtifact {
+    fn from(m: GbdtModel) -> Self {
+        Self::Gbdt(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +206,21 @@ mod tests {
         assert!(ModelArtifact::from_bytes(&[1, 0]).is_err());
         let j = m.to_json().unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
         assert!(matches!(ModelArtifact::from_json(&j), Err(Error::UnsupportedFormat { found: 7, .. })));
+    }
+
+    #[test]
+    fn baseline_round_trips_and_is_not_a_row_model() {
+        let m = ModelArtifact::from(BaselineModel::seasonal_naive(7));
+        assert_eq!(m.kind(), "baseline");
+        assert!(!m.is_row_model());
+        assert_eq!(ModelArtifact::from_json(&m.to_json().unwrap()).unwrap(), m);
+        let back = ModelArtifact::from_bytes(&m.to_bytes().unwrap()).unwrap();
+        let history: Vec<f64> = (0..14).map(f64::from).collect();
+        let f = back.as_series_forecaster().unwrap();
+        assert_eq!(f.forecast(&history, 2).unwrap(), vec![7.0, 8.0]);
+        assert!(matches!(back.into_predictor(), Err(Error::Unsupported { kind: "baseline", .. })));
+        let linear = ModelArtifact::TreeEnsemble(TreeEnsemble::default());
+        assert!(linear.is_row_model() && linear.as_series_forecaster().is_none());
+        assert!(linear.into_predictor().is_ok());
     }
 }

@@ -45,6 +45,16 @@ pub enum Error {
         /// What was wrong and what is accepted.
         message: String,
     },
+    /// A column named in a column mapping is not in the file's header.
+    #[error("{}: column `{column}` is not in the header; the header's columns are: {}", path.display(), header.join(", "))]
+    MissingColumn {
+        /// The file (or the name given for a reader).
+        path: PathBuf,
+        /// The column the mapping asked for.
+        column: String,
+        /// The header's columns, in order.
+        header: Vec<String>,
+    },
     /// A requested thing (model version, alias, series, ...) does not exist.
     #[error("{what} not found: {id}")]
     NotFound {
@@ -77,6 +87,16 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// The model kind does not support the operation (e.g. scoring design rows with a baseline).
+    #[error("{operation} is not supported by a `{kind}` model: {hint}")]
+    Unsupported {
+        /// What was attempted.
+        operation: &'static str,
+        /// The model kind ([`crate::ModelArtifact::kind`]).
+        kind: &'static str,
+        /// What to do instead.
+        hint: &'static str,
     },
     /// An error from an adapted library or storage backend.
     #[error("{backend}: {source}")]

@@ -2,8 +2,13 @@
 
 pub mod artifact;
 pub mod audit;
+pub mod baseline;
 pub mod clock;
+pub mod data;
 pub mod error;
+pub mod features;
+pub mod gbdt;
+pub mod metrics;
 pub mod model;
 pub mod model_store;
 pub mod panel;

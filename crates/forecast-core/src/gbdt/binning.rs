@@ -1,0 +1,192 @@
+//! Quantile binning of feature values into at most 255 bins plus one NaN bin, and the
+//! feature-major `u8` bin matrix the histograms are built from.
+//!
+//! A bin's upper bound is a real feature value from the sample (the last numeric bin is open
+//! to +inf), so `x <= upper[b]` holds exactly when `bin(x) <= b`: a split on bin `b` compares
+//! raw floats with `upper[b]` and routes every value as training did.
+
+use crate::{Error, Result};
+use ndarray::ArrayView2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+/// Rows sampled to find the bin bounds (LightGBM's `bin_construct_sample_cnt`).
+pub(crate) const BIN_SAMPLE_ROWS: usize = 200_000;
+
+/// The bin bounds of one feature.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BinMapper {
+    /// Inclusive upper bound of each numeric bin; the last is `+inf`.
+    upper: Vec<f64>,
+}
+
+impl BinMapper {
+    /// Bounds from the (unsorted) non-missing sample values of one feature.
+    pub(crate) fn from_sample(mut values: Vec<f64>, max_bins: usize) -> Self {
+        values.retain(|v| !v.is_nan());
+        values.sort_unstable_by(f64::total_cmp);
+        let mut distinct: Vec<(f64, usize)> = Vec::new();
+        for v in values {
+            match distinct.last_mut() {
+                Some((last, count)) if *last == v => *count += 1,
+                _ => distinct.push((v, 1)),
+            }
+        }
+        let mut upper = Vec::with_capacity(max_bins);
+        if distinct.len() <= max_bins {
+            upper.extend(distinct.iter().take(distinct.len().saturating_sub(1)).map(|d| d.0));
+        } else {
+            // Greedy equal-frequency cuts that re-aim at the remaining rows after every cut,
+            // so heavy values do not starve the bins after them.
+            let mut rest: usize = distinct.iter().map(|d| d.1).sum();
+            let mut bins_left = max_bins;
+            let mut acc = 0usize;
+            for (i, &(v, c)) in distinct.iter().enumerate() {
+                acc += c;
+                if i + 1 == distinct.len() || bins_left == 1 {
+                    break;
+                }
+                if (acc * bins_left) as f64 >= rest as f64 {
+                    upper.push(v);
+                    rest -= acc;
+                    acc = 0;
+                    bins_left -= 1;
+                }
+            }
+        }
+        upper.push(f64::INFINITY);
+        Self { upper }
+    }
+
+    /// Number of numeric bins (the NaN bin has this index).
+    #[inline]
+    pub(crate) fn nan_bin(&self) -> usize {
+        self.upper.len()
+    }
+
+    /// Number of bins including the NaN bin.
+    #[inline]
+    pub(crate) fn n_bins(&self) -> usize {
+        self.upper.len() + 1
+    }
+
+    /// The bin of one raw value.
+    #[inline]
+    pub(crate) fn bin(&self, x: f64) -> u8 {
+        if x.is_nan() { self.nan_bin() as u8 } else { self.upper.partition_point(|u| *u < x) as u8 }
+    }
+
+    /// The split threshold of "left when bin <= b" (a real feature value for every `b`
+    /// below the last numeric bin).
+    #[inline]
+    pub(crate) fn threshold(&self, b: usize) -> f64 {
+        self.upper[b]
+    }
+}
+
+/// Binned training features, stored feature-major: column `f` is `bins[f * n_rows..][..n_rows]`.
+#[derive(Debug)]
+pub(crate) struct BinnedMatrix {
+    pub(crate) n_rows: usize,
+    pub(crate) mappers: Vec<BinMapper>,
+    pub(crate) bins: Vec<u8>,
+    /// Start of each feature's bins in a leaf histogram; the last entry is the total.
+    pub(crate) offsets: Vec<usize>,
+}
+
+impl BinnedMatrix {
+    /// Bin every column of `x` (rows x features). Runs on the current rayon pool.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for an infinite feature value (missing values must be NaN).
+    pub(crate) fn build(x: ArrayView2<'_, f64>, max_bins: usize, seed: u64) -> Result<Self> {
+        let (n_rows, n_features) = x.dim();
+        let sample: Option<Vec<usize>> = (n_rows > BIN_SAMPLE_ROWS).then(|| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6269_6e73);
+            let mut s = rand::seq::index::sample(&mut rng, n_rows, BIN_SAMPLE_ROWS).into_vec();
+            s.sort_unstable();
+            s
+        });
+        let mut bins = vec![0u8; n_rows * n_features];
+        let mappers: Vec<BinMapper> = bins
+            .par_chunks_mut(n_rows.max(1))
+            .enumerate()
+            .map(|(f, out)| {
+                let col = x.column(f);
+                if let Some(i) = col.iter().position(|v| v.is_infinite()) {
+                    return Err(Error::InvalidData(format!(
+                        "fit: feature column {f} row {i} is {}; features must be finite or NaN (missing)",
+                        col[i]
+                    )));
+                }
+                let values = match &sample {
+                    Some(rows) => rows.iter().map(|&i| col[i]).collect(),
+                    None => col.to_vec(),
+                };
+                let mapper = BinMapper::from_sample(values, max_bins);
+                out.iter_mut().zip(col.iter()).for_each(|(b, &v)| *b = mapper.bin(v));
+                Ok(mapper)
+            })
+            .collect::<Result<_>>()?;
+        let mut offsets = Vec::with_capacity(n_features + 1);
+        let mut total = 0;
+        for m in &mappers {
+            offsets.push(total);
+            total += m.n_bins();
+        }
+        offsets.push(total);
+        Ok(Self { n_rows, mappers, bins, offsets })
+    }
+
+    /// The bins of feature `f`, one per row.
+    #[inline]
+    pub(crate) fn column(&self, f: usize) -> &[u8] {
+        &self.bins[f * self.n_rows..(f + 1) * self.n_rows]
+    }
+
+    /// Number of features.
+    pub(crate) fn n_features(&self) -> usize {
+        self.mappers.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn few_distinct_values_get_one_bin_each_and_nan_its_own() {
+        let m = BinMapper::from_sample(vec![3.0, 1.0, 2.0, 2.0, f64::NAN], 255);
+        assert_eq!(m.n_bins(), 4);
+        assert_eq!([m.bin(0.5), m.bin(1.0), m.bin(1.5), m.bin(2.0), m.bin(9.0), m.bin(f64::NAN)], [0, 0, 1, 1, 2, 3]);
+        assert_eq!(m.threshold(1), 2.0);
+    }
+
+    #[test]
+    fn many_values_are_cut_into_equal_frequency_bins() {
+        let m = BinMapper::from_sample((0..10_000).map(f64::from).collect(), 10);
+        assert_eq!(m.nan_bin(), 10);
+        let mut counts = [0usize; 11];
+        (0..10_000).for_each(|v| counts[m.bin(f64::from(v)) as usize] += 1);
+        assert!(counts[..10].iter().all(|&c| (900..=1100).contains(&c)), "{counts:?}");
+    }
+
+    #[test]
+    fn threshold_comparison_matches_the_bin_order() {
+        let values: Vec<f64> = (0..5000).map(|i| ((i * 7919) % 1000) as f64 * 0.37 - 50.0).collect();
+        let m = BinMapper::from_sample(values.clone(), 31);
+        for b in 0..m.nan_bin() - 1 {
+            for &x in &values {
+                assert_eq!(x <= m.threshold(b), (m.bin(x) as usize) <= b);
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_infinite_features() {
+        let x = Array2::from_shape_vec((2, 1), vec![1.0, f64::INFINITY]).unwrap();
+        assert!(matches!(BinnedMatrix::build(x.view(), 255, 0), Err(Error::InvalidData(_))));
+    }
+}
