@@ -1,7 +1,7 @@
 use crate::common::{fixture, utc};
 use forecast_core::{ManualClock, NoAudit};
 use forecast_tenancy::{LimitSpec, NewTenant, Plan, TenancyError, TenantId, TenantStore, limits};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread;
 
 const LIMIT: u64 = 500;
@@ -29,13 +29,16 @@ fn eight_threads_with_their_own_connections_never_exceed_a_hard_quota() {
     store.define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), "ops").unwrap();
     let id = store.create_tenant(NewTenant::new("shop", "Shop", "tight").unwrap(), "ops").unwrap().id;
 
+    let start = Barrier::new(THREADS);
     let results: Vec<_> = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
-                let (path, clock, id) = (&path, clock.clone(), id.clone());
+                let (path, clock, id, start) = (&path, clock.clone(), id.clone(), &start);
                 s.spawn(move || {
                     let own = TenantStore::open(path, clock, Arc::new(NoAudit)).unwrap();
                     let scope = own.scope(&id).unwrap();
+                    // Everyone connected before anyone consumes, so the attempts overlap.
+                    start.wait();
                     (0..ATTEMPTS).map(|_| scope.consume(limits::API_CALLS, 1).map(|_| 1)).collect::<Vec<_>>()
                 })
             })
@@ -56,11 +59,13 @@ fn eight_threads_sharing_one_store_with_mixed_amounts_never_exceed_a_hard_quota(
         .unwrap();
     let id: TenantId = f.tenant("shop", "tight", "UTC", "USD").id;
     let scope = f.store.scope(&id).unwrap();
+    let start = Barrier::new(THREADS);
     let results: Vec<_> = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
             .map(|i| {
-                let scope = &scope;
+                let (scope, start) = (&scope, &start);
                 s.spawn(move || {
+                    start.wait();
                     let amount = (i % 3 + 1) as u64;
                     (0..ATTEMPTS).map(|_| scope.consume(limits::API_CALLS, amount).map(|_| amount)).collect::<Vec<_>>()
                 })
