@@ -7,6 +7,7 @@
 //! - `mlops`: model registry, experiment tracking and drift monitoring ([`mlops`]).
 //! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
 //!   audit log, guarded model operations, rate limits and data scopes.
+//! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
@@ -14,6 +15,8 @@ pub use forecast_core as core;
 pub use forecast_mlops as mlops;
 #[cfg(feature = "security")]
 pub use forecast_security as security;
+#[cfg(feature = "tenancy")]
+pub use forecast_tenancy as tenancy;
 
 /// The types most programs need.
 pub mod prelude {

@@ -1,0 +1,34 @@
+#![doc = include_str!("../README.md")]
+
+pub mod analytics;
+pub mod billing;
+pub mod branding;
+pub mod currency;
+pub mod entitlements;
+pub mod error;
+pub mod export;
+pub mod metering;
+pub mod name;
+pub mod period;
+pub mod plan;
+pub mod quota;
+mod schema;
+pub mod scope;
+pub mod store;
+pub mod tenant;
+
+pub use analytics::{DailyUsage, TenantUsage};
+pub use billing::{Invoice, InvoiceLine};
+pub use branding::Branding;
+pub use currency::Currency;
+pub use entitlements::Entitlements;
+pub use error::{Result, TenancyError};
+pub use export::TenantExport;
+pub use metering::{Aggregation, IngestReport, MIN_KEY_RETENTION, MeterTotal, UsageEvent};
+pub use name::TenantId;
+pub use period::BillingPeriod;
+pub use plan::{Enforcement, LimitSpec, MeterPrice, Plan, Reset, features, limits, settings};
+pub use quota::QuotaStatus;
+pub use scope::TenantScope;
+pub use store::TenantStore;
+pub use tenant::{NewTenant, Tenant, TenantStatus};

@@ -1,0 +1,258 @@
+//! Metering: usage events with idempotency keys, batch ingest and per-period aggregates.
+//!
+//! # Idempotency
+//! An event's key is unique per tenant. Sending the same key with the same payload (meter,
+//! quantity, time) again is a duplicate and is counted once; the same key with a different
+//! payload is an [`TenancyError::IdempotencyConflict`]. Keys are kept at least
+//! [`MIN_KEY_RETENTION`] (24 hours) after receipt: [`TenantStore::purge_idempotency_keys`]
+//! forgets older keys (the events stay, so totals and invoices do not change), after which a
+//! resent key counts as a new event.
+
+use crate::period::BillingPeriod;
+use crate::schema::{from_millis, to_millis};
+use crate::scope::TenantScope;
+use crate::store::TenantStore;
+use crate::{Result, TenancyError};
+use chrono::{DateTime, TimeDelta, Utc};
+use forecast_core::{AuditEvent, AuditOutcome};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// The shortest time an idempotency key is kept after its event was received.
+pub const MIN_KEY_RETENTION: TimeDelta = TimeDelta::hours(24);
+
+/// Longest accepted idempotency key, in bytes.
+const MAX_KEY_LEN: usize = 255;
+
+/// One usage event: `quantity` units of `meter` at `occurred_at`, sent under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageEvent {
+    /// Unique per tenant for this event, e.g. a request id.
+    pub idempotency_key: String,
+    /// The meter, e.g. `api_calls`.
+    pub meter: String,
+    /// Units used.
+    pub quantity: u64,
+    /// When the usage happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl UsageEvent {
+    /// An event of `quantity` units of `meter` at `occurred_at` under `idempotency_key`.
+    pub fn new(
+        idempotency_key: impl Into<String>,
+        meter: impl Into<String>,
+        quantity: u64,
+        occurred_at: DateTime<Utc>,
+    ) -> Self {
+        Self { idempotency_key: idempotency_key.into(), meter: meter.into(), quantity, occurred_at }
+    }
+}
+
+/// What a batch ingest did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// Events stored.
+    pub accepted: usize,
+    /// Events ignored because their key was already seen with the same payload.
+    pub duplicates: usize,
+}
+
+/// How to aggregate a meter over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Sum of quantities.
+    Sum,
+    /// Number of events.
+    Count,
+    /// Largest quantity (0 when there are no events).
+    Max,
+}
+
+/// A meter's aggregates over one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterTotal {
+    /// The meter.
+    pub meter: String,
+    /// Sum of quantities.
+    pub sum: u64,
+    /// Number of events.
+    pub count: u64,
+    /// Largest quantity.
+    pub max: u64,
+}
+
+impl MeterTotal {
+    /// The value of one aggregation.
+    pub fn get(&self, aggregation: Aggregation) -> u64 {
+        match aggregation {
+            Aggregation::Sum => self.sum,
+            Aggregation::Count => self.count,
+            Aggregation::Max => self.max,
+        }
+    }
+}
+
+fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
+    let bad = |reason: String| TenancyError::InvalidUsage {
+        tenant: tenant.to_owned(),
+        key: event.idempotency_key.clone(),
+        reason,
+    };
+    if event.idempotency_key.is_empty() || event.idempotency_key.len() > MAX_KEY_LEN {
+        return Err(bad(format!("the idempotency key must be 1 to {MAX_KEY_LEN} bytes")));
+    }
+    crate::name::check_slug("meter", &event.meter)?;
+    if i64::try_from(event.quantity).is_err() {
+        return Err(bad(format!("quantity {} is above {}", event.quantity, i64::MAX)));
+    }
+    Ok(())
+}
+
+pub(crate) fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl TenantScope<'_> {
+    /// Record one usage event; see [`TenantScope::ingest_batch`].
+    ///
+    /// # Errors
+    /// As [`TenantScope::ingest_batch`].
+    pub fn ingest(&self, event: &UsageEvent) -> Result<IngestReport> {
+        self.ingest_batch(std::slice::from_ref(event))
+    }
+
+    /// Record many usage events in one transaction with cached prepared statements.
+    ///
+    /// Duplicates (a key seen before, or earlier in the batch, with the same payload) are
+    /// counted once. The batch is all or nothing: one invalid event or one key reused with a
+    /// different payload rejects the whole batch.
+    ///
+    /// # Errors
+    /// [`TenancyError::IdempotencyConflict`] naming the key; [`TenancyError::InvalidUsage`] or
+    /// [`TenancyError::InvalidName`] for a malformed event; the tenant-state errors.
+    pub fn ingest_batch(&self, events: &[UsageEvent]) -> Result<IngestReport> {
+        let tenant_id = self.tenant_id().as_str();
+        events.iter().try_for_each(|e| check_event(tenant_id, e))?;
+        let received = to_millis(self.now());
+        self.write(|tx, tenant| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO usage_events (tenant_id, meter, quantity, occurred_at, day, idempotency_key, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(tenant_id, idempotency_key) DO NOTHING",
+            )?;
+            let mut existing = tx.prepare_cached(
+                "SELECT meter, quantity, occurred_at FROM usage_events WHERE tenant_id = ?1 AND idempotency_key = ?2",
+            )?;
+            let mut report = IngestReport::default();
+            for e in events {
+                let at = to_millis(e.occurred_at);
+                let day = e.occurred_at.with_timezone(&tenant.timezone).date_naive();
+                let quantity = i64::try_from(e.quantity).unwrap_or(i64::MAX);
+                let inserted = insert.execute(params![
+                    tenant_id,
+                    e.meter,
+                    quantity,
+                    at,
+                    day.to_string(),
+                    e.idempotency_key,
+                    received
+                ])?;
+                if inserted == 1 {
+                    report.accepted += 1;
+                    continue;
+                }
+                let stored: Option<(String, i64, i64)> = existing
+                    .query_row(params![tenant_id, e.idempotency_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                if stored != Some((e.meter.clone(), quantity, at)) {
+                    return Err(TenancyError::IdempotencyConflict {
+                        tenant: tenant_id.to_owned(),
+                        key: e.idempotency_key.clone(),
+                    });
+                }
+                report.duplicates += 1;
+            }
+            self.audit(
+                self.event("metering.ingest", "usage_events", AuditOutcome::Success)
+                    .detail("accepted", report.accepted.to_string())
+                    .detail("duplicates", report.duplicates.to_string()),
+            )?;
+            Ok(report)
+        })
+    }
+
+    /// Sum, count and max of every meter with events in `period` (by event time, in the
+    /// tenant's timezone), ordered by meter.
+    ///
+    /// # Errors
+    /// The tenant-state errors.
+    pub fn meter_totals(&self, period: BillingPeriod) -> Result<Vec<MeterTotal>> {
+        self.read(|tx, tenant| {
+            let (start, end) = (to_millis(period.start(tenant.timezone)), to_millis(period.end(tenant.timezone)));
+            let mut stmt = tx.prepare_cached(
+                "SELECT meter, SUM(quantity), COUNT(*), MAX(quantity) FROM usage_events
+                 WHERE tenant_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 GROUP BY meter ORDER BY meter",
+            )?;
+            let rows = stmt.query_map(params![tenant.id.as_str(), start, end], |r| {
+                Ok(MeterTotal {
+                    meter: r.get(0)?,
+                    sum: to_u64(r.get(1)?),
+                    count: to_u64(r.get(2)?),
+                    max: to_u64(r.get(3)?),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// One aggregate of `meter` over `period` (0 when it has no events).
+    ///
+    /// # Errors
+    /// The tenant-state errors.
+    pub fn aggregate(&self, meter: &str, period: BillingPeriod, aggregation: Aggregation) -> Result<u64> {
+        let totals = self.meter_totals(period)?;
+        Ok(totals.iter().find(|t| t.meter == meter).map_or(0, |t| t.get(aggregation)))
+    }
+
+    /// When the event sent under `key` was received, while the key is still kept.
+    ///
+    /// # Errors
+    /// The tenant-state errors.
+    pub fn key_received_at(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        self.read(|tx, tenant| {
+            let ms: Option<i64> = tx
+                .prepare_cached("SELECT received_at FROM usage_events WHERE tenant_id = ?1 AND idempotency_key = ?2")?
+                .query_row(params![tenant.id.as_str(), key], |r| r.get(0))
+                .optional()?;
+            Ok(ms.map(from_millis))
+        })
+    }
+}
+
+impl TenantStore {
+    /// Forget idempotency keys received more than `retention` ago, for all tenants.
+    ///
+    /// `retention` below [`MIN_KEY_RETENTION`] is raised to it, so a key younger than 24 hours
+    /// is never forgotten. Events are kept; only their keys are cleared. Returns how many keys
+    /// were forgotten.
+    ///
+    /// # Errors
+    /// When SQLite or the audit sink fails.
+    pub fn purge_idempotency_keys(&self, retention: TimeDelta) -> Result<usize> {
+        let now = self.clock().now();
+        let cutoff = to_millis(now - retention.max(MIN_KEY_RETENTION));
+        self.write(|tx| {
+            let purged = tx.execute(
+                "UPDATE usage_events SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < ?1",
+                [cutoff],
+            )?;
+            self.audit(
+                AuditEvent::new("system", "metering.purge_keys", "usage_events", AuditOutcome::Success, now)
+                    .detail("purged", purged.to_string())
+                    .detail("cutoff", from_millis(cutoff).to_rfc3339()),
+            )?;
+            Ok(purged)
+        })
+    }
+}
