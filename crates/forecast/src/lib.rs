@@ -21,16 +21,16 @@ pub use forecast_tenancy as tenancy;
 /// The types most programs need.
 pub mod prelude {
     pub use forecast_core::backtest::Backtest;
+    pub use forecast_core::baseline::{BaselineModel, SeriesForecaster};
     pub use forecast_core::data::{
         CsvSpec, GapPolicy, IngestMode, IngestOptions, IngestReport, RetailGenerator, SalesRecord, default_panel,
         read_csv,
     };
-    pub use forecast_core::baseline::{BaselineModel, SeriesForecaster};
     pub use forecast_core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
-    pub use forecast_core::metrics::{Evaluation, EvaluationSummary, MetricSet};
     pub use forecast_core::forecast::{
         Forecaster, Forecasts, GlobalForecaster, LocalForecaster, Strategy, forecast_ahead,
     };
+    pub use forecast_core::metrics::{Evaluation, EvaluationSummary, MetricSet};
     pub use forecast_core::{
         AuditEvent, AuditSink, Clock, Error, Fit, Frequency, ModelArtifact, ModelRef, ModelStore, Panel, ParamGuard,
         Predict, Series, SeriesKey, SystemClock,
