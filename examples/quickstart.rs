@@ -51,11 +51,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let panel = default_panel();
     println!(
-        "panel: {} series x {} days ({} .. ), {} regressors",
+        "panel: {} series x {} days ({} .. {}), regressors: {}",
         panel.series.len(),
         panel.series.first().map_or(0, |s| s.len()),
         panel.series.first().map_or_else(String::new, |s| s.start.to_string()),
-        panel.regressor_names.len()
+        panel
+            .series
+            .first()
+            .and_then(|s| panel.date(s, s.len().saturating_sub(1)))
+            .map_or_else(String::new, |d| d.to_string()),
+        panel.regressor_names.join(", ")
     );
 
     let season = panel.frequency.default_season();
