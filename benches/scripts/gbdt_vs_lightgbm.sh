@@ -16,7 +16,7 @@ ROUNDS=${3:-500}
 THREADS=${4:-2}
 REPEATS=${5:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LGBM_SCRIPT=${LGBM_SCRIPT:-$ROOT/../../shared/bench/lgbm_on_features.py}
+LGBM_SCRIPT=${LGBM_SCRIPT:-$ROOT/../shared/bench/lgbm_on_features.py}
 [ -f "$LGBM_SCRIPT" ] || LGBM_SCRIPT=/work/shared/bench/lgbm_on_features.py
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
