@@ -3,94 +3,13 @@
 //! Run with `cargo run --example security`.
 
 use forecast::core::model::{LinearModel, Link};
-use forecast::core::{
-    AliasMove, Clock, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion,
-    SystemClock,
-};
+use forecast::core::{Clock, ManualClock, ModelArtifact, ModelStore, NewModelVersion, SystemClock};
+use forecast::mlops::Registry;
 use forecast::security::{
     Assignment, AuditLog, AuditQuery, Domain, GuardedModelStore, Resource, Scope, Security, SecurityConfig,
     Verification,
 };
-use std::sync::{Arc, Mutex};
-
-/// A minimal registry for the walk-through (forecast-mlops provides the real, SQLite-backed one).
-#[derive(Debug, Default)]
-struct Registry {
-    versions: Mutex<Vec<ModelVersion>>,
-    moves: Mutex<Vec<AliasMove>>,
-}
-
-impl Registry {
-    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-        m.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn record_move(&self, name: &str, alias: &str, to: u32, actor: &str, reason: &str) -> AliasMove {
-        let mut moves = Self::lock(&self.moves);
-        let from = moves.iter().rev().find(|m| m.name == name && m.alias == alias).and_then(|m| m.to);
-        let m = AliasMove {
-            name: name.into(),
-            alias: alias.into(),
-            from,
-            to: Some(to),
-            actor: actor.into(),
-            at: SystemClock.now(),
-            reason: reason.into(),
-        };
-        moves.push(m.clone());
-        m
-    }
-}
-
-impl ModelStore for Registry {
-    fn register(&self, v: NewModelVersion) -> forecast::core::Result<ModelVersion> {
-        let mut versions = Self::lock(&self.versions);
-        let version = versions.iter().filter(|m| m.name == v.name).count() as u32 + 1;
-        let record = ModelVersion::from_new(v, version, String::new(), SystemClock.now());
-        versions.push(record.clone());
-        Ok(record)
-    }
-
-    fn resolve(&self, reference: &ModelRef) -> forecast::core::Result<ModelVersion> {
-        let wanted = match reference {
-            ModelRef::Version { version, .. } => Some(*version),
-            ModelRef::Alias { name, alias } => self.alias_history(name, alias)?.last().and_then(|m| m.to),
-        };
-        Self::lock(&self.versions)
-            .iter()
-            .find(|v| v.name == reference.name() && Some(v.version) == wanted)
-            .cloned()
-            .ok_or_else(|| Error::NotFound { what: "model version", id: reference.to_string() })
-    }
-
-    fn load(&self, reference: &ModelRef) -> forecast::core::Result<ModelArtifact> {
-        self.resolve(reference)?;
-        Ok(model())
-    }
-
-    fn set_alias(
-        &self,
-        name: &str,
-        alias: &str,
-        version: u32,
-        actor: &str,
-        reason: &str,
-    ) -> forecast::core::Result<AliasMove> {
-        self.resolve(&ModelRef::Version { name: name.into(), version })?;
-        Ok(self.record_move(name, alias, version, actor, reason))
-    }
-
-    fn alias_history(&self, name: &str, alias: &str) -> forecast::core::Result<Vec<AliasMove>> {
-        Ok(Self::lock(&self.moves).iter().filter(|m| m.name == name && m.alias == alias).cloned().collect())
-    }
-
-    fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> forecast::core::Result<AliasMove> {
-        let previous = self.alias_history(name, alias)?.last().and_then(|m| m.from);
-        let previous =
-            previous.ok_or_else(|| Error::NotFound { what: "previous holder", id: format!("{name}@{alias}") })?;
-        Ok(self.record_move(name, alias, previous, actor, reason))
-    }
-}
+use std::sync::Arc;
 
 fn model() -> ModelArtifact {
     ModelArtifact::Linear(LinearModel {
@@ -134,7 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let (max, _) = security.login("max", "seven lanterns over the harbour")?;
 
-    let registry = Arc::new(Registry::default());
+    // The SQLite registry of forecast-mlops, auditing into the same hash-chained log.
+    let registry = Arc::new(Registry::open_in_memory(clock.clone(), audit.clone())?);
     let north = Resource::tenant("acme").region("North");
     let as_ana = GuardedModelStore::new(registry.clone(), security.clone(), audit.clone(), ana, north.clone());
     let as_max = GuardedModelStore::new(registry, security.clone(), audit.clone(), max, north);
@@ -154,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== audit trail of model operations");
     for r in audit.query(&AuditQuery::new().action("model.*"))? {
         let e = &r.event;
-        println!("#{:<2} {:<4} {:<15} {:<16} {}", r.seq, e.actor, e.action, e.target, e.outcome.as_str());
+        println!("#{:<2} {:<4} {:<20} {:<16} {}", r.seq, e.actor, e.action, e.target, e.outcome.as_str());
     }
     let head = audit.head()?.ok_or("empty audit log")?;
     println!("verify: {:?}", audit.verify()?);
