@@ -4,25 +4,38 @@ use super::importance::{ImportanceKind, Importances};
 use super::params::Objective;
 use crate::Result;
 use crate::model::{Predict, check_n_features};
+use crate::predictor::CompiledPredictor;
 use crate::tree::TreeEnsemble;
 use ndarray::{Array1, ArrayView2};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Rows per parallel prediction task.
-const PREDICT_CHUNK: usize = 4096;
+use std::sync::OnceLock;
 
 /// A fitted gradient-boosted tree model.
 ///
 /// Predictions are `transform(base_score + Σ trees)`: the raw leaves, base score and
 /// output transform are in [`GbdtModel::ensemble`], so any tree predictor can score it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// [`Predict`] scores through the compiled batch predictor, built on first use (it is
+/// bit-identical to the reference walk of [`TreeEnsemble::predict_row`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GbdtModel {
     pub(crate) ensemble: TreeEnsemble,
     pub(crate) objective: Objective,
     pub(crate) best_iteration: usize,
     pub(crate) best_validation_loss: Option<f64>,
     pub(crate) importances: Importances,
+    /// The compiled form of `ensemble`; derived state, so never serialised or compared.
+    #[serde(skip)]
+    pub(crate) compiled: OnceLock<CompiledPredictor>,
+}
+
+impl PartialEq for GbdtModel {
+    fn eq(&self, other: &Self) -> bool {
+        self.ensemble == other.ensemble
+            && self.objective == other.objective
+            && self.best_iteration == other.best_iteration
+            && self.best_validation_loss == other.best_validation_loss
+            && self.importances == other.importances
+    }
 }
 
 impl GbdtModel {
@@ -54,6 +67,18 @@ impl GbdtModel {
         self.best_validation_loss
     }
 
+    /// The compiled batch predictor of this model (compiled once, then shared by every call).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidData`] if the ensemble is malformed (never for a trained model).
+    pub fn compiled(&self) -> Result<&CompiledPredictor> {
+        if let Some(c) = self.compiled.get() {
+            return Ok(c);
+        }
+        let c = CompiledPredictor::compile(&self.ensemble)?;
+        Ok(self.compiled.get_or_init(|| c))
+    }
+
     /// Feature importance of the kept trees, one value per feature column.
     pub fn importance(&self, kind: ImportanceKind) -> Vec<f64> {
         self.importances.get(kind).to_vec()
@@ -67,14 +92,6 @@ impl Predict for GbdtModel {
 
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         check_n_features(&x, self.ensemble.n_features)?;
-        let mut out = vec![0.0; x.nrows()];
-        out.par_chunks_mut(PREDICT_CHUNK).enumerate().for_each(|(c, chunk)| {
-            let mut row = vec![0.0; x.ncols()];
-            for (k, o) in chunk.iter_mut().enumerate() {
-                row.iter_mut().zip(x.row(c * PREDICT_CHUNK + k)).for_each(|(d, s)| *d = *s);
-                *o = self.ensemble.predict_row(&row);
-            }
-        });
-        Ok(Array1::from(out))
+        self.compiled()?.predict(x)
     }
 }

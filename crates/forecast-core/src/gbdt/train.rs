@@ -161,6 +161,7 @@ fn boost(p: &GbdtValidParams, data: &BinnedMatrix, y: &[f64], base: f64, mut val
         best_iteration,
         best_validation_loss,
         importances,
+        compiled: std::sync::OnceLock::new(),
     }
 }
 
