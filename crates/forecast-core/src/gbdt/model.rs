@@ -25,7 +25,7 @@ pub struct GbdtModel {
     pub(crate) importances: Importances,
     /// The compiled form of `ensemble`; derived state, so never serialised or compared.
     #[serde(skip)]
-    pub(crate) compiled: OnceLock<CompiledPredictor>,
+    pub(crate) compiled: OnceLock<Box<CompiledPredictor>>,
 }
 
 impl PartialEq for GbdtModel {
@@ -75,7 +75,7 @@ impl GbdtModel {
         if let Some(c) = self.compiled.get() {
             return Ok(c);
         }
-        let c = CompiledPredictor::compile(&self.ensemble)?;
+        let c = Box::new(CompiledPredictor::compile(&self.ensemble)?);
         Ok(self.compiled.get_or_init(|| c))
     }
 
