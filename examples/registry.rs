@@ -83,8 +83,12 @@ fn main() -> Result<(), MlopsError> {
     let data = split(&panel)?;
     let n_features = data.names.len();
     let first = &panel.series[0];
+    let x_train = data.x_train.as_standard_layout();
     let fingerprint = data_fingerprint(
-        data.x_train.as_slice().unwrap_or_default().chunks(n_features),
+        x_train
+            .as_slice()
+            .ok_or_else(|| forecast::core::Error::InvalidData("training matrix is not contiguous".into()))?
+            .chunks(n_features),
         panel.date(first, 0),
         panel.date(first, first.len().saturating_sub(HOLDOUT + 1)),
     );
@@ -153,10 +157,8 @@ fn main() -> Result<(), MlopsError> {
     let serving = registry.load_predictor(&"demand@champion".parse::<ModelRef>()?)?;
     let pred_ref = serving.predict(data.x_test.view())?.to_vec();
     let pred_now = serving.predict(now.x_test.view())?.to_vec();
-    let train_metrics =
-        BTreeMap::from([("wape".to_string(), wape(data.y_test.as_slice().unwrap_or_default(), &pred_ref))]);
-    let prod_metrics =
-        BTreeMap::from([("wape".to_string(), wape(now.y_test.as_slice().unwrap_or_default(), &pred_now))]);
+    let train_metrics = BTreeMap::from([("wape".to_string(), wape(&data.y_test.to_vec(), &pred_ref))]);
+    let prod_metrics = BTreeMap::from([("wape".to_string(), wape(&now.y_test.to_vec(), &pred_now))]);
     // Reference: the same calendar window before the shift, so seasonality does not pose as drift.
     let columns: Vec<(Vec<f64>, Vec<f64>)> =
         (0..n_features).map(|j| (data.x_test.column(j).to_vec(), now.x_test.column(j).to_vec())).collect();

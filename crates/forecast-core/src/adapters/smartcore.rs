@@ -206,7 +206,9 @@ struct NodeMirror {
 fn to_ensemble<M: serde::Serialize>(model: &M, impute: &[f64]) -> Result<TreeEnsemble> {
     let serde_err = |e: serde_json::Error| Error::Serde { format: "json", message: format!("smartcore forest: {e}") };
     let mirror: ModelMirror = serde_json::to_value(model).and_then(serde_json::from_value).map_err(serde_err)?;
-    let trees = mirror.forest_regressor.and_then(|f| f.trees).unwrap_or_default();
+    let trees = mirror.forest_regressor.and_then(|f| f.trees).filter(|t| !t.is_empty()).ok_or_else(|| {
+        Error::InvalidData("smartcore forest: the serialised model holds no trees (smartcore's layout changed?)".into())
+    })?;
     let mut out = Vec::with_capacity(trees.len());
     for t in trees {
         let nodes = t

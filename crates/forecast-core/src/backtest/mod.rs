@@ -216,6 +216,16 @@ impl Backtest {
         out
     }
 
+    /// Conformal intervals from `residuals`, or `None` when no residual is finite (e.g. a
+    /// single window has no other windows to calibrate on); any other problem is an error.
+    fn calibrate(&self, residuals: &[Residual]) -> Result<Option<ConformalIntervals>> {
+        match ConformalIntervals::calibrate(residuals, self.horizon, self.coverage, self.scale, self.level_window) {
+            Ok(c) => Ok(Some(c)),
+            Err(crate::Error::InvalidData(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Measure conformal coverage window by window (calibrated on the other windows), score
     /// every window, and calibrate the final intervals on all windows.
     fn finish_model(&self, panel: &Panel, name: &str, mut windows: Vec<WindowResult>) -> Result<ModelBacktest> {
@@ -225,8 +235,7 @@ impl Backtest {
         for (w, window) in windows.iter().enumerate() {
             let others: Vec<Residual> =
                 residuals.iter().enumerate().filter(|(v, _)| *v != w).flat_map(|(_, r)| r.iter().copied()).collect();
-            let calibration =
-                ConformalIntervals::calibrate(&others, self.horizon, self.coverage, self.scale, self.level_window).ok();
+            let calibration = self.calibrate(&others)?;
             conformal_paths.push(calibration.map(|c| {
                 let mut f = window.forecasts.clone();
                 c.apply(panel, &mut f, false);
@@ -237,8 +246,7 @@ impl Backtest {
             window.metrics = score::window_metrics(panel, window, conformal.as_ref(), (lo, hi), self.season);
         }
         let all: Vec<Residual> = residuals.into_iter().flatten().collect();
-        let conformal =
-            ConformalIntervals::calibrate(&all, self.horizon, self.coverage, self.scale, self.level_window).ok();
+        let conformal = self.calibrate(&all)?;
         let metrics = score::pooled_metrics(panel, &windows, &conformal_paths, (lo, hi), self.season);
         Ok(ModelBacktest { model: name.to_owned(), windows, metrics, conformal })
     }
