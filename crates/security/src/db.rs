@@ -12,22 +12,23 @@ pub(crate) fn open(path: Option<&Path>, migrations: &[&str]) -> Result<Connectio
         Some(p) => Connection::open(p)?,
         None => Connection::open_in_memory()?,
     };
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL lets readers run beside the single writer; in-memory databases ignore it.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    enable_wal(&conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    // Read the version inside the write lock so two processes never apply a migration twice.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = migrations.len() as i64;
     if found > supported {
         return Err(SecurityError::SchemaTooNew { found, supported });
     }
     for (version, sql) in migrations.iter().enumerate().skip(found.max(0) as usize) {
-        let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version as i64 + 1)?;
-        tx.commit()?;
     }
+    tx.commit()?;
     Ok(conn)
 }
 
@@ -43,6 +44,24 @@ pub(crate) fn from_db_time(table: &'static str, row: &str, s: &str) -> Result<Da
         row: row.to_string(),
         message: format!("time `{s}`: {e}"),
     })
+}
+
+/// Switch a file database to WAL. Changing the journal mode needs an exclusive lock and SQLite
+/// reports `SQLITE_BUSY` at once (without its busy handler) when another connection is opening
+/// the same new file, so retry for up to about a second before giving up.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -195,10 +195,10 @@ impl CompiledPredictor {
                 got: out.len(),
             });
         }
-        match x.as_slice() {
-            Some(rows) => self.predict_slice(rows, out),
-            None => self.predict_slice(&x.as_standard_layout().iter().copied().collect::<Vec<_>>(), out),
-        }
+        // Borrowed when `x` is already row-major, one copy otherwise.
+        let x = x.as_standard_layout();
+        let rows = x.as_slice().ok_or(Error::InvalidData("predict_into: rows are not contiguous".into()))?;
+        self.predict_slice(rows, out)
     }
 
     fn run<B: Bin>(&self, e: &Engine<B>, rows: &[f64], out: &mut [f64]) {
