@@ -18,6 +18,8 @@ pub mod model;
 pub mod model_store;
 pub mod panel;
 pub mod predictor;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod tree;
 
 pub use artifact::ModelArtifact;

@@ -128,7 +128,7 @@ impl Db {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(MlopsError::storage("open"))?;
         // WAL lets readers run beside one writer across processes; NORMAL sync in WAL mode
         // never corrupts the file on a process crash (a power cut may lose the last commits).
-        let mode = enable_wal(&conn).map_err(MlopsError::storage("open"))?;
+        let mode = forecast_core::sqlite::enable_wal(&conn).map_err(MlopsError::storage("open"))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(MlopsError::InvalidInput(format!(
                 "{}: SQLite refused WAL mode (got `{mode}`); the registry needs a local file system",
@@ -189,24 +189,6 @@ impl Db {
 pub(crate) struct Ctx {
     /// The clock's reading when the transaction began.
     pub(crate) now: DateTime<Utc>,
-}
-
-/// Switch a file database to WAL. Changing the journal mode needs an exclusive lock and SQLite
-/// reports `SQLITE_BUSY` at once (without its busy handler) when another connection is opening
-/// the same new file, so retry for up to about a second before giving up.
-fn enable_wal(conn: &Connection) -> rusqlite::Result<String> {
-    let mut attempt = 0;
-    loop {
-        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
-            {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {

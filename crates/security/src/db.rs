@@ -14,7 +14,7 @@ pub(crate) fn open(path: Option<&Path>, migrations: &[&str]) -> Result<Connectio
     };
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL lets readers run beside the single writer; in-memory databases ignore it.
-    enable_wal(&conn)?;
+    forecast_core::sqlite::enable_wal(&conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // Read the version inside the write lock so two processes never apply a migration twice.
@@ -44,24 +44,6 @@ pub(crate) fn from_db_time(table: &'static str, row: &str, s: &str) -> Result<Da
         row: row.to_string(),
         message: format!("time `{s}`: {e}"),
     })
-}
-
-/// Switch a file database to WAL. Changing the journal mode needs an exclusive lock and SQLite
-/// reports `SQLITE_BUSY` at once (without its busy handler) when another connection is opening
-/// the same new file, so retry for up to about a second before giving up.
-fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let mut attempt = 0;
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
-            {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
 }
 
 #[cfg(test)]

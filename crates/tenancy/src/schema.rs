@@ -73,31 +73,13 @@ CREATE TABLE invoices (
 ) WITHOUT ROWID;
 ";
 
-/// Switch a file database to WAL. Changing the journal mode needs an exclusive lock and SQLite
-/// reports `SQLITE_BUSY` at once (without its busy handler) when another connection is opening
-/// the same new file, so retry for up to about a second before giving up.
-fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let mut attempt = 0;
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < 100 =>
-            {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Configure a connection and bring its schema to [`SCHEMA_VERSION`].
 ///
 /// WAL with `synchronous = NORMAL`: a commit survives a process crash; the last commits
 /// before a power loss may be lost. Writers wait up to 30 s for the lock.
 pub(crate) fn prepare(conn: &mut Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    enable_wal(conn)?;
+    forecast_core::sqlite::enable_wal(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
