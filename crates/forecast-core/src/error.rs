@@ -120,6 +120,16 @@ pub enum Error {
         /// What to do instead.
         hint: &'static str,
     },
+    /// A tool or API argument was valid in form but not usable (an unknown id, an empty period).
+    #[error("argument `{argument}` of `{operation}`: {message}")]
+    InvalidArgument {
+        /// The tool or function called.
+        operation: String,
+        /// The argument's name (a JSON path such as `period.from` for nested values).
+        argument: String,
+        /// What was wrong and what is accepted.
+        message: String,
+    },
     /// An error from an adapted library or storage backend.
     #[error("{backend}: {source}")]
     Backend {

@@ -3,8 +3,10 @@
 pub mod adapters;
 pub mod artifact;
 pub mod audit;
+pub mod authorization;
 pub mod backtest;
 pub mod baseline;
+pub mod branding;
 pub mod clock;
 pub mod data;
 pub mod error;
@@ -20,14 +22,17 @@ pub mod panel;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tool;
 pub mod tree;
 
 pub use artifact::ModelArtifact;
 pub use audit::{AuditEvent, AuditOutcome, AuditSink, MemoryAuditSink, NoAudit};
+pub use authorization::{GuardedAction, PermissionCheck};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 pub use panel::{Frequency, Panel, Series, SeriesKey};
 pub use predictor::CompiledPredictor;
+pub use tool::{Tool, ToolEffect};
 pub use tree::TreeEnsemble;
