@@ -23,7 +23,7 @@
 
 use clap::{Parser, ValueEnum};
 use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
-use forecast::core::data::{CsvSpec, GapPolicy, IngestOptions, read_csv};
+use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
 use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
 use forecast::core::forecast::{Forecaster, Forecasts, Strategy, direct_step_rows};
 use forecast::core::gbdt::Objective;
@@ -132,6 +132,12 @@ struct Args {
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
+    /// A second row for a series and date: error, or sum the targets.
+    #[arg(long, default_value = "error")]
+    duplicates: DuplicatePolicy,
+    /// A negative target (returns): error, clip (to zero) or keep.
+    #[arg(long, default_value = "error")]
+    negatives: NegativePolicy,
     /// Write forecasts of the next `horizon` periods and the backtest forecasts here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -178,7 +184,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         GapChoice::Masked => GapPolicy::Masked,
         GapChoice::ForwardFill => GapPolicy::ForwardFill,
     };
-    let options = if args.lenient { IngestOptions::lenient(gaps) } else { IngestOptions::strict(gaps) };
+    let options = if args.lenient { IngestOptions::lenient(gaps) } else { IngestOptions::strict(gaps) }
+        .duplicates(args.duplicates)
+        .negatives(args.negatives);
     let (panel, report) = read_csv(&args.csv, &spec, &options)?;
     eprintln!("{report}");
 

@@ -295,4 +295,47 @@ mod tests {
         assert_eq!(Frequency::Monthly.periods_between(m, NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()), Some(14));
         assert_eq!(Frequency::Daily.add(m, -1), NaiveDate::from_ymd_opt(2023, 12, 31));
     }
+
+    #[test]
+    fn validate_names_what_is_wrong_and_where() {
+        let series = |key: &str, target: Vec<f64>, reg: Vec<f64>, statics: Vec<u32>| Series {
+            key: SeriesKey(vec![key.into()]),
+            start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            target,
+            regressors: vec![reg],
+            statics,
+        };
+        let make = |s: Vec<Series>| {
+            Panel::new(
+                Frequency::Daily,
+                vec!["id".into()],
+                "units",
+                vec!["price".into()],
+                vec!["kind".into()],
+                vec![vec!["a".into()]],
+                s,
+            )
+        };
+        let ok =
+            make(vec![series("b", vec![1.0], vec![1.0, 2.0], vec![0]), series("a", vec![2.0], vec![1.0], vec![0])])
+                .unwrap();
+        assert_eq!(ok.series[0].key.0, ["a"], "sorted by key");
+        let err = |s: Vec<Series>| make(s).unwrap_err().to_string();
+        assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![3])]).contains("static `kind` code 3"));
+        assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![])]).contains("0 static codes"));
+        assert!(
+            err(vec![series("a", vec![1.0, 2.0], vec![1.0], vec![0])]).contains("`price` has 1 values for 2 targets")
+        );
+        assert!(err(vec![series("a", vec![1.0], vec![f64::INFINITY], vec![0])]).contains("`price` at index 0 is inf"));
+        assert!(err(vec![series("a", vec![f64::NEG_INFINITY], vec![1.0], vec![0])]).contains("target `units`"));
+        assert!(
+            err(vec![series("a", vec![1.0], vec![1.0], vec![0]), series("a", vec![1.0], vec![1.0], vec![0])])
+                .contains("unique")
+        );
+        let mut two_keys = series("a", vec![1.0], vec![1.0], vec![0]);
+        two_keys.key.0.push("x".into());
+        assert!(err(vec![two_keys]).contains("2 key values for the 1 key columns"));
+        // NaN is a missing value, not an error.
+        assert!(make(vec![series("a", vec![f64::NAN], vec![f64::NAN], vec![0])]).is_ok());
+    }
 }

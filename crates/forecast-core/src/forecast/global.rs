@@ -415,6 +415,29 @@ mod tests {
     }
 
     #[test]
+    fn early_stopping_uses_the_last_periods_of_each_series_then_refits_on_all() {
+        let data = crate::data::RetailGenerator::new(2).stores(2).items(3).days(240).future_days(14).generate();
+        let spec = FeatureSpec::for_frequency(Frequency::Daily).retain_available(&data.panel.regressor_names);
+        let gbdt = crate::ParamGuard::check(
+            crate::gbdt::Gbdt::params()
+                .objective(crate::gbdt::Objective::Poisson)
+                .n_rounds(400)
+                .learning_rate(0.3)
+                .early_stopping_rounds(10),
+        )
+        .unwrap();
+        let model = GlobalForecaster::new("g", gbdt, spec).horizon(14);
+        let pipeline = model.fit_pipeline(&data.panel).unwrap();
+        let ModelArtifact::Gbdt(m) = pipeline.step_models()[0].point.artifact() else { panic!("a GBDT") };
+        assert!(m.best_iteration() < 400, "stopped early at {}", m.best_iteration());
+        assert_eq!(m.ensemble().trees.len(), m.best_iteration());
+        assert!(m.best_validation_loss().is_some());
+        // A validation window covering every row leaves nothing to train on: an error.
+        let all = model.clone().validation(1000).fit_pipeline(&data.panel).unwrap_err();
+        assert!(all.to_string().contains("validation"), "{all}");
+    }
+
+    #[test]
     fn forecasting_newer_observations_needs_no_refit() {
         let data = crate::data::RetailGenerator::new(4).stores(1).items(3).days(200).future_days(21).generate();
         let spec = FeatureSpec::for_frequency(Frequency::Daily).retain_available(&data.panel.regressor_names);
