@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod calculator;
+pub mod demand;
+pub mod error;
+pub mod inventory;
+pub mod loss;
+pub mod special;
+
+pub use demand::DemandDistribution;
+pub use error::{DecisionError, Result};
