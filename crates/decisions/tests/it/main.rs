@@ -1,0 +1,3 @@
+//! Integration tests of forecast-decisions (one binary).
+
+mod stockpyl_inventory;
