@@ -5,6 +5,7 @@ pub mod demand;
 pub mod error;
 pub mod inventory;
 pub mod loss;
+pub mod simulate;
 pub mod special;
 
 pub use demand::DemandDistribution;
