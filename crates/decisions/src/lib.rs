@@ -4,6 +4,7 @@ pub mod calculator;
 pub mod demand;
 pub mod error;
 pub mod inventory;
+pub mod lead_time;
 pub mod loss;
 pub mod simulate;
 pub mod special;

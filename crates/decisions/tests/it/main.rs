@@ -1,4 +1,5 @@
 //! Integration tests of forecast-decisions (one binary).
 
+mod lead_time;
 mod stockpyl_inventory;
 mod stockpyl_simulation;
