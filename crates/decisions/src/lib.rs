@@ -6,6 +6,7 @@ pub mod error;
 pub mod inventory;
 pub mod lead_time;
 pub mod loss;
+pub mod pricing;
 pub mod simulate;
 pub mod special;
 
