@@ -3,6 +3,7 @@
 pub mod calculator;
 pub mod demand;
 pub mod error;
+pub mod expansion;
 pub mod inventory;
 pub mod lead_time;
 pub mod loss;
