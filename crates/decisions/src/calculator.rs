@@ -4,16 +4,16 @@
 //! a `parameters` (or `params`) object. `null` means "not given", as `None` does in stockpyl.
 //! An unknown parameter, a missing one, or a value out of range is an error that names it.
 //!
-//! | policy | parameters (optional in brackets) | result keys |
+//! | policy | parameters | result keys |
 //! |---|---|---|
-//! | `newsvendor_normal` | `holding_cost`, `stockout_cost`, `demand_mean`, `demand_sd`, [`lead_time`, `base_stock_level`] | `base_stock_level`, `expected_cost` |
-//! | `newsvendor_poisson` | `holding_cost`, `stockout_cost`, `demand_mean`, [`lead_time`, `base_stock_level`, `demand_sd`] | `base_stock_level`, `expected_cost` |
-//! | `economic_order_quantity` | `fixed_cost`, `holding_cost`, `demand_rate`, [`order_quantity`, `stockout_cost`] | `order_quantity`, `cost` |
-//! | `economic_order_quantity_with_backorders` | `fixed_cost`, `holding_cost`, `stockout_cost`, `demand_rate`, [`order_quantity` with `stockout_fraction`] | `order_quantity`, `stockout_fraction`, `cost` |
-//! | `economic_production_quantity` | `fixed_cost`, `holding_cost`, `demand_rate`, `production_rate`, [`order_quantity`, `stockout_cost`] | `order_quantity`, `cost` |
-//! | `s_s_power_approximation` | `holding_cost`, `stockout_cost`, `fixed_cost`, `demand_mean`, `demand_sd`, [`lead_time`] | `reorder_point`, `order_up_to_level` |
-//! | `r_q` | `holding_cost`, `stockout_cost`, `fixed_cost`, `demand_mean`, `demand_sd`, `lead_time`, then `reorder_point` and `order_quantity`, or `method` (`eil`, `eoqb`, `eoq_ss`, `loss_function`), [`tol`] | `cost`; or `reorder_point`, `order_quantity`, `cost`, `exact_cost` |
-//! | `wagner_whitin` | `holding_cost`, `fixed_cost` (numbers or lists), `demand` (list), [`num_periods`, `purchase_cost`] | `order_quantities`, `cost`, `costs_to_go`, `next_order_periods` |
+//! | `newsvendor_normal` | `holding_cost`, `stockout_cost`, `demand_mean`, `demand_sd`, (optional `lead_time`, `base_stock_level`) | `base_stock_level`, `expected_cost` |
+//! | `newsvendor_poisson` | `holding_cost`, `stockout_cost`, `demand_mean`, (optional `lead_time`, `base_stock_level`, `demand_sd`) | `base_stock_level`, `expected_cost` |
+//! | `economic_order_quantity` | `fixed_cost`, `holding_cost`, `demand_rate`, (optional `order_quantity`, `stockout_cost`) | `order_quantity`, `cost` |
+//! | `economic_order_quantity_with_backorders` | `fixed_cost`, `holding_cost`, `stockout_cost`, `demand_rate`, (optional `order_quantity` with `stockout_fraction`) | `order_quantity`, `stockout_fraction`, `cost` |
+//! | `economic_production_quantity` | `fixed_cost`, `holding_cost`, `demand_rate`, `production_rate`, (optional `order_quantity`, `stockout_cost`) | `order_quantity`, `cost` |
+//! | `s_s_power_approximation` | `holding_cost`, `stockout_cost`, `fixed_cost`, `demand_mean`, `demand_sd`, (optional `lead_time`) | `reorder_point`, `order_up_to_level` |
+//! | `r_q` | `holding_cost`, `stockout_cost`, `fixed_cost`, `demand_mean`, `demand_sd`, `lead_time`, then `reorder_point` and `order_quantity`, or `method` (`eil`, `eoqb`, `eoq_ss`, `loss_function`), (optional `tol`) | `cost`; or `reorder_point`, `order_quantity`, `cost`, `exact_cost` |
+//! | `wagner_whitin` | `holding_cost`, `fixed_cost` (numbers or lists), `demand` (list), (optional `num_periods`, `purchase_cost`) | `order_quantities`, `cost`, `costs_to_go`, `next_order_periods` |
 //!
 //! Conventions are stockpyl 1.0.2's:
 //! - `newsvendor_normal` with `lead_time` L protects `L + 1` periods (mean `(L + 1) mu`, sd
@@ -77,7 +77,9 @@ pub fn evaluate(request: &Value) -> Result<Value> {
     };
     let policy = match obj.get("policy") {
         Some(Value::String(s)) => s.as_str(),
-        Some(other) => return Err(DecisionError::invalid("policy", other, format!("a string, one of: {}", POLICIES.join(", ")))),
+        Some(other) => {
+            return Err(DecisionError::invalid("policy", other, format!("a string, one of: {}", POLICIES.join(", "))));
+        }
         None => {
             return Err(DecisionError::MissingParameter {
                 name: "policy".into(),
@@ -107,7 +109,11 @@ pub fn evaluate(request: &Value) -> Result<Value> {
         "r_q" => rq_request(&mut p)?,
         "wagner_whitin" => ww_request(&mut p)?,
         other => {
-            return Err(DecisionError::UnknownName { what: "policy", name: other.to_owned(), known: POLICIES.join(", ") });
+            return Err(DecisionError::UnknownName {
+                what: "policy",
+                name: other.to_owned(),
+                known: POLICIES.join(", "),
+            });
         }
     };
     p.finish()?;
@@ -123,7 +129,9 @@ pub fn evaluate(request: &Value) -> Result<Value> {
 
 fn check_finite(key: &str, v: &Value) -> Result<()> {
     match v {
-        Value::Null => Err(DecisionError::NoSolution { what: key.to_owned(), reason: "the result is not a finite number".into() }),
+        Value::Null => {
+            Err(DecisionError::NoSolution { what: key.to_owned(), reason: "the result is not a finite number".into() })
+        }
         Value::Array(items) => items.iter().try_for_each(|i| check_finite(key, i)),
         _ => Ok(()),
     }
@@ -170,7 +178,9 @@ impl Params<'_> {
     fn series(&mut self, name: &'static str) -> Result<Option<Vec<f64>>> {
         match self.raw(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => Ok(Some(vec![n.as_f64().ok_or_else(|| DecisionError::invalid(name, n, "a number"))?])),
+            Some(Value::Number(n)) => {
+                Ok(Some(vec![n.as_f64().ok_or_else(|| DecisionError::invalid(name, n, "a number"))?]))
+            }
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
@@ -249,7 +259,9 @@ fn eoqb_request(p: &mut Params) -> Result<Map<String, Value>> {
     let q = p.opt("order_quantity")?;
     let x = p.opt("stockout_fraction")?;
     let sol = economic_order_quantity_with_backorders(k, h, s, d, q, x)?;
-    Ok(obj(json!({ "order_quantity": sol.order_quantity, "stockout_fraction": sol.stockout_fraction, "cost": sol.cost })))
+    Ok(obj(
+        json!({ "order_quantity": sol.order_quantity, "stockout_fraction": sol.stockout_fraction, "cost": sol.cost }),
+    ))
 }
 
 fn epq_request(p: &mut Params) -> Result<Map<String, Value>> {
@@ -352,7 +364,11 @@ fn ww_request(p: &mut Params) -> Result<Map<String, Value>> {
         } else if list.len() == periods + 1 {
             Ok(list[1..].to_vec())
         } else {
-            Err(DecisionError::LengthMismatch { what: format!("{name} (num_periods or num_periods + 1 values)"), expected: periods, got: list.len() })
+            Err(DecisionError::LengthMismatch {
+                what: format!("{name} (num_periods or num_periods + 1 values)"),
+                expected: periods,
+                got: list.len(),
+            })
         }
     };
     let is_scalar = |p: &Params, name: &str| p.map.get(name).is_some_and(Value::is_number);
@@ -407,15 +423,20 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_parameters_are_named() {
-        let e = evaluate_str(r#"{"policy":"newsvendor_normal","holding_cost":1,"stockout_cost":2,"demand_mean":5}"#).unwrap_err();
-        assert_eq!(e.parameter(), Some("demand_sd"));
-        let e = evaluate_str(r#"{"policy":"economic_order_quantity","fixed_cost":1,"holding_cost":2,"demand_rate":5,"demnd":1}"#)
+        let e = evaluate_str(r#"{"policy":"newsvendor_normal","holding_cost":1,"stockout_cost":2,"demand_mean":5}"#)
             .unwrap_err();
+        assert_eq!(e.parameter(), Some("demand_sd"));
+        let e = evaluate_str(
+            r#"{"policy":"economic_order_quantity","fixed_cost":1,"holding_cost":2,"demand_rate":5,"demnd":1}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.parameter(), Some("demnd"));
         let e = evaluate_str(r#"{"policy":"r_q","holding_cost":1,"stockout_cost":2,"fixed_cost":3,"demand_mean":5,"demand_sd":1,"lead_time":1}"#)
             .unwrap_err();
         assert_eq!(e.parameter(), Some("method"));
-        let e = evaluate_str(r#"{"policy":"economic_order_quantity","fixed_cost":"8","holding_cost":2,"demand_rate":5}"#).unwrap_err();
+        let e =
+            evaluate_str(r#"{"policy":"economic_order_quantity","fixed_cost":"8","holding_cost":2,"demand_rate":5}"#)
+                .unwrap_err();
         assert_eq!(e.parameter(), Some("fixed_cost"));
         assert!(matches!(evaluate_str(r#"{"policy":"eoq"}"#).unwrap_err(), DecisionError::UnknownName { .. }));
     }
@@ -430,7 +451,10 @@ mod tests {
 
     #[test]
     fn unused_parameters_are_reported_not_dropped() {
-        let v = evaluate_str(r#"{"policy":"newsvendor_poisson","holding_cost":1,"stockout_cost":3,"demand_mean":6,"demand_sd":2}"#).unwrap();
+        let v = evaluate_str(
+            r#"{"policy":"newsvendor_poisson","holding_cost":1,"stockout_cost":3,"demand_mean":6,"demand_sd":2}"#,
+        )
+        .unwrap();
         assert!(v["notes"][0].as_str().unwrap().contains("demand_sd"));
     }
 }

@@ -85,10 +85,18 @@ impl DemandDistribution {
     /// non-finite value.
     pub fn from_quantiles(levels: &[f64], values: &[f64], lower_bound: Option<f64>) -> Result<Self> {
         if levels.len() != values.len() {
-            return Err(DecisionError::LengthMismatch { what: "quantile values".into(), expected: levels.len(), got: values.len() });
+            return Err(DecisionError::LengthMismatch {
+                what: "quantile values".into(),
+                expected: levels.len(),
+                got: values.len(),
+            });
         }
         if levels.len() < 2 {
-            return Err(DecisionError::InsufficientData { what: "a quantile distribution (levels)".into(), needed: 2, got: levels.len() });
+            return Err(DecisionError::InsufficientData {
+                what: "a quantile distribution (levels)".into(),
+                needed: 2,
+                got: levels.len(),
+            });
         }
         let mut pairs: Vec<(f64, f64)> = Vec::with_capacity(levels.len());
         for (i, (&a, &v)) in levels.iter().zip(values).enumerate() {
@@ -137,9 +145,7 @@ impl DemandDistribution {
         match self {
             Self::Normal { mean, .. } | Self::Poisson { mean } => *mean,
             Self::Empirical { samples } => samples.iter().sum::<f64>() / samples.len() as f64,
-            Self::Quantiles { levels, values } => {
-                segments(levels, values).map(|(m, a, b)| m * 0.5 * (a + b)).sum()
-            }
+            Self::Quantiles { levels, values } => segments(levels, values).map(|(m, a, b)| m * 0.5 * (a + b)).sum(),
         }
     }
 
@@ -173,8 +179,7 @@ impl DemandDistribution {
             Self::Empirical { samples } => samples.partition_point(|s| *s <= x) as f64 / samples.len() as f64,
             Self::Quantiles { levels, values } => {
                 let mut f = 0.0;
-                for (i, (m, a, b)) in segments(levels, values).enumerate() {
-                    let _ = i;
+                for (m, a, b) in segments(levels, values) {
                     if x >= b {
                         f += m;
                     } else if x > a {
@@ -216,9 +221,7 @@ impl DemandDistribution {
                 let tail_k = 1.0 - poisson_cdf(k, *mean);
                 mean * tail_k1 - x * tail_k
             }
-            Self::Empirical { samples } => {
-                samples.iter().map(|s| (s - x).max(0.0)).sum::<f64>() / samples.len() as f64
-            }
+            Self::Empirical { samples } => samples.iter().map(|s| (s - x).max(0.0)).sum::<f64>() / samples.len() as f64,
             Self::Quantiles { levels, values } => segments(levels, values)
                 .map(|(m, a, b)| {
                     if x <= a {

@@ -110,12 +110,20 @@ pub type Result<T, E = DecisionError> = std::result::Result<T, E>;
 
 /// Check that `value` is finite and strictly positive.
 pub(crate) fn positive(name: &str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 { Ok(value) } else { Err(DecisionError::invalid(name, value, "a finite number > 0")) }
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(DecisionError::invalid(name, value, "a finite number > 0"))
+    }
 }
 
 /// Check that `value` is finite and not negative.
 pub(crate) fn non_negative(name: &str, value: f64) -> Result<f64> {
-    if value.is_finite() && value >= 0.0 { Ok(value) } else { Err(DecisionError::invalid(name, value, "a finite number >= 0")) }
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(DecisionError::invalid(name, value, "a finite number >= 0"))
+    }
 }
 
 /// Check that `value` is finite.

@@ -198,12 +198,20 @@ pub fn sum_marginals(marginals: &[DemandDistribution], dependence: StepDependenc
 /// path shorter than the interval or a non-finite value (naming path and step).
 pub fn lead_time_demand_from_paths(paths: &[Vec<f64>], interval: ProtectionInterval) -> Result<DemandDistribution> {
     if paths.is_empty() {
-        return Err(DecisionError::InsufficientData { what: "lead-time demand from sample paths".into(), needed: 1, got: 0 });
+        return Err(DecisionError::InsufficientData {
+            what: "lead-time demand from sample paths".into(),
+            needed: 1,
+            got: 0,
+        });
     }
     let mut sums = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
         let range = interval.check(path.len()).map_err(|_| {
-            DecisionError::invalid(format!("paths[{i}]"), format!("{} steps", path.len()), format!("at least {} steps", interval.first_step + interval.steps))
+            DecisionError::invalid(
+                format!("paths[{i}]"),
+                format!("{} steps", path.len()),
+                format!("at least {} steps", interval.first_step + interval.steps),
+            )
         })?;
         let mut total = 0.0;
         for step in range {
@@ -230,7 +238,11 @@ pub fn lead_time_demand_poisson(forecast: &SeriesForecast, interval: ProtectionI
     for step in range {
         let v = forecast.point[step];
         if !(v.is_finite() && v >= 0.0) {
-            return Err(DecisionError::invalid(format!("series {} step {step} point forecast", forecast.key), v, "a finite number >= 0"));
+            return Err(DecisionError::invalid(
+                format!("series {} step {step} point forecast", forecast.key),
+                v,
+                "a finite number >= 0",
+            ));
         }
         total += v;
     }
@@ -248,7 +260,8 @@ mod tests {
     #[test]
     fn comonotone_sum_adds_quantiles_and_bounds_independence_in_shortage() {
         let levels = [0.1, 0.5, 0.9];
-        let steps = vec![step(&levels, &[4.0, 8.0, 14.0]), step(&levels, &[2.0, 6.0, 9.0]), step(&levels, &[5.0, 7.0, 12.0])];
+        let steps =
+            vec![step(&levels, &[4.0, 8.0, 14.0]), step(&levels, &[2.0, 6.0, 9.0]), step(&levels, &[5.0, 7.0, 12.0])];
         let co = sum_marginals(&steps, StepDependence::Comonotone).unwrap();
         assert!((co.quantile(0.9) - 35.0).abs() < 1e-12);
         assert!((co.quantile(0.5) - 21.0).abs() < 1e-12);

@@ -68,10 +68,18 @@ pub fn project_analog(
 ) -> Result<AnalogProjection> {
     let m = attribute_names.len();
     if stores.is_empty() || k == 0 {
-        return Err(DecisionError::InsufficientData { what: "analog projection (stores, k)".into(), needed: 1, got: stores.len().min(k) });
+        return Err(DecisionError::InsufficientData {
+            what: "analog projection (stores, k)".into(),
+            needed: 1,
+            got: stores.len().min(k),
+        });
     }
     if attributes.len() != m {
-        return Err(DecisionError::LengthMismatch { what: "candidate attributes".into(), expected: m, got: attributes.len() });
+        return Err(DecisionError::LengthMismatch {
+            what: "candidate attributes".into(),
+            expected: m,
+            got: attributes.len(),
+        });
     }
     for (j, v) in attributes.iter().enumerate() {
         if !v.is_finite() {
@@ -80,17 +88,27 @@ pub fn project_analog(
     }
     for s in stores {
         if s.attributes.len() != m {
-            return Err(DecisionError::LengthMismatch { what: format!("attributes of store {}", s.id), expected: m, got: s.attributes.len() });
+            return Err(DecisionError::LengthMismatch {
+                what: format!("attributes of store {}", s.id),
+                expected: m,
+                got: s.attributes.len(),
+            });
         }
         if let Some(j) = s.attributes.iter().position(|v| !v.is_finite()) {
-            return Err(DecisionError::invalid(format!("store {}.{}", s.id, attribute_names[j]), s.attributes[j], "a finite number"));
+            return Err(DecisionError::invalid(
+                format!("store {}.{}", s.id, attribute_names[j]),
+                s.attributes[j],
+                "a finite number",
+            ));
         }
         if !s.sales.is_finite() {
             return Err(DecisionError::invalid(format!("store {}.sales", s.id), s.sales, "a finite number"));
         }
     }
     let w = match weights {
-        Some(w) if w.len() != m => return Err(DecisionError::LengthMismatch { what: "attribute weights".into(), expected: m, got: w.len() }),
+        Some(w) if w.len() != m => {
+            return Err(DecisionError::LengthMismatch { what: "attribute weights".into(), expected: m, got: w.len() });
+        }
         Some(w) => {
             if let Some(j) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
                 return Err(DecisionError::invalid(format!("weights[{}]", attribute_names[j]), w[j], "a weight >= 0"));
@@ -123,7 +141,12 @@ pub fn project_analog(
     let analogs: Vec<Analog> = ranked
         .iter()
         .zip(&raw)
-        .map(|((i, d), r)| Analog { id: stores[*i].id.clone(), distance: *d, weight: r / total, sales: stores[*i].sales })
+        .map(|((i, d), r)| Analog {
+            id: stores[*i].id.clone(),
+            distance: *d,
+            weight: r / total,
+            sales: stores[*i].sales,
+        })
         .collect();
     let expected_sales: f64 = analogs.iter().map(|a| a.weight * a.sales).sum();
     let spread = analogs.iter().map(|a| a.weight * (a.sales - expected_sales).powi(2)).sum::<f64>().sqrt();

@@ -140,13 +140,21 @@ impl HuffModel {
         for p in points {
             non_negative(&format!("demand point {}.spending", p.id), p.spending)?;
             if !(p.location.0.is_finite() && p.location.1.is_finite()) {
-                return Err(DecisionError::invalid(format!("demand point {}.location", p.id), format!("{:?}", p.location), "finite coordinates"));
+                return Err(DecisionError::invalid(
+                    format!("demand point {}.location", p.id),
+                    format!("{:?}", p.location),
+                    "finite coordinates",
+                ));
             }
         }
         for s in stores {
             positive(&format!("store {}.attractiveness", s.id), s.attractiveness)?;
             if !(s.location.0.is_finite() && s.location.1.is_finite()) {
-                return Err(DecisionError::invalid(format!("store {}.location", s.id), format!("{:?}", s.location), "finite coordinates"));
+                return Err(DecisionError::invalid(
+                    format!("store {}.location", s.id),
+                    format!("{:?}", s.location),
+                    "finite coordinates",
+                ));
             }
         }
         Ok(())
@@ -185,13 +193,14 @@ impl HuffModel {
     /// [`DecisionError::InsufficientData`] with fewer than three stores reporting sales;
     /// [`DecisionError::InvalidParameter`] for a negative sales figure or bad inputs.
     pub fn calibrate(&self, points: &[DemandPoint], stores: &[HuffStore]) -> Result<Calibration> {
-        let observed: Vec<(usize, f64)> = stores
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.sales.map(|v| (i, v)))
-            .collect();
+        let observed: Vec<(usize, f64)> =
+            stores.iter().enumerate().filter_map(|(i, s)| s.sales.map(|v| (i, v))).collect();
         if observed.len() < 3 {
-            return Err(DecisionError::InsufficientData { what: "Huff calibration (stores with sales)".into(), needed: 3, got: observed.len() });
+            return Err(DecisionError::InsufficientData {
+                what: "Huff calibration (stores with sales)".into(),
+                needed: 3,
+                got: observed.len(),
+            });
         }
         for (i, v) in &observed {
             non_negative(&format!("store {}.sales", stores[*i].id), *v)?;
@@ -203,7 +212,8 @@ impl HuffModel {
             let m = HuffModel { alpha, beta, ..*self };
             let sales = m.store_sales(points, stores)?;
             let pred_total: f64 = observed.iter().map(|(i, _)| sales[*i]).sum();
-            Ok(observed.iter().map(|(i, v)| (sales[*i] / pred_total - v / total).powi(2)).sum::<f64>() / observed.len() as f64)
+            Ok(observed.iter().map(|(i, v)| (sales[*i] / pred_total - v / total).powi(2)).sum::<f64>()
+                / observed.len() as f64)
         };
         let (mut a_lo, mut a_hi, mut b_lo, mut b_hi) = (0.05, 5.0, 0.05, 6.0);
         let mut best = (self.alpha, self.beta, f64::INFINITY);
@@ -225,7 +235,11 @@ impl HuffModel {
             b_lo = (best.1 - wb).max(0.01);
             b_hi = best.1 + wb;
         }
-        Ok(Calibration { model: HuffModel { alpha: best.0, beta: best.1, ..*self }, stores_used: observed.len(), share_rmse: best.2.sqrt() })
+        Ok(Calibration {
+            model: HuffModel { alpha: best.0, beta: best.1, ..*self },
+            stores_used: observed.len(),
+            share_rmse: best.2.sqrt(),
+        })
     }
 
     /// Open `candidate` among `stores`: its expected sales, what each store loses, and the
@@ -233,7 +247,12 @@ impl HuffModel {
     ///
     /// # Errors
     /// As [`HuffModel::store_sales`].
-    pub fn add_store(&self, points: &[DemandPoint], stores: &[HuffStore], candidate: &HuffStore) -> Result<CannibalisationReport> {
+    pub fn add_store(
+        &self,
+        points: &[DemandPoint],
+        stores: &[HuffStore],
+        candidate: &HuffStore,
+    ) -> Result<CannibalisationReport> {
         let before = self.store_sales(points, stores)?;
         let mut with: Vec<HuffStore> = stores.to_vec();
         with.push(candidate.clone());
@@ -247,7 +266,13 @@ impl HuffModel {
         let cannibalised = -impacts.iter().filter(|i| i.own).map(|i| i.change).sum::<f64>();
         let from_competitors = -impacts.iter().filter(|i| !i.own).map(|i| i.change).sum::<f64>();
         let net = if candidate.own { candidate_sales - cannibalised } else { -cannibalised };
-        Ok(CannibalisationReport { candidate_sales, stores: impacts, cannibalised, from_competitors, net_chain_gain: net })
+        Ok(CannibalisationReport {
+            candidate_sales,
+            stores: impacts,
+            cannibalised,
+            from_competitors,
+            net_chain_gain: net,
+        })
     }
 }
 
@@ -259,15 +284,30 @@ mod tests {
         let mut pts = Vec::new();
         for i in 0..10 {
             for j in 0..10 {
-                pts.push(DemandPoint { id: format!("p{i}_{j}"), location: (i as f64, j as f64), spending: 100.0 + (i * j) as f64 });
+                pts.push(DemandPoint {
+                    id: format!("p{i}_{j}"),
+                    location: (i as f64, j as f64),
+                    spending: 100.0 + (i * j) as f64,
+                });
             }
         }
         pts
     }
 
     fn stores() -> Vec<HuffStore> {
-        let s = |id: &str, x: f64, y: f64, a: f64, own: bool| HuffStore { id: id.into(), location: (x, y), attractiveness: a, own, sales: None };
-        vec![s("own_1", 2.0, 2.0, 3.0, true), s("own_2", 7.0, 3.0, 2.0, true), s("comp_1", 5.0, 8.0, 4.0, false), s("comp_2", 1.0, 8.0, 1.5, false)]
+        let s = |id: &str, x: f64, y: f64, a: f64, own: bool| HuffStore {
+            id: id.into(),
+            location: (x, y),
+            attractiveness: a,
+            own,
+            sales: None,
+        };
+        vec![
+            s("own_1", 2.0, 2.0, 3.0, true),
+            s("own_2", 7.0, 3.0, 2.0, true),
+            s("comp_1", 5.0, 8.0, 4.0, false),
+            s("comp_2", 1.0, 8.0, 1.5, false),
+        ]
     }
 
     #[test]

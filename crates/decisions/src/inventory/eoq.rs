@@ -31,7 +31,9 @@ pub struct EoqBackorderSolution {
 
 fn check_quantity(order_quantity: Option<f64>) -> Result<()> {
     match order_quantity {
-        Some(q) if !(q.is_finite() && q > 0.0) => Err(DecisionError::invalid("order_quantity", q, "a finite number > 0")),
+        Some(q) if !(q.is_finite() && q > 0.0) => {
+            Err(DecisionError::invalid("order_quantity", q, "a finite number > 0"))
+        }
         _ => Ok(()),
     }
 }

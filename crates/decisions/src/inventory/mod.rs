@@ -20,7 +20,9 @@ pub use newsvendor::{
     NewsvendorCosts, NewsvendorSolution, newsvendor, newsvendor_cost, newsvendor_explicit, newsvendor_normal,
     newsvendor_poisson, newsvendor_profit,
 };
-pub use rq::{RqInputs, RqMethod, RqPolicy, r_q_approximation, r_q_cost, r_q_cost_on, r_q_optimal_r_for_q, r_q_optimize};
+pub use rq::{
+    RqInputs, RqMethod, RqPolicy, r_q_approximation, r_q_cost, r_q_cost_on, r_q_optimal_r_for_q, r_q_optimize,
+};
 pub use safety_stock::{ReorderPoint, ServiceTarget, protection_demand_normal, reorder_point};
 pub use ss::{SsPolicy, s_s_power_approximation};
 pub use wagner_whitin::{LotSizingCosts, LotSizingPlan, wagner_whitin};

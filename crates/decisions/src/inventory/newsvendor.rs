@@ -41,7 +41,10 @@ impl NewsvendorCosts {
     /// # Errors
     /// [`DecisionError::InvalidParameter`] when either is not > 0.
     pub fn new(holding_cost: f64, stockout_cost: f64) -> Result<Self> {
-        Ok(Self { holding_cost: positive("holding_cost", holding_cost)?, stockout_cost: positive("stockout_cost", stockout_cost)? })
+        Ok(Self {
+            holding_cost: positive("holding_cost", holding_cost)?,
+            stockout_cost: positive("stockout_cost", stockout_cost)?,
+        })
     }
 
     /// Costs from prices: selling at `price`, buying at `unit_cost`, salvaging leftovers at
@@ -52,14 +55,24 @@ impl NewsvendorCosts {
     /// # Errors
     /// [`DecisionError::InvalidParameter`] unless `price > unit_cost > salvage_value` and the
     /// extra costs are >= 0.
-    pub fn from_prices(price: f64, unit_cost: f64, salvage_value: f64, goodwill_cost: f64, holding_cost: f64) -> Result<Self> {
+    pub fn from_prices(
+        price: f64,
+        unit_cost: f64,
+        salvage_value: f64,
+        goodwill_cost: f64,
+        holding_cost: f64,
+    ) -> Result<Self> {
         non_negative("goodwill_cost", goodwill_cost)?;
         non_negative("holding_cost", holding_cost)?;
-        if !(price > unit_cost) {
+        if price.is_nan() || price <= unit_cost {
             return Err(DecisionError::invalid("revenue", price, format!("a price > purchase_cost ({unit_cost})")));
         }
-        if !(unit_cost > salvage_value) {
-            return Err(DecisionError::invalid("salvage_value", salvage_value, format!("a value < purchase_cost ({unit_cost})")));
+        if salvage_value.is_nan() || unit_cost <= salvage_value {
+            return Err(DecisionError::invalid(
+                "salvage_value",
+                salvage_value,
+                format!("a value < purchase_cost ({unit_cost})"),
+            ));
         }
         Self::new(unit_cost - salvage_value + holding_cost, price - unit_cost + goodwill_cost)
     }
@@ -185,7 +198,11 @@ pub fn newsvendor_poisson(
         Some(s) => return Err(DecisionError::invalid("base_stock_level", s, "an integer (Poisson demand)")),
     };
     let (n, n_bar) = crate::loss::poisson_loss(level, demand.mean());
-    Ok(NewsvendorSolution { base_stock_level: level, expected_cost: holding_cost * n_bar + stockout_cost * n, critical_ratio })
+    Ok(NewsvendorSolution {
+        base_stock_level: level,
+        expected_cost: holding_cost * n_bar + stockout_cost * n,
+        critical_ratio,
+    })
 }
 
 #[cfg(test)]
@@ -204,7 +221,10 @@ mod tests {
         for d in &dists {
             let best = newsvendor(d, costs);
             for delta in [-1.0, -0.3, 0.3, 1.0] {
-                assert!(newsvendor_cost(d, best.base_stock_level + delta, costs) >= best.expected_cost - 1e-12, "{d:?}");
+                assert!(
+                    newsvendor_cost(d, best.base_stock_level + delta, costs) >= best.expected_cost - 1e-12,
+                    "{d:?}"
+                );
             }
         }
     }

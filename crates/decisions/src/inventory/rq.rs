@@ -155,7 +155,11 @@ pub fn r_q_optimal_r_for_q(order_quantity: f64, inputs: &RqInputs, tol: f64) -> 
     let (mut gr, mut grq) = (inputs.g(r), inputs.g(r + order_quantity));
     let mut iter = 0;
     while (gr - grq).abs() > tol && iter < MAX_ITER {
-        if gr < grq { hi = r } else { lo = r }
+        if gr < grq {
+            hi = r
+        } else {
+            lo = r
+        }
         let next = (lo + hi) / 2.0;
         if next == r {
             // The bracket has shrunk to one float: no closer r exists.
@@ -304,7 +308,8 @@ pub fn r_q_cost_on(
     positive("demand_rate", demand_rate)?;
     positive("order_quantity", order_quantity)?;
     finite("reorder_point", reorder_point)?;
-    let (lo, hi) = (lead_time_demand.second_loss(reorder_point), lead_time_demand.second_loss(reorder_point + order_quantity));
+    let (lo, hi) =
+        (lead_time_demand.second_loss(reorder_point), lead_time_demand.second_loss(reorder_point + order_quantity));
     let integral = holding_cost * (hi.1 - lo.1) + stockout_cost * (lo.0 - hi.0);
     Ok((fixed_cost * demand_rate + integral) / order_quantity)
 }
@@ -324,7 +329,8 @@ pub fn r_q_optimize(
 ) -> Result<RqPolicy> {
     positive("fixed_cost", fixed_cost)?;
     let eoqb =
-        economic_order_quantity_with_backorders(fixed_cost, holding_cost, stockout_cost, demand_rate, None, None)?.order_quantity;
+        economic_order_quantity_with_backorders(fixed_cost, holding_cost, stockout_cost, demand_rate, None, None)?
+            .order_quantity;
     let g = |y: f64| {
         let (n, n_bar) = lead_time_demand.loss(y);
         holding_cost * n_bar + stockout_cost * n
@@ -368,7 +374,10 @@ pub fn r_q_optimize(
 }
 
 fn no_convergence(what: &str) -> DecisionError {
-    DecisionError::NoSolution { what: what.into(), reason: format!("no convergence in {MAX_ITER} iterations; loosen tol") }
+    DecisionError::NoSolution {
+        what: what.into(),
+        reason: format!("no convergence in {MAX_ITER} iterations; loosen tol"),
+    }
 }
 
 /// Root of a decreasing function `f` of `y`, searched around `mu` in steps of `sigma`.
@@ -399,7 +408,14 @@ mod tests {
     use super::*;
 
     fn inputs() -> RqInputs {
-        RqInputs { holding_cost: 0.225, stockout_cost: 7.5, fixed_cost: 8.0, demand_mean: 1300.0, demand_sd: 150.0, lead_time: 0.25 }
+        RqInputs {
+            holding_cost: 0.225,
+            stockout_cost: 7.5,
+            fixed_cost: 8.0,
+            demand_mean: 1300.0,
+            demand_sd: 150.0,
+            lead_time: 0.25,
+        }
     }
 
     #[test]

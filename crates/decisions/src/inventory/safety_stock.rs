@@ -116,7 +116,10 @@ fn level_for_shortage(demand: &DemandDistribution, allowed: f64) -> Result<f64> 
         hi += widen;
         widen *= 2.0;
         if !hi.is_finite() {
-            return Err(DecisionError::NoSolution { what: "fill-rate level".into(), reason: "the loss never falls to the target".into() });
+            return Err(DecisionError::NoSolution {
+                what: "fill-rate level".into(),
+                reason: "the loss never falls to the target".into(),
+            });
         }
     }
     for _ in 0..200 {

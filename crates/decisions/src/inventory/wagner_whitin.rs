@@ -53,7 +53,11 @@ impl LotSizingCosts {
 /// period).
 pub fn wagner_whitin(demand: &[f64], costs: &LotSizingCosts) -> Result<LotSizingPlan> {
     let n = demand.len();
-    for (what, list) in [("holding_cost", &costs.holding_cost), ("fixed_cost", &costs.fixed_cost), ("purchase_cost", &costs.purchase_cost)] {
+    for (what, list) in [
+        ("holding_cost", &costs.holding_cost),
+        ("fixed_cost", &costs.fixed_cost),
+        ("purchase_cost", &costs.purchase_cost),
+    ] {
         if list.len() != n {
             return Err(DecisionError::LengthMismatch { what: what.into(), expected: n, got: list.len() });
         }
@@ -94,7 +98,12 @@ pub fn wagner_whitin(demand: &[f64], costs: &LotSizingCosts) -> Result<LotSizing
         order_quantities[t] = demand[t..next[t]].iter().sum();
         t = next[t];
     }
-    Ok(LotSizingPlan { order_quantities, cost: theta.first().copied().unwrap_or(0.0), costs_to_go: theta, next_order_periods: next })
+    Ok(LotSizingPlan {
+        order_quantities,
+        cost: theta.first().copied().unwrap_or(0.0),
+        costs_to_go: theta,
+        next_order_periods: next,
+    })
 }
 
 #[cfg(test)]
@@ -111,12 +120,12 @@ mod tests {
             }
             let mut cost = 0.0;
             let mut last = 0;
-            for i in 0..n {
+            for (i, d) in demand.iter().enumerate() {
                 if mask >> i & 1 == 1 {
                     last = i;
                     cost += k;
                 }
-                cost += h * (i - last) as f64 * demand[i];
+                cost += h * (i - last) as f64 * d;
             }
             best = best.min(cost);
         }

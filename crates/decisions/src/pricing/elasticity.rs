@@ -65,7 +65,11 @@ pub struct ElasticityEstimate {
 /// [`DecisionError::LengthMismatch`] when an observation has the wrong number of controls;
 /// [`DecisionError::InsufficientData`] with too few observations;
 /// [`DecisionError::NoSolution`] when prices do not vary or a control is collinear.
-pub fn estimate_elasticity(observations: &[PriceObservation], control_names: &[&str], confidence: f64) -> Result<ElasticityEstimate> {
+pub fn estimate_elasticity(
+    observations: &[PriceObservation],
+    control_names: &[&str],
+    confidence: f64,
+) -> Result<ElasticityEstimate> {
     open_unit("confidence", confidence)?;
     let p = 2 + control_names.len();
     let mut x = Vec::with_capacity(observations.len() * p);
@@ -82,13 +86,21 @@ pub fn estimate_elasticity(observations: &[PriceObservation], control_names: &[&
             ));
         }
         if o.controls.len() != control_names.len() {
-            return Err(DecisionError::LengthMismatch { what: format!("observations[{i}].controls"), expected: control_names.len(), got: o.controls.len() });
+            return Err(DecisionError::LengthMismatch {
+                what: format!("observations[{i}].controls"),
+                expected: control_names.len(),
+                got: o.controls.len(),
+            });
         }
         x.push(1.0);
         x.push(o.price.ln());
         for (j, c) in o.controls.iter().enumerate() {
             if !c.is_finite() {
-                return Err(DecisionError::invalid(format!("observations[{i}].controls[{}]", control_names[j]), c, "a finite number"));
+                return Err(DecisionError::invalid(
+                    format!("observations[{i}].controls[{}]", control_names[j]),
+                    c,
+                    "a finite number",
+                ));
             }
             x.push(*c);
         }
@@ -100,7 +112,11 @@ pub fn estimate_elasticity(observations: &[PriceObservation], control_names: &[&
     let names = ["intercept", "ln_price"].into_iter().chain(control_names.iter().copied());
     let coefficients = names
         .zip(fit.coefficients.iter().zip(&fit.std_errors))
-        .map(|(name, (estimate, std_error))| Coefficient { name: name.to_owned(), estimate: *estimate, std_error: *std_error })
+        .map(|(name, (estimate, std_error))| Coefficient {
+            name: name.to_owned(),
+            estimate: *estimate,
+            std_error: *std_error,
+        })
         .collect();
     Ok(ElasticityEstimate {
         elasticity: e,

@@ -16,7 +16,11 @@ pub(crate) struct OlsFit {
 pub(crate) fn ols(x: &[f64], y: &[f64], p: usize) -> Result<OlsFit> {
     let n = y.len();
     if n <= p {
-        return Err(DecisionError::InsufficientData { what: "the regression (observations beyond parameters)".into(), needed: p + 1, got: n });
+        return Err(DecisionError::InsufficientData {
+            what: "the regression (observations beyond parameters)".into(),
+            needed: p + 1,
+            got: n,
+        });
     }
     // Column-major copy for Householder reflections.
     let mut a: Vec<Vec<f64>> = (0..p).map(|j| (0..n).map(|i| x[i * p + j]).collect()).collect();
@@ -71,7 +75,13 @@ pub(crate) fn ols(x: &[f64], y: &[f64], p: usize) -> Result<OlsFit> {
     let std_errors = (0..p).map(|i| (sigma2 * (i..p).map(|k| rinv[i][k] * rinv[i][k]).sum::<f64>()).sqrt()).collect();
     let mean_y = y.iter().sum::<f64>() / n as f64;
     let tss: f64 = y.iter().map(|v| (v - mean_y).powi(2)).sum();
-    Ok(OlsFit { coefficients: beta, std_errors, residual_variance: sigma2, r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 }, df })
+    Ok(OlsFit {
+        coefficients: beta,
+        std_errors,
+        residual_variance: sigma2,
+        r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 },
+        df,
+    })
 }
 
 #[cfg(test)]

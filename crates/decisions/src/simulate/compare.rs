@@ -64,9 +64,17 @@ pub struct Comparison {
 ///
 /// # Errors
 /// [`DecisionError::InsufficientData`] without paths; any error of [`simulate`].
-pub fn compare_policies(policies: &[&dyn PolicyFactory], paths: &[Vec<f64>], config: &SimulationConfig) -> Result<Comparison> {
+pub fn compare_policies(
+    policies: &[&dyn PolicyFactory],
+    paths: &[Vec<f64>],
+    config: &SimulationConfig,
+) -> Result<Comparison> {
     if paths.is_empty() {
-        return Err(DecisionError::InsufficientData { what: "policy comparison (demand paths)".into(), needed: 1, got: 0 });
+        return Err(DecisionError::InsufficientData {
+            what: "policy comparison (demand paths)".into(),
+            needed: 1,
+            got: 0,
+        });
     }
     let mut rows = Vec::with_capacity(policies.len());
     for factory in policies {

@@ -176,7 +176,8 @@ pub fn simulate(policy: &mut dyn OrderPolicy, demand: &[f64], config: &Simulatio
         non_negative(name, v)?;
     }
     let mut lead = LeadTimeDraw::new(&config.lead_time)?;
-    let initial = non_negative("initial_inventory", config.initial_inventory.unwrap_or_else(|| policy.initial_inventory()))?;
+    let initial =
+        non_negative("initial_inventory", config.initial_inventory.unwrap_or_else(|| policy.initial_inventory()))?;
     let lost_sales = config.shortage == ShortageMode::LostSales;
     let mut level = initial;
     let mut pipeline: Vec<f64> = vec![0.0; demand.len() + lead.max() + 1];
@@ -188,7 +189,8 @@ pub fn simulate(policy: &mut dyn OrderPolicy, demand: &[f64], config: &Simulatio
     let mut trace = config.keep_trace.then(|| Vec::with_capacity(demand.len()));
     for (t, &d) in demand.iter().enumerate() {
         let due = pipeline[t];
-        let position_after = if lost_sales { (level + due - d).max(0.0) + on_order - due } else { level + on_order - d };
+        let position_after =
+            if lost_sales { (level + due - d).max(0.0) + on_order - due } else { level + on_order - d };
         let q = policy.order_quantity(t, position_after);
         let q = if q.is_finite() { q.max(0.0) } else { 0.0 };
         let mut received = due;
@@ -196,7 +198,11 @@ pub fn simulate(policy: &mut dyn OrderPolicy, demand: &[f64], config: &Simulatio
             orders += 1;
             ordering += config.fixed_cost + config.unit_cost * q;
             let l = lead.draw();
-            if l == 0 { received += q } else { pipeline[t + l] += q }
+            if l == 0 {
+                received += q
+            } else {
+                pipeline[t + l] += q
+            }
             on_order += q;
         }
         on_order -= received;
@@ -279,7 +285,11 @@ impl LeadTimeDraw {
             LeadTime::Fixed { periods } => Ok(Self { choices: vec![*periods], cumulative: vec![1.0], rng: None }),
             LeadTime::Random { choices, weights, seed } => {
                 if choices.len() != weights.len() {
-                    return Err(DecisionError::LengthMismatch { what: "lead-time weights".into(), expected: choices.len(), got: weights.len() });
+                    return Err(DecisionError::LengthMismatch {
+                        what: "lead-time weights".into(),
+                        expected: choices.len(),
+                        got: weights.len(),
+                    });
                 }
                 let mut acc = 0.0;
                 let mut cumulative = Vec::with_capacity(weights.len());
@@ -350,7 +360,8 @@ mod tests {
 
     #[test]
     fn bad_demand_names_its_period() {
-        let e = simulate(&mut Policy::BaseStock { base_stock_level: 1.0 }, &[1.0, -2.0], &SimulationConfig::default()).unwrap_err();
+        let e = simulate(&mut Policy::BaseStock { base_stock_level: 1.0 }, &[1.0, -2.0], &SimulationConfig::default())
+            .unwrap_err();
         assert_eq!(e.parameter(), Some("demand[1]"));
     }
 }

@@ -80,7 +80,11 @@ impl OrderPolicy for Policy {
         match self {
             Self::BaseStock { base_stock_level } => (*base_stock_level - ip).max(0.0),
             Self::SS { reorder_point, order_up_to_level } => {
-                if ip <= *reorder_point { *order_up_to_level - ip } else { 0.0 }
+                if ip <= *reorder_point {
+                    *order_up_to_level - ip
+                } else {
+                    0.0
+                }
             }
             Self::RQ { reorder_point, order_quantity, multiples } => {
                 if ip > *reorder_point || *order_quantity <= 0.0 {
@@ -93,7 +97,11 @@ impl OrderPolicy for Policy {
             }
             Self::PeriodicReview { review_period, offset, order_up_to_level } => {
                 let r = (*review_period).max(1);
-                if period >= *offset && (period - *offset).is_multiple_of(r) { (*order_up_to_level - ip).max(0.0) } else { 0.0 }
+                if period >= *offset && (period - *offset).is_multiple_of(r) {
+                    (*order_up_to_level - ip).max(0.0)
+                } else {
+                    0.0
+                }
             }
             Self::Schedule { order_quantities } => order_quantities.get(period).copied().unwrap_or(0.0),
         }

@@ -1,4 +1,5 @@
 //! Integration tests of forecast-decisions (one binary).
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns are test code too
 
 mod elasticity;
 mod lead_time;

@@ -32,9 +32,9 @@ fn every_policy_matches_stockpyl_to_1e_6_relative() {
         };
         for (key, want) in case["expected"].as_object().unwrap() {
             let ok = match want {
-                Value::Array(w) => got[key]
-                    .as_array()
-                    .is_some_and(|g| g.len() == w.len() && g.iter().zip(w).all(|(g, w)| close(g.as_f64().unwrap(), w.as_f64().unwrap()))),
+                Value::Array(w) => got[key].as_array().is_some_and(|g| {
+                    g.len() == w.len() && g.iter().zip(w).all(|(g, w)| close(g.as_f64().unwrap(), w.as_f64().unwrap()))
+                }),
                 _ => got[key].as_f64().is_some_and(|g| close(g, want.as_f64().unwrap())),
             };
             if !ok {

@@ -38,10 +38,20 @@ fn base_stock_ss_and_rq_runs_match_stockpyl() {
         let mut p = policy(&run["policy"]);
         let report = simulate(&mut p, &demand, &cfg).unwrap();
         let ctx = format!("{}", run["policy"]);
-        assert!(close(report.total_cost, run["total_cost"].as_f64().unwrap()), "{ctx}: total {} vs {}", report.total_cost, run["total_cost"]);
+        assert!(
+            close(report.total_cost, run["total_cost"].as_f64().unwrap()),
+            "{ctx}: total {} vs {}",
+            report.total_cost,
+            run["total_cost"]
+        );
         assert!(close(report.holding_cost, run["holding_cost_total"].as_f64().unwrap()), "{ctx}: holding");
         assert!(close(report.shortage_cost, run["stockout_cost_total"].as_f64().unwrap()), "{ctx}: stockout");
-        assert!(close(report.fill_rate, run["fill_rate"].as_f64().unwrap()), "{ctx}: fill rate {} vs {}", report.fill_rate, run["fill_rate"]);
+        assert!(
+            close(report.fill_rate, run["fill_rate"].as_f64().unwrap()),
+            "{ctx}: fill rate {} vs {}",
+            report.fill_rate,
+            run["fill_rate"]
+        );
         let trace = report.trace.unwrap();
         for (t, s) in trace.iter().enumerate() {
             let want_il = run["inventory_level"][t].as_f64().unwrap();
