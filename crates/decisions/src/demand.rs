@@ -180,7 +180,8 @@ impl DemandDistribution {
             Self::Quantiles { levels, values } => {
                 let mut f = 0.0;
                 for (m, a, b) in segments(levels, values) {
-                    if x >= b {
+                    let point_mass = b - a <= 4.0 * f64::EPSILON * a.abs().max(1.0);
+                    if x >= b || (point_mass && x >= a) {
                         f += m;
                     } else if x > a {
                         f += m * (x - a) / (b - a);
@@ -382,6 +383,15 @@ mod tests {
             let closed_bar = d.second_loss(b).1 - d.second_loss(a).1;
             assert!((closed_bar - numeric_bar).abs() < 1e-6, "{d:?}: {closed_bar} vs {numeric_bar}");
         }
+    }
+
+    #[test]
+    fn zero_inflated_quantiles_put_mass_at_zero() {
+        // 30% of days sell nothing: the 0.1 and 0.3 quantiles are both 0.
+        let d = DemandDistribution::from_quantiles(&[0.1, 0.3, 0.6, 0.9], &[0.0, 0.0, 2.0, 6.0], Some(0.0)).unwrap();
+        assert!((d.cdf(0.0) - 0.3).abs() < 1e-12);
+        assert_eq!(d.quantile(0.2), 0.0);
+        assert!(d.quantile(0.31) > 0.0);
     }
 
     #[test]

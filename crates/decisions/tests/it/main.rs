@@ -3,5 +3,6 @@
 
 mod elasticity;
 mod lead_time;
+mod properties;
 mod stockpyl_inventory;
 mod stockpyl_simulation;
