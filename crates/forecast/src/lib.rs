@@ -8,9 +8,13 @@
 //! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
 //!   audit log, guarded model operations, rate limits and data scopes.
 //! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
+//! - `decisions`: [`decisions`]: inventory policies on the forecast's own distribution
+//!   (stockpyl-compatible), policy simulation, price elasticity, store expansion, recommendations.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
+#[cfg(feature = "decisions")]
+pub use forecast_decisions as decisions;
 #[cfg(feature = "mlops")]
 pub use forecast_mlops as mlops;
 #[cfg(feature = "security")]
