@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod detect;
 pub mod error;
 pub mod stats;
 
