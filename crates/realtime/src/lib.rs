@@ -2,6 +2,8 @@
 
 pub mod detect;
 pub mod error;
+mod rng;
+pub mod source;
 pub mod stats;
 
 pub use error::{RealtimeError, Result};

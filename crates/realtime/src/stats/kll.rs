@@ -3,6 +3,7 @@
 //! down from the top, and a full level is sorted and halved with a random offset.
 
 use super::Merge;
+use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// Every quantile of a stream, in `O(k log(n / k))` memory, mergeable.
@@ -24,7 +25,7 @@ pub struct KllSketch {
     n: u64,
     min: f64,
     max: f64,
-    rng: u64,
+    rng: SplitMix64,
 }
 
 /// Narrowest level, as DataSketches' `m`.
@@ -39,7 +40,7 @@ impl KllSketch {
             n: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            rng: seed,
+            rng: SplitMix64::new(seed),
         }
     }
 
@@ -100,18 +101,9 @@ impl KllSketch {
         {
             self.levels[h].push(last);
         }
-        let offset = (self.next_random() & 1) as usize;
+        let offset = (self.rng.next_u64() & 1) as usize;
         let promoted = items.iter().skip(offset).step_by(2).copied();
         self.levels[h + 1].extend(promoted);
-    }
-
-    fn next_random(&mut self) -> u64 {
-        // SplitMix64: a full-period generator is plenty for fair coin flips.
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 
     fn weighted(&self) -> Vec<(f64, u64)> {
@@ -176,8 +168,8 @@ mod tests {
     use super::*;
 
     fn stream(seed: u64, n: usize) -> Vec<f64> {
-        let mut s = KllSketch::new(8, seed);
-        (0..n).map(|_| (s.next_random() >> 11) as f64 / (1u64 << 53) as f64).map(|u| (-u.ln()) * 3.0).collect()
+        let mut rng = SplitMix64::new(seed);
+        (0..n).map(|_| -(1.0 - rng.unit()).ln() * 3.0).collect()
     }
 
     fn max_rank_error(sketch: &KllSketch, sorted: &[f64]) -> f64 {
