@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod alert;
 pub mod detect;
 pub mod error;
 mod rng;

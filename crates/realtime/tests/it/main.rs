@@ -3,7 +3,9 @@
 // Helpers shared by the tests (not #[test] functions themselves) unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod alert;
 mod river;
+mod source;
 
 use serde_json::Value;
 use std::sync::OnceLock;
