@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod detect;
+pub mod engine;
 pub mod error;
 mod rng;
 pub mod source;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod alert;
+mod engine;
 mod river;
 mod source;
 
