@@ -23,7 +23,7 @@ use forecast::core::Error;
 use forecast::realtime::detect::{DetectorSpec, LearnPolicy};
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,11 +70,15 @@ fn main() -> ExitCode {
     }
 }
 
+fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Io { path: path.to_path_buf(), source }
+}
+
 fn run(args: &Args) -> Result<u64, Box<dyn std::error::Error>> {
     let spec = DetectorSpec::from_name(&args.detector)?;
-    let io = |path: &PathBuf| move |source: std::io::Error| Error::Io { path: path.clone(), source };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_path(&args.csv).map_err(|e| Box::new(e))?;
-    let header: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
+    let csv_error = |e: csv::Error| format!("{}: {e}", args.csv.display());
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_path(&args.csv).map_err(csv_error)?;
+    let header: Vec<String> = reader.headers().map_err(csv_error)?.iter().map(str::to_owned).collect();
     let mut columns = args.columns.clone();
     if matches!(spec, DetectorSpec::Hst { .. }) {
         columns.sort();
@@ -99,7 +103,7 @@ fn run(args: &Args) -> Result<u64, Box<dyn std::error::Error>> {
     let mut x = vec![0.0; indices.len()];
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
-    while reader.read_record(&mut record)? {
+    while reader.read_record(&mut record).map_err(csv_error)? {
         let line = record.position().map_or(0, |p| p.line());
         for (slot, (&i, name)) in x.iter_mut().zip(indices.iter().zip(&columns)) {
             let cell = record.get(i).unwrap_or("").trim();
