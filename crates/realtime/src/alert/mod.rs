@@ -11,7 +11,7 @@ mod silence;
 mod sink;
 
 pub use manager::{AlertManager, TickReport};
-pub use matcher::{Matcher, MatchOp};
+pub use matcher::{MatchOp, Matcher};
 pub use route::{InhibitRule, Route};
 pub use silence::{Silence, SilenceId};
 pub use sink::{AlertSink, CallbackSink, ChannelSink, LogSink};

@@ -58,7 +58,9 @@ impl Route {
         if self.group_by.iter().any(|g| g == "...") {
             return labels.clone();
         }
-        Labels(labels.0.iter().filter(|(k, _)| self.group_by.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+        Labels(
+            labels.0.iter().filter(|(k, _)| self.group_by.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        )
     }
 
     pub(crate) fn takes(&self, labels: &Labels) -> bool {

@@ -38,13 +38,21 @@ impl<W: Write + Send + Debug> AlertSink for LogSink<W> {
     fn notify(&self, n: &Notification) -> Result<()> {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let io = |e: std::io::Error| RealtimeError::Sink { sink: "log".into(), message: e.to_string() };
-        writeln!(out, "{} [{}] {} firing, {} resolved", n.sent_at.to_rfc3339(), n.group_key, n.firing.len(), n.resolved.len())
-            .map_err(io)?;
+        writeln!(
+            out,
+            "{} [{}] {} firing, {} resolved",
+            n.sent_at.to_rfc3339(),
+            n.group_key,
+            n.firing.len(),
+            n.resolved.len()
+        )
+        .map_err(io)?;
         for (state, alerts) in [("FIRING", &n.firing), ("RESOLVED", &n.resolved)] {
             for a in alerts {
                 write!(out, "  {state} {} {}", a.severity.as_str(), a.labels).map_err(io)?;
                 if let Some(e) = &a.evidence {
-                    write!(out, " {}: value {} score {:.3} > {}", e.detector, e.value, e.score, e.threshold).map_err(io)?;
+                    write!(out, " {}: value {} score {:.3} > {}", e.detector, e.value, e.score, e.threshold)
+                        .map_err(io)?;
                     if let Some(x) = e.expected {
                         write!(out, " expected {x:.3}").map_err(io)?;
                     }
@@ -82,9 +90,12 @@ impl AlertSink for ChannelSink {
     }
 }
 
+/// The function a [`CallbackSink`] calls.
+type Callback = Box<dyn Fn(&Notification) -> Result<()> + Send + Sync>;
+
 /// Calls a function with each notification (a webhook client, a pager).
 pub struct CallbackSink {
-    callback: Box<dyn Fn(&Notification) -> Result<()> + Send + Sync>,
+    callback: Callback,
 }
 
 impl CallbackSink {

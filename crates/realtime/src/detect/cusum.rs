@@ -47,7 +47,7 @@ impl Cusum {
         if !(params.k >= 0.0 && params.k.is_finite()) {
             return Err(RealtimeError::param("k", params.k, "a finite number >= 0"));
         }
-        if !(params.h > 0.0) {
+        if params.h.is_nan() || params.h <= 0.0 {
             return Err(RealtimeError::param("h", params.h, "a positive number"));
         }
         Ok(Self { params, upper: 0.0, lower: 0.0, moments: Welford::new() })
@@ -88,11 +88,7 @@ impl Detector for Cusum {
 
     fn expectation(&self) -> Expectation {
         let m = &self.moments;
-        Expectation {
-            expected: (m.count() > 0).then(|| m.mean()),
-            interval: None,
-            window: m.count() as usize,
-        }
+        Expectation { expected: (m.count() > 0).then(|| m.mean()), interval: None, window: m.count() as usize }
     }
 }
 

@@ -49,7 +49,7 @@ impl EwmaChart {
         if !(params.lambda > 0.0 && params.lambda <= 1.0) {
             return Err(RealtimeError::param("lambda", params.lambda, "a number in (0, 1]"));
         }
-        if !(params.l > 0.0) {
+        if params.l.is_nan() || params.l <= 0.0 {
             return Err(RealtimeError::param("l", params.l, "a positive number"));
         }
         Ok(Self { params, z: None, w: 0.0, moments: Welford::new() })

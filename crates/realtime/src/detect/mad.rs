@@ -45,7 +45,7 @@ impl ModifiedZScore {
     /// # Errors
     /// [`RealtimeError::InvalidParam`] for a threshold that is not positive.
     pub fn new(params: MadParams) -> Result<Self> {
-        if !(params.threshold > 0.0) {
+        if params.threshold.is_nan() || params.threshold <= 0.0 {
             return Err(RealtimeError::param("threshold", params.threshold, "a positive number"));
         }
         Ok(Self { params, mad: Mad::new() })
@@ -91,7 +91,9 @@ impl Detector for ModifiedZScore {
         let median = self.mad.median();
         Expectation {
             expected: median,
-            interval: median.zip(self.scale()).map(|(m, s)| (m - self.params.threshold * s, m + self.params.threshold * s)),
+            interval: median
+                .zip(self.scale())
+                .map(|(m, s)| (m - self.params.threshold * s, m + self.params.threshold * s)),
             window: self.mad.count(),
         }
     }

@@ -120,11 +120,7 @@ pub trait Detector: Send + Debug {
 
 pub(crate) fn check_input(component: &'static str, n_inputs: usize, x: &[f64]) -> Result<()> {
     if x.len() != n_inputs {
-        return Err(RealtimeError::input(
-            component,
-            "length",
-            format!("got {} values, expected {n_inputs}", x.len()),
-        ));
+        return Err(RealtimeError::input(component, "length", format!("got {} values, expected {n_inputs}", x.len())));
     }
     if let Some(i) = x.iter().position(|v| !v.is_finite()) {
         return Err(RealtimeError::input(

@@ -1,8 +1,8 @@
 //! Detectors by name, with their parameters: what configuration files and the examples use.
 
 use super::{
-    Adwin, AdwinParams, ColumnMax, Cusum, CusumParams, Detector, EwmaChart, EwmaChartParams, HalfSpaceTrees,
-    HstParams, MadParams, MinMaxScaled, ModifiedZScore, ResidualDetector, ResidualParams, ZScore, ZScoreParams,
+    Adwin, AdwinParams, ColumnMax, Cusum, CusumParams, Detector, EwmaChart, EwmaChartParams, HalfSpaceTrees, HstParams,
+    MadParams, MinMaxScaled, ModifiedZScore, ResidualDetector, ResidualParams, ZScore, ZScoreParams,
 };
 use crate::{RealtimeError, Result};
 
@@ -92,7 +92,11 @@ impl DetectorSpec {
             Self::Cusum(p) => Box::new(Cusum::new(*p)?),
             Self::Residual(p) => {
                 if n_inputs != 4 {
-                    return Err(RealtimeError::param("n_inputs", n_inputs, "4 for residual: actual, point, lower, upper"));
+                    return Err(RealtimeError::param(
+                        "n_inputs",
+                        n_inputs,
+                        "4 for residual: actual, point, lower, upper",
+                    ));
                 }
                 Box::new(ResidualDetector::new(*p)?)
             }

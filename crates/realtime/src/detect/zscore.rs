@@ -57,7 +57,7 @@ impl ZScore {
         if let Some(w) = params.window.filter(|&w| w < 2) {
             return Err(RealtimeError::param("window", w, "None or at least 2"));
         }
-        if !(params.threshold > 0.0) {
+        if params.threshold.is_nan() || params.threshold <= 0.0 {
             return Err(RealtimeError::param("threshold", params.threshold, "a positive number"));
         }
         Ok(Self { params, running: Welford::new(), rolling: params.window.map(RollingMoments::new) })

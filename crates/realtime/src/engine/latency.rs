@@ -18,11 +18,12 @@ impl LatencyHistogram {
     /// # Errors
     /// [`crate::RealtimeError::InvalidParam`] if hdrhistogram refused its bounds (it accepts them).
     pub fn new() -> crate::Result<Self> {
-        let histogram = Histogram::new_with_bounds(1, MAX_NANOS, 3).map_err(|e| crate::RealtimeError::InvalidParam {
-            name: "histogram bounds",
-            value: e.to_string(),
-            expected: "1 ns ..= 60 s at 3 significant figures",
-        })?;
+        let histogram =
+            Histogram::new_with_bounds(1, MAX_NANOS, 3).map_err(|e| crate::RealtimeError::InvalidParam {
+                name: "histogram bounds",
+                value: e.to_string(),
+                expected: "1 ns ..= 60 s at 3 significant figures",
+            })?;
         Ok(Self { histogram })
     }
 

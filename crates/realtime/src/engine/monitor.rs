@@ -103,7 +103,13 @@ impl Monitor {
             return Err(RealtimeError::input(
                 "monitor",
                 format!("event {} key", event.seq),
-                format!("{} has {} parts, expected {} ({})", event.key, event.key.0.len(), self.key_names.len(), self.key_names.join(", ")),
+                format!(
+                    "{} has {} parts, expected {} ({})",
+                    event.key,
+                    event.key.0.len(),
+                    self.key_names.len(),
+                    self.key_names.join(", ")
+                ),
             ));
         }
         let spec = &self.params.detector;
@@ -123,10 +129,21 @@ impl Monitor {
                 detector: state.detector.name().into(),
                 score: verdict.score,
                 threshold: state.detector.threshold(),
-                window: EvidenceWindow { start: Some(state.first_seen), end: event.timestamp, points: expectation.window },
+                window: EvidenceWindow {
+                    start: Some(state.first_seen),
+                    end: event.timestamp,
+                    points: expectation.window,
+                },
             })
         });
-        Ok(Observation { seq: event.seq, key: event.key.clone(), timestamp: event.timestamp, verdict, expectation, alert })
+        Ok(Observation {
+            seq: event.seq,
+            key: event.key.clone(),
+            timestamp: event.timestamp,
+            verdict,
+            expectation,
+            alert,
+        })
     }
 
     /// Series seen so far.

@@ -111,7 +111,11 @@ impl AnomalyPlan {
                 return Err(RealtimeError::param("magnitude", s.magnitude, "a finite number > 0"));
             }
             if s.kind == AnomalyKind::LevelShift && s.magnitude > 1.0 {
-                return Err(RealtimeError::param("magnitude", s.magnitude, "at most 1 for a level shift (x(1 - m) >= 0)"));
+                return Err(RealtimeError::param(
+                    "magnitude",
+                    s.magnitude,
+                    "at most 1 for a level shift (x(1 - m) >= 0)",
+                ));
             }
             if s.length == 0 {
                 return Err(RealtimeError::param("length", 0, "at least 1"));

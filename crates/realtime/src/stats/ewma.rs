@@ -25,7 +25,13 @@ pub struct Ewma {
 impl Ewma {
     /// A fresh average with smoothing factor `alpha`, clamped into (0, 1] (a NaN becomes 1).
     pub fn new(alpha: f64) -> Self {
-        let alpha = if alpha > 0.0 { alpha.min(1.0) } else if alpha.is_nan() { 1.0 } else { f64::MIN_POSITIVE };
+        let alpha = if alpha > 0.0 {
+            alpha.min(1.0)
+        } else if alpha.is_nan() {
+            1.0
+        } else {
+            f64::MIN_POSITIVE
+        };
         Self { alpha, value: None, first: 0.0, decay_since_first: 1.0, n: 0 }
     }
 

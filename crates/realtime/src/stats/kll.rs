@@ -180,7 +180,13 @@ mod tests {
                 let x = sketch.quantile(q).unwrap();
                 let lo = sorted.partition_point(|&v| v < x) as f64 / n;
                 let hi = sorted.partition_point(|&v| v <= x) as f64 / n;
-                if q < lo { lo - q } else if q > hi { q - hi } else { 0.0 }
+                if q < lo {
+                    lo - q
+                } else if q > hi {
+                    q - hi
+                } else {
+                    0.0
+                }
             })
             .fold(0.0, f64::max)
     }

@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use forecast_core::{Clock, ManualClock};
 use forecast_realtime::RealtimeError;
 use forecast_realtime::alert::{
-    Alert, AlertManager, AlertSink, CallbackSink, ChannelSink, Evidence, EvidenceWindow, InhibitRule, Labels,
-    LogSink, Matcher, Notification, Route, Severity, Silence,
+    Alert, AlertManager, AlertSink, CallbackSink, ChannelSink, Evidence, EvidenceWindow, InhibitRule, Labels, LogSink,
+    Matcher, Notification, Route, Severity, Silence,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
@@ -16,7 +16,8 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn anomaly(store: &str, item: &str, at: DateTime<Utc>) -> Alert {
-    let labels = Labels::from_pairs([("alertname", "anomaly"), ("store", store), ("item", item), ("detector", "residual")]);
+    let labels =
+        Labels::from_pairs([("alertname", "anomaly"), ("store", store), ("item", item), ("detector", "residual")]);
     Alert::new(labels, Severity::Warning, at).with_evidence(Evidence {
         value: 42.0,
         expected: Some(12.0),
@@ -35,9 +36,14 @@ fn outage(store: &str, at: DateTime<Utc>) -> Alert {
 fn manager(route: Route, rules: Vec<InhibitRule>) -> (AlertManager, Arc<ManualClock>, Receiver<Notification>) {
     let clock = Arc::new(ManualClock::new(t0()));
     let (sink, rx) = ChannelSink::new();
-    let m = AlertManager::new(clock.clone(), vec![route], rules, vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)])
-        .unwrap()
-        .with_resolve_timeout(TimeDelta::days(1));
+    let m = AlertManager::new(
+        clock.clone(),
+        vec![route],
+        rules,
+        vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)],
+    )
+    .unwrap()
+    .with_resolve_timeout(TimeDelta::days(1));
     (m, clock, rx)
 }
 
@@ -125,9 +131,13 @@ fn without_send_resolved_a_resolved_alert_alone_sends_nothing() {
 fn an_old_alert_flushes_at_once_and_resolve_timeout_ends_alerts() {
     let clock = Arc::new(ManualClock::new(t0()));
     let (sink, rx) = ChannelSink::new();
-    let mut m =
-        AlertManager::new(clock.clone(), vec![by_store()], vec![], vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)])
-            .unwrap();
+    let mut m = AlertManager::new(
+        clock.clone(),
+        vec![by_store()],
+        vec![],
+        vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)],
+    )
+    .unwrap();
     m.fire(anomaly("s1", "a", t0() - TimeDelta::minutes(2))).unwrap();
     assert_eq!(m.tick().delivered, 1);
     rx.try_recv().unwrap();
@@ -216,10 +226,14 @@ fn a_failed_delivery_is_retried_at_the_next_flush() {
         s.lock().unwrap().push(n.clone());
         Ok(())
     });
-    let mut m =
-        AlertManager::new(clock.clone(), vec![by_store()], vec![], vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)])
-            .unwrap()
-            .with_resolve_timeout(TimeDelta::hours(1));
+    let mut m = AlertManager::new(
+        clock.clone(),
+        vec![by_store()],
+        vec![],
+        vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)],
+    )
+    .unwrap()
+    .with_resolve_timeout(TimeDelta::hours(1));
     m.fire(anomaly("s1", "a", t0())).unwrap();
     clock.advance(TimeDelta::seconds(30));
     let report = m.tick();
@@ -269,7 +283,10 @@ fn routes_send_by_severity_and_the_log_sink_writes_evidence() {
     };
     log.notify(&n).unwrap();
     let line = String::from_utf8(log.into_inner()).unwrap();
-    assert!(line.contains("residual: value 42 score 2.500 > 1 expected 12.000 in [5.000, 20.000] over 1 points"), "{line}");
+    assert!(
+        line.contains("residual: value 42 score 2.500 > 1 expected 12.000 in [5.000, 20.000] over 1 points"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -284,7 +301,8 @@ fn invalid_configuration_is_refused() {
     assert!(AlertManager::new(clock.clone(), vec![no_sink], vec![], sinks()).is_err());
     let zero = Route { group_interval: TimeDelta::zero(), ..Route::default() };
     assert!(AlertManager::new(clock.clone(), vec![zero], vec![], sinks()).is_err());
-    let mut m = AlertManager::new(clock, vec![Route::default()], vec![], vec![("default".into(), Arc::new(sink))]).unwrap();
+    let mut m =
+        AlertManager::new(clock, vec![Route::default()], vec![], vec![("default".into(), Arc::new(sink))]).unwrap();
     let bad = Alert::new(Labels::from_pairs([("bad name", "x")]), Severity::Info, t0());
     assert!(m.fire(bad).is_err());
 }

@@ -25,9 +25,13 @@ fn replay_with_anomalies_through_monitor_and_alerts() {
     let mut monitor = Monitor::new(params, panel.key_names.clone()).unwrap();
     let (sink, rx) = ChannelSink::new();
     let route = Route { group_by: vec!["store".into()], group_wait: TimeDelta::zero(), ..Route::default() };
-    let mut alerts =
-        AlertManager::new(clock.clone(), vec![route], vec![], vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)])
-            .unwrap();
+    let mut alerts = AlertManager::new(
+        clock.clone(),
+        vec![route],
+        vec![],
+        vec![("default".into(), Arc::new(sink) as Arc<dyn AlertSink>)],
+    )
+    .unwrap();
     let (mut n, mut flagged, mut flagged_spikes) = (0, 0, 0);
     let mut flagged_series = HashSet::new();
     while let Next::Event(event) = replay.poll_next().unwrap() {

@@ -197,6 +197,9 @@ fn injected_anomalies_match_their_ground_truth() {
     assert_eq!((again, truth_again.episodes.len()), (injected, truth.episodes.len()));
     let (_, other) = inject(&panel, &AnomalyPlan::new(6)).unwrap();
     assert_ne!(other.episodes, truth.episodes);
-    let bad = AnomalyPlan::with_specs(1, vec![AnomalySpec { magnitude: 2.0, ..AnomalySpec::default_for(AnomalyKind::LevelShift) }]);
+    let bad = AnomalyPlan::with_specs(
+        1,
+        vec![AnomalySpec { magnitude: 2.0, ..AnomalySpec::default_for(AnomalyKind::LevelShift) }],
+    );
     assert!(inject(&panel, &bad).is_err());
 }
