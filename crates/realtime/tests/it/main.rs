@@ -7,6 +7,7 @@ mod alert;
 mod engine;
 mod river;
 mod source;
+mod stats;
 
 use serde_json::Value;
 use std::sync::OnceLock;
