@@ -13,7 +13,7 @@ use std::sync::Arc;
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `detector` | `zscore` | the detector each series gets | a univariate [`DetectorSpec`] |
+/// | `detector` | `zscore` | the detector each series gets, on the event's value | any [`DetectorSpec`] but `residual` |
 /// | `policy` | [`LearnPolicy::All`] | whether flagged points are learned | - |
 /// | `seed` | 0 | base of each series' seed | any `u64` |
 /// | `severity` | warning | severity of the alerts raised | - |
@@ -81,10 +81,14 @@ impl Monitor {
     /// A monitor for series keyed by `key_names` (the panel's, e.g. `["store", "item"]`).
     ///
     /// # Errors
-    /// [`RealtimeError::InvalidParam`] for a detector that is not univariate or an empty `alertname`.
+    /// [`RealtimeError::InvalidParam`] for the residual detector or an empty `alertname`.
     pub fn new(params: MonitorParams, key_names: Vec<String>) -> Result<Self> {
-        if !params.detector.is_univariate() {
-            return Err(RealtimeError::param("detector", params.detector.name(), "a univariate detector"));
+        if matches!(params.detector, DetectorSpec::Residual(_)) {
+            return Err(RealtimeError::param(
+                "detector",
+                "residual",
+                "a detector of the value alone (the residual detector needs the forecast: the scoring engine feeds it)",
+            ));
         }
         if params.alertname.is_empty() {
             return Err(RealtimeError::param("alertname", "", "a non-empty name"));

@@ -163,9 +163,20 @@ impl GroundTruth {
 
     /// The label of the period of `key` starting on `date`.
     pub fn label_at(&self, key: &SeriesKey, date: NaiveDate) -> Option<AnomalyKind> {
+        let (s, t) = self.locate(key, date)?;
+        self.label(s, t)
+    }
+
+    /// The series index and period of `key` on `date`, if the panel has them.
+    pub fn locate(&self, key: &SeriesKey, date: NaiveDate) -> Option<(usize, usize)> {
         let s = *self.index.get(key)?;
-        let t = self.frequency?.periods_between(self.starts[s], date)?;
-        self.label(s, usize::try_from(t).ok()?)
+        let t = usize::try_from(self.frequency?.periods_between(self.starts[s], date)?).ok()?;
+        (t < self.labels[s].len()).then_some((s, t))
+    }
+
+    /// Periods per series, in panel order.
+    pub fn lengths(&self) -> Vec<usize> {
+        self.labels.iter().map(Vec::len).collect()
     }
 
     /// Anomalous periods in total.

@@ -5,7 +5,7 @@ use forecast_core::data::RetailGenerator;
 use forecast_core::{ManualClock, SeriesKey};
 use forecast_realtime::alert::{AlertManager, AlertSink, ChannelSink, Route};
 use forecast_realtime::detect::{DetectorSpec, LearnPolicy};
-use forecast_realtime::engine::{LatencyHistogram, MicroBatcher, Monitor, MonitorParams, Throughput};
+use forecast_realtime::engine::{Evaluation, LatencyHistogram, MicroBatcher, Monitor, MonitorParams, Throughput};
 use forecast_realtime::source::{AnomalyKind, AnomalyPlan, Event, Next, Pace, Replay, Source, channel, inject};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -52,6 +52,10 @@ fn replay_with_anomalies_through_monitor_and_alerts() {
         }
     }
     assert_eq!(n, panel.n_observations());
+    let hst = MonitorParams { detector: DetectorSpec::from_name("hst").unwrap(), ..MonitorParams::default() };
+    assert!(Monitor::new(hst, panel.key_names.clone()).is_ok());
+    let residual = MonitorParams { detector: DetectorSpec::from_name("residual").unwrap(), ..MonitorParams::default() };
+    assert!(Monitor::new(residual, panel.key_names.clone()).is_err());
     assert_eq!(monitor.n_series(), 6);
     assert!(flagged > 0 && flagged_spikes > 0, "{flagged} flagged, {flagged_spikes} on spikes");
     // One alert per series (its labels are its identity), refreshed by each flag; one group per store.
@@ -128,4 +132,45 @@ fn eight_producers_micro_batched_into_monitors_lose_and_double_nothing() {
     assert_eq!((throughput.events_in, throughput.lost()), (8 * PER_PRODUCER, 0));
     assert_eq!(latency.count(), 8 * PER_PRODUCER);
     assert_eq!(monitor.n_series(), 8);
+}
+
+#[test]
+fn evaluation_against_ground_truth() {
+    let panel = RetailGenerator::new(4).stores(1).items(3).days(400).future_days(0).generate().panel;
+    let mut plan = AnomalyPlan::new(2);
+    plan.specs.iter_mut().filter(|s| s.kind == AnomalyKind::LevelShift).for_each(|s| s.per_1000 = 8.0);
+    let (injected, truth) = inject(&panel, &plan).unwrap();
+    assert!(truth.episodes.iter().any(|e| e.kind == AnomalyKind::LevelShift));
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
+    let mut replay = Replay::new(Arc::new(injected), Pace::AsFastAsPossible, clock).unwrap();
+    let (mut oracle, mut late, mut silent) =
+        (Evaluation::new(&truth), Evaluation::new(&truth), Evaluation::new(&truth));
+    let mut false_alarms = 0;
+    let mut i = 0;
+    while let Next::Event(e) = replay.poll_next().unwrap() {
+        let date = e.timestamp.date_naive();
+        let label = truth.label_at(&e.key, date);
+        oracle.record(&e.key, e.timestamp, label.is_some()).unwrap();
+        // Flags every labelled point but the first of each episode, and one unlabelled point in 100.
+        let (s, t) = truth.locate(&e.key, date).unwrap();
+        let first = label.is_some() && truth.label(s, t.wrapping_sub(1)) != label;
+        i += 1;
+        let alarm = label.is_none() && i % 100 == 0;
+        false_alarms += usize::from(alarm);
+        late.record(&e.key, e.timestamp, (label.is_some() && !first) || alarm).unwrap();
+        silent.record(&e.key, e.timestamp, false).unwrap();
+    }
+    let all = oracle.score(None);
+    assert_eq!((all.precision, all.recall, all.f1, all.delay_mean), (1.0, 1.0, 1.0, Some(0.0)));
+    assert_eq!(all.true_positives, truth.n_labelled());
+    assert_eq!(all.episodes_detected, truth.episodes.len());
+    let shifts = late.score(Some(AnomalyKind::LevelShift));
+    let n_shifts = truth.episodes.iter().filter(|e| e.kind == AnomalyKind::LevelShift).count();
+    assert_eq!((shifts.episodes, shifts.episodes_detected, shifts.delay_mean), (n_shifts, n_shifts, Some(1.0)));
+    assert_eq!(shifts.false_positives, false_alarms);
+    let spikes = late.score(Some(AnomalyKind::Spike));
+    assert_eq!((spikes.true_positives, spikes.recall, spikes.episodes_detected), (0, 0.0, 0));
+    assert_eq!(silent.score(None).f1, 0.0);
+    let stranger = SeriesKey(vec!["x".into(), "y".into()]);
+    assert!(oracle.record(&stranger, Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(), true).is_err());
 }
