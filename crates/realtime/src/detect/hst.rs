@@ -36,15 +36,21 @@ impl Default for HstParams {
 /// Padding of each split away from the edges of its node's range, as River's `padding=0.15`.
 const PADDING: f64 = 0.15;
 
-/// One tree as flat arrays in heap order (children of node `i` at `2i + 1`, `2i + 2`).
+/// One node; the split and both masses share a cache line with their neighbours.
+#[derive(Debug, Clone, Copy, Default)]
+struct Node {
+    threshold: f64,
+    feature: u32,
+    /// Mass of the window being filled.
+    latest: u32,
+    /// Mass of the previous, complete window: what points are scored against.
+    reference: u32,
+}
+
+/// One tree in heap order (children of node `i` at `2i + 1`, `2i + 2`).
 #[derive(Debug, Clone)]
 struct Tree {
-    feature: Vec<u32>,
-    threshold: Vec<f64>,
-    /// Mass of the window being filled.
-    latest: Vec<u32>,
-    /// Mass of the previous, complete window: what points are scored against.
-    reference: Vec<u32>,
+    nodes: Vec<Node>,
 }
 
 /// Half-Space Trees: random axis-parallel splits of the feature box, built once from the seed;
@@ -105,12 +111,7 @@ impl HalfSpaceTrees {
         let n_nodes = (1usize << (params.height + 1)) - 1;
         let trees = (0..params.n_trees)
             .map(|_| {
-                let mut tree = Tree {
-                    feature: vec![0; n_nodes],
-                    threshold: vec![0.0; n_nodes],
-                    latest: vec![0; n_nodes],
-                    reference: vec![0; n_nodes],
-                };
+                let mut tree = Tree { nodes: vec![Node::default(); n_nodes] };
                 let mut ranges = limits.clone();
                 grow(&mut tree, 0, params.height, &mut ranges, &mut rng);
                 tree
@@ -131,7 +132,7 @@ impl HalfSpaceTrees {
             if height == 0 {
                 return;
             }
-            out.push(tree.threshold[node]);
+            out.push(tree.nodes[node].threshold);
             walk(tree, 2 * node + 1, height - 1, out);
             walk(tree, 2 * node + 2, height - 1, out);
         }
@@ -158,8 +159,8 @@ fn grow(tree: &mut Tree, node: usize, height: usize, ranges: &mut [(f64, f64)], 
     let (a, b) = ranges[on];
     let (lo, hi) = (a + PADDING * (b - a), b - PADDING * (b - a));
     let at = lo + (hi - lo) * rng.random();
-    tree.feature[node] = on as u32;
-    tree.threshold[node] = at;
+    tree.nodes[node].feature = on as u32;
+    tree.nodes[node].threshold = at;
     ranges[on] = (a, at);
     grow(tree, 2 * node + 1, height - 1, ranges, rng);
     ranges[on] = (at, b);
@@ -186,12 +187,12 @@ impl Detector for HalfSpaceTrees {
             let mut node = 0;
             let mut depth_weight = 1u64;
             for depth in 0..=self.params.height {
-                let mass = tree.reference[node];
-                score += f64::from(mass) * depth_weight as f64;
-                if depth == self.params.height || f64::from(mass) < size_limit {
+                let n = &tree.nodes[node];
+                score += f64::from(n.reference) * depth_weight as f64;
+                if depth == self.params.height || f64::from(n.reference) < size_limit {
                     break;
                 }
-                let go_left = x[tree.feature[node] as usize] < tree.threshold[node];
+                let go_left = x[n.feature as usize] < n.threshold;
                 node = 2 * node + if go_left { 1 } else { 2 };
                 depth_weight <<= 1;
             }
@@ -204,17 +205,18 @@ impl Detector for HalfSpaceTrees {
         for tree in &mut self.trees {
             let mut node = 0;
             for _ in 0..height {
-                tree.latest[node] += 1;
-                let go_left = x[tree.feature[node] as usize] < tree.threshold[node];
+                let n = &mut tree.nodes[node];
+                n.latest += 1;
+                let go_left = x[n.feature as usize] < n.threshold;
                 node = 2 * node + if go_left { 1 } else { 2 };
             }
-            tree.latest[node] += 1;
+            tree.nodes[node].latest += 1;
         }
         self.counter += 1;
         if self.counter == self.params.window_size {
-            for tree in &mut self.trees {
-                tree.reference.copy_from_slice(&tree.latest);
-                tree.latest.fill(0);
+            for node in self.trees.iter_mut().flat_map(|t| t.nodes.iter_mut()) {
+                node.reference = node.latest;
+                node.latest = 0;
             }
             self.first_window = false;
             self.counter = 0;
@@ -276,8 +278,8 @@ mod tests {
         h.learn(&[0.5]);
         // Reference masses: root 2 (>= 0.2), its child 2, the leaf 2: 2 + 4 + 8 = 14 of max 2 * 7.
         assert_eq!(h.score(&[0.5]), 0.0);
-        assert_eq!(h.trees[0].latest.iter().sum::<u32>(), 0);
-        let other = if h.trees[0].threshold[0] > 0.5 { 0.99 } else { 0.01 };
+        assert_eq!(h.trees[0].nodes.iter().map(|n| n.latest).sum::<u32>(), 0);
+        let other = if h.trees[0].nodes[0].threshold > 0.5 { 0.99 } else { 0.01 };
         // The other side of the root has reference mass 0: the walk stops after the child, 2 + 0.
         assert!((h.score(&[other]) - (1.0 - 2.0 / 14.0)).abs() < 1e-12);
         assert_eq!(h.thresholds_depth_first(0).len(), 3);

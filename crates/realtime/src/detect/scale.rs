@@ -53,7 +53,20 @@ pub struct MinMaxScaled<D> {
     inner: D,
 }
 
+/// Features scaled on the stack up to this many (no allocation per point).
+const STACK_FEATURES: usize = 16;
+
 impl<D: Detector> MinMaxScaled<D> {
+    fn with_scaled<R>(&self, x: &[f64], f: impl FnOnce(&[f64]) -> R) -> R {
+        if x.len() <= STACK_FEATURES {
+            let mut buf = [0.0; STACK_FEATURES];
+            self.scaler.transform_into(x, &mut buf[..x.len()]);
+            f(&buf[..x.len()])
+        } else {
+            f(&self.scaler.transform(x))
+        }
+    }
+
     /// Put `inner` behind a fresh scaler.
     pub fn new(inner: D) -> Self {
         Self { scaler: MinMaxScaler::new(inner.n_inputs()), inner }
@@ -75,13 +88,19 @@ impl<D: Detector> Detector for MinMaxScaled<D> {
     }
 
     fn score(&self, x: &[f64]) -> f64 {
-        self.inner.score(&self.scaler.transform(x))
+        self.with_scaled(x, |scaled| self.inner.score(scaled))
     }
 
     fn learn(&mut self, x: &[f64]) {
         self.scaler.learn(x);
-        let scaled = self.scaler.transform(x);
-        self.inner.learn(&scaled);
+        if x.len() <= STACK_FEATURES {
+            let mut buf = [0.0; STACK_FEATURES];
+            self.scaler.transform_into(x, &mut buf[..x.len()]);
+            self.inner.learn(&buf[..x.len()]);
+        } else {
+            let scaled = self.scaler.transform(x);
+            self.inner.learn(&scaled);
+        }
     }
 
     fn threshold(&self) -> f64 {
