@@ -10,6 +10,8 @@
 //! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
 //! - `decisions`: [`decisions`]: inventory policies on the forecast's own distribution
 //!   (stockpyl-compatible), policy simulation, price elasticity, store expansion, recommendations.
+//! - `realtime`: [`realtime`]: stream sources and the replay simulator, rolling statistics, streaming
+//!   anomaly detectors (z-score, MAD, EWMA, CUSUM, forecast residual, Half-Space Trees, ADWIN) and alerts.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
@@ -17,6 +19,8 @@ pub use forecast_core as core;
 pub use forecast_decisions as decisions;
 #[cfg(feature = "mlops")]
 pub use forecast_mlops as mlops;
+#[cfg(feature = "realtime")]
+pub use forecast_realtime as realtime;
 #[cfg(feature = "security")]
 pub use forecast_security as security;
 #[cfg(feature = "tenancy")]
