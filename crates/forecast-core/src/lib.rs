@@ -24,6 +24,7 @@ pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod tool;
+pub mod transform;
 pub mod tree;
 
 pub use artifact::ModelArtifact;

@@ -64,7 +64,7 @@ impl FeatureBuilder {
     /// [`Error::NotFound`] when a role (holiday, price, discount, promo) names a regressor the
     /// panel lacks; [`Error::InvalidData`] when two columns would share a name.
     pub fn new(panel: &Panel, spec: FeatureSpec) -> Result<Self> {
-        Self::build(panel, spec, None)
+        Self::build(panel, spec, None, None)
     }
 
     /// As [`FeatureBuilder::new`], with each series' static codes given (one list per series)
@@ -78,10 +78,38 @@ impl FeatureBuilder {
                 got: codes.len(),
             });
         }
-        Self::build(panel, spec, Some(codes))
+        Self::build(panel, spec, Some(codes), None)
     }
 
-    fn build(panel: &Panel, spec: FeatureSpec, codes: Option<&[Vec<u32>]>) -> Result<Self> {
+    /// As [`FeatureBuilder::with_static_codes`], reading `targets[s]` (e.g. a transformed
+    /// history) instead of each series' own target.
+    pub(crate) fn with_targets(
+        panel: &Panel,
+        spec: FeatureSpec,
+        codes: Option<&[Vec<u32>]>,
+        targets: Vec<Vec<f64>>,
+    ) -> Result<Self> {
+        if targets.len() != panel.series.len() {
+            return Err(Error::ShapeMismatch {
+                context: "FeatureBuilder: targets per series",
+                expected: panel.series.len(),
+                got: targets.len(),
+            });
+        }
+        Self::build(panel, spec, codes, Some(targets))
+    }
+
+    /// The target history the rows of `series` read (the panel's, or the one given).
+    pub(crate) fn target(&self, series: usize) -> &[f64] {
+        self.series.get(series).map_or(&[], |c| c.target.as_slice())
+    }
+
+    fn build(
+        panel: &Panel,
+        spec: FeatureSpec,
+        codes: Option<&[Vec<u32>]>,
+        targets: Option<Vec<Vec<f64>>>,
+    ) -> Result<Self> {
         check_spec(&spec)?;
         let known = KnownLayout::resolve(panel, &spec)?;
         let calendar_names: &[&str] = if spec.calendar { calendar::names(panel.frequency) } else { &[] };
@@ -93,6 +121,7 @@ impl FeatureBuilder {
         }
         let n_target_columns = spec.lags.len() + 4 * spec.windows.len() + spec.ewm_alphas.len();
         let categorical = (first_static..fixed_names.len()).map(|i| i + n_target_columns).collect();
+        let mut targets = targets.map(Vec::into_iter);
         let series = panel
             .series
             .iter()
@@ -101,7 +130,7 @@ impl FeatureBuilder {
                 let own = codes.and_then(|c| c.get(i)).unwrap_or(&s.statics);
                 SeriesColumns {
                     start: s.start,
-                    target: s.target.clone(),
+                    target: targets.as_mut().and_then(Iterator::next).unwrap_or_else(|| s.target.clone()),
                     known: known.columns(s),
                     statics: if spec.statics { own.iter().map(|&c| f64::from(c)).collect() } else { Vec::new() },
                 }

@@ -65,7 +65,7 @@ pub(crate) fn forecast(run: &StrategyRun<'_>) -> Result<(Vec<SeriesForecast>, Ve
     let mut buffer = vec![0.0; included.len() * horizon * nf];
     buffer.par_chunks_mut((horizon * nf).max(1)).zip(included.par_iter()).try_for_each(
         |(block, &(s, o))| -> Result<()> {
-            let history = &run.panel.series[s].target[..o];
+            let history = &builder.target(s)[..o];
             let mut cursor = builder.cursor(s)?;
             for (k, slot) in block.chunks_exact_mut(nf.max(1)).enumerate() {
                 cursor.row(history, o + k, k + 1, slot)?;

@@ -4,9 +4,13 @@
 
 use super::{FittedForecaster, Forecaster, Learner, StepGroups, Strategy, TrainingSet};
 use crate::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
-use crate::pipeline::{ForecastPipeline, GlobalModel, PanelSchema, PipelineModel, ScoredModel, StepModel};
+use crate::pipeline::{
+    Candidate, ForecastPipeline, GlobalModel, PanelSchema, PipelineModel, ScoredModel, Selection, StepModel,
+};
+use crate::transform::{TargetTransform, chain_name, fit_transform};
 use crate::{Error, Panel, Result};
 use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -20,6 +24,7 @@ use std::sync::Arc;
 /// | `step_groups` | each step | direct models per step or per group of steps | [`StepGroups`] |
 /// | `quantile` | none | extra models predicting quantile `alpha` on the same rows | (0, 1) |
 /// | `validation` | `horizon` | last periods of each series held out for early stopping (only when the learner stops early) | >= 1 |
+/// | `transforms` | none | target transforms, fixed or chosen on the training part ([`TransformChoice`]) | |
 /// | `non_negative` | true | clamp forecasts at 0 (unit sales) | |
 #[derive(Debug, Clone)]
 pub struct GlobalForecaster {
@@ -31,7 +36,41 @@ pub struct GlobalForecaster {
     horizon: usize,
     step_groups: StepGroups,
     validation: Option<usize>,
+    transforms: TransformChoice,
     non_negative: bool,
+}
+
+/// How a global model's target transforms are set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransformChoice {
+    /// Always this chain (empty: none).
+    Fixed(Vec<TargetTransform>),
+    /// The chain with the lowest held-out WAPE: every candidate is fitted on each series'
+    /// training history minus its last `holdout` periods (default: the horizon) and forecasts
+    /// them; the winner is refitted on the whole training history. Test windows are never seen.
+    Auto {
+        /// The chains to compare (an empty chain is "no transform").
+        candidates: Vec<Vec<TargetTransform>>,
+        /// Periods held out; `None` = the horizon.
+        holdout: Option<usize>,
+    },
+}
+
+impl TransformChoice {
+    /// None, differences at the season, a local standard scaler, log1p: the choice of the
+    /// default GBDT.
+    pub fn default_candidates(season: usize) -> Self {
+        Self::Auto {
+            candidates: vec![
+                Vec::new(),
+                vec![TargetTransform::Differences(vec![season])],
+                vec![TargetTransform::LocalStandardScaler],
+                vec![TargetTransform::Log1p],
+            ],
+            holdout: None,
+        }
+    }
 }
 
 impl GlobalForecaster {
@@ -46,8 +85,21 @@ impl GlobalForecaster {
             horizon: 28,
             step_groups: StepGroups::EachStep,
             validation: None,
+            transforms: TransformChoice::Fixed(Vec::new()),
             non_negative: true,
         }
+    }
+
+    /// Apply these target transforms (mlforecast's `target_transforms`).
+    pub fn transforms(mut self, chain: Vec<TargetTransform>) -> Self {
+        self.transforms = TransformChoice::Fixed(chain);
+        self
+    }
+
+    /// Choose the target transforms as `choice` says.
+    pub fn transform_choice(mut self, choice: TransformChoice) -> Self {
+        self.transforms = choice;
+        self
     }
 
     /// Set the multi-step strategy.
@@ -115,9 +167,86 @@ impl GlobalForecaster {
         panel.validate()?;
         super::check_per_series(panel, end, "GlobalForecaster::fit: end per series")?;
         self.check()?;
+        match &self.transforms {
+            TransformChoice::Fixed(chain) => self.fit_with(panel, end, chain),
+            TransformChoice::Auto { candidates, holdout } => {
+                let holdout = holdout.unwrap_or(self.horizon).max(1);
+                let (chain, selection) = self.choose_transforms(panel, end, candidates, holdout)?;
+                Ok(self.fit_with(panel, end, &chain)?.with_selection(Some(selection)))
+            }
+        }
+    }
+
+    /// Fit every candidate chain on the training history minus `holdout` periods, score it
+    /// on those periods, and return the best chain with the evidence.
+    fn choose_transforms(
+        &self,
+        panel: &Panel,
+        end: &[usize],
+        candidates: &[Vec<TargetTransform>],
+        holdout: usize,
+    ) -> Result<(Vec<TargetTransform>, Selection)> {
+        let inner: Vec<usize> = end.iter().map(|e| e.saturating_sub(holdout)).collect();
+        let origins: Vec<Option<usize>> = inner.iter().map(|&i| (i > 0).then_some(i)).collect();
+        let steps = match self.strategy {
+            Strategy::Direct => holdout.min(self.horizon),
+            Strategy::Recursive => holdout,
+        };
+        let mut scored = Vec::with_capacity(candidates.len());
+        for chain in candidates {
+            let outcome = self
+                .fit_with(panel, &inner, chain)
+                .and_then(|p| p.forecast_from(panel, &origins, steps))
+                .and_then(|f| super::holdout_wape(panel, &f, end));
+            scored.push(match outcome {
+                Ok(w) => Candidate { name: chain_name(chain), wape: Some(w), weight: 0.0, error: None },
+                Err(e) => Candidate { name: chain_name(chain), wape: None, weight: 0.0, error: Some(e.to_string()) },
+            });
+        }
+        let best = scored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.wape.map(|w| (i, w)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+            .ok_or_else(|| {
+                Error::InvalidData(format!(
+                    "{}: no target transform could be scored on the last {holdout} periods: {}",
+                    self.name,
+                    scored
+                        .iter()
+                        .map(|c| format!("{}: {}", c.name, c.error.as_deref().unwrap_or("-")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+            })?;
+        scored[best].weight = 1.0;
+        let selection = Selection { what: format!("{} target transform", self.name), holdout, candidates: scored };
+        Ok((candidates[best].clone(), selection))
+    }
+
+    fn fit_with(&self, panel: &Panel, end: &[usize], chain: &[TargetTransform]) -> Result<ForecastPipeline> {
         let mut quantiles: Vec<(f64, Arc<dyn Learner>)> = self.quantiles.clone();
         quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let builder = FeatureBuilder::new(panel, self.features.clone())?;
+        let learner = match chain.is_empty() {
+            true => Arc::clone(&self.learner),
+            false => self.learner.for_transformed_targets().unwrap_or_else(|| Arc::clone(&self.learner)),
+        };
+        let builder = if chain.is_empty() {
+            FeatureBuilder::new(panel, self.features.clone())?
+        } else {
+            let targets = panel
+                .series
+                .iter()
+                .zip(end)
+                .map(|(s, &e)| {
+                    fit_transform(chain, &s.target[..e])
+                        .map(|(z, _)| z)
+                        .map_err(|err| Error::InvalidData(format!("{}: series {}: {err}", self.name, s.key)))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            FeatureBuilder::with_targets(panel, self.features.clone(), None, targets)?
+        };
         let plan: Vec<(usize, usize)> = match self.strategy {
             Strategy::Recursive => vec![(1, usize::MAX)],
             Strategy::Direct => self.step_groups.ranges(self.horizon),
@@ -140,7 +269,7 @@ impl GlobalForecaster {
             if let Some(v) = &validation {
                 set = set.with_validation(v);
             }
-            let point = ScoredModel::new(self.learner.fit_model(&set)?)?;
+            let point = ScoredModel::new(learner.fit_model(&set)?)?;
             let mut heads = Vec::with_capacity(quantiles.len());
             for (alpha, learner) in &quantiles {
                 heads.push((*alpha, ScoredModel::new(learner.fit_model(&set)?)?));
@@ -156,12 +285,17 @@ impl GlobalForecaster {
                 n_train_rows: m.y.len(),
             });
         }
-        let model =
-            GlobalModel { features: self.features.clone(), strategy: self.strategy, horizon: self.horizon, steps };
+        let model = GlobalModel {
+            features: self.features.clone(),
+            transforms: chain.to_vec(),
+            strategy: self.strategy,
+            horizon: self.horizon,
+            steps,
+        };
         Ok(ForecastPipeline::new(
             self.name.clone(),
             PanelSchema::of(panel),
-            PipelineModel::Global(model),
+            PipelineModel::Global(Box::new(model)),
             self.non_negative,
         ))
     }
@@ -248,6 +382,7 @@ mod tests {
     use super::*;
     use crate::forecast::forecast_ahead;
     use crate::forecast::testing::{LeastSquares, lag_and_regressors, panel};
+    use crate::transform::TargetTransform;
     use crate::{Frequency, ModelArtifact};
 
     /// Regressor cycling through 1..=5, target = 10 * regressor (no target dynamics).
@@ -435,6 +570,57 @@ mod tests {
         // A validation window covering every row leaves nothing to train on: an error.
         let all = model.clone().validation(1000).fit_pipeline(&data.panel).unwrap_err();
         assert!(all.to_string().contains("validation"), "{all}");
+    }
+
+    /// Monthly series with a strong trend and a yearly season: a tree model cannot extrapolate
+    /// the trend from raw targets, but can on seasonal differences.
+    fn trending_monthly() -> Panel {
+        let mut p = panel(
+            (0..6)
+                .map(|s| {
+                    let target = (0..96)
+                        .map(|t| {
+                            let season = [0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 1.5][t % 12];
+                            (50.0 + 10.0 * s as f64 + 3.0 * t as f64) * season
+                        })
+                        .collect();
+                    (target, vec![0.0; 108])
+                })
+                .collect(),
+        );
+        p.frequency = Frequency::Monthly;
+        p
+    }
+
+    #[test]
+    fn target_transforms_are_applied_and_undone() {
+        let p = trending_monthly();
+        let gbdt = crate::ParamGuard::check(crate::gbdt::Gbdt::params().n_rounds(60).min_data_in_leaf(5)).unwrap();
+        let spec = FeatureSpec::for_frequency(Frequency::Monthly)
+            .with_regressors(false)
+            .with_statics(false)
+            .retain_available(&p.regressor_names);
+        let end: Vec<usize> = vec![84; 6];
+        let origins: Vec<Option<usize>> = vec![Some(84); 6];
+        let wape = |m: &GlobalForecaster| {
+            let f = m.fit_pipeline_until(&p, &end).unwrap().forecast_from(&p, &origins, 12).unwrap();
+            super::super::holdout_wape(&p, &f, &[96; 6]).unwrap()
+        };
+        let plain = GlobalForecaster::new("g", gbdt.clone(), spec.clone()).horizon(12);
+        let diff = plain.clone().transforms(vec![TargetTransform::Differences(vec![12])]);
+        let (w_plain, w_diff) = (wape(&plain), wape(&diff));
+        assert!(w_diff < 0.5 * w_plain, "seasonal differences {w_diff} vs none {w_plain}");
+        // The automatic choice sees only the training part and picks the differences.
+        let auto = plain.clone().transform_choice(TransformChoice::default_candidates(12));
+        let pipeline = auto.fit_pipeline_until(&p, &end).unwrap();
+        let selection = &pipeline.selections()[0];
+        assert_eq!(selection.chosen().next().map(|c| c.name.as_str()), Some("diff(12)"), "{selection}");
+        assert_eq!(selection.candidates.len(), 4);
+        assert_eq!(pipeline.global().unwrap().transforms, vec![TargetTransform::Differences(vec![12])]);
+        // Saved and reloaded, the transform comes back with the model.
+        let json = ModelArtifact::from(pipeline.clone()).to_json().unwrap();
+        let back = ModelArtifact::from_json(&json).unwrap().into_pipeline().unwrap();
+        assert_eq!(back.forecast(&p, 12).unwrap(), pipeline.forecast(&p, 12).unwrap());
     }
 
     #[test]

@@ -4,10 +4,11 @@
 //! heads of a step.
 
 use crate::artifact::ModelArtifact;
-use crate::gbdt::{BinCache, GbdtValidParams};
+use crate::gbdt::{BinCache, GbdtValidParams, Objective};
 use crate::{Fit, Result};
 use ndarray::{ArrayView1, ArrayView2};
 use std::fmt::Debug;
+use std::sync::Arc;
 
 /// The rows one model is fitted on.
 #[derive(Debug)]
@@ -51,6 +52,14 @@ pub trait Learner: Send + Sync + Debug {
     fn uses_validation(&self) -> bool {
         false
     }
+
+    /// The same learner for targets that may be negative or are already on a log scale (a
+    /// target transform's output), when its loss assumes non-negative counts (Poisson,
+    /// Tweedie): the squared-error variant, as mlforecast pairs `Differences` with L2.
+    /// `None` when the learner is fine as it is.
+    fn for_transformed_targets(&self) -> Option<Arc<dyn Learner>> {
+        None
+    }
 }
 
 /// Any [`Fit`] of another library as a [`Learner`] (it fits on every row), e.g.
@@ -79,6 +88,11 @@ impl Learner for GbdtValidParams {
 
     fn uses_validation(&self) -> bool {
         self.early_stopping_rounds() > 0
+    }
+
+    fn for_transformed_targets(&self) -> Option<Arc<dyn Learner>> {
+        matches!(self.objective(), Objective::Poisson | Objective::Tweedie { .. })
+            .then(|| Arc::new(self.with_objective(Objective::L2)) as Arc<dyn Learner>)
     }
 }
 

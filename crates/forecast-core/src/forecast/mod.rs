@@ -46,7 +46,7 @@ mod strategy;
 pub(crate) mod testing;
 
 pub use direct::direct_step_rows;
-pub use global::GlobalForecaster;
+pub use global::{GlobalForecaster, TransformChoice};
 pub use learner::{AnyFit, Learner, TrainingSet};
 pub use local::{LocalForecaster, LocalMethod};
 pub use output::{Forecasts, QuantileForecast, SeriesForecast};
@@ -124,6 +124,31 @@ pub(crate) fn check_origins(panel: &Panel, origins: &[Option<usize>], context: &
         }
     }
     Ok(())
+}
+
+/// Pooled WAPE of `forecasts` against the panel's targets before `end[s]` (the held-out tail
+/// of a training history); NaN actuals are skipped.
+pub(crate) fn holdout_wape(panel: &Panel, forecasts: &Forecasts, end: &[usize]) -> Result<f64> {
+    let (mut err, mut total) = (0.0, 0.0);
+    for f in &forecasts.series {
+        let target = &panel.series[f.series].target;
+        for (k, p) in f.point.iter().enumerate() {
+            let t = f.origin + k;
+            if t >= end[f.series] {
+                break;
+            }
+            let a = target[t];
+            if !a.is_nan() {
+                err += (a - p).abs();
+                total += a.abs();
+            }
+        }
+    }
+    if total > 0.0 {
+        Ok(err / total)
+    } else {
+        Err(crate::Error::InvalidData("no observed actual in the held-out periods".into()))
+    }
 }
 
 /// One forecast of a global model: what the strategies read.

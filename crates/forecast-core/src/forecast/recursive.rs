@@ -22,7 +22,7 @@ pub(crate) fn forecast(run: &StrategyRun<'_>) -> Result<(Vec<SeriesForecast>, Ve
         .iter()
         .map(|&(s, o)| {
             let mut h = Vec::with_capacity(o + run.horizon);
-            h.extend_from_slice(&run.panel.series[s].target[..o]);
+            h.extend_from_slice(&builder.target(s)[..o]);
             h
         })
         .collect();

@@ -139,6 +139,14 @@ setters! {
     seed: u64;
 }
 
+impl GbdtValidParams {
+    /// The same checked parameters with another, already valid objective (no other setting
+    /// depends on the objective).
+    pub(crate) fn with_objective(&self, objective: Objective) -> Self {
+        Self { objective, ..self.clone() }
+    }
+}
+
 fn invalid(name: &'static str, value: impl ToString, expected: &'static str) -> Error {
     Error::InvalidParam { name, value: value.to_string(), expected }
 }

@@ -31,15 +31,18 @@
 //! ```
 
 mod schema;
+mod selection;
 mod step;
 
 pub use schema::PanelSchema;
+pub use selection::{Candidate, Selection};
 pub use step::{ScoredModel, StepModel};
 
 use crate::artifact::ModelArtifact;
 use crate::features::{FeatureBuilder, FeatureSpec};
 use crate::forecast::{FittedForecaster, Forecasts, LocalMethod, SeriesForecast, Strategy, direct, recursive};
 use crate::interval::ConformalIntervals;
+use crate::transform::{TargetTransform, fit_transform};
 use crate::{Error, Panel, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -52,6 +55,9 @@ pub struct ForecastPipeline {
     model: PipelineModel,
     conformal: Option<ConformalIntervals>,
     non_negative: bool,
+    /// The automatic choices made while fitting, with their evidence.
+    #[serde(default)]
+    selections: Vec<Selection>,
 }
 
 /// What a pipeline forecasts with.
@@ -60,7 +66,7 @@ pub struct ForecastPipeline {
 #[non_exhaustive]
 pub enum PipelineModel {
     /// One model across all series, scoring feature rows.
-    Global(GlobalModel),
+    Global(Box<GlobalModel>),
     /// A method that forecasts each series from its own history.
     Local(LocalMethod),
 }
@@ -70,6 +76,10 @@ pub enum PipelineModel {
 pub struct GlobalModel {
     /// The feature recipe.
     pub features: FeatureSpec,
+    /// Target transforms applied to each series' history before its rows are built (fitted on
+    /// that history), undone on the forecasts.
+    #[serde(default)]
+    pub transforms: Vec<TargetTransform>,
     /// Recursive or direct.
     pub strategy: Strategy,
     /// The horizon it was fitted for (the direct strategy forecasts at most this many steps).
@@ -103,7 +113,19 @@ pub struct StepRows {
 
 impl ForecastPipeline {
     pub(crate) fn new(name: String, schema: PanelSchema, model: PipelineModel, non_negative: bool) -> Self {
-        Self { name, schema, model, conformal: None, non_negative }
+        Self { name, schema, model, conformal: None, non_negative, selections: Vec::new() }
+    }
+
+    /// Record an automatic choice made while fitting.
+    pub(crate) fn with_selection(mut self, selection: Option<Selection>) -> Self {
+        self.selections.extend(selection);
+        self
+    }
+
+    /// The automatic choices made while fitting (transform, model family ...), with the
+    /// held-out evidence for each.
+    pub fn selections(&self) -> &[Selection] {
+        &self.selections
     }
 
     /// The name forecasts are reported under (e.g. `"gbdt"`).
@@ -198,7 +220,8 @@ impl ForecastPipeline {
 
     /// The design rows each forecast step scored, with the forecasts they produced: what an
     /// explanation of these forecasts must read (the recursive strategy's rows include the
-    /// predictions it fed back). Empty for a local model.
+    /// predictions it fed back). Empty for a local model. With target transforms the rows'
+    /// target-derived columns, and the step models' outputs, are in the transformed space.
     ///
     /// # Errors
     /// As [`ForecastPipeline::forecast_from`].
@@ -223,23 +246,54 @@ impl ForecastPipeline {
         crate::forecast::check_origins(panel, origins, "ForecastPipeline::forecast: origins")?;
         match &self.model {
             PipelineModel::Global(g) => {
-                let builder = FeatureBuilder::with_static_codes(panel, g.features.clone(), &codes)?;
-                let run = crate::forecast::StrategyRun {
-                    model: g,
-                    builder: &builder,
-                    panel,
-                    origins,
-                    horizon,
-                    non_negative: self.non_negative,
-                    record,
-                };
-                match g.strategy {
-                    Strategy::Recursive => recursive::forecast(&run),
-                    Strategy::Direct => direct::forecast(&run),
+                if g.transforms.is_empty() {
+                    let builder = FeatureBuilder::with_static_codes(panel, g.features.clone(), &codes)?;
+                    return run_strategy(g, &builder, panel, origins, horizon, self.non_negative, record);
                 }
+                // Each series' history up to its origin, transformed with parameters fitted on it.
+                let mut fitted = Vec::with_capacity(panel.series.len());
+                let mut targets = Vec::with_capacity(panel.series.len());
+                for (s, o) in panel.series.iter().zip(origins) {
+                    let (z, f) = fit_transform(&g.transforms, &s.target[..o.unwrap_or(0)])
+                        .map_err(|e| Error::InvalidData(format!("series {}: {e}", s.key)))?;
+                    targets.push(z);
+                    fitted.push(f);
+                }
+                let builder = FeatureBuilder::with_targets(panel, g.features.clone(), Some(&codes), targets)?;
+                let (mut series, rows) = run_strategy(g, &builder, panel, origins, horizon, false, record)?;
+                for f in &mut series {
+                    let chain = &fitted[f.series];
+                    f.point = chain.inverse(&f.point, None);
+                    for q in &mut f.quantiles {
+                        q.values = chain.inverse(&q.values, Some(&f.point));
+                    }
+                    if self.non_negative {
+                        f.point
+                            .iter_mut()
+                            .chain(f.quantiles.iter_mut().flat_map(|q| q.values.iter_mut()))
+                            .for_each(|v| *v = v.max(0.0));
+                    }
+                }
+                Ok((series, rows))
             }
             PipelineModel::Local(method) => Ok((method.forecast_panel(panel, origins, horizon)?, Vec::new())),
         }
+    }
+}
+
+fn run_strategy(
+    model: &GlobalModel,
+    builder: &FeatureBuilder,
+    panel: &Panel,
+    origins: &[Option<usize>],
+    horizon: usize,
+    non_negative: bool,
+    record: bool,
+) -> Result<(Vec<SeriesForecast>, Vec<StepRows>)> {
+    let run = crate::forecast::StrategyRun { model, builder, panel, origins, horizon, non_negative, record };
+    match model.strategy {
+        Strategy::Recursive => recursive::forecast(&run),
+        Strategy::Direct => direct::forecast(&run),
     }
 }
 
