@@ -12,3 +12,4 @@ pub use error::{AgentError, ArgumentIssue, Result};
 pub use fn_tool::FnTool;
 pub use plan::{Binding, Clarification, Plan, PlanOutcome, Step};
 pub use registry::{ToolRegistry, ToolSpec};
+pub mod planner;
