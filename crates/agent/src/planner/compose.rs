@@ -287,7 +287,8 @@ impl Planner for RulePlanner {
                     || previous.as_ref().is_some_and(|p| p.0 == ToolName::CompareSegments)
                     || clauses.len() == 1 && self.has_word(&tokens, 0, tokens.len(), &self.lexicon.change);
                 let future_only = !slots.times.is_empty() && slots.times.iter().all(|t| t.past.is_none());
-                if changed && !about_forecast && !future_only {
+                let past_only = !slots.times.is_empty() && slots.times.iter().all(|t| t.ahead.is_none());
+                if (changed || past_only) && !about_forecast && !future_only {
                     tool = ToolName::ExplainDrop;
                 }
             }
@@ -329,6 +330,15 @@ impl Planner for RulePlanner {
                 if any_word(&tokens, &["if", "unless", "when", "once", "provided"]) {
                     return Ok(clarify(format!("I do not {tool} on a condition. Ask for the check first (a backtest or a drift report), then ask me to {tool}."), vec![]));
                 }
+            }
+            let bare = own.stores.is_empty() && own.items.is_empty() && own.model.is_none() && own.times.is_empty();
+            if tool == ToolName::Explain && strength < 3 && bare && previous.is_none() && clauses.len() == 1 && global.stores.is_empty() && global.items.is_empty() {
+                return Ok(clarify("Why what? Name the store, item or period, e.g. \"why did sales drop at store 3 last week?\"", vec![]));
+            }
+            if own.times.is_empty() {
+                slots.times.retain(|t| {
+                    tool.takes(Argument::Period) && t.past.is_some() || tool.takes(Argument::Horizon) && t.ahead.is_some()
+                });
             }
             let built = self.steps_for(tool, &slots, ctokens, &cal, steps.len(), &bind, &after);
             let new_steps = match built {
@@ -502,5 +512,22 @@ impl RulePlanner {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn debug_tokens() {
+        let clock = Arc::new(forecast_core::ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap()));
+        let v = Vocabulary::new().stores(["store_03"]).models(["gbdt_daily"]);
+        let p = RulePlanner::new(v, clock);
+        for q in ["lost sales at store 3 last month", "model history for gbdt_daily"] {
+            let tokens = tokenize(q, &p.identifiers, &p.lexicon.known);
+            println!("{q}: {tokens:?} {:?}", p.best_match(&tokens, 0, tokens.len()));
+        }
     }
 }

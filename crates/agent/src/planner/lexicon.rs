@@ -52,10 +52,12 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (Backtest, 3, "error rate|metric"),
     (Explain, 3, "explain|explanation|driver|driv|factor|shap|contribution|contribut|influenc|attribution"),
     (Explain, 3, "feature importanc"),
-    (Explain, 3, "break down|breakdown * forecast|prediction"),
+    (Explain, 3, "break down * forecast|prediction"),
+    (Explain, 3, "breakdown * forecast|prediction"),
     (Explain, 3, "what be behind"),
     (Explain, 2, "why|reason|caus|cause"),
-    (Explain, 2, "what happen|went wrong"),
+    (Explain, 2, "what happen"),
+    (Explain, 2, "went wrong"),
     (Explain, 2, "root caus"),
     (WhatIf, 3, "what if"),
     (WhatIf, 3, "what happen|would * if|when"),
@@ -63,7 +65,7 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (WhatIf, 3, "suppos|assum|scenario|simulat|counterfactual|sensitivity"),
     (WhatIf, 3, "impact|effect of"),
     (WhatIf, 3, "if we|i|you raise|increas|cut|lower|reduc|drop|run|ran|put|add|offer|do|remov|stop|chang|set|double|halv|hik|bump|slash|discount|mark"),
-    (WhatIf, 2, "how would|will|do|doe * <sales> * chang|react|respond|reac|be affect"),
+    (WhatIf, 2, "how would|will|do * <sales> * chang|react|respond|affect"),
     (Reorder, 3, "reorder|replenish|replenishment|restock|procure|procurement"),
     (Reorder, 3, "stock up"),
     (Reorder, 3, "top up"),
@@ -79,7 +81,9 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (Reorder, 3, "economic order"),
     (Reorder, 3, "inventory|stock policy|target|level|need|requirement|plan"),
     (Reorder, 3, "enough stock|inventory"),
-    (Reorder, 3, "avoid|prevent * stockout|run out|out of stock"),
+    (Reorder, 3, "avoid|prevent * stockout"),
+    (Reorder, 3, "avoid|prevent * run out"),
+    (Reorder, 3, "avoid|prevent * out of stock"),
     (Reorder, 3, "avoid|prevent * stock out"),
     (Reorder, 2, "order|stock"),
     (LostSales, 3, "lost|lose|miss|missed|unmet <sales>|demand|revenue"),
@@ -89,6 +93,7 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (LostSales, 3, "out of stock"),
     (LostSales, 3, "empty shelf"),
     (LostSales, 3, "ran out"),
+    (LostSales, 2, "run out"),
     (LostSales, 3, "lose * to|because|due"),
     (OptimizePrice, 3, "optimal|optimum|best|ideal|right|optimiz|optimis|recommend|suggest price|pric|discount|markdown"),
     (OptimizePrice, 3, "price|pric|discount|markdown optimization|optimisation|strategy|point|recommendation|suggestion|elasticity"),
@@ -103,11 +108,12 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (CompareSegments, 3, "which|what <static> * <sup>"),
     (CompareSegments, 3, "top|bottom <static>"),
     (CompareSegments, 3, "best|worst|top|bottom perform"),
-    (CompareSegments, 3, "outperform|underperform"),
+    (CompareSegments, 3, "which|what <static> * outperform|underperform"),
+    (CompareSegments, 3, "<sup> ?sell|perform|sal <static>"),
     (CompareSegments, 3, "split|broken|break|breakdown by|per|across <static>"),
     (CompareSegments, 2, "by|per|across|each <static>"),
     (Recommend, 3, "what should|shall|can|could i|we do"),
-    (Recommend, 3, "what do you|would recommend|suggest|advis"),
+    (Recommend, 3, "what do|would you recommend|suggest|advis"),
     (Recommend, 3, "next best action"),
     (Recommend, 3, "action item"),
     (Recommend, 3, "where should * focus"),
@@ -120,7 +126,9 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (DriftReport, 3, "healthy|degrad|decay|stal|monitor|monitoring|psi"),
     (DriftReport, 3, "population stability"),
     (DriftReport, 3, "model * still * good|ok|okay|valid|reliabl|accurat|work|fin|fit"),
-    (ModelHistory, 3, "history|changelog|lineag|audit trail"),
+    (DriftReport, 3, "still good|ok|okay|valid|reliabl|accurat|work|fin|fit"),
+    (ModelHistory, 3, "history|changelog|lineag"),
+    (ModelHistory, 3, "audit trail"),
     (ModelHistory, 3, "chang log"),
     (ModelHistory, 3, "who|when * promot|deploy|chang|roll|updat * ?model|champion"),
     (ModelHistory, 3, "when * model|champion * chang|promot|deploy|updat"),
@@ -131,7 +139,8 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (ListModels, 3, "show * model"),
     (ListModels, 3, "available|registered|all model"),
     (ListModels, 3, "model registry"),
-    (ListModels, 3, "model * we have|there"),
+    (ListModels, 3, "model * we have"),
+    (ListModels, 3, "model * there"),
     (ListModels, 3, "current|live|production|serv|deploy champion|model"),
     (ListModels, 3, "which|what * be * champion"),
     (ListModels, 3, "model * production|live|serv|use"),
@@ -153,7 +162,7 @@ pub(crate) const CHANGE_WORDS: &[&str] = &[
     "slide", "weak", "weaker", "slow", "slowdown", "slower", "underperform", "wors", "worst", "spik", "jump", "surg",
     "rise", "increas", "up", "high", "higher", "chang", "shift", "swing", "cliff", "collaps", "crater", "soft",
     "softer", "poor", "bad", "off", "miss", "gap", "differenc", "deviat", "short", "crash", "dropoff", "slip", "sag",
-    "boost", "grow", "growth", "peak",
+    "boost", "grow", "growth", "peak", "badly", "poorly", "less", "fewer", "more",
 ];
 
 /// Words that say the question is about the forecast (explain, not explain_drop).
@@ -206,7 +215,16 @@ fn stems(words: &[&str]) -> BTreeSet<String> {
 }
 
 fn alternatives(text: &str) -> Vec<String> {
-    text.split('|').map(stem).collect()
+    text.split('|').map(|w| if w.starts_with('<') { w.to_string() } else { stem(w) }).collect()
+}
+
+fn class_of(name: &str) -> Option<Class> {
+    match name {
+        "<static>" => Some(Class::Static),
+        "<sup>" => Some(Class::Superlative),
+        "<sales>" => Some(Class::Sales),
+        _ => None,
+    }
 }
 
 fn compile(pattern: &str) -> Vec<Part> {
@@ -231,7 +249,7 @@ impl Lexicon {
         let rules: Vec<Rule> =
             RULES.iter().map(|(tool, strength, p)| Rule { tool: *tool, strength: *strength, parts: compile(p) }).collect();
         let mut known = KnownWords::default();
-        let mut add_raw = |w: &str, known: &mut KnownWords| {
+        let add_raw = |w: &str, known: &mut KnownWords| {
             if !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()) {
                 known.raw.insert(w.to_string());
                 known.stems.insert(stem(w));
@@ -270,6 +288,13 @@ impl Lexicon {
 }
 
 impl Lexicon {
+    fn alternative(&self, tok: &Tok, alt: &str, statics: &[String]) -> bool {
+        match class_of(alt) {
+            Some(class) => self.in_class(tok, class, statics),
+            None => tok.is(alt),
+        }
+    }
+
     /// Whether `tok` belongs to `class`; `statics` are the stems of the static column words.
     pub(crate) fn in_class(&self, tok: &Tok, class: Class, statics: &[String]) -> bool {
         let Some(w) = tok.word() else { return false };
@@ -287,17 +312,17 @@ pub(crate) fn match_at(lex: &Lexicon, tokens: &[Tok], i: usize, parts: &[Part], 
     match first {
         Part::Any(words) => {
             let t = tokens.get(i)?;
-            if words.iter().any(|w| t.is(w)) { match_at(lex, tokens, i + 1, rest, statics) } else { None }
+            if words.iter().any(|w| lex.alternative(t, w, statics)) { match_at(lex, tokens, i + 1, rest, statics) } else { None }
         }
         Part::Optional(words) => {
-            let here = tokens.get(i).is_some_and(|t| words.iter().any(|w| t.is(w)));
+            let here = tokens.get(i).is_some_and(|t| words.iter().any(|w| lex.alternative(t, w, statics)));
             if here && let Some(end) = match_at(lex, tokens, i + 1, rest, statics) {
                 return Some(end);
             }
             match_at(lex, tokens, i, rest, statics)
         }
         Part::Gap => {
-            for skip in 0..=4 {
+            for skip in 0..=6 {
                 if i + skip > tokens.len() || tokens[i..i + skip].iter().any(|t| *t == Tok::Break) {
                     break;
                 }

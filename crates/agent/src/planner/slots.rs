@@ -467,7 +467,7 @@ fn change(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<
         let discount = synonyms_of_discount(&feature);
         let promo = ["promo", "promotion"].contains(&feature.as_str());
         let lo = fi.saturating_sub(4);
-        let hi = (fi + 6).min(tokens.len());
+        let hi = (fi + 8).min(tokens.len());
         let amount = (lo..hi)
             .filter(|&k| !claimed[k] && matches!(num(tokens, k), Some((_, _, _, false, false))))
             .min_by_key(|&k| k.abs_diff(fi));
