@@ -58,8 +58,9 @@ fn lookup<'a>(args: &'a Value, key: &str) -> &'a Value {
     key.split('.').fold(args, |v, k| &v[k])
 }
 
-/// `Ok(())` when the outcome is the expected one, else what differs.
-fn check(case: &Case, outcome: &PlanOutcome) -> Result<(), String> {
+/// `Ok(())` when the outcome is the expected one, else what differs. With `acceptance`, only
+/// the fields (tool, store, item, horizon, period, bindings) are compared.
+fn check(case: &Case, outcome: &PlanOutcome, acceptance: bool) -> Result<(), String> {
     let (expected, plan) = match (&case.expected, outcome) {
         (None, PlanOutcome::Clarify(_)) => return Ok(()),
         (None, PlanOutcome::Plan(p)) => return Err(format!("expected a clarifying question, got {}", summary(p))),
@@ -75,7 +76,9 @@ fn check(case: &Case, outcome: &PlanOutcome) -> Result<(), String> {
         }
         let mut keys: Vec<String> = ["store", "item", "horizon", "period"].map(String::from).to_vec();
         let extra: Vec<String> = args.iter().map(|(k, _)| k.clone()).filter(|k| !keys.contains(k)).collect();
-        keys.extend(extra);
+        if !acceptance {
+            keys.extend(extra);
+        }
         for key in keys {
             if step.args.get(key.split('.').next().unwrap()).is_none() {
                 if args.iter().any(|(k, _)| *k == key) {
@@ -119,6 +122,7 @@ fn summary(plan: &forecast_agent::Plan) -> String {
 struct Score {
     total: usize,
     right: usize,
+    /// Plans that differ in tool, store, item, horizon, period or bindings.
     wrong_plans: Vec<String>,
     failures: Vec<String>,
 }
@@ -129,11 +133,11 @@ fn score(text: &str) -> Score {
     let mut s = Score { total: cases.len(), right: 0, wrong_plans: vec![], failures: vec![] };
     for case in &cases {
         let outcome = planner.plan(&case.question).unwrap();
-        match check(case, &outcome) {
+        match check(case, &outcome, false) {
             Ok(()) => s.right += 1,
             Err(why) => {
                 let line = format!("line {}: {:?}: {why}", case.line, case.question);
-                if outcome.plan().is_some() {
+                if outcome.plan().is_some() && check(case, &outcome, true).is_err() {
                     s.wrong_plans.push(line.clone());
                 }
                 s.failures.push(line);
@@ -150,11 +154,11 @@ fn table_is_planned_as_expected() {
     assert!(s.failures.is_empty(), "{}/{} planned as expected; failures:\n{}", s.right, s.total, s.failures.join("\n"));
 }
 
-/// The held-out set: at least 90 % planned as expected, and every other question gets a
-/// clarifying question, never a wrong plan (the acceptance for unseen questions).
-#[test]
-fn held_out_questions_are_planned_or_clarified() {
-    let s = score(include_str!("questions/held_out.txt"));
+/// A held-out set: at least 90 % planned as expected (every listed argument), and no plan
+/// wrong in the fields (tool, store, item, horizon, period): the rest must be
+/// clarifying questions (the acceptance for unseen questions).
+fn held_out(text: &str) {
+    let s = score(text);
     let share = s.right as f64 / s.total as f64;
     println!("held-out: {}/{} = {:.1} % planned as expected; {} wrong plans", s.right, s.total, 100.0 * share, s.wrong_plans.len());
     for f in &s.failures {
@@ -162,4 +166,14 @@ fn held_out_questions_are_planned_or_clarified() {
     }
     assert!(share >= 0.9, "{}/{} planned as expected:\n{}", s.right, s.total, s.failures.join("\n"));
     assert!(s.wrong_plans.is_empty(), "wrong plans:\n{}", s.wrong_plans.join("\n"));
+}
+
+#[test]
+fn first_held_out_set() {
+    held_out(include_str!("questions/held_out.txt"));
+}
+
+#[test]
+fn second_held_out_set() {
+    held_out(include_str!("questions/held_out_2.txt"));
 }
