@@ -267,7 +267,11 @@ impl Planner for RulePlanner {
         let global = slots_in(&all, &times, 0, tokens.len());
         if clauses.is_empty() {
             let future = global.times.iter().any(|t| t.ahead.is_some());
-            if future && self.has_word(&tokens, 0, tokens.len(), &self.lexicon.sales) {
+            let about = self.has_word(&tokens, 0, tokens.len(), &self.lexicon.sales)
+                || self.has_word(&tokens, 0, tokens.len(), &self.lexicon.forecast)
+                || !global.stores.is_empty()
+                || !global.items.is_empty();
+            if future && about {
                 clauses.push(Clause { start: 0, end: tokens.len(), tool: Some((ToolName::Forecast, 1, 0)) });
             } else {
                 return Ok(clarify(format!("I could not tell what you would like to know. {OFFER}"), tool_options()));
@@ -301,6 +305,9 @@ impl Planner for RulePlanner {
                 let kind_own = if by == "store" { &own.stores } else { &own.items };
                 let pronoun = self.has_word(&tokens, clause.start, clause.end, &self.lexicon.pronouns);
                 let why_only = matches!(tool, ToolName::Explain | ToolName::ExplainDrop);
+                if by != "store" && by != "item" && (pronoun || why_only) {
+                    return Ok(clarify(format!("I can compare by {by}, but the next step needs a store or an item. Which one do you mean?"), vec![]));
+                }
                 if (by == "store" || by == "item") && kind_own.is_empty() && (pronoun || why_only) {
                     let ptoks = &tokens[prev_clause.start..prev_clause.end];
                     let pointer = if any_word(ptoks, DROP_WORDS) {

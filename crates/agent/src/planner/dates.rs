@@ -63,7 +63,7 @@ const MONTHS: [&str; 12] =
 const MONTH_ABBR: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const VAGUE: &[&str] = &[
     "summer", "winter", "spring", "autumn", "season", "soon", "later", "few", "several", "monday", "tuesday",
-    "thursday", "saturday", "sunday", "term", "someday", "eventually", "while",
+    "thursday", "saturday", "sunday", "term", "someday", "eventually", "while", "holiday",
 ];
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -201,6 +201,10 @@ fn count_unit(tokens: &[Tok], i: usize, bare: bool) -> Option<(f64, Unit, usize)
     let mut j = i;
     if is(tokens, j, &["the"]) {
         j += 1;
+    }
+    if is(tokens, j, &["couple"]) {
+        let k = if is(tokens, j + 1, &["of"]) { j + 2 } else { j + 1 };
+        return unit_at(tokens, k).map(|u| (2.0, u, k + 1));
     }
     if is(tokens, j, &["a", "an"]) && is(tokens, j + 1, &["couple"]) {
         let k = if is(tokens, j + 2, &["of"]) { j + 3 } else { j + 2 };

@@ -290,6 +290,9 @@ pub(crate) fn models(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -> 
             if is(tokens, end, &["model"]) {
                 end += 1;
             }
+            if is(tokens, end, &["to"]) && is(tokens, end + 1, &["v", "version"]) {
+                end += 1;
+            }
             if (is(tokens, end, &["v"]) || is(tokens, end, &["version"]))
                 && let Some((n, false, false, _, _)) = num(tokens, end + 1)
             {

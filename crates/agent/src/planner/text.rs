@@ -321,6 +321,29 @@ pub(crate) fn tokenize(question: &str, identifiers: &BTreeSet<String>, known: &K
         }
     }
     flush(&mut raw, &mut out);
+    merge_percent_words(out)
+}
+
+/// `10 percent` and `10 per cent` become one percent number.
+fn merge_percent_words(tokens: Vec<Tok>) -> Vec<Tok> {
+    let mut out: Vec<Tok> = Vec::with_capacity(tokens.len());
+    let mut skip = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        if let Tok::Num { value, currency, hash, glued, .. } = *t {
+            let next = tokens.get(i + 1);
+            let per_cent = next.is_some_and(|n| n.is("per")) && tokens.get(i + 2).is_some_and(|n| n.is("cent"));
+            if next.is_some_and(|n| n.is("percent")) || per_cent {
+                out.push(Tok::Num { value, percent: true, currency, hash, glued });
+                skip = if per_cent { 2 } else { 1 };
+                continue;
+            }
+        }
+        out.push(t.clone());
+    }
     out
 }
 
