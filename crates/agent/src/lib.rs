@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod answer;
 pub mod contract;
 pub mod error;
+pub mod executor;
 mod fn_tool;
 pub mod plan;
 mod registry;
@@ -13,3 +15,11 @@ pub use fn_tool::FnTool;
 pub use plan::{Binding, Clarification, Plan, PlanOutcome, Step};
 pub use registry::{ToolRegistry, ToolSpec};
 pub mod planner;
+pub use answer::Answer;
+pub use executor::{Confirmation, Executor, Run, StepStatus, Trace, TraceEntry};
+pub use planner::{Planner, RulePlanner, Vocabulary};
+
+/// What a guarded call acts on, for messages.
+pub(crate) fn executor_target(args: &serde_json::Value) -> String {
+    args.get("model").and_then(serde_json::Value::as_str).map(str::to_string).unwrap_or_else(|| args.to_string())
+}

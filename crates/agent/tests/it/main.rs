@@ -3,6 +3,7 @@
 // Helpers shared by the tests (not #[test] functions themselves) unwrap too.
 #![allow(clippy::unwrap_used)]
 
+mod executor;
 mod planner;
 
 use chrono::{DateTime, TimeZone, Utc};
