@@ -4,6 +4,8 @@ pub mod answer;
 pub mod contract;
 pub mod error;
 pub mod executor;
+#[cfg(feature = "llm")]
+pub mod llm;
 mod fn_tool;
 pub mod plan;
 mod registry;
@@ -18,6 +20,8 @@ pub mod planner;
 pub use answer::Answer;
 pub use executor::{Confirmation, Executor, Run, StepStatus, Trace, TraceEntry};
 pub use planner::{Planner, RulePlanner, Vocabulary};
+#[cfg(feature = "llm")]
+pub use llm::LlmPlanner;
 
 /// What a guarded call acts on, for messages.
 pub(crate) fn executor_target(args: &serde_json::Value) -> String {

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod executor;
+#[cfg(feature = "llm")]
+mod llm;
 mod planner;
 
 use chrono::{DateTime, TimeZone, Utc};
