@@ -8,8 +8,11 @@
 //! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
 //!   audit log, guarded model operations, rate limits and data scopes.
 //! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
+//! - `agent`: business questions answered through typed tools: tool registry, planner, executor ([`agent`]).
 //! - `full`: all of the above.
 
+#[cfg(feature = "agent")]
+pub use forecast_agent as agent;
 pub use forecast_core as core;
 #[cfg(feature = "mlops")]
 pub use forecast_mlops as mlops;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod executor;
+mod fuzz;
 #[cfg(feature = "llm")]
 mod llm;
 mod planner;
