@@ -23,12 +23,27 @@ impl Answer {
             let line = match e.status {
                 StepStatus::Succeeded => e.summary.clone(),
                 StepStatus::Failed => format!("{} failed: {}", e.tool, e.error.as_deref().unwrap_or("unknown error")),
-                StepStatus::Skipped => format!("{} was not run because a step it needs did not succeed ({}).", e.tool, e.summary.trim_start_matches("not run: ")),
-                StepStatus::Denied => format!("{} on {} was refused: {}", e.tool, crate::executor_target(&e.args), e.error.as_deref().unwrap_or("")),
-                StepStatus::Unconfirmed => format!("{} on {} changes state and needs your confirmation; nothing was changed.", e.tool, crate::executor_target(&e.args)),
+                StepStatus::Skipped => format!(
+                    "{} was not run because a step it needs did not succeed ({}).",
+                    e.tool,
+                    e.summary.trim_start_matches("not run: ")
+                ),
+                StepStatus::Denied => format!(
+                    "{} on {} was refused: {}",
+                    e.tool,
+                    crate::executor_target(&e.args),
+                    e.error.as_deref().unwrap_or("")
+                ),
+                StepStatus::Unconfirmed => format!(
+                    "{} on {} changes state and needs your confirmation; nothing was changed.",
+                    e.tool,
+                    crate::executor_target(&e.args)
+                ),
             };
             lines.push(line);
-            results.push(json!({"step": e.step, "tool": e.tool, "status": e.status, "result": e.result, "error": e.error}));
+            results.push(
+                json!({"step": e.step, "tool": e.tool, "status": e.status, "result": e.result, "error": e.error}),
+            );
         }
         Self { text: lines.join("\n"), results: Value::Array(results) }
     }
@@ -39,7 +54,13 @@ pub fn format_number(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
-    let decimals = if x.abs() >= 100.0 { 0 } else if x.abs() >= 10.0 { 1 } else { 2 };
+    let decimals = if x.abs() >= 100.0 {
+        0
+    } else if x.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
     let s = format!("{:.*}", decimals, x.abs());
     let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(i, f)| (i, f));
     let mut grouped = String::new();
@@ -91,7 +112,14 @@ fn drivers(r: &Value, unit: &str) -> String {
         .map(|d| {
             d.iter()
                 .take(3)
-                .filter_map(|x| Some(format!("{} ({}{} {unit})", text(x, "feature")?, if num(x, "contribution")? > 0.0 { "+" } else { "" }, format_number(num(x, "contribution")?))))
+                .filter_map(|x| {
+                    Some(format!(
+                        "{} ({}{} {unit})",
+                        text(x, "feature")?,
+                        if num(x, "contribution")? > 0.0 { "+" } else { "" },
+                        format_number(num(x, "contribution")?)
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -110,14 +138,25 @@ fn with_narrative(line: String, r: &Value) -> String {
 pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
     let unit = text(r, "unit").unwrap_or("units");
     let f = |k: &str| num(r, k).map(format_number).unwrap_or_else(|| "?".into());
-    let line = match tool {
+    match tool {
         "forecast" => {
             let interval = match (num(r, "lower"), num(r, "upper")) {
-                (Some(l), Some(u)) => format!(" ({} to {}{})", format_number(l), format_number(u), num(r, "level").map(|x| format!(", {} % interval", format_number(100.0 * x))).unwrap_or_default()),
+                (Some(l), Some(u)) => format!(
+                    " ({} to {}{})",
+                    format_number(l),
+                    format_number(u),
+                    num(r, "level").map(|x| format!(", {} % interval", format_number(100.0 * x))).unwrap_or_default()
+                ),
                 _ => String::new(),
             };
             let model = text(r, "model").map(|m| format!(" [{m}]")).unwrap_or_default();
-            format!("Forecast for {} from {} to {}: {} {unit} in total{interval}{model}.", scope(r), text(r, "from").unwrap_or("?"), text(r, "to").unwrap_or("?"), f("total"))
+            format!(
+                "Forecast for {} from {} to {}: {} {unit} in total{interval}{model}.",
+                scope(r),
+                text(r, "from").unwrap_or("?"),
+                text(r, "to").unwrap_or("?"),
+                f("total")
+            )
         }
         "backtest" => {
             let mut extra = Vec::new();
@@ -131,14 +170,61 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
                 extra.push(format!("interval coverage {} %", format_number(100.0 * c)));
             }
             let extra = if extra.is_empty() { String::new() } else { format!(", {}", extra.join(", ")) };
-            format!("Backtest of {} for {} over {} folds at a horizon of {} periods: WAPE {} %{extra}.", text(r, "model").unwrap_or("the model"), scope(r), f("folds"), f("horizon"), num(r, "wape").map(|w| format_number(100.0 * w)).unwrap_or_default())
+            format!(
+                "Backtest of {} for {} over {} folds at a horizon of {} periods: WAPE {} %{extra}.",
+                text(r, "model").unwrap_or("the model"),
+                scope(r),
+                f("folds"),
+                f("horizon"),
+                num(r, "wape").map(|w| format_number(100.0 * w)).unwrap_or_default()
+            )
         }
-        "explain" => with_narrative(format!("The forecast for {} is {} {unit} against a base of {}{}.", scope(r), f("prediction"), f("base_value"), drivers(r, unit)), r),
-        "explain_drop" => with_narrative(format!("Sales of {} {} were {} {unit} against {} expected ({}){}.", scope(r), period(r.get("period")), f("actual"), f("expected"), num(r, "change_pct").map(pct).unwrap_or_default(), drivers(r, unit)), r),
-        "what_if" => with_narrative(format!("Changing {} moves the forecast for {} from {} to {} {unit} ({}).", text(r, "feature").unwrap_or("the feature"), scope(r), f("baseline"), f("scenario"), num(r, "change_pct").map(pct).unwrap_or_default()), r),
+        "explain" => with_narrative(
+            format!(
+                "The forecast for {} is {} {unit} against a base of {}{}.",
+                scope(r),
+                f("prediction"),
+                f("base_value"),
+                drivers(r, unit)
+            ),
+            r,
+        ),
+        "explain_drop" => with_narrative(
+            format!(
+                "Sales of {} {} were {} {unit} against {} expected ({}){}.",
+                scope(r),
+                period(r.get("period")),
+                f("actual"),
+                f("expected"),
+                num(r, "change_pct").map(pct).unwrap_or_default(),
+                drivers(r, unit)
+            ),
+            r,
+        ),
+        "what_if" => with_narrative(
+            format!(
+                "Changing {} moves the forecast for {} from {} to {} {unit} ({}).",
+                text(r, "feature").unwrap_or("the feature"),
+                scope(r),
+                f("baseline"),
+                f("scenario"),
+                num(r, "change_pct").map(pct).unwrap_or_default()
+            ),
+            r,
+        ),
         "reorder" => {
-            let on_hand = num(r, "on_hand").map(|h| format!(", {} {unit} on hand", format_number(h))).unwrap_or_default();
-            format!("Order {} {unit} of {}: reorder point {}, safety stock {} at a {} % service level with a lead time of {} periods over {} periods{on_hand}.", f("order_quantity"), scope(r), f("reorder_point"), f("safety_stock"), num(r, "service_level").map(|x| format_number(100.0 * x)).unwrap_or_default(), f("lead_time"), f("horizon"))
+            let on_hand =
+                num(r, "on_hand").map(|h| format!(", {} {unit} on hand", format_number(h))).unwrap_or_default();
+            format!(
+                "Order {} {unit} of {}: reorder point {}, safety stock {} at a {} % service level with a lead time of {} periods over {} periods{on_hand}.",
+                f("order_quantity"),
+                scope(r),
+                f("reorder_point"),
+                f("safety_stock"),
+                num(r, "service_level").map(|x| format_number(100.0 * x)).unwrap_or_default(),
+                f("lead_time"),
+                f("horizon")
+            )
         }
         "lost_sales" => {
             let revenue = match (num(r, "lost_revenue"), text(r, "currency")) {
@@ -146,22 +232,46 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
                 (Some(v), None) => format!(" (about {} in revenue)", format_number(v)),
                 _ => String::new(),
             };
-            format!("About {} {unit} of {} were lost to stockouts {}{revenue}, over {} stockout days.", f("lost_units"), scope(r), period(r.get("period")), f("stockout_days"))
+            format!(
+                "About {} {unit} of {} were lost to stockouts {}{revenue}, over {} stockout days.",
+                f("lost_units"),
+                scope(r),
+                period(r.get("period")),
+                f("stockout_days")
+            )
         }
         "optimize_price" => {
             let c = text(r, "currency").unwrap_or("");
-            format!("The best price for {} is {} {c} (now {} {c}): about {} {unit} and revenue {}.", scope(r), f("optimal_price"), f("current_price"), f("expected_units"), num(r, "revenue_change_pct").map(pct).unwrap_or_default())
+            format!(
+                "The best price for {} is {} {c} (now {} {c}): about {} {unit} and revenue {}.",
+                scope(r),
+                f("optimal_price"),
+                f("current_price"),
+                f("expected_units"),
+                num(r, "revenue_change_pct").map(pct).unwrap_or_default()
+            )
         }
         "compare_segments" => {
             let by = text(r, "by").unwrap_or("segment");
             let top: Vec<String> = r
                 .get("segments")
                 .and_then(Value::as_array)
-                .map(|s| s.iter().take(5).filter_map(|x| Some(format!("{} {}", text(x, "segment")?, format_number(num(x, "value")?)))).collect())
+                .map(|s| {
+                    s.iter()
+                        .take(5)
+                        .filter_map(|x| Some(format!("{} {}", text(x, "segment")?, format_number(num(x, "value")?))))
+                        .collect()
+                })
                 .unwrap_or_default();
             let drop = text(r, "largest_drop").map(|d| format!("; largest drop: {d}")).unwrap_or_default();
-            let when = r.get("period").filter(|p| !p.is_null()).map(|p| format!(" {}", period(Some(p)))).unwrap_or_default();
-            format!("Sales ({unit}) by {by}{when}: {}; highest {}, lowest {}{drop}.", top.join(", "), text(r, "highest").unwrap_or("?"), text(r, "lowest").unwrap_or("?"))
+            let when =
+                r.get("period").filter(|p| !p.is_null()).map(|p| format!(" {}", period(Some(p)))).unwrap_or_default();
+            format!(
+                "Sales ({unit}) by {by}{when}: {}; highest {}, lowest {}{drop}.",
+                top.join(", "),
+                text(r, "highest").unwrap_or("?"),
+                text(r, "lowest").unwrap_or("?")
+            )
         }
         "recommend" => {
             let list: Vec<String> = r
@@ -182,16 +292,42 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
                         .collect()
                 })
                 .unwrap_or_default();
-            if list.is_empty() { "No recommended actions.".into() } else { format!("Recommended: {}.", list.join("; ")) }
+            if list.is_empty() {
+                "No recommended actions.".into()
+            } else {
+                format!("Recommended: {}.", list.join("; "))
+            }
         }
         "drift_report" => {
             let list: Vec<String> = r
                 .get("drifted_features")
                 .and_then(Value::as_array)
-                .map(|s| s.iter().filter_map(|x| Some(format!("{} ({} {})", text(x, "feature")?, text(x, "statistic")?, format_number(num(x, "value")?)))).collect())
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|x| {
+                            Some(format!(
+                                "{} ({} {})",
+                                text(x, "feature")?,
+                                text(x, "statistic")?,
+                                format_number(num(x, "value")?)
+                            ))
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
-            let drifted = if list.is_empty() { "no feature drifted".to_string() } else { format!("drifted: {}", list.join(", ")) };
-            with_narrative(format!("{} is {}; {drifted}.", text(r, "model").unwrap_or("The model"), text(r, "verdict").unwrap_or("?")), r)
+            let drifted = if list.is_empty() {
+                "no feature drifted".to_string()
+            } else {
+                format!("drifted: {}", list.join(", "))
+            };
+            with_narrative(
+                format!(
+                    "{} is {}; {drifted}.",
+                    text(r, "model").unwrap_or("The model"),
+                    text(r, "verdict").unwrap_or("?")
+                ),
+                r,
+            )
         }
         "model_history" => {
             let events = r.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -217,9 +353,25 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
                 .map(|s| {
                     s.iter()
                         .filter_map(|m| {
-                            let aliases: Vec<String> = m.get("aliases")?.as_array()?.iter().filter_map(|a| Some(format!("{} at version {}", text(a, "alias")?, format_number(num(a, "version")?)))).collect();
-                            let aliases = if aliases.is_empty() { String::new() } else { format!(", {}", aliases.join(", ")) };
-                            Some(format!("{} (latest version {}{aliases})", text(m, "name")?, format_number(num(m, "latest_version")?)))
+                            let aliases: Vec<String> = m
+                                .get("aliases")?
+                                .as_array()?
+                                .iter()
+                                .filter_map(|a| {
+                                    Some(format!(
+                                        "{} at version {}",
+                                        text(a, "alias")?,
+                                        format_number(num(a, "version")?)
+                                    ))
+                                })
+                                .collect();
+                            let aliases =
+                                if aliases.is_empty() { String::new() } else { format!(", {}", aliases.join(", ")) };
+                            Some(format!(
+                                "{} (latest version {}{aliases})",
+                                text(m, "name")?,
+                                format_number(num(m, "latest_version")?)
+                            ))
                         })
                         .collect()
                 })
@@ -242,8 +394,7 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
             }
             format!("{tool} {args}: {s}")
         }
-    };
-    line
+    }
 }
 
 #[cfg(test)]

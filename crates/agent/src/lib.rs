@@ -4,9 +4,9 @@ pub mod answer;
 pub mod contract;
 pub mod error;
 pub mod executor;
+mod fn_tool;
 #[cfg(feature = "llm")]
 pub mod llm;
-mod fn_tool;
 pub mod plan;
 mod registry;
 pub mod strict;
@@ -19,9 +19,9 @@ pub use registry::{ToolRegistry, ToolSpec};
 pub mod planner;
 pub use answer::Answer;
 pub use executor::{Confirmation, Executor, Run, StepStatus, Trace, TraceEntry};
-pub use planner::{Planner, RulePlanner, Vocabulary};
 #[cfg(feature = "llm")]
 pub use llm::LlmPlanner;
+pub use planner::{Planner, RulePlanner, Vocabulary};
 
 /// What a guarded call acts on, for messages.
 pub(crate) fn executor_target(args: &serde_json::Value) -> String {

@@ -124,7 +124,10 @@ impl Plan {
                 .unwrap_or_default();
             for b in &s.bind {
                 if !s.after.contains(&b.step) {
-                    return Err(bad(s.id, format!("binds `{}` from step {}, which is not in `after`", b.argument, b.step)));
+                    return Err(bad(
+                        s.id,
+                        format!("binds `{}` from step {}, which is not in `after`", b.argument, b.step),
+                    ));
                 }
                 if !accepted.contains(&b.argument) {
                     return Err(bad(s.id, format!("binds `{}`, which is not an argument of `{}`", b.argument, s.tool)));
@@ -134,12 +137,19 @@ impl Plan {
                 }
             }
             if tool.effect() == ToolEffect::Mutating && !s.bind.is_empty() {
-                return Err(bad(s.id, format!("`{}` changes state, so its arguments must be explicit, not bound", s.tool)));
+                return Err(bad(
+                    s.id,
+                    format!("`{}` changes state, so its arguments must be explicit, not bound", s.tool),
+                ));
             }
             if let Err(AgentError::InvalidArguments { tool, issues }) = registry.validate_arguments(&s.tool, &s.args) {
                 let issues: Vec<ArgumentIssue> = issues
                     .into_iter()
-                    .filter(|i| !s.bind.iter().any(|b| i.argument == b.argument || i.argument.starts_with(&format!("{}.", b.argument))))
+                    .filter(|i| {
+                        !s.bind
+                            .iter()
+                            .any(|b| i.argument == b.argument || i.argument.starts_with(&format!("{}.", b.argument)))
+                    })
                     .collect();
                 if !issues.is_empty() {
                     return Err(AgentError::InvalidArguments { tool, issues });

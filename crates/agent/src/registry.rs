@@ -190,7 +190,11 @@ fn check_canonical(
     let got = properties(result_schema);
     for (field, ty) in properties(&canonical.result_schema()) {
         if got.get(&field) != Some(&ty) {
-            return Err(contract(name, format!("result.properties.{field}.type"), format!("the contract's result has `{field}` of type {ty}")));
+            return Err(contract(
+                name,
+                format!("result.properties.{field}.type"),
+                format!("the contract's result has `{field}` of type {ty}"),
+            ));
         }
     }
     Ok(())

@@ -54,11 +54,16 @@ fn walk(schema: &Value, path: &str, out: &mut Vec<StrictViolation>) {
             violation("objects need `properties` (use `{}` for none)".into());
             return;
         };
-        let required: Vec<&str> =
-            map.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: Vec<&str> = map
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         for name in properties.keys() {
             if !required.contains(&name.as_str()) {
-                violation(format!("property `{name}` must be listed in `required` (make it optional with a `null` type instead)"));
+                violation(format!(
+                    "property `{name}` must be listed in `required` (make it optional with a `null` type instead)"
+                ));
             }
         }
         for name in &required {

@@ -48,8 +48,11 @@ impl SchemaValidator {
                 }
                 ValidationErrorKind::AdditionalProperties { unexpected } => {
                     for name in unexpected {
-                        let accepted =
-                            if at.is_empty() { format!("; accepted: {}", self.accepted.join(", ")) } else { String::new() };
+                        let accepted = if at.is_empty() {
+                            format!("; accepted: {}", self.accepted.join(", "))
+                        } else {
+                            String::new()
+                        };
                         issues.push(ArgumentIssue {
                             argument: join(&at, name),
                             message: format!("is not an accepted argument{accepted}"),
@@ -73,12 +76,7 @@ fn join(at: &str, name: &str) -> String {
 
 /// `/period/from` to `period.from` (JSON Pointer escapes undone).
 pub(crate) fn pointer_to_dotted(pointer: &str) -> String {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|p| p.replace("~1", "/").replace("~0", "~"))
-        .collect::<Vec<_>>()
-        .join(".")
+    pointer.split('/').skip(1).map(|p| p.replace("~1", "/").replace("~0", "~")).collect::<Vec<_>>().join(".")
 }
 
 fn already(issues: &[ArgumentIssue], argument: &str) -> bool {
@@ -90,8 +88,10 @@ fn semantic_issues(args: &Value, issues: &mut Vec<ArgumentIssue>) {
         check_period(period, "period", issues);
     }
     if let Some(change) = args.get("change").filter(|c| c.is_object()) {
-        let set: Vec<&str> =
-            ["delta", "value", "delta_pct"].into_iter().filter(|k| change.get(*k).is_some_and(|v| !v.is_null())).collect();
+        let set: Vec<&str> = ["delta", "value", "delta_pct"]
+            .into_iter()
+            .filter(|k| change.get(*k).is_some_and(|v| !v.is_null()))
+            .collect();
         if set.len() != 1 && !already(issues, "change") {
             issues.push(ArgumentIssue {
                 argument: "change".into(),
@@ -158,11 +158,13 @@ mod tests {
 
     #[test]
     fn errors_name_nested_arguments() {
-        let args = json!({"store": null, "item": null, "period": {"from": "2026-02-30", "to": "2026-02-01"}, "model": null});
+        let args =
+            json!({"store": null, "item": null, "period": {"from": "2026-02-30", "to": "2026-02-01"}, "model": null});
         let got = issues(ToolName::ExplainDrop, args);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].argument, "period.from");
-        let args = json!({"store": null, "item": null, "period": {"from": "2026-03-01", "to": "2026-02-01"}, "model": null});
+        let args =
+            json!({"store": null, "item": null, "period": {"from": "2026-03-01", "to": "2026-02-01"}, "model": null});
         assert_eq!(issues(ToolName::ExplainDrop, args)[0].argument, "period.to");
         let args = json!({"store": null, "item": null, "period": {"from": "2026-03-01"}, "model": null});
         assert_eq!(issues(ToolName::ExplainDrop, args)[0].argument, "period.to");

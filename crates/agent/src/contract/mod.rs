@@ -112,14 +112,9 @@ impl ToolName {
             Self::Explain => &[(Store, true), (Item, true), (Horizon, true), (Model, true)],
             Self::ExplainDrop => &[(Store, true), (Item, true), (Period, true), (Model, true)],
             Self::WhatIf => &[(Store, true), (Item, true), (Horizon, true), (Change, false), (Model, true)],
-            Self::Reorder => &[
-                (Store, true),
-                (Item, true),
-                (Horizon, true),
-                (ServiceLevel, true),
-                (LeadTime, true),
-                (Model, true),
-            ],
+            Self::Reorder => {
+                &[(Store, true), (Item, true), (Horizon, true), (ServiceLevel, true), (LeadTime, true), (Model, true)]
+            }
             Self::LostSales => &[(Store, true), (Item, true), (Period, true)],
             Self::OptimizePrice => &[(Store, true), (Item, true), (Horizon, true), (Model, true)],
             Self::CompareSegments => &[(By, false), (Store, true), (Item, true), (Period, true)],
@@ -149,21 +144,45 @@ impl ToolName {
     /// One or two sentences a planner (or a language model) reads.
     pub fn description(self) -> &'static str {
         match self {
-            Self::Forecast => "Forecast sales (units) of a store and item, or an aggregate when store or item is null, for the next `horizon` periods, with prediction intervals.",
-            Self::Backtest => "Measure a model's forecast accuracy (WAPE, MASE, bias, interval coverage) on rolling origins over a past period.",
-            Self::Explain => "Explain a forecast: the features that push it up or down (SHAP contributions) and a narrative.",
-            Self::ExplainDrop => "Explain why sales changed in a past period against the period before it: actual against expected and the drivers of the gap.",
-            Self::WhatIf => "Forecast under a changed feature (price, discount, promotion ...) and compare with the unchanged forecast.",
-            Self::Reorder => "Order quantity, reorder point and safety stock for a store and item from forecast quantiles, a service level and a lead time.",
+            Self::Forecast => {
+                "Forecast sales (units) of a store and item, or an aggregate when store or item is null, for the next `horizon` periods, with prediction intervals."
+            }
+            Self::Backtest => {
+                "Measure a model's forecast accuracy (WAPE, MASE, bias, interval coverage) on rolling origins over a past period."
+            }
+            Self::Explain => {
+                "Explain a forecast: the features that push it up or down (SHAP contributions) and a narrative."
+            }
+            Self::ExplainDrop => {
+                "Explain why sales changed in a past period against the period before it: actual against expected and the drivers of the gap."
+            }
+            Self::WhatIf => {
+                "Forecast under a changed feature (price, discount, promotion ...) and compare with the unchanged forecast."
+            }
+            Self::Reorder => {
+                "Order quantity, reorder point and safety stock for a store and item from forecast quantiles, a service level and a lead time."
+            }
             Self::LostSales => "Estimate demand lost to stockouts in a past period (units, revenue and stockout days).",
-            Self::OptimizePrice => "Find the revenue-maximising price of an item from the model's price response over the horizon.",
-            Self::CompareSegments => "Compare sales per segment of a static column (store, item, region ...) over a period, ranked, with the change against the period before.",
-            Self::Recommend => "Ranked recommended actions (reorders, price changes, promotions, model retraining) with their expected impact.",
+            Self::OptimizePrice => {
+                "Find the revenue-maximising price of an item from the model's price response over the horizon."
+            }
+            Self::CompareSegments => {
+                "Compare sales per segment of a static column (store, item, region ...) over a period, ranked, with the change against the period before."
+            }
+            Self::Recommend => {
+                "Ranked recommended actions (reorders, price changes, promotions, model retraining) with their expected impact."
+            }
             Self::DriftReport => "Data and prediction drift of a model over a period, per feature, with a verdict.",
             Self::ModelHistory => "Versions and alias moves (promotions, rollbacks) of a model: who, when, why.",
-            Self::ListModels => "List the registered models with their latest version and aliases (champion, challenger ...).",
-            Self::Promote => "Make a model version the champion (`model` is name@version or name@alias). Changes state.",
-            Self::Rollback => "Move a model's champion alias (or the alias given as name@alias) back to its previous version. Changes state.",
+            Self::ListModels => {
+                "List the registered models with their latest version and aliases (champion, challenger ...)."
+            }
+            Self::Promote => {
+                "Make a model version the champion (`model` is name@version or name@alias). Changes state."
+            }
+            Self::Rollback => {
+                "Move a model's champion alias (or the alias given as name@alias) back to its previous version. Changes state."
+            }
         }
     }
 }

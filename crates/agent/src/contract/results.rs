@@ -71,7 +71,10 @@ pub(super) fn result_schema(tool: ToolName) -> Value {
             ("lower", opt_number()),
             ("upper", opt_number()),
             ("level", opt_number()),
-            ("points", array(obj(&[("date", date()), ("mean", number()), ("lower", opt_number()), ("upper", opt_number())]))),
+            (
+                "points",
+                array(obj(&[("date", date()), ("mean", number()), ("lower", opt_number()), ("upper", opt_number())])),
+            ),
         ]),
         ToolName::Backtest => obj(&[
             ("store", opt_string()),
@@ -177,11 +180,8 @@ pub(super) fn result_schema(tool: ToolName) -> Value {
                 ("aliases", array(obj(&[("alias", string()), ("version", count())]))),
             ])),
         )]),
-        ToolName::Promote | ToolName::Rollback => obj(&[
-            ("model", string()),
-            ("alias", string()),
-            ("from_version", opt_count()),
-            ("to_version", count()),
-        ]),
+        ToolName::Promote | ToolName::Rollback => {
+            obj(&[("model", string()), ("alias", string()), ("from_version", opt_count()), ("to_version", count())])
+        }
     }
 }

@@ -92,7 +92,19 @@ impl Executor {
                         let now = self.clock.now();
                         let error = AgentError::Skipped { step: id, failed }.to_string();
                         let summary = format!("not run: {why}");
-                        entries.insert(id, self.entry(step, step.args.clone(), StepStatus::Skipped, summary, None, Some(error), now, now));
+                        entries.insert(
+                            id,
+                            self.entry(
+                                step,
+                                step.args.clone(),
+                                StepStatus::Skipped,
+                                summary,
+                                None,
+                                Some(error),
+                                now,
+                                now,
+                            ),
+                        );
                     }
                 }
             }
@@ -107,7 +119,8 @@ impl Executor {
                 entries.insert(e.step, e);
             }
         }
-        let trace = Trace { plan: plan.clone(), entries: entries.into_values().collect(), started, finished: self.clock.now() };
+        let trace =
+            Trace { plan: plan.clone(), entries: entries.into_values().collect(), started, finished: self.clock.now() };
         let answer = Answer::from_trace(&trace);
         Ok(Run { trace, answer })
     }
@@ -165,11 +178,19 @@ impl Executor {
         let outcome = if let Err(e) = self.registry.validate_arguments(&step.tool, args) {
             refuse(StepStatus::Failed, e.to_string())
         } else if !confirmation.covers(&step.tool, args) {
-            refuse(StepStatus::Unconfirmed, AgentError::NotConfirmed { step: step.id, tool: step.tool.clone() }.to_string())
+            refuse(
+                StepStatus::Unconfirmed,
+                AgentError::NotConfirmed { step: step.id, tool: step.tool.clone() }.to_string(),
+            )
         } else {
             match (&self.permission, policy::guarded_action(&step.tool)) {
-                (None, _) => refuse(StepStatus::Denied, "no permission check is configured, so changes are refused".into()),
-                (Some(_), None) => refuse(StepStatus::Denied, format!("`{}` has no guarded action; only promote and rollback may change state", step.tool)),
+                (None, _) => {
+                    refuse(StepStatus::Denied, "no permission check is configured, so changes are refused".into())
+                }
+                (Some(_), None) => refuse(
+                    StepStatus::Denied,
+                    format!("`{}` has no guarded action; only promote and rollback may change state", step.tool),
+                ),
                 (Some(p), Some(action)) => match p.check(action, &target) {
                     Err(e) => refuse(StepStatus::Denied, e.to_string()),
                     Ok(()) => self.call(&step.tool, args),
@@ -181,17 +202,20 @@ impl Executor {
             StepStatus::Failed => AuditOutcome::Failure,
             _ => AuditOutcome::Denied,
         };
-        let mut event = AuditEvent::new(actor, format!("agent.tool.{}", step.tool), target, audit_outcome, self.clock.now())
-            .detail("step", step.id.to_string())
-            .detail("arguments", args.to_string())
-            .detail("status", format!("{:?}", outcome.status).to_lowercase());
+        let mut event =
+            AuditEvent::new(actor, format!("agent.tool.{}", step.tool), target, audit_outcome, self.clock.now())
+                .detail("step", step.id.to_string())
+                .detail("arguments", args.to_string())
+                .detail("status", format!("{:?}", outcome.status).to_lowercase());
         if let Some(e) = &outcome.error {
             event = event.detail("reason", e.clone());
         }
         match self.audit.record(event) {
             Ok(()) => outcome,
             // The change (if any) has happened: keep its result but never hide the missing record.
-            Err(e) => Outcome { error: Some(format!("the audit sink refused the record of this call: {e}")), ..outcome },
+            Err(e) => {
+                Outcome { error: Some(format!("the audit sink refused the record of this call: {e}")), ..outcome }
+            }
         }
     }
 

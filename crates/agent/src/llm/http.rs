@@ -26,11 +26,15 @@ impl Endpoint {
     /// Parse `http://host[:port]/path`.
     pub(crate) fn parse(url: &str) -> Result<Self> {
         let rest = url.strip_prefix("http://").ok_or_else(|| {
-            llm(format!("endpoint `{url}` must start with http:// (this client has no TLS; use a local gateway for https)"))
+            llm(format!(
+                "endpoint `{url}` must start with http:// (this client has no TLS; use a local gateway for https)"
+            ))
         })?;
         let (authority, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
         let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| llm(format!("endpoint `{url}`: port `{p}` is not a number")))?),
+            Some((h, p)) => {
+                (h, p.parse::<u16>().map_err(|_| llm(format!("endpoint `{url}`: port `{p}` is not a number")))?)
+            }
             None => (authority, 80),
         };
         if host.is_empty() {

@@ -108,7 +108,8 @@ impl LlmPlanner {
     fn complete(&self, messages: &[Value]) -> Result<Value> {
         let body = self.request(messages).to_string();
         let text = self.endpoint.post_json(&body, self.api_key.as_deref(), self.timeout)?;
-        let reply: Value = serde_json::from_str(&text).map_err(|e| AgentError::Llm { message: format!("the reply is not JSON: {e}") })?;
+        let reply: Value = serde_json::from_str(&text)
+            .map_err(|e| AgentError::Llm { message: format!("the reply is not JSON: {e}") })?;
         reply
             .pointer("/choices/0/message")
             .cloned()
@@ -131,7 +132,9 @@ fn calls(message: &Value) -> Vec<Call> {
                     let id = c.get("id").and_then(Value::as_str).map_or_else(|| format!("call_{k}"), str::to_string);
                     let name = c.pointer("/function/name").and_then(Value::as_str).unwrap_or_default().to_string();
                     let args = match c.pointer("/function/arguments") {
-                        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| format!("arguments are not JSON: {e}")),
+                        Some(Value::String(s)) => {
+                            serde_json::from_str(s).map_err(|e| format!("arguments are not JSON: {e}"))
+                        }
                         Some(v @ Value::Object(_)) => Ok(v.clone()),
                         _ => Err("no arguments".to_string()),
                     };
@@ -144,7 +147,8 @@ fn calls(message: &Value) -> Vec<Call> {
 
 impl Planner for LlmPlanner {
     fn plan(&self, question: &str) -> Result<PlanOutcome> {
-        let mut messages = vec![json!({"role": "system", "content": self.system}), json!({"role": "user", "content": question})];
+        let mut messages =
+            vec![json!({"role": "system", "content": self.system}), json!({"role": "user", "content": question})];
         let mut last_problem = String::new();
         for _ in 0..self.rounds {
             let message = self.complete(&messages)?;
@@ -157,15 +161,27 @@ impl Planner for LlmPlanner {
             let mut steps = Vec::new();
             for (id, name, args) in &calls {
                 let problem = match (self.validators.get(name), args) {
-                    (None, _) => Some(format!("unknown tool `{name}`; the tools are {}", self.tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))),
+                    (None, _) => Some(format!(
+                        "unknown tool `{name}`; the tools are {}",
+                        self.tools.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                    )),
                     (_, Err(e)) => Some(e.clone()),
                     (Some(v), Ok(a)) => {
                         let issues = v.issues(a);
                         if issues.is_empty() {
-                            steps.push(Step { id: steps.len() + 1, tool: name.clone(), args: a.clone(), after: vec![], bind: vec![] });
+                            steps.push(Step {
+                                id: steps.len() + 1,
+                                tool: name.clone(),
+                                args: a.clone(),
+                                after: vec![],
+                                bind: vec![],
+                            });
                             None
                         } else {
-                            Some(format!("invalid arguments: {}", issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+                            Some(format!(
+                                "invalid arguments: {}",
+                                issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                            ))
                         }
                     }
                 };

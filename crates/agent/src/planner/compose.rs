@@ -208,10 +208,22 @@ const DROP_WORDS: &[&str] = &[
     "drop", "fall", "declin", "decreas", "dip", "down", "slump", "tank", "plung", "plummet", "slid", "lose", "shrink",
     "loss", "crash",
 ];
-const LOW_WORDS: &[&str] =
-    &["worst", "lowest", "least", "weakest", "bottom", "slowest", "poorest", "fewer", "smallest", "wors", "lower", "less"];
+const LOW_WORDS: &[&str] = &[
+    "worst", "lowest", "least", "weakest", "bottom", "slowest", "poorest", "fewer", "smallest", "wors", "lower", "less",
+];
 const HIGH_WORDS: &[&str] = &[
-    "best", "most", "highest", "top", "biggest", "largest", "strongest", "greatest", "fastest", "more", "better", "higher",
+    "best",
+    "most",
+    "highest",
+    "top",
+    "biggest",
+    "largest",
+    "strongest",
+    "greatest",
+    "fastest",
+    "more",
+    "better",
+    "higher",
 ];
 
 fn any_word(tokens: &[Tok], set: &[&str]) -> bool {
@@ -224,7 +236,10 @@ impl Planner for RulePlanner {
             return Ok(clarify(format!("What would you like to know? {OFFER}"), tool_options()));
         }
         if question.chars().count() > MAX_QUESTION_CHARS {
-            return Ok(clarify(format!("That question is long; please ask it in under {MAX_QUESTION_CHARS} characters."), vec![]));
+            return Ok(clarify(
+                format!("That question is long; please ask it in under {MAX_QUESTION_CHARS} characters."),
+                vec![],
+            ));
         }
         let cal = self.calendar();
         let tokens = tokenize(question, &self.identifiers, &self.lexicon.known);
@@ -238,13 +253,25 @@ impl Planner for RulePlanner {
                 Slot::Entity(Mention::Unknown(kind, text)) => {
                     let ids = if *kind == Kind::Store { &self.vocabulary.stores } else { &self.vocabulary.items };
                     let what = if *kind == Kind::Store { "stores" } else { "items" };
-                    return Ok(clarify(format!("I do not know {text}; the {what} are {}. Which one do you mean?", range_text(ids)), ids.iter().take(20).cloned().collect()));
+                    return Ok(clarify(
+                        format!("I do not know {text}; the {what} are {}. Which one do you mean?", range_text(ids)),
+                        ids.iter().take(20).cloned().collect(),
+                    ));
                 }
                 Slot::Entity(Mention::Ambiguous(text)) => {
-                    return Ok(clarify(format!("Is {text} a store or an item? Say \"store N\" or \"item N\"."), vec![]));
+                    return Ok(clarify(
+                        format!("Is {text} a store or an item? Say \"store N\" or \"item N\"."),
+                        vec![],
+                    ));
                 }
                 Slot::UnknownFeature(f) => {
-                    return Ok(clarify(format!("The data has no {f} column to change; the features are {}.", self.vocabulary.features.join(", ")), self.vocabulary.features.clone()));
+                    return Ok(clarify(
+                        format!(
+                            "The data has no {f} column to change; the features are {}.",
+                            self.vocabulary.features.join(", ")
+                        ),
+                        self.vocabulary.features.clone(),
+                    ));
                 }
                 _ => {}
             }
@@ -254,14 +281,20 @@ impl Planner for RulePlanner {
                 && !claimed[i]
             {
                 return Ok(clarify(
-                    format!("I did not understand what {} refers to. Is it a store, an item, a number of days or weeks, a service level or a price change?", fmt_number(*value)),
+                    format!(
+                        "I did not understand what {} refers to. Is it a store, an item, a number of days or weeks, a service level or a price change?",
+                        fmt_number(*value)
+                    ),
                     vec![],
                 ));
             }
         }
         if let Some(v) = times.iter().find(|t| t.vague) {
             let _ = v;
-            return Ok(clarify("Which dates do you mean? Give a period such as \"last month\", \"Q3\" or \"2026-01-05 to 2026-01-11\", or a horizon such as \"next 4 weeks\".", vec![]));
+            return Ok(clarify(
+                "Which dates do you mean? Give a period such as \"last month\", \"Q3\" or \"2026-01-05 to 2026-01-11\", or a horizon such as \"next 4 weeks\".",
+                vec![],
+            ));
         }
         let mut clauses = self.clauses(&tokens, &claimed);
         let global = slots_in(&all, &times, 0, tokens.len());
@@ -306,7 +339,12 @@ impl Planner for RulePlanner {
                 let pronoun = self.has_word(&tokens, clause.start, clause.end, &self.lexicon.pronouns);
                 let why_only = matches!(tool, ToolName::Explain | ToolName::ExplainDrop);
                 if by != "store" && by != "item" && (pronoun || why_only) {
-                    return Ok(clarify(format!("I can compare by {by}, but the next step needs a store or an item. Which one do you mean?"), vec![]));
+                    return Ok(clarify(
+                        format!(
+                            "I can compare by {by}, but the next step needs a store or an item. Which one do you mean?"
+                        ),
+                        vec![],
+                    ));
                 }
                 if (by == "store" || by == "item") && kind_own.is_empty() && (pronoun || why_only) {
                     let ptoks = &tokens[prev_clause.start..prev_clause.end];
@@ -317,7 +355,10 @@ impl Planner for RulePlanner {
                     } else if any_word(ptoks, HIGH_WORDS) {
                         "/highest"
                     } else {
-                        return Ok(clarify(format!("Which {by} do you mean? Name it, or ask for the best or the worst one."), vec![]));
+                        return Ok(clarify(
+                            format!("Which {by} do you mean? Name it, or ask for the best or the worst one."),
+                            vec![],
+                        ));
                     };
                     if tool.takes(Argument::Store) {
                         bind.push(Binding { argument: by.clone(), step: ids[0], pointer: pointer.into() });
@@ -332,19 +373,40 @@ impl Planner for RulePlanner {
             }
             if tool.effect() == forecast_core::ToolEffect::Mutating {
                 if any_word(&tokens, &["not", "never", "dont"]) {
-                    return Ok(clarify(format!("You asked not to {tool}, or I could not tell; I change models only on a plain request such as \"{tool} gbdt_daily@4\"."), vec![]));
+                    return Ok(clarify(
+                        format!(
+                            "You asked not to {tool}, or I could not tell; I change models only on a plain request such as \"{tool} gbdt_daily@4\"."
+                        ),
+                        vec![],
+                    ));
                 }
                 if any_word(&tokens, &["if", "unless", "when", "once", "provided"]) {
-                    return Ok(clarify(format!("I do not {tool} on a condition. Ask for the check first (a backtest or a drift report), then ask me to {tool}."), vec![]));
+                    return Ok(clarify(
+                        format!(
+                            "I do not {tool} on a condition. Ask for the check first (a backtest or a drift report), then ask me to {tool}."
+                        ),
+                        vec![],
+                    ));
                 }
             }
             let bare = own.stores.is_empty() && own.items.is_empty() && own.model.is_none() && own.times.is_empty();
-            if tool == ToolName::Explain && strength < 3 && bare && previous.is_none() && clauses.len() == 1 && global.stores.is_empty() && global.items.is_empty() {
-                return Ok(clarify("Why what? Name the store, item or period, e.g. \"why did sales drop at store 3 last week?\"", vec![]));
+            if tool == ToolName::Explain
+                && strength < 3
+                && bare
+                && previous.is_none()
+                && clauses.len() == 1
+                && global.stores.is_empty()
+                && global.items.is_empty()
+            {
+                return Ok(clarify(
+                    "Why what? Name the store, item or period, e.g. \"why did sales drop at store 3 last week?\"",
+                    vec![],
+                ));
             }
             if own.times.is_empty() {
                 slots.times.retain(|t| {
-                    tool.takes(Argument::Period) && t.past.is_some() || tool.takes(Argument::Horizon) && t.ahead.is_some()
+                    tool.takes(Argument::Period) && t.past.is_some()
+                        || tool.takes(Argument::Horizon) && t.ahead.is_some()
                 });
             }
             let built = self.steps_for(tool, &slots, ctokens, &cal, steps.len(), &bind, &after);
@@ -359,9 +421,16 @@ impl Planner for RulePlanner {
         }
         for s in &steps {
             if let Some(v) = ToolName::from_name(&s.tool).and_then(|t| self.validators.get(&t)) {
-                let issues: Vec<_> = v.issues(&s.args).into_iter().filter(|i| !s.bind.iter().any(|b| b.argument == i.argument)).collect();
+                let issues: Vec<_> = v
+                    .issues(&s.args)
+                    .into_iter()
+                    .filter(|i| !s.bind.iter().any(|b| b.argument == i.argument))
+                    .collect();
                 if let Some(issue) = issues.first() {
-                    return Ok(clarify(format!("I could not build a valid `{}` call: {issue}. Could you rephrase?", s.tool), vec![]));
+                    return Ok(clarify(
+                        format!("I could not build a valid `{}` call: {issue}. Could you rephrase?", s.tool),
+                        vec![],
+                    ));
                 }
             }
         }
@@ -418,24 +487,46 @@ impl RulePlanner {
                 horizon = json!(future_only[0].ahead);
             }
             if wants_period && !wants_horizon && period.is_null() {
-                return Err(clarify(format!("`{tool}` looks at the past, but the dates you gave are in the future. Which past period do you mean?"), vec![]));
+                return Err(clarify(
+                    format!(
+                        "`{tool}` looks at the past, but the dates you gave are in the future. Which past period do you mean?"
+                    ),
+                    vec![],
+                ));
             }
             if wants_horizon && !wants_period && horizon.is_null() {
-                let alt = if tool == ToolName::Forecast { " For past sales, ask how accurate the forecast was (a backtest) or why sales changed." } else { "" };
-                return Err(clarify(format!("`{tool}` looks ahead, but the dates you gave are in the past. How many days or weeks ahead do you mean?{alt}"), vec![]));
+                let alt = if tool == ToolName::Forecast {
+                    " For past sales, ask how accurate the forecast was (a backtest) or why sales changed."
+                } else {
+                    ""
+                };
+                return Err(clarify(
+                    format!(
+                        "`{tool}` looks ahead, but the dates you gave are in the past. How many days or weeks ahead do you mean?{alt}"
+                    ),
+                    vec![],
+                ));
             }
         }
         let model = match &slots.model {
             Some(Ok(m)) => json!(m),
             Some(Err(alias)) => {
-                return Err(clarify(format!("Which model's {alias} do you mean: {}?", self.vocabulary.models.join(" or ")), self.vocabulary.models.iter().map(|m| format!("{m}@{alias}")).collect()));
+                return Err(clarify(
+                    format!("Which model's {alias} do you mean: {}?", self.vocabulary.models.join(" or ")),
+                    self.vocabulary.models.iter().map(|m| format!("{m}@{alias}")).collect(),
+                ));
             }
             None => Value::Null,
         };
         if matches!(tool, ToolName::Promote | ToolName::Rollback) && model.is_null() {
-            let single = (tool == ToolName::Rollback && self.vocabulary.models.len() == 1).then(|| json!(self.vocabulary.models[0]));
+            let single = (tool == ToolName::Rollback && self.vocabulary.models.len() == 1)
+                .then(|| json!(self.vocabulary.models[0]));
             if single.is_none() {
-                let what = if tool == ToolName::Promote { "Which model version should become champion, e.g. name@4?" } else { "Which model should I roll back?" };
+                let what = if tool == ToolName::Promote {
+                    "Which model version should become champion, e.g. name@4?"
+                } else {
+                    "Which model should I roll back?"
+                };
                 return Err(clarify(what, self.vocabulary.models.clone()));
             }
         }
@@ -445,10 +536,24 @@ impl RulePlanner {
             model
         };
         if tool == ToolName::Promote && model.as_str().is_some_and(|m| !m.contains('@')) {
-            return Err(clarify(format!("Which version of {} should become champion, e.g. {}@4 or {}@challenger?", model.as_str().unwrap_or_default(), model.as_str().unwrap_or_default(), model.as_str().unwrap_or_default()), vec![]));
+            return Err(clarify(
+                format!(
+                    "Which version of {} should become champion, e.g. {}@4 or {}@challenger?",
+                    model.as_str().unwrap_or_default(),
+                    model.as_str().unwrap_or_default(),
+                    model.as_str().unwrap_or_default()
+                ),
+                vec![],
+            ));
         }
         if tool == ToolName::WhatIf && slots.change.is_none() {
-            return Err(clarify(format!("What change should I simulate, e.g. \"price down 10%\", \"a 20% discount\" or \"run a promo\"? The features are {}.", self.vocabulary.features.join(", ")), self.vocabulary.features.clone()));
+            return Err(clarify(
+                format!(
+                    "What change should I simulate, e.g. \"price down 10%\", \"a 20% discount\" or \"run a promo\"? The features are {}.",
+                    self.vocabulary.features.join(", ")
+                ),
+                self.vocabulary.features.clone(),
+            ));
         }
         let mut stores: Vec<Value> = slots.stores.iter().map(|s| json!(s)).collect();
         let mut items: Vec<Value> = slots.items.iter().map(|s| json!(s)).collect();
@@ -463,8 +568,13 @@ impl RulePlanner {
                     None
                 }
             });
-            let Some(by_name) = by_name.filter(|b| self.vocabulary.statics.contains(b) || self.vocabulary.statics.is_empty()) else {
-                return Err(clarify(format!("Compare by which column: {}?", self.vocabulary.statics.join(", ")), self.vocabulary.statics.clone()));
+            let Some(by_name) =
+                by_name.filter(|b| self.vocabulary.statics.contains(b) || self.vocabulary.statics.is_empty())
+            else {
+                return Err(clarify(
+                    format!("Compare by which column: {}?", self.vocabulary.statics.join(", ")),
+                    self.vocabulary.statics.clone(),
+                ));
             };
             if by_name == "store" || stores.len() > 1 {
                 stores.clear();
@@ -489,7 +599,13 @@ impl RulePlanner {
             items = vec![Value::Null];
         }
         if stores.len() * items.len() > MAX_FAN_OUT {
-            return Err(clarify(format!("That is {} store and item pairs; ask for all stores (or all items) at once, or name fewer.", stores.len() * items.len()), vec![]));
+            return Err(clarify(
+                format!(
+                    "That is {} store and item pairs; ask for all stores (or all items) at once, or name fewer.",
+                    stores.len() * items.len()
+                ),
+                vec![],
+            ));
         }
         let mut out = Vec::new();
         for store in &stores {
@@ -519,22 +635,5 @@ impl RulePlanner {
             }
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn debug_tokens() {
-        let clock = Arc::new(forecast_core::ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap()));
-        let v = Vocabulary::new().stores(["store_03"]).models(["gbdt_daily"]);
-        let p = RulePlanner::new(v, clock);
-        for q in ["lost sales at store 3 last month", "model history for gbdt_daily"] {
-            let tokens = tokenize(q, &p.identifiers, &p.lexicon.known);
-            println!("{q}: {tokens:?} {:?}", p.best_match(&tokens, 0, tokens.len()));
-        }
     }
 }

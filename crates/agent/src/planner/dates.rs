@@ -14,12 +14,65 @@ use forecast_core::data::holidays::{easter, thanksgiving};
 
 /// Words of time expressions, known to the typo corrector.
 pub(crate) const TIME_WORDS: &[&str] = &[
-    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "next", "coming", "upcoming", "following", "last", "past", "previous", "prior", "preceding",
-    "trailing", "current", "rest", "remainder", "fortnight", "weekend", "quarter", "yesterday", "today", "tomorrow",
-    "since", "until", "through", "before", "after", "between", "christmas", "easter", "thanksgiving", "black",
-    "friday", "independence", "horizon", "ahead", "summer", "winter", "spring", "autumn", "season", "monday",
-    "tuesday", "wednesday", "thursday", "saturday", "sunday", "first", "second", "third", "fourth",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "next",
+    "coming",
+    "upcoming",
+    "following",
+    "last",
+    "past",
+    "previous",
+    "prior",
+    "preceding",
+    "trailing",
+    "current",
+    "rest",
+    "remainder",
+    "fortnight",
+    "weekend",
+    "quarter",
+    "yesterday",
+    "today",
+    "tomorrow",
+    "since",
+    "until",
+    "through",
+    "before",
+    "after",
+    "between",
+    "christmas",
+    "easter",
+    "thanksgiving",
+    "black",
+    "friday",
+    "independence",
+    "horizon",
+    "ahead",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "season",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "saturday",
+    "sunday",
+    "first",
+    "second",
+    "third",
+    "fourth",
 ];
 
 /// A resolved time expression: its token span and what it means for a past-period tool
@@ -58,12 +111,41 @@ struct Anchor {
     future_end: Option<NaiveDate>,
 }
 
-const MONTHS: [&str; 12] =
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
 const MONTH_ABBR: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const VAGUE: &[&str] = &[
-    "summer", "winter", "spring", "autumn", "season", "soon", "later", "few", "several", "monday", "tuesday",
-    "thursday", "saturday", "sunday", "term", "someday", "eventually", "while", "holiday",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "season",
+    "soon",
+    "later",
+    "few",
+    "several",
+    "monday",
+    "tuesday",
+    "thursday",
+    "saturday",
+    "sunday",
+    "term",
+    "someday",
+    "eventually",
+    "while",
+    "holiday",
 ];
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -98,7 +180,7 @@ impl Calendar {
     /// Whole periods of `n` units, at least one.
     fn periods(&self, n: f64, unit: Unit) -> Option<u32> {
         let p = (n * unit_days(unit) / self.period_days()).round();
-        (p.is_finite() && p >= 0.5 && p <= 3660.0).then_some(p as u32)
+        (0.5..=3660.0).contains(&p).then_some(p as u32)
     }
 
     /// Periods from the origin up to and including `end`.
@@ -359,7 +441,12 @@ fn add_unit(day: NaiveDate, unit: Unit) -> Option<NaiveDate> {
     }
 }
 
-fn span(start: usize, end: usize, past: Option<(NaiveDate, NaiveDate)>, ahead: Option<u32>) -> Option<(TimeSpan, usize)> {
+fn span(
+    start: usize,
+    end: usize,
+    past: Option<(NaiveDate, NaiveDate)>,
+    ahead: Option<u32>,
+) -> Option<(TimeSpan, usize)> {
     Some((TimeSpan { start, end, past, ahead, vague: false }, end))
 }
 
@@ -475,7 +562,9 @@ fn parse_at(cal: &Calendar, tokens: &[Tok], i: usize) -> Option<(TimeSpan, usize
             return span(i, j + 1, None, cal.periods_until(e));
         }
     }
-    if is(tokens, i, &["week"]) && let Some(n) = plain_number(tokens, i + 1) {
+    if is(tokens, i, &["week"])
+        && let Some(n) = plain_number(tokens, i + 1)
+    {
         let make = move |y: i32| {
             let monday = NaiveDate::from_isoywd_opt(y, n as u32, Weekday::Mon)?;
             Some((monday, monday + Duration::days(6)))

@@ -64,7 +64,11 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (WhatIf, 3, "what would happen"),
     (WhatIf, 3, "suppos|assum|scenario|simulat|counterfactual|sensitivity"),
     (WhatIf, 3, "impact|effect of"),
-    (WhatIf, 3, "if we|i|you raise|increas|cut|lower|reduc|drop|run|ran|put|add|offer|do|remov|stop|chang|set|double|halv|hik|bump|slash|discount|mark"),
+    (
+        WhatIf,
+        3,
+        "if we|i|you raise|increas|cut|lower|reduc|drop|run|ran|put|add|offer|do|remov|stop|chang|set|double|halv|hik|bump|slash|discount|mark",
+    ),
     (WhatIf, 2, "how would|will|do * <sales> * chang|react|respond|affect"),
     (Reorder, 3, "reorder|replenish|replenishment|restock|procure|procurement"),
     (Reorder, 3, "stock up"),
@@ -95,8 +99,16 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (LostSales, 3, "ran out"),
     (LostSales, 2, "run out"),
     (LostSales, 3, "lose * to|because|due"),
-    (OptimizePrice, 3, "optimal|optimum|best|ideal|right|optimiz|optimis|recommend|suggest price|pric|discount|markdown"),
-    (OptimizePrice, 3, "price|pric|discount|markdown optimization|optimisation|strategy|point|recommendation|suggestion|elasticity"),
+    (
+        OptimizePrice,
+        3,
+        "optimal|optimum|best|ideal|right|optimiz|optimis|recommend|suggest price|pric|discount|markdown",
+    ),
+    (
+        OptimizePrice,
+        3,
+        "price|pric|discount|markdown optimization|optimisation|strategy|point|recommendation|suggestion|elasticity",
+    ),
     (OptimizePrice, 3, "what price|discount"),
     (OptimizePrice, 3, "how * should * price|pric|charge|discount"),
     (OptimizePrice, 3, "maximiz|maximis|maximum revenue|profit|margin"),
@@ -122,7 +134,11 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (Recommend, 3, "what should * focus"),
     (Recommend, 3, "focus on"),
     (Recommend, 3, "what need attention"),
-    (Recommend, 2, "recommend|recommendation|suggest|suggestion|advice|advis|action|priority|prioritiz|prioritis|opportunity|insight|tip"),
+    (
+        Recommend,
+        2,
+        "recommend|recommendation|suggest|suggestion|advice|advis|action|priority|prioritiz|prioritis|opportunity|insight|tip",
+    ),
     (DriftReport, 3, "drift|drifting|drifted"),
     (DriftReport, 3, "data|distribution|covariat|input shift|chang"),
     (DriftReport, 3, "model health"),
@@ -162,11 +178,65 @@ const RULES: &[(ToolName, u8, &str)] = &[
 
 /// Words that say sales changed (for `explain_drop` against `explain`).
 pub(crate) const CHANGE_WORDS: &[&str] = &[
-    "drop", "fall", "declin", "decreas", "dip", "down", "low", "lower", "slump", "tank", "plung", "plummet", "slid",
-    "slide", "weak", "weaker", "slow", "slowdown", "slower", "underperform", "wors", "worst", "spik", "jump", "surg",
-    "rise", "increas", "up", "high", "higher", "chang", "shift", "swing", "cliff", "collaps", "crater", "soft",
-    "softer", "poor", "bad", "off", "miss", "gap", "differenc", "deviat", "short", "crash", "dropoff", "slip", "sag",
-    "boost", "grow", "growth", "peak", "badly", "poorly", "less", "fewer", "more",
+    "drop",
+    "fall",
+    "declin",
+    "decreas",
+    "dip",
+    "down",
+    "low",
+    "lower",
+    "slump",
+    "tank",
+    "plung",
+    "plummet",
+    "slid",
+    "slide",
+    "weak",
+    "weaker",
+    "slow",
+    "slowdown",
+    "slower",
+    "underperform",
+    "wors",
+    "worst",
+    "spik",
+    "jump",
+    "surg",
+    "rise",
+    "increas",
+    "up",
+    "high",
+    "higher",
+    "chang",
+    "shift",
+    "swing",
+    "cliff",
+    "collaps",
+    "crater",
+    "soft",
+    "softer",
+    "poor",
+    "bad",
+    "off",
+    "miss",
+    "gap",
+    "differenc",
+    "deviat",
+    "short",
+    "crash",
+    "dropoff",
+    "slip",
+    "sag",
+    "boost",
+    "grow",
+    "growth",
+    "peak",
+    "badly",
+    "poorly",
+    "less",
+    "fewer",
+    "more",
 ];
 
 /// Words that say the question is about the forecast (explain, not explain_drop).
@@ -175,9 +245,29 @@ pub(crate) const FORECAST_WORDS: &[&str] =
 
 /// Superlatives and comparatives of a ranking question.
 pub(crate) const SUPERLATIVES: &[&str] = &[
-    "best", "worst", "most", "least", "highest", "lowest", "top", "bottom", "biggest", "largest", "smallest",
-    "strongest", "weakest", "fastest", "slowest", "poorest", "greatest", "more", "fewer", "better", "wors",
-    "higher", "lower",
+    "best",
+    "worst",
+    "most",
+    "least",
+    "highest",
+    "lowest",
+    "top",
+    "bottom",
+    "biggest",
+    "largest",
+    "smallest",
+    "strongest",
+    "weakest",
+    "fastest",
+    "slowest",
+    "poorest",
+    "greatest",
+    "more",
+    "fewer",
+    "better",
+    "wors",
+    "higher",
+    "lower",
 ];
 
 /// Nouns for sales.
@@ -250,8 +340,10 @@ fn compile(pattern: &str) -> Vec<Part> {
 impl Lexicon {
     /// The grammar, with `extra` words (ids, model name parts, columns) known to the corrector.
     pub(crate) fn new<'a>(extra: impl IntoIterator<Item = &'a str>) -> Self {
-        let rules: Vec<Rule> =
-            RULES.iter().map(|(tool, strength, p)| Rule { tool: *tool, strength: *strength, parts: compile(p) }).collect();
+        let rules: Vec<Rule> = RULES
+            .iter()
+            .map(|(tool, strength, p)| Rule { tool: *tool, strength: *strength, parts: compile(p) })
+            .collect();
         let mut known = KnownWords::default();
         let add_raw = |w: &str, known: &mut KnownWords| {
             if !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()) {
@@ -316,7 +408,11 @@ pub(crate) fn match_at(lex: &Lexicon, tokens: &[Tok], i: usize, parts: &[Part], 
     match first {
         Part::Any(words) => {
             let t = tokens.get(i)?;
-            if words.iter().any(|w| lex.alternative(t, w, statics)) { match_at(lex, tokens, i + 1, rest, statics) } else { None }
+            if words.iter().any(|w| lex.alternative(t, w, statics)) {
+                match_at(lex, tokens, i + 1, rest, statics)
+            } else {
+                None
+            }
         }
         Part::Optional(words) => {
             let here = tokens.get(i).is_some_and(|t| words.iter().any(|w| lex.alternative(t, w, statics)));
@@ -327,7 +423,7 @@ pub(crate) fn match_at(lex: &Lexicon, tokens: &[Tok], i: usize, parts: &[Part], 
         }
         Part::Gap => {
             for skip in 0..=6 {
-                if i + skip > tokens.len() || tokens[i..i + skip].iter().any(|t| *t == Tok::Break) {
+                if i + skip > tokens.len() || tokens[i..i + skip].contains(&Tok::Break) {
                     break;
                 }
                 if let Some(end) = match_at(lex, tokens, i + skip, rest, statics) {

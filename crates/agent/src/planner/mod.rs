@@ -2,7 +2,7 @@
 //! clarifying question when the question cannot be planned without guessing.
 //!
 //! [`RulePlanner`] is the deterministic default: an intent grammar with synonym sets
-//! ([`lexicon`]), slot filling from the caller's closed dictionaries ([`Vocabulary`]),
+//! (the `lexicon` module), slot filling from the caller's closed dictionaries ([`Vocabulary`]),
 //! relative dates resolved by the clock, multi-intent questions split into clauses, and a
 //! DAG whose steps can take values from earlier results.
 

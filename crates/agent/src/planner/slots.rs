@@ -60,7 +60,8 @@ fn synonyms(column: &str) -> Vec<String> {
 }
 
 fn trailing_number(id: &str) -> Option<u64> {
-    let digits: String = id.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String =
+        id.chars().rev().take_while(char::is_ascii_digit).collect::<Vec<_>>().into_iter().rev().collect();
     digits.parse().ok()
 }
 
@@ -86,7 +87,9 @@ impl Dictionaries {
                 by_lower.insert(id.to_lowercase(), (k, id.clone()));
             }
         }
-        let parts = |name: &str| name.split(['_', '-', '.', ' ']).filter(|p| !p.is_empty()).map(|p| stem(&p.to_lowercase())).collect();
+        let parts = |name: &str| {
+            name.split(['_', '-', '.', ' ']).filter(|p| !p.is_empty()).map(|p| stem(&p.to_lowercase())).collect()
+        };
         let models = v.models.iter().map(|m| (m.clone(), parts(m))).collect();
         let statics = v.statics.iter().map(|s| (s.clone(), synonyms(&s.to_lowercase()))).collect();
         let feature_words = |f: &str| -> Vec<String> {
@@ -277,7 +280,10 @@ pub(crate) fn models(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -> 
             }
         }
         let Some((name, mut end, mut suffix)) = found else {
-            if is(tokens, i, &["the", "our", "current"]) && is(tokens, i + 1, ALIASES) && !is(tokens, i + 1, &["champion"]) {
+            if is(tokens, i, &["the", "our", "current"])
+                && is(tokens, i + 1, ALIASES)
+                && !is(tokens, i + 1, &["champion"])
+            {
                 let alias = word(tokens, i + 1).unwrap_or_default().to_string();
                 let reference = if d.models.len() == 1 { Ok(format!("{}@{alias}", d.models[0].0)) } else { Err(alias) };
                 out.push((i + 1, Slot::Model(reference)));
@@ -301,13 +307,18 @@ pub(crate) fn models(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -> 
             } else if let Some(w) = word(tokens, end).filter(|_| is(tokens, end, ALIASES)) {
                 suffix = Some(w.to_string());
                 end += 1;
-            } else if i >= 3 && is(tokens, i - 1, &["of"]) && let Some((n, false, false, _, _)) = num(tokens, i - 2) {
+            } else if i >= 3
+                && is(tokens, i - 1, &["of"])
+                && let Some((n, false, false, _, _)) = num(tokens, i - 2)
+            {
                 if is(tokens, i - 3, &["version", "v"]) {
                     suffix = Some(fmt_number(n));
                     claim(claimed, i - 3, i - 1);
                 }
-            } else if i >= 2 && is(tokens, i - 1, &["the"]) && i >= 1 {
-            } else if i >= 1 && let Some(w) = word(tokens, i - 1).filter(|_| is(tokens, i - 1, &["challenger", "staging", "candidate", "shadow"])) {
+            } else if i >= 1
+                && let Some(w) =
+                    word(tokens, i - 1).filter(|_| is(tokens, i - 1, &["challenger", "staging", "candidate", "shadow"]))
+            {
                 suffix = Some(w.to_string());
                 claim(claimed, i - 1, i);
             }
@@ -353,13 +364,15 @@ fn level_value(v: f64, percent: bool) -> Option<f64> {
 fn service_level(tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<(usize, Slot)>) {
     let names: &[&[&str]] =
         &[&["service", "level"], &["fill", "rate"], &["in", "stock"], &["confidence"], &["availability"], &["service"]];
-    let name_at = |i: usize| names.iter().find(|n| n.iter().enumerate().all(|(k, w)| is(tokens, i + k, &[w]))).map(|n| n.len());
+    let name_at =
+        |i: usize| names.iter().find(|n| n.iter().enumerate().all(|(k, w)| is(tokens, i + k, &[w]))).map(|n| n.len());
     for i in 0..tokens.len() {
         if claimed[i] {
             continue;
         }
         if let Some((v, percent, false, false, _)) = num(tokens, i)
-            && let Some(len) = name_at(i + 1).or_else(|| name_at(i + 2).filter(|_| is(tokens, i + 1, &["of", "a"])).map(|l| l + 1))
+            && let Some(len) =
+                name_at(i + 1).or_else(|| name_at(i + 2).filter(|_| is(tokens, i + 1, &["of", "a"])).map(|l| l + 1))
             && let Some(x) = level_value(v, percent)
         {
             out.push((i, Slot::ServiceLevel(x)));
@@ -395,7 +408,7 @@ fn periods_of(cal: &Calendar, n: f64, unit: Option<&str>) -> Option<u32> {
         forecast_core::Frequency::Monthly => 365.0 / 12.0,
     };
     let p = (n * days / per).round();
-    (p >= 0.0 && p <= 3660.0).then_some(p as u32)
+    (0.0..=3660.0).contains(&p).then_some(p as u32)
 }
 
 fn lead_time(cal: &Calendar, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<(usize, Slot)>) {
@@ -440,7 +453,8 @@ fn lead_time(cal: &Calendar, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec
 }
 
 const UP: &[&str] = &["rais", "increas", "up", "hik", "bump", "lift", "boost", "add", "higher", "more", "rise", "plus"];
-const DOWN: &[&str] = &["cut", "lower", "reduc", "drop", "decreas", "slash", "trim", "less", "reduction", "minu", "down"];
+const DOWN: &[&str] =
+    &["cut", "lower", "reduc", "drop", "decreas", "slash", "trim", "less", "reduction", "minu", "down"];
 const NEGATE: &[&str] = &["no", "without", "stop", "cancel", "remov", "end", "kill", "skip", "not", "pull"];
 
 fn change_json(feature: &str, delta: Option<f64>, value: Option<f64>, delta_pct: Option<f64>) -> Value {
@@ -486,7 +500,9 @@ fn change(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<
             match (discount, percent, sign, to_value) {
                 (true, true, None, _) | (true, true, _, true) => change_json(&feature, None, Some(v / 100.0), None),
                 (true, true, Some(s), false) => change_json(&feature, Some(s * v / 100.0), None, None),
-                (_, false, _, true) | (false, false, None, false) if k > 0 && is(tokens, k - 1, &["to", "at", "of"]) => {
+                (_, false, _, true) | (false, false, None, false)
+                    if k > 0 && is(tokens, k - 1, &["to", "at", "of"]) =>
+                {
                     change_json(&feature, None, Some(v), None)
                 }
                 (false, true, Some(s), false) => change_json(&feature, None, None, Some(s * v)),

@@ -199,8 +199,8 @@ pub(crate) fn osa_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -255,7 +255,8 @@ impl KnownWords {
 }
 
 fn normalise(question: &str) -> String {
-    let mut s = question.to_lowercase().replace(['\u{2019}', '\u{2018}', '`'], "'").replace(['\u{201c}', '\u{201d}'], "\"");
+    let mut s =
+        question.to_lowercase().replace(['\u{2019}', '\u{2018}', '`'], "'").replace(['\u{201c}', '\u{201d}'], "\"");
     for (from, to) in [
         ("won't", "will not"),
         ("can't", "can not"),
@@ -307,7 +308,9 @@ pub(crate) fn tokenize(question: &str, identifiers: &BTreeSet<String>, known: &K
             'a'..='z' | '0'..='9' | '_' | '@' | '#' | '%' | '$' | '-' => raw.push(c),
             '.' if prev_digit && next_digit => raw.push(c),
             '.' if matches!(raw.as_str(), "no" | "nr" | "num") => {}
-            ',' if prev_digit && next_digit && chars.get(i + 2..i + 4).is_some_and(|w| w.iter().all(char::is_ascii_digit)) => {}
+            ',' if prev_digit
+                && next_digit
+                && chars.get(i + 2..i + 4).is_some_and(|w| w.iter().all(char::is_ascii_digit)) => {}
             '.' if !raw.is_empty() && identifiers.iter().any(|id| id.starts_with(&format!("{raw}."))) => raw.push(c),
             ',' | ';' | '?' | '!' | '.' | ':' => {
                 flush(&mut raw, &mut out);
@@ -447,7 +450,13 @@ mod tests {
 
     #[test]
     fn stems_agree_across_inflections() {
-        for (a, b) in [("pricing", "price"), ("prices", "priced"), ("dropped", "drop"), ("ordering", "orders"), ("categories", "category")] {
+        for (a, b) in [
+            ("pricing", "price"),
+            ("prices", "priced"),
+            ("dropped", "drop"),
+            ("ordering", "orders"),
+            ("categories", "category"),
+        ] {
             assert_eq!(stem(a), stem(b), "{a} {b}");
         }
         assert_eq!(osa_distance("salse", "sales"), 1);

@@ -28,7 +28,12 @@ impl PermissionCheck for Permission {
         if self.allow {
             Ok(())
         } else {
-            Err(Error::PermissionDenied { actor: "ana".into(), action: action.to_string(), target: target.into(), reason: "role viewer".into() })
+            Err(Error::PermissionDenied {
+                actor: "ana".into(),
+                action: action.to_string(),
+                target: target.into(),
+                reason: "role viewer".into(),
+            })
         }
     }
 }
@@ -136,7 +141,8 @@ fn bound_values_flow_and_a_failure_stops_only_its_dependants() {
         after: vec![1],
         bind: vec![Binding { argument: "store".into(), step: 1, pointer: "/largest_drop".into() }],
     };
-    let compare = step(1, "compare_segments", json!({"by": "store", "store": null, "item": null, "period": period}), &[]);
+    let compare =
+        step(1, "compare_segments", json!({"by": "store", "store": null, "item": null, "period": period}), &[]);
     let forecast = step(3, "forecast", json!({"store": null, "item": null, "horizon": null, "model": null}), &[]);
     let p = plan(vec![compare, drop, forecast]);
 
@@ -149,7 +155,11 @@ fn bound_values_flow_and_a_failure_stops_only_its_dependants() {
     let failed = fixture(None, true).executor.run(&p, &Confirmation::none()).unwrap();
     let status: Vec<StepStatus> = failed.trace.entries.iter().map(|e| e.status).collect();
     assert_eq!(status, vec![StepStatus::Failed, StepStatus::Skipped, StepStatus::Succeeded]);
-    assert!(failed.answer.text.contains("compare_segments failed: invalid data: no sales recorded"), "{}", failed.answer.text);
+    assert!(
+        failed.answer.text.contains("compare_segments failed: invalid data: no sales recorded"),
+        "{}",
+        failed.answer.text
+    );
     assert!(failed.answer.text.contains("explain_drop was not run"), "{}", failed.answer.text);
 }
 
@@ -242,8 +252,10 @@ fn a_trace_replays_and_detects_a_changed_result() {
         }))
         .unwrap();
     let registry = Arc::new(registry);
-    let executor = Executor::new(registry.clone(), Arc::new(ManualClock::new(today())), Arc::new(MemoryAuditSink::new()));
-    let p = plan(vec![step(1, "forecast", json!({"store": "store_01", "item": null, "horizon": 7, "model": null}), &[])]);
+    let executor =
+        Executor::new(registry.clone(), Arc::new(ManualClock::new(today())), Arc::new(MemoryAuditSink::new()));
+    let p =
+        plan(vec![step(1, "forecast", json!({"store": "store_01", "item": null, "horizon": 7, "model": null}), &[])]);
     let run = executor.run(&p, &Confirmation::none()).unwrap();
     let json = serde_json::to_string(&run.trace).unwrap();
     let trace: forecast_agent::Trace = serde_json::from_str(&json).unwrap();
@@ -266,15 +278,28 @@ fn the_registry_enforces_strict_mode_and_the_canonical_contract() {
     }
     let mut params = ToolName::Forecast.parameters();
     params["properties"]["horizon"]["type"] = json!("integer");
-    let wrong = FnTool::custom("forecast", "", params, ToolName::Forecast.result_schema(), ToolEffect::ReadOnly, |_| Ok(json!({})));
+    let wrong =
+        FnTool::custom("forecast", "", params, ToolName::Forecast.result_schema(), ToolEffect::ReadOnly, |_| {
+            Ok(json!({}))
+        });
     match registry.register(wrong) {
         Err(AgentError::Contract { path, .. }) => assert_eq!(path, "parameters.properties.horizon.type"),
         other => panic!("{other:?}"),
     }
-    let sneaky: Arc<dyn Tool> = FnTool::custom("promote", "", ToolName::Promote.parameters(), ToolName::Promote.result_schema(), ToolEffect::ReadOnly, |_| Ok(json!({})));
+    let sneaky: Arc<dyn Tool> = FnTool::custom(
+        "promote",
+        "",
+        ToolName::Promote.parameters(),
+        ToolName::Promote.result_schema(),
+        ToolEffect::ReadOnly,
+        |_| Ok(json!({})),
+    );
     assert!(matches!(registry.register(sneaky), Err(AgentError::Contract { path, .. }) if path == "effect"));
     registry.register(FnTool::canonical(ToolName::ListModels, |_| Ok(json!({"models": []})))).unwrap();
-    assert!(matches!(registry.register(FnTool::canonical(ToolName::ListModels, |_| Ok(json!({})))), Err(AgentError::DuplicateTool { .. })));
+    assert!(matches!(
+        registry.register(FnTool::canonical(ToolName::ListModels, |_| Ok(json!({})))),
+        Err(AgentError::DuplicateTool { .. })
+    ));
 }
 
 #[test]
@@ -283,5 +308,11 @@ fn planned_questions_run_end_to_end() {
     let outcome = crate::planner().plan("which store dropped the most last month and why?").unwrap();
     let run = f.executor.run(outcome.plan().unwrap(), &Confirmation::none()).unwrap();
     assert_eq!(run.trace.entry(2).unwrap().args["store"], "store_07");
-    assert!(run.answer.text.contains("Sales of all items at store_07 from 2026-02-01 to 2026-02-28 were 500 units against 640 expected (-21.9 %)"), "{}", run.answer.text);
+    assert!(
+        run.answer.text.contains(
+            "Sales of all items at store_07 from 2026-02-01 to 2026-02-28 were 500 units against 640 expected (-21.9 %)"
+        ),
+        "{}",
+        run.answer.text
+    );
 }

@@ -34,7 +34,12 @@ fn stub(replies: Vec<(u16, String)>) -> (String, Arc<Mutex<Vec<Value>>>, JoinHan
             reader.read_exact(&mut request).unwrap();
             record.lock().unwrap().push(serde_json::from_slice(&request).unwrap());
             let mut stream = reader.into_inner();
-            write!(stream, "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
         }
     });
     (url, seen, handle)
@@ -71,7 +76,8 @@ fn tool_calls_become_a_validated_plan() {
     let request = &seen.lock().unwrap()[0];
     assert_eq!(request["model"], "local-model");
     assert_eq!(request["messages"][1]["content"], "how much should store 3 reorder of item 12 for the next two weeks?");
-    let names: Vec<&str> = request["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        request["tools"].as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["forecast", "reorder"]);
     assert_eq!(request["tools"][0]["function"]["strict"], true);
     assert_eq!(request["tools"][0]["function"]["parameters"]["additionalProperties"], false);
@@ -81,7 +87,8 @@ fn tool_calls_become_a_validated_plan() {
 fn invalid_arguments_go_back_as_tool_results_naming_the_argument() {
     let bad = json!({"store": "store_03", "item": null, "horizon": "two weeks", "model": null});
     let good = json!({"store": "store_03", "item": null, "horizon": 14, "model": null});
-    let (url, seen, handle) = stub(vec![(200, tool_calls(&[("forecast", bad)])), (200, tool_calls(&[("forecast", good.clone())]))]);
+    let (url, seen, handle) =
+        stub(vec![(200, tool_calls(&[("forecast", bad)])), (200, tool_calls(&[("forecast", good.clone())]))]);
     let outcome = LlmPlanner::new(&url, "m", &registry()).unwrap().plan("forecast store 3 for two weeks").unwrap();
     handle.join().unwrap();
     assert_eq!(outcome.plan().unwrap().steps[0].args, good);
@@ -95,9 +102,11 @@ fn invalid_arguments_go_back_as_tool_results_naming_the_argument() {
 
 #[test]
 fn replies_without_calls_or_with_unfixable_calls_ask_back_and_http_errors_are_errors() {
-    let text = json!({"choices": [{"message": {"role": "assistant", "content": "Which store do you mean?"}}]}).to_string();
+    let text =
+        json!({"choices": [{"message": {"role": "assistant", "content": "Which store do you mean?"}}]}).to_string();
     let unknown = tool_calls(&[("delete_everything", json!({}))]);
-    let (url, _, handle) = stub(vec![(200, text), (200, unknown.clone()), (200, unknown), (500, "{\"error\":\"down\"}".into())]);
+    let (url, _, handle) =
+        stub(vec![(200, text), (200, unknown.clone()), (200, unknown), (500, "{\"error\":\"down\"}".into())]);
     let planner = LlmPlanner::new(&url, "m", &registry()).unwrap();
     match planner.plan("reorder").unwrap() {
         PlanOutcome::Clarify(c) => assert_eq!(c.question, "Which store do you mean?"),

@@ -6,11 +6,14 @@ use forecast_agent::PlanOutcome;
 use forecast_agent::planner::Planner;
 use serde_json::{Value, json};
 
+/// Expected steps: (tool, [(argument, value)]).
+type Expected = Vec<(String, Vec<(String, String)>)>;
+
 #[derive(Debug)]
 struct Case {
     line: usize,
     question: String,
-    expected: Option<Vec<(String, Vec<(String, String)>)>>,
+    expected: Option<Expected>,
 }
 
 fn cases(text: &str) -> Vec<Case> {
@@ -90,7 +93,11 @@ fn check(case: &Case, outcome: &PlanOutcome, acceptance: bool) -> Result<(), Str
             if let Some(bound) = want.and_then(|v| v.strip_prefix('@')) {
                 let from: usize = bound.parse().unwrap();
                 if !step.bind.iter().any(|b| b.argument == key && b.step == from) {
-                    return Err(format!("step {}: `{key}` should be bound from step {from}: {}", step.id, summary(plan)));
+                    return Err(format!(
+                        "step {}: `{key}` should be bound from step {from}: {}",
+                        step.id,
+                        summary(plan)
+                    ));
                 }
                 continue;
             }
@@ -160,7 +167,13 @@ fn table_is_planned_as_expected() {
 fn held_out(text: &str) {
     let s = score(text);
     let share = s.right as f64 / s.total as f64;
-    println!("held-out: {}/{} = {:.1} % planned as expected; {} wrong plans", s.right, s.total, 100.0 * share, s.wrong_plans.len());
+    println!(
+        "held-out: {}/{} = {:.1} % planned as expected; {} wrong plans",
+        s.right,
+        s.total,
+        100.0 * share,
+        s.wrong_plans.len()
+    );
     for f in &s.failures {
         println!("  {f}");
     }
