@@ -190,3 +190,37 @@ fn first_held_out_set() {
 fn second_held_out_set() {
     held_out(include_str!("questions/held_out_2.txt"));
 }
+
+#[test]
+fn other_id_styles_frequencies_and_origins() {
+    use chrono::NaiveDate;
+    use forecast_agent::planner::{RulePlanner, Vocabulary};
+    use forecast_core::{Frequency, ManualClock};
+    use std::sync::Arc;
+    let vocabulary = Vocabulary::new()
+        .stores(["CA_1", "CA_2", "TX_1"])
+        .items(["FOODS_3_090", "HOBBIES_1_001"])
+        .statics(["store", "state"])
+        .frequency(Frequency::Weekly)
+        .origin(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+    let planner = RulePlanner::new(vocabulary, Arc::new(ManualClock::new(crate::today())));
+    let plan = |q: &str| planner.plan(q).unwrap().plan().cloned().unwrap_or_else(|| panic!("no plan for {q:?}"));
+    let p = plan("forecast FOODS_3_090 at CA_2 for the next 2 months");
+    assert_eq!(p.steps[0].args, json!({"store": "CA_2", "item": "FOODS_3_090", "horizon": 9, "model": null}));
+    // Weekly: horizons count weeks from the origin (2026-03-01); Easter 2026-04-05 is 5 weeks on.
+    assert_eq!(plan("how much CA_1 should order of item 90 before easter").steps[0].args["horizon"], 5);
+    assert_eq!(plan("predict sales at TX_1 next week").steps[0].args["horizon"], 1);
+    assert_eq!(plan("compare states last month").steps[0].args["by"], "state");
+    // `store 1` matches both CA_1 and TX_1: ask, never pick one.
+    assert!(planner.plan("forecast store 1 next week").unwrap().clarification().is_some());
+}
+
+#[test]
+fn a_vocabulary_from_the_default_panel() {
+    use forecast_agent::planner::Vocabulary;
+    let panel = forecast_core::data::default_panel();
+    let v = Vocabulary::from_panel(&panel, "store", "item").unwrap();
+    assert_eq!(v.store_ids(), ["store_01", "store_02", "store_03", "store_04", "store_05"]);
+    assert_eq!(v.item_ids().len(), 10);
+    assert!(Vocabulary::from_panel(&panel, "shop", "item").is_err());
+}
