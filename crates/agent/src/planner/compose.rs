@@ -304,7 +304,9 @@ impl Planner for RulePlanner {
                 || self.has_word(&tokens, 0, tokens.len(), &self.lexicon.forecast)
                 || !global.stores.is_empty()
                 || !global.items.is_empty();
-            if future && about {
+            if global.change.is_some() {
+                clauses.push(Clause { start: 0, end: tokens.len(), tool: Some((ToolName::WhatIf, 1, 0)) });
+            } else if future && about {
                 clauses.push(Clause { start: 0, end: tokens.len(), tool: Some((ToolName::Forecast, 1, 0)) });
             } else {
                 return Ok(clarify(format!("I could not tell what you would like to know. {OFFER}"), tool_options()));
@@ -328,6 +330,10 @@ impl Planner for RulePlanner {
                 if (changed || past_only) && !about_forecast && !future_only {
                     tool = ToolName::ExplainDrop;
                 }
+            }
+            let future_only = !slots.times.is_empty() && slots.times.iter().all(|t| t.past.is_none());
+            if tool == ToolName::LostSales && strength < 3 && future_only {
+                tool = ToolName::Reorder;
             }
             if tool == ToolName::OptimizePrice && strength < 3 && slots.change.is_some() {
                 tool = ToolName::WhatIf;

@@ -181,6 +181,7 @@ pub(crate) fn entities(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -
     let mut out = Vec::new();
     let mut i = 0;
     let mut last_kind: Option<(Kind, usize)> = None;
+    let mut bare: Vec<(usize, f64, bool)> = Vec::new();
     while i < tokens.len() {
         if let Some(Tok::Ident(raw)) = tokens.get(i)
             && let Some((k, id)) = d.by_lower.get(raw)
@@ -244,10 +245,21 @@ pub(crate) fn entities(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -
         }
         if let Some((n, false, false, true, _)) = num(tokens, i) {
             let location = i > 0 && is(tokens, i - 1, &["at", "in", "from"]);
-            out.push((i, Slot::Entity(d.resolve_bare(n, location))));
+            bare.push((i, n, location));
             claim(claimed, i, i + 1);
         }
         i += 1;
+    }
+    // A bare `#N` that fits both dictionaries is the kind the question does not name otherwise.
+    let named = |k: Kind| out.iter().any(|(_, s)| matches!(s, Slot::Entity(Mention::Id(x, _)) if *x == k));
+    let (has_store, has_item) = (named(Kind::Store), named(Kind::Item));
+    for (i, n, location) in bare {
+        let mention = match d.resolve_bare(n, location) {
+            Mention::Ambiguous(_) if has_store && !has_item => d.resolve(Kind::Item, n),
+            Mention::Ambiguous(_) if has_item && !has_store => d.resolve(Kind::Store, n),
+            m => m,
+        };
+        out.push((i, Slot::Entity(mention)));
     }
     out
 }
@@ -280,6 +292,26 @@ pub(crate) fn models(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool]) -> 
             }
         }
         let Some((name, mut end, mut suffix)) = found else {
+            if is(tokens, i, ALIASES) && is(tokens, i + 1, &["of", "for"]) {
+                let alias = word(tokens, i).unwrap_or_default().to_string();
+                if let Some(Tok::Ident(raw)) = tokens.get(i + 2)
+                    && let Some((name, _)) = d.models.iter().find(|(m, _)| m.to_lowercase() == *raw)
+                {
+                    let mut end = i + 3;
+                    let v = if is(tokens, end, &["to"]) { end + 1 } else { end };
+                    let suffix = match (is(tokens, v, &["v", "version"]), num(tokens, v + 1)) {
+                        (true, Some((n, false, false, _, _))) => {
+                            end = v + 2;
+                            fmt_number(n)
+                        }
+                        _ => alias,
+                    };
+                    out.push((i + 2, Slot::Model(Ok(format!("{name}@{suffix}")))));
+                    claim(claimed, i, end);
+                    i = end;
+                    continue;
+                }
+            }
             if is(tokens, i, &["the", "our", "current"])
                 && is(tokens, i + 1, ALIASES)
                 && !is(tokens, i + 1, &["champion"])

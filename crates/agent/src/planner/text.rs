@@ -324,7 +324,26 @@ pub(crate) fn tokenize(question: &str, identifiers: &BTreeSet<String>, known: &K
         }
     }
     flush(&mut raw, &mut out);
-    merge_percent_words(out)
+    for_as_four(merge_percent_words(out))
+}
+
+/// Chat shorthand: a lone `4` between a word and `store`, `next`, `the` ... is "for".
+fn for_as_four(mut tokens: Vec<Tok>) -> Vec<Tok> {
+    const AFTER: &[&str] =
+        &["stor", "item", "sku", "next", "the", "all", "this", "tomorrow", "shop", "product", "s", "i"];
+    for i in 1..tokens.len().saturating_sub(1) {
+        let four = matches!(tokens[i], Tok::Num { value, percent: false, currency: false, hash: false, glued: false } if value == 4.0);
+        const NOT_BEFORE: &[&str] = &[
+            "week", "day", "month", "quarter", "year", "q", "stor", "item", "sku", "product", "shop", "s", "i", "top",
+            "bottom", "last", "next", "past", "first",
+        ];
+        let before = tokens[i - 1].word().is_some_and(|w| !NOT_BEFORE.contains(&w));
+        let after = tokens[i + 1].word().is_some_and(|w| AFTER.contains(&w));
+        if four && before && after {
+            tokens[i] = Tok::Word("for".into());
+        }
+    }
+    tokens
 }
 
 /// `10 percent` and `10 per cent` become one percent number.
@@ -339,6 +358,11 @@ fn merge_percent_words(tokens: Vec<Tok>) -> Vec<Tok> {
         if let Tok::Num { value, currency, hash, glued, .. } = *t {
             let next = tokens.get(i + 1);
             let per_cent = next.is_some_and(|n| n.is("per")) && tokens.get(i + 2).is_some_and(|n| n.is("cent"));
+            if next.is_some_and(|n| n.is("cent")) && !currency {
+                out.push(Tok::Num { value: value / 100.0, percent: false, currency: true, hash, glued });
+                skip = 1;
+                continue;
+            }
             if next.is_some_and(|n| n.is("percent")) || per_cent {
                 out.push(Tok::Num { value, percent: true, currency, hash, glued });
                 skip = if per_cent { 2 } else { 1 };
