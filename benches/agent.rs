@@ -56,11 +56,15 @@ fn bench(c: &mut Criterion) {
         }))
         .unwrap();
     let args = json!({"store": "store_03", "item": "item_12", "horizon": 7, "model": null});
-    c.bench_function("agent/validate_arguments", |b| b.iter(|| registry.validate_arguments("forecast", black_box(&args)).unwrap()));
+    c.bench_function("agent/validate_arguments", |b| {
+        b.iter(|| registry.validate_arguments("forecast", black_box(&args)).unwrap())
+    });
     let plan = planner.plan("forecast and explain item 12 at store 3 for next week").unwrap().plan().cloned().unwrap();
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap()));
     let executor = Executor::new(Arc::new(registry), clock, Arc::new(MemoryAuditSink::new()));
-    c.bench_function("agent/run_two_step_plan", |b| b.iter(|| black_box(executor.run(&plan, &Confirmation::none()).unwrap())));
+    c.bench_function("agent/run_two_step_plan", |b| {
+        b.iter(|| black_box(executor.run(&plan, &Confirmation::none()).unwrap()))
+    });
 }
 
 criterion_group!(benches, bench);
