@@ -22,6 +22,7 @@ pub mod panel;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod stats;
 pub mod tool;
 pub mod tree;
 
