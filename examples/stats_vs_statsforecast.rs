@@ -14,6 +14,10 @@
 //! parts and prints, per panel and model, both WAPEs against the actuals, their relative
 //! difference, the WAPE between the two forecasts, our fit time, and how often both chose
 //! the same ETS model.
+//!
+//! `speed N` fits each model to the first N series (default 1000) of larger versions of
+//! the panels, on one thread, and prints the seconds (wall clock: run it under
+//! `perf stat -e task-clock` on a shared machine).
 
 use forecast::core::Frequency;
 use forecast::core::baseline::SeriesForecaster;
@@ -36,7 +40,12 @@ struct PanelSpec {
 fn panels() -> Vec<PanelSpec> {
     let g = |seed| RetailGenerator::new(seed).future_periods(0);
     vec![
-        PanelSpec { name: "daily", generator: g(1).stores(10).items(20).days(365 + 14).min_length(200), season: 7, horizon: 14 },
+        PanelSpec {
+            name: "daily",
+            generator: g(1).stores(10).items(20).days(365 + 14).min_length(200),
+            season: 7,
+            horizon: 14,
+        },
         PanelSpec {
             name: "weekly",
             generator: g(2).stores(10).items(20).frequency(Frequency::Weekly).periods(156 + 13).min_length(120),
@@ -45,7 +54,13 @@ fn panels() -> Vec<PanelSpec> {
         },
         PanelSpec {
             name: "monthly",
-            generator: g(3).stores(10).items(15).frequency(Frequency::Monthly).periods(84).min_length(48).trend_strength(2.0),
+            generator: g(3)
+                .stores(10)
+                .items(15)
+                .frequency(Frequency::Monthly)
+                .periods(84)
+                .min_length(48)
+                .trend_strength(2.0),
             season: 12,
             horizon: 12,
         },
@@ -62,7 +77,11 @@ fn panels() -> Vec<PanelSpec> {
 fn models(panel: &str, season: usize) -> Vec<(&'static str, LocalModel)> {
     let mut list = vec![("AutoETS", LocalModel::ets(season)), ("AutoTheta", LocalModel::theta(season))];
     if panel == "intermittent" {
-        list.extend([("CrostonClassic", LocalModel::Croston), ("CrostonSBA", LocalModel::Sba), ("TSB", LocalModel::tsb(0.2, 0.1))]);
+        list.extend([
+            ("CrostonClassic", LocalModel::Croston),
+            ("CrostonSBA", LocalModel::Sba),
+            ("TSB", LocalModel::tsb(0.2, 0.1)),
+        ]);
     }
     list
 }
@@ -120,7 +139,9 @@ fn compare(dir: &Path) -> Res<()> {
         let row = row?;
         their_ets.insert((row[0].into(), row[1].into()), row[2].into());
     }
-    println!("| panel | model | series | our WAPE | statsforecast WAPE | relative difference | WAPE ours vs theirs | our fit s |");
+    println!(
+        "| panel | model | series | our WAPE | statsforecast WAPE | relative difference | WAPE ours vs theirs | our fit s |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     let mut ets_agreement = Vec::new();
     for spec in panels() {
@@ -147,7 +168,7 @@ fn compare(dir: &Path) -> Res<()> {
             let (a, b) = (wape(ours_vs_actual.into_iter()), wape(theirs_vs_actual.into_iter()));
             let agreement = wape(ours_vs_theirs.into_iter());
             println!(
-                "| {} | {alias} | {} | {a:.4} | {b:.4} | {:+.2}% | {agreement:.4} | {seconds:.2} |",
+                "| {} | {alias} | {} | {a:.4} | {b:.4} | {:+.2}% | {agreement:.1e} | {seconds:.2} |",
                 spec.name,
                 series.len(),
                 100.0 * (a / b - 1.0)
@@ -170,11 +191,35 @@ fn compare(dir: &Path) -> Res<()> {
     Ok(())
 }
 
+fn speed(n: usize) -> Res<()> {
+    for spec in panels() {
+        let generator = spec.generator.clone().stores(n.div_ceil(20)).items(20);
+        let series: Vec<Vec<f64>> = generator.generate().panel.series.into_iter().take(n).map(|s| s.target).collect();
+        for (alias, model) in models(spec.name, spec.season) {
+            let started = Instant::now();
+            let mut failed = 0;
+            for y in &series {
+                failed += usize::from(model.forecast(&y[..y.len() - spec.horizon], spec.horizon).is_err());
+            }
+            let s = started.elapsed().as_secs_f64();
+            println!(
+                "{} {alias}: {} series in {s:.2} s ({:.2} ms each, {failed} failed)",
+                spec.name,
+                series.len(),
+                1e3 * s / series.len() as f64
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["panels", dir] => write_panels(Path::new(dir)),
         ["compare", dir] => compare(Path::new(dir)),
-        _ => Err("usage: stats_vs_statsforecast (panels | compare) DIR".into()),
+        ["speed"] => speed(1000),
+        ["speed", n] => speed(n.parse()?),
+        _ => Err("usage: stats_vs_statsforecast (panels DIR | compare DIR | speed [N])".into()),
     }
 }

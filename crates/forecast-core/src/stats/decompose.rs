@@ -9,7 +9,7 @@
 /// `period >= 2` and, when multiplicative, positive values (the callers check).
 pub(crate) fn seasonal_component(y: &[f64], period: usize, multiplicative: bool) -> Vec<f64> {
     let n = y.len();
-    let (half, weights): (usize, Vec<f64>) = if period % 2 == 0 {
+    let (half, weights): (usize, Vec<f64>) = if period.is_multiple_of(2) {
         let mut w = vec![1.0 / period as f64; period + 1];
         w[0] = 0.5 / period as f64;
         w[period] = 0.5 / period as f64;
@@ -63,10 +63,12 @@ pub(crate) fn least_squares(columns: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>>
             return None;
         }
         a.swap(col, pivot);
-        for r in col + 1..p {
-            let factor = a[r][col] / a[col][col];
-            for k in col..=p {
-                a[r][k] -= factor * a[col][k];
+        let (top, rest) = a.split_at_mut(col + 1);
+        let pivot_row = &top[col];
+        for row in rest {
+            let factor = row[col] / pivot_row[col];
+            for (v, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                *v -= factor * p;
             }
         }
     }

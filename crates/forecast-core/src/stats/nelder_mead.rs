@@ -27,6 +27,24 @@ fn clamp_into(x: &mut [f64], lower: &[f64], upper: &[f64]) {
     }
 }
 
+fn column_sums(simplex: &[Vec<f64>]) -> Vec<f64> {
+    let mut sums = vec![0.0; simplex[0].len()];
+    for row in simplex {
+        for (s, v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    sums
+}
+
+/// Overwrite `row` with `new`, keeping the column sums.
+fn replace(row: &mut [f64], new: &[f64], sums: &mut [f64]) {
+    for ((r, v), s) in row.iter_mut().zip(new).zip(sums.iter_mut()) {
+        *s += v - *r;
+        *r = *v;
+    }
+}
+
 fn population_sd(values: &[f64]) -> f64 {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -56,6 +74,9 @@ impl NelderMead {
         let mut order: Vec<usize> = (0..=n).collect();
         let (mut centroid, mut trial, mut second) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         let mut best = 0;
+        // Column sums of the simplex, kept up to date as rows are replaced (statsforecast
+        // sums afresh each iteration; this is O(n) instead of O(n²) per iteration).
+        let mut sums = column_sums(&simplex);
         for _ in 0..self.max_iter {
             order.sort_by(|&a, &b| values[a].partial_cmp(&values[b]).unwrap_or(std::cmp::Ordering::Equal));
             best = order[0];
@@ -64,7 +85,7 @@ impl NelderMead {
                 break;
             }
             for (j, c) in centroid.iter_mut().enumerate() {
-                *c = (simplex.iter().map(|row| row[j]).sum::<f64>() - simplex[worst][j]) / nf;
+                *c = (sums[j] - simplex[worst][j]) / nf;
             }
             for j in 0..n {
                 trial[j] = centroid[j] + alpha * (centroid[j] - simplex[worst][j]);
@@ -72,7 +93,7 @@ impl NelderMead {
             clamp_into(&mut trial, lower, upper);
             let f_r = f(&trial);
             if values[best] <= f_r && f_r < values[second_worst] {
-                simplex[worst].copy_from_slice(&trial);
+                replace(&mut simplex[worst], &trial, &mut sums);
                 values[worst] = f_r;
                 continue;
             }
@@ -83,10 +104,10 @@ impl NelderMead {
                 clamp_into(&mut second, lower, upper);
                 let f_e = f(&second);
                 if f_e < f_r {
-                    simplex[worst].copy_from_slice(&second);
+                    replace(&mut simplex[worst], &second, &mut sums);
                     values[worst] = f_e;
                 } else {
-                    simplex[worst].copy_from_slice(&trial);
+                    replace(&mut simplex[worst], &trial, &mut sums);
                     values[worst] = f_r;
                 }
                 continue;
@@ -99,7 +120,7 @@ impl NelderMead {
             clamp_into(&mut second, lower, upper);
             let f_c = f(&second);
             if (outside && f_c <= f_r) || (!outside && f_c < values[worst]) {
-                simplex[worst].copy_from_slice(&second);
+                replace(&mut simplex[worst], &second, &mut sums);
                 values[worst] = f_c;
                 continue;
             }
@@ -114,6 +135,7 @@ impl NelderMead {
                 clamp_into(row, lower, upper);
                 values[k] = f(row);
             }
+            sums = column_sums(&simplex);
         }
         simplex.swap_remove(best)
     }

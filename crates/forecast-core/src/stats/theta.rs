@@ -87,6 +87,9 @@ struct ThetaState {
     a: f64,
     b: f64,
     mu: f64,
+    /// `(1 - alpha)^(i + 1)` after period `i` (statsforecast calls `pow` twice a step; a
+    /// running product gives the same values to rounding).
+    decay_power: f64,
 }
 
 /// A fitted Theta model.
@@ -127,7 +130,7 @@ fn start(y: &[f64], model: ThetaModel, level0: f64, alpha: f64, theta: f64) -> T
         let a = mean - (n + 1.0) * b / 2.0;
         (a, b, level0 + (1.0 - 1.0 / theta) * (a + b))
     };
-    ThetaState { level: alpha * y[0] + (1.0 - alpha) * level0, mean_y: y[0], a, b, mu }
+    ThetaState { level: alpha * y[0] + (1.0 - alpha) * level0, mean_y: y[0], a, b, mu, decay_power: 1.0 - alpha }
 }
 
 /// The state after period `i` from the state after `i - 1`, observing `y` (or, to
@@ -135,8 +138,8 @@ fn start(y: &[f64], model: ThetaModel, level0: f64, alpha: f64, theta: f64) -> T
 fn step(prev: &ThetaState, i: usize, model: ThetaModel, alpha: f64, theta: f64, y: Option<f64>) -> ThetaState {
     let fi = i as f64;
     let decay = 1.0 - alpha;
-    let mu =
-        prev.level + (1.0 - 1.0 / theta) * (prev.a * decay.powf(fi) + prev.b * (1.0 - decay.powf(fi + 1.0)) / alpha);
+    let decay_power = prev.decay_power * decay;
+    let mu = prev.level + (1.0 - 1.0 / theta) * (prev.a * prev.decay_power + prev.b * (1.0 - decay_power) / alpha);
     let y = y.unwrap_or(mu);
     let level = alpha * y + decay * prev.level;
     let mean_y = (fi * prev.mean_y + y) / (fi + 1.0);
@@ -146,7 +149,7 @@ fn step(prev: &ThetaState, i: usize, model: ThetaModel, alpha: f64, theta: f64, 
     } else {
         (prev.a, prev.b)
     };
-    ThetaState { level, mean_y, a, b, mu }
+    ThetaState { level, mean_y, a, b, mu, decay_power }
 }
 
 /// One pass: the criterion and the end state.

@@ -5,3 +5,4 @@
 
 mod import_fixtures;
 mod predictor_exact;
+mod stats_vs_statsforecast;

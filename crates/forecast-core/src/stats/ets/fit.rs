@@ -135,17 +135,26 @@ fn smoothing_from(shape: &Shape, damped: bool, x: &[f64]) -> (Smoothing, usize) 
 
 /// statsforecast's objective: the likelihood, `+inf` for negative multiplicative seasons,
 /// and (as statsforecast does) `-inf` for a NaN likelihood, which its selection later drops.
-fn objective(shape: &Shape, damped: bool, y: &[f64], x: &[f64]) -> f64 {
+/// `state` is scratch space (the objective runs thousands of times per fit).
+fn objective(shape: &Shape, damped: bool, y: &[f64], x: &[f64], state: &mut State) -> f64 {
     let (smoothing, k) = smoothing_from(shape, damped, x);
-    let full = full_state(shape, &x[k..]);
-    if shape.season == Kind::Multiplicative {
-        let start = 1 + usize::from(shape.trend != Kind::None);
-        if full[start..].iter().any(|s| *s < 0.0) {
+    let free = &x[k..];
+    let has_trend = shape.trend != Kind::None;
+    state.level = free[0];
+    state.growth = if has_trend { free[1] } else { 0.0 };
+    state.front = 0;
+    state.seasonal.clear();
+    if shape.season != Kind::None {
+        // The ring holds the seasons oldest first: the implied last one, then the others reversed.
+        let seasons = &free[1 + usize::from(has_trend)..];
+        let target = if shape.season == Kind::Multiplicative { shape.m as f64 } else { 0.0 };
+        state.seasonal.push(target - seasons.iter().sum::<f64>());
+        state.seasonal.extend(seasons.iter().rev());
+        if shape.season == Kind::Multiplicative && state.seasonal.iter().any(|s| *s < 0.0) {
             return f64::INFINITY;
         }
     }
-    let mut state = State::from_vector(shape, &full);
-    let lik = pass(shape, &smoothing, y, &mut state).lik.max(-1e10);
+    let lik = pass(shape, &smoothing, y, state).lik.max(-1e10);
     if lik.is_nan() || (lik - NA).abs() < 1e-7 { f64::NEG_INFINITY } else { lik }
 }
 
@@ -176,7 +185,8 @@ pub(super) fn fit_model(
     if n_free + 1 >= n {
         return None;
     }
-    let best = NelderMead::default().minimize(|x| objective(&shape, damped, y, x), &x0, &lo, &hi);
+    let mut scratch = State { level: 0.0, growth: 0.0, seasonal: Vec::with_capacity(shape.m), front: 0 };
+    let best = NelderMead::default().minimize(|x| objective(&shape, damped, y, x, &mut scratch), &x0, &lo, &hi);
     let (smoothing, k) = smoothing_from(&shape, damped, &best);
     let mut end = State::from_vector(&shape, &full_state(&shape, &best[k..]));
     let Pass { lik, sse } = pass(&shape, &smoothing, y, &mut end);
@@ -248,5 +258,19 @@ mod tests {
         assert!(
             fit_model(&y[..8], shape(Kind::Additive, Kind::Additive, 4), true, &LOWER, &mut UPPER.clone()).is_none()
         );
+    }
+
+    #[test]
+    fn the_objective_state_matches_the_parameter_layout() {
+        // The scratch state the objective builds equals the one statsforecast's layout gives.
+        let shape = shape(Kind::Additive, Kind::Additive, 4);
+        let x = [0.3, 0.1, 0.2, 10.0, 1.0, 0.5, -2.5, -1.0];
+        let y = [13.0, 9.0, 10.0, 15.5, 16.0];
+        let mut scratch = State { level: 0.0, growth: 0.0, seasonal: Vec::new(), front: 0 };
+        let value = objective(&shape, false, &y, &x, &mut scratch);
+        let mut reference = State::from_vector(&shape, &full_state(&shape, &x[3..]));
+        let smoothing = Smoothing { alpha: 0.3, beta: 0.1, gamma: 0.2, phi: 1.0 };
+        assert_eq!(value, pass(&shape, &smoothing, &y, &mut reference).lik);
+        assert_eq!(scratch, reference);
     }
 }

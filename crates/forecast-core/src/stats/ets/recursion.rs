@@ -86,45 +86,6 @@ impl State {
             }
         }
     }
-
-    /// Update the state with observation `y` (statsforecast's `Update`).
-    fn update(&mut self, shape: &Shape, p: &Smoothing, y: f64) {
-        let (old_l, old_b) = (self.level, self.growth);
-        let (q, phi_b) = match shape.trend {
-            Kind::None => (old_l, 0.0),
-            Kind::Additive => (old_l + p.phi * old_b, p.phi * old_b),
-            Kind::Multiplicative if (p.phi - 1.0).abs() < TOL => (old_l * old_b, old_b),
-            Kind::Multiplicative => {
-                let phi_b = old_b.powf(p.phi);
-                (old_l * phi_b, phi_b)
-            }
-        };
-        let oldest = if shape.season == Kind::None { 0.0 } else { self.seasonal[self.front] };
-        let deseasonalised = match shape.season {
-            Kind::None => y,
-            Kind::Additive => y - oldest,
-            Kind::Multiplicative if oldest.abs() < TOL => HUGE_N,
-            Kind::Multiplicative => y / oldest,
-        };
-        self.level = q + p.alpha * (deseasonalised - q);
-        if shape.trend != Kind::None {
-            let r = match shape.trend {
-                Kind::Additive => self.level - old_l,
-                _ if old_l.abs() < TOL => HUGE_N,
-                _ => self.level / old_l,
-            };
-            self.growth = phi_b + (p.beta / p.alpha) * (r - phi_b);
-        }
-        if shape.season != Kind::None {
-            let t = match shape.season {
-                Kind::Additive => y - q,
-                _ if q.abs() < TOL => HUGE_N,
-                _ => y / q,
-            };
-            self.seasonal[self.front] = oldest + p.gamma * (t - oldest);
-            self.front = (self.front + 1) % shape.m;
-        }
-    }
 }
 
 /// Result of a pass over the data.
@@ -140,28 +101,123 @@ pub(super) struct Pass {
 /// Run the recursion over `y` from `state`, leaving it at the end state (statsforecast's
 /// `Calc`, without its state matrix).
 pub(super) fn pass(shape: &Shape, p: &Smoothing, y: &[f64], state: &mut State) -> Pass {
-    let n = y.len();
-    let mut f = [0.0; 1];
-    let (mut lik, mut lik2) = (0.0, 0.0);
+    // One monomorphised loop per model shape: this is the inner loop of every fit.
+    use Kind::{Additive as A, Multiplicative as M, None as N};
+    macro_rules! dispatch {
+        ($(($e:ident, $t:ident, $s:ident)),*) => {
+            match (shape.error, shape.trend, shape.season) {
+                $(($e, $t, $s) => pass_with::<{ $e as u8 }, { $t as u8 }, { $s as u8 }>(shape.m, p, y, state),)*
+            }
+        };
+    }
+    dispatch!(
+        (N, N, N),
+        (N, N, A),
+        (N, N, M),
+        (N, A, N),
+        (N, A, A),
+        (N, A, M),
+        (N, M, N),
+        (N, M, A),
+        (N, M, M),
+        (A, N, N),
+        (A, N, A),
+        (A, N, M),
+        (A, A, N),
+        (A, A, A),
+        (A, A, M),
+        (A, M, N),
+        (A, M, A),
+        (A, M, M),
+        (M, N, N),
+        (M, N, A),
+        (M, N, M),
+        (M, A, N),
+        (M, A, A),
+        (M, A, M),
+        (M, M, N),
+        (M, M, A),
+        (M, M, M)
+    )
+}
+
+const KN: u8 = Kind::None as u8;
+const KA: u8 = Kind::Additive as u8;
+const KM: u8 = Kind::Multiplicative as u8;
+
+fn pass_with<const E: u8, const T: u8, const S: u8>(m: usize, p: &Smoothing, y: &[f64], state: &mut State) -> Pass {
+    let (mut l, mut b, mut front) = (state.level, state.growth, state.front);
+    let seasonal = &mut state.seasonal;
+    let ratio = p.beta / p.alpha;
+    let (mut sse, mut log_sum, mut product) = (0.0, 0.0, 1.0);
     for &obs in y {
-        state.forecast(shape, p.phi, &mut f);
-        let f0 = f[0];
+        let oldest = if S == KN { 0.0 } else { seasonal[front] };
+        let (q, phi_b) = match T {
+            KN => (l, 0.0),
+            KA => (l + p.phi * b, p.phi * b),
+            _ if (p.phi - 1.0).abs() < TOL => (l * b, b),
+            _ => {
+                let phi_b = b.powf(p.phi);
+                (l * phi_b, phi_b)
+            }
+        };
+        // The one-step forecast (statsforecast's Forecast at h = 1).
+        let trend_part = match T {
+            KN => l,
+            KA => l + p.phi * b,
+            _ if b < 0.0 => f64::NAN,
+            _ => l * b.powf(p.phi),
+        };
+        let f0 = match S {
+            KA => trend_part + oldest,
+            KM => trend_part * oldest,
+            _ => trend_part,
+        };
         if (f0 - NA).abs() < TOL {
             return Pass { lik: NA, sse: f64::NAN };
         }
-        let e = match shape.error {
-            Kind::Multiplicative => (obs - f0) / if f0.abs() < TOL { f0 + TOL } else { f0 },
-            _ => obs - f0,
+        let e = if E == KM { (obs - f0) / if f0.abs() < TOL { f0 + TOL } else { f0 } } else { obs - f0 };
+        let deseasonalised = match S {
+            KN => obs,
+            KA => obs - oldest,
+            _ if oldest.abs() < TOL => HUGE_N,
+            _ => obs / oldest,
         };
-        state.update(shape, p, obs);
-        lik += e * e;
-        let v = f0.abs();
-        lik2 += if v > 0.0 { v.ln() } else { (v + 1e-8).ln() };
+        let old_l = l;
+        l = q + p.alpha * (deseasonalised - q);
+        if T != KN {
+            let r = match T {
+                KA => l - old_l,
+                _ if old_l.abs() < TOL => HUGE_N,
+                _ => l / old_l,
+            };
+            b = phi_b + ratio * (r - phi_b);
+        }
+        if S != KN {
+            let t = match S {
+                KA => obs - q,
+                _ if q.abs() < TOL => HUGE_N,
+                _ => obs / q,
+            };
+            seasonal[front] = oldest + p.gamma * (t - oldest);
+            front = if front + 1 == m { 0 } else { front + 1 };
+        }
+        sse += e * e;
+        if E == KM {
+            // Σ ln|ŷ| as the log of running products (one log per ~200 steps, not per step).
+            let v = f0.abs();
+            product *= if v > 0.0 { v } else { v + 1e-8 };
+            if !(1e-100..=1e100).contains(&product) {
+                log_sum += product.ln();
+                product = 1.0;
+            }
+        }
     }
-    let sse = lik;
-    let mut lik = n as f64 * if lik > 0.0 { lik.ln() } else { (lik + 1e-8).ln() };
-    if shape.error == Kind::Multiplicative {
-        lik += 2.0 * lik2;
+    (state.level, state.growth, state.front) = (l, b, front);
+    let n = y.len() as f64;
+    let mut lik = n * if sse > 0.0 { sse.ln() } else { (sse + 1e-8).ln() };
+    if E == KM {
+        lik += 2.0 * (log_sum + product.ln());
     }
     Pass { lik, sse }
 }
