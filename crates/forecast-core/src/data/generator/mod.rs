@@ -243,7 +243,7 @@ impl RetailGenerator {
             for (i, item) in item_names.iter().enumerate() {
                 let mut srng = ChaCha8Rng::seed_from_u64(rng.random::<u64>());
                 let p = &items[i];
-                let plan = promo_plan(&mut srng, p, total);
+                let (plan, dip) = promo_plan(&mut srng, p, total);
                 let context = SeriesContext {
                     item: p,
                     store_scale: store_scale[s],
@@ -260,7 +260,7 @@ impl RetailGenerator {
                 let key = SeriesKey(vec![store.clone(), item.clone()]);
                 let series =
                     SeriesLayout { key, statics: [s, i], span, calendar: &calendar, future: self.future_periods };
-                out.push_series(&series, p, &plan, &days, trend);
+                out.push_series(&series, p, &plan, &days, (trend, dip));
             }
         }
         out.truth.items = items
