@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod stats;
 pub mod tool;
 pub mod transform;
 pub mod tree;
