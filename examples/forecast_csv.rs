@@ -25,8 +25,9 @@ use clap::{Parser, ValueEnum};
 use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
 use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
 use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
-use forecast::core::forecast::{Forecaster, Forecasts, Strategy, direct_step_rows};
+use forecast::core::forecast::{Forecaster, Forecasts, Strategy, TransformChoice, direct_step_rows};
 use forecast::core::gbdt::Objective;
+use forecast::core::transform::TargetTransform;
 use forecast::core::{Error, ForecastPipeline, Frequency, ModelArtifact, Panel};
 use forecast_examples::retail::{self, GbdtSettings};
 use std::io::Write;
@@ -40,6 +41,12 @@ enum ModelChoice {
     Linear,
     SeasonalNaive,
     Naive,
+    Ets,
+    Theta,
+    Croston,
+    Tsb,
+    Ensemble,
+    Auto,
     All,
 }
 
@@ -120,6 +127,11 @@ struct Args {
     /// Multi-step strategy of the global models.
     #[arg(long, value_enum, default_value = "recursive")]
     strategy: StrategyChoice,
+    /// GBDT target transform: `auto` (chosen on each training part from none, differences at
+    /// the season, a local standard scaler and log1p), `none`, or a chain such as
+    /// `diff:12`, `diff:1,12+standard`, `minmax`, `log1p`, `boxcox:12`.
+    #[arg(long)]
+    transform: Option<String>,
     /// GBDT boosting rounds.
     #[arg(long, default_value_t = 500)]
     rounds: usize,
@@ -210,8 +222,22 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ObjectiveChoice::Tweedie => Objective::Tweedie { variance_power: 1.1 },
     };
     let features = retail::features(panel.frequency, &panel.regressor_names);
-    let settings =
-        GbdtSettings { objective, rounds: args.rounds, strategy, horizon: args.horizon, ..GbdtSettings::default() };
+    let transforms = match &args.transform {
+        Some(t) if t == "auto" => {
+            TransformChoice::Auto { candidates: retail::transform_candidates(season), holdout: None }
+        }
+        Some(t) if t == "none" => TransformChoice::Fixed(Vec::new()),
+        Some(t) => TransformChoice::Fixed(parse_transforms(t)?),
+        None => TransformChoice::Auto { candidates: retail::transform_candidates(season), holdout: None },
+    };
+    let settings = GbdtSettings {
+        objective,
+        rounds: args.rounds,
+        strategy,
+        horizon: args.horizon,
+        transforms,
+        ..GbdtSettings::default()
+    };
     let models = build_models(&args.model, &settings, &features, season)?;
     let cutoffs = match args.cutoffs {
         CutoffChoice::Aligned => Cutoffs::Aligned,
@@ -227,10 +253,18 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
 
     let refs: Vec<&dyn Forecaster> = models.iter().map(|m| m.as_ref()).collect();
     let report = retail::run_backtest(&backtest, &panel, &refs)?;
+    let mut text = report.to_string();
+    for m in &report.models {
+        for w in &m.windows {
+            for s in &w.selections {
+                text.push_str(&format!("window {} {s}\n", w.window + 1));
+            }
+        }
+    }
     if args.json {
-        eprint!("{report}");
+        eprint!("{text}");
     } else {
-        print!("{report}");
+        print!("{text}");
     }
 
     if args.out.is_some() || args.save_pipeline.is_some() {
@@ -296,6 +330,33 @@ fn load_pipeline(path: &Path) -> Result<ForecastPipeline, Box<dyn std::error::Er
     Ok(artifact.into_pipeline()?)
 }
 
+/// Parse `diff:1,12+standard` into a transform chain.
+fn parse_transforms(text: &str) -> Result<Vec<TargetTransform>, Box<dyn std::error::Error>> {
+    text.split('+')
+        .map(|part| {
+            let (name, arg) = part.split_once(':').unwrap_or((part, ""));
+            let numbers = || -> Result<Vec<usize>, Box<dyn std::error::Error>> {
+                arg.split(',')
+                    .map(|n| n.trim().parse::<usize>().map_err(|_| format!("--transform `{part}`: `{n}` is not a lag").into()))
+                    .collect()
+            };
+            Ok(match name {
+                "diff" => TargetTransform::Differences(numbers()?),
+                "standard" => TargetTransform::LocalStandardScaler,
+                "minmax" => TargetTransform::LocalMinMaxScaler,
+                "log1p" => TargetTransform::Log1p,
+                "boxcox" => TargetTransform::BoxCox { season: numbers()?.first().copied().unwrap_or(1) },
+                other => {
+                    return Err(format!(
+                        "--transform: unknown `{other}`; accepted: auto, none, or a chain of diff:LAGS, standard, minmax, log1p, boxcox:SEASON joined by +"
+                    )
+                    .into());
+                }
+            })
+        })
+        .collect()
+}
+
 fn build_models(
     choices: &[ModelChoice],
     settings: &GbdtSettings,
@@ -322,6 +383,12 @@ fn build_models(
             ModelChoice::Linear => models.push(Box::new(retail::linear(settings, features.clone())?)),
             ModelChoice::SeasonalNaive => models.push(Box::new(retail::seasonal_naive(season))),
             ModelChoice::Naive => models.push(Box::new(retail::naive())),
+            ModelChoice::Ets => models.push(Box::new(retail::ets(season))),
+            ModelChoice::Theta => models.push(Box::new(retail::theta(season))),
+            ModelChoice::Croston => models.push(Box::new(retail::croston())),
+            ModelChoice::Tsb => models.push(Box::new(retail::tsb())),
+            ModelChoice::Ensemble => models.push(Box::new(retail::ensemble(settings, features.clone(), season)?)),
+            ModelChoice::Auto => models.push(Box::new(retail::auto(settings, features.clone(), season)?)),
             ModelChoice::All => {}
         }
     }
@@ -345,6 +412,21 @@ fn metrics_json(report: &BacktestReport, panel: &Panel) -> serde_json::Value {
             }),
             None => serde_json::Value::Null,
         };
+        let mut value = value;
+        let chosen: Vec<serde_json::Value> = m
+            .windows
+            .iter()
+            .flat_map(|w| {
+                w.selections.iter().map(move |s| {
+                    let picks: serde_json::Map<String, serde_json::Value> =
+                        s.chosen().map(|c| (c.name.clone(), serde_json::json!(c.weight))).collect();
+                    serde_json::json!({"window": w.window + 1, "what": s.what, "chosen": picks})
+                })
+            })
+            .collect();
+        if let (Some(obj), false) = (value.as_object_mut(), chosen.is_empty()) {
+            obj.insert("chosen".into(), serde_json::Value::Array(chosen));
+        }
         models.insert(m.model.clone(), value);
     }
     serde_json::json!({

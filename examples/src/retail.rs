@@ -6,15 +6,18 @@ use forecast::core::adapters::smartcore::RandomForest;
 use forecast::core::backtest::{Backtest, BacktestReport};
 use forecast::core::baseline::{MovingAverage, Naive, SeasonalNaive};
 use forecast::core::features::FeatureSpec;
-use forecast::core::forecast::Forecaster;
+use forecast::core::forecast::{Combine, Ensemble, Forecaster, TransformChoice};
 use forecast::core::forecast::{GlobalForecaster, LocalForecaster, Strategy};
 use forecast::core::gbdt::{Gbdt, Objective};
+use forecast::core::stats::LocalModel;
+use forecast::core::transform::TargetTransform;
 use forecast::core::{Panel, ParamGuard, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 /// GBDT settings of the examples (LightGBM's usual forecasting budget).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct GbdtSettings {
     /// Loss of the point model.
     pub objective: Objective,
@@ -32,6 +35,8 @@ pub struct GbdtSettings {
     pub quantile_rounds: usize,
     /// Seed of the row and feature sampling.
     pub seed: u64,
+    /// Target transforms of the point model: fixed, or chosen on the training part.
+    pub transforms: TransformChoice,
 }
 
 impl Default for GbdtSettings {
@@ -45,6 +50,7 @@ impl Default for GbdtSettings {
             horizon: 28,
             quantile_rounds: 0,
             seed: 42,
+            transforms: TransformChoice::Fixed(Vec::new()),
         }
     }
 }
@@ -65,7 +71,8 @@ pub fn gbdt(settings: &GbdtSettings, features: FeatureSpec) -> Result<GlobalFore
     };
     let mut model = GlobalForecaster::new("gbdt", params(settings.objective, settings.rounds)?, features)
         .strategy(settings.strategy)
-        .horizon(settings.horizon);
+        .horizon(settings.horizon)
+        .transform_choice(settings.transforms.clone());
     if settings.quantile_rounds > 0 {
         for alpha in [0.1, 0.9] {
             model = model.quantile(alpha, params(Objective::Quantile { alpha }, settings.quantile_rounds)?);
@@ -120,6 +127,66 @@ pub fn baselines(season: usize) -> Vec<LocalForecaster> {
         seasonal_naive(season),
         LocalForecaster::new(MovingAverage { window: season.max(2) * 4 }).named("moving-average"),
     ]
+}
+
+/// AutoETS with this season (statsforecast's search).
+pub fn ets(season: usize) -> LocalForecaster {
+    LocalForecaster::new(LocalModel::ets(season)).named("ets")
+}
+
+/// AutoTheta with this season.
+pub fn theta(season: usize) -> LocalForecaster {
+    LocalForecaster::new(LocalModel::theta(season)).named("theta")
+}
+
+/// Croston's method (classic).
+pub fn croston() -> LocalForecaster {
+    LocalForecaster::new(LocalModel::Croston).named("croston")
+}
+
+/// TSB with statsforecast's usual smoothing (demand 0.2, probability 0.1).
+pub fn tsb() -> LocalForecaster {
+    LocalForecaster::new(LocalModel::tsb(0.2, 0.1)).named("tsb")
+}
+
+/// The default GBDT's transform candidates for a season: none, differences at the season,
+/// a local standard scaler, log1p.
+pub fn transform_candidates(season: usize) -> Vec<Vec<TargetTransform>> {
+    match TransformChoice::default_candidates(season) {
+        TransformChoice::Auto { candidates, .. } => candidates,
+        TransformChoice::Fixed(chain) => vec![chain],
+    }
+}
+
+/// The mean of the GBDT (its transform chosen on the training part), AutoETS and AutoTheta.
+///
+/// # Errors
+/// When a GBDT parameter is out of range.
+pub fn ensemble(settings: &GbdtSettings, features: FeatureSpec, season: usize) -> Result<Ensemble> {
+    let members: Vec<Arc<dyn Forecaster>> =
+        vec![Arc::new(gbdt(settings, features)?), Arc::new(ets(season)), Arc::new(theta(season))];
+    Ok(Ensemble::new("ensemble", members, Combine::Mean).horizon(settings.horizon))
+}
+
+/// Every family (the GBDT with each candidate transform, AutoETS, AutoTheta, seasonal naive,
+/// Croston, TSB) scored on the last `horizon` periods of the training part; the best three
+/// combined with weights 1 / held-out WAPE.
+///
+/// # Errors
+/// When a GBDT parameter is out of range.
+pub fn auto(settings: &GbdtSettings, features: FeatureSpec, season: usize) -> Result<Ensemble> {
+    let mut members: Vec<Arc<dyn Forecaster>> = Vec::new();
+    for chain in transform_candidates(season) {
+        let name = format!("gbdt[{}]", forecast::core::transform::chain_name(&chain));
+        let fixed = GbdtSettings { transforms: TransformChoice::Fixed(chain), ..settings.clone() };
+        members.push(Arc::new(gbdt(&fixed, features.clone())?.named(name)));
+    }
+    members.push(Arc::new(ets(season)));
+    members.push(Arc::new(theta(season)));
+    members.push(Arc::new(seasonal_naive(season)));
+    members.push(Arc::new(croston()));
+    members.push(Arc::new(tsb()));
+    Ok(Ensemble::new("auto", members, Combine::Weighted).top(3).horizon(settings.horizon))
 }
 
 /// A progress bar of `len` steps, drawn only when stderr is a terminal.

@@ -177,7 +177,9 @@ impl Backtest {
                 let model =
                     fitted.as_ref().ok_or_else(|| crate::Error::InvalidData("backtest: no fitted model".into()))?;
                 let forecasts = model.forecast(panel, &plan.origins(), self.horizon)?;
-                windows.push(self.window_result(panel, plan, forecasts));
+                let mut result = self.window_result(panel, plan, forecasts);
+                result.selections = model.pipeline().map(|p| p.selections().to_vec()).unwrap_or_default();
+                windows.push(result);
                 progress(Progress { model: forecaster.name(), window: plan.window, windows: self.windows });
             }
             models.push(self.finish_model(panel, forecaster.name(), windows)?);
@@ -194,7 +196,7 @@ impl Backtest {
                 (f.origin..f.origin + self.horizon).map(|t| s.target.get(t).copied().unwrap_or(f64::NAN)).collect()
             })
             .collect();
-        WindowResult { window: plan.window, forecasts, actuals, metrics: None }
+        WindowResult { window: plan.window, forecasts, actuals, metrics: None, selections: Vec::new() }
     }
 
     fn residuals(&self, panel: &Panel, w: &WindowResult) -> Vec<Residual> {

@@ -16,6 +16,8 @@ pub struct WindowResult {
     /// Actual targets of each forecast step, aligned with `forecasts.series` (NaN where
     /// missing or past the series' end).
     pub actuals: Vec<Vec<f64>>,
+    /// The automatic choices the model made on this window's training part.
+    pub selections: Vec<crate::pipeline::Selection>,
     /// Metrics of the window over scored series (None when nothing was scored).
     pub metrics: Option<Metrics>,
 }

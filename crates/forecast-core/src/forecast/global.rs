@@ -102,6 +102,12 @@ impl GlobalForecaster {
         self
     }
 
+    /// Rename the forecaster.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Set the multi-step strategy.
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;

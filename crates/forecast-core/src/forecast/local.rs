@@ -1,4 +1,4 @@
-//! Local per-series methods (the baselines) as a [`Forecaster`]: each series is forecast from
+//! Local per-series methods (baselines and statistical models) as a [`Forecaster`]: each series is forecast from
 //! its own history only, so fitting learns nothing that newer observations would not
 //! replace; the fitted pipeline stores the method and applies it to the history of whatever
 //! panel it is given (as statsforecast's `forecast` does).
@@ -6,6 +6,7 @@
 use super::{FittedForecaster, Forecaster, SeriesForecast};
 use crate::baseline::{BaselineModel, MovingAverage, Naive, SeasonalNaive, SeriesForecaster};
 use crate::pipeline::{ForecastPipeline, PanelSchema, PipelineModel};
+use crate::stats::LocalModel;
 use crate::{Error, Panel, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,15 @@ use serde::{Deserialize, Serialize};
 pub enum LocalMethod {
     /// Naive, seasonal naive or moving average.
     Baseline(BaselineModel),
+    /// A statistical model fitted on each series' history (AutoETS, AutoTheta, Croston, SBA, TSB).
+    Stats(LocalModel),
 }
 
 impl LocalMethod {
     fn method(&self) -> &dyn SeriesForecaster {
         match self {
             Self::Baseline(m) => m,
+            Self::Stats(m) => m,
         }
     }
 
@@ -55,6 +59,12 @@ impl LocalMethod {
                 Ok(f)
             })
             .collect()
+    }
+}
+
+impl From<LocalModel> for LocalMethod {
+    fn from(m: LocalModel) -> Self {
+        Self::Stats(m)
     }
 }
 

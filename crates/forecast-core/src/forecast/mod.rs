@@ -36,6 +36,7 @@
 //! ```
 
 pub(crate) mod direct;
+mod ensemble;
 mod global;
 mod learner;
 mod local;
@@ -46,6 +47,7 @@ mod strategy;
 pub(crate) mod testing;
 
 pub use direct::direct_step_rows;
+pub use ensemble::{Combine, Ensemble, EnsembleModel};
 pub use global::{GlobalForecaster, TransformChoice};
 pub use learner::{AnyFit, Learner, TrainingSet};
 pub use local::{LocalForecaster, LocalMethod};

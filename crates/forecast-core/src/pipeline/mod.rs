@@ -40,7 +40,9 @@ pub use step::{ScoredModel, StepModel};
 
 use crate::artifact::ModelArtifact;
 use crate::features::{FeatureBuilder, FeatureSpec};
-use crate::forecast::{FittedForecaster, Forecasts, LocalMethod, SeriesForecast, Strategy, direct, recursive};
+use crate::forecast::{
+    EnsembleModel, FittedForecaster, Forecasts, LocalMethod, SeriesForecast, Strategy, direct, recursive,
+};
 use crate::interval::ConformalIntervals;
 use crate::transform::{TargetTransform, fit_transform};
 use crate::{Error, Panel, Result};
@@ -69,6 +71,8 @@ pub enum PipelineModel {
     Global(Box<GlobalModel>),
     /// A method that forecasts each series from its own history.
     Local(LocalMethod),
+    /// A combination of fitted pipelines.
+    Ensemble(Box<EnsembleModel>),
 }
 
 /// The fitted part of a global model.
@@ -147,7 +151,7 @@ impl ForecastPipeline {
     pub fn global(&self) -> Option<&GlobalModel> {
         match &self.model {
             PipelineModel::Global(g) => Some(g),
-            PipelineModel::Local(_) => None,
+            PipelineModel::Local(_) | PipelineModel::Ensemble(_) => None,
         }
     }
 
@@ -170,7 +174,11 @@ impl ForecastPipeline {
     /// The largest horizon it forecasts: the fitted horizon for the direct strategy, unbounded
     /// (`None`) for recursive and local models.
     pub fn max_horizon(&self) -> Option<usize> {
-        self.global().filter(|g| g.strategy == Strategy::Direct).map(|g| g.horizon)
+        match &self.model {
+            PipelineModel::Global(g) => (g.strategy == Strategy::Direct).then_some(g.horizon),
+            PipelineModel::Local(_) => None,
+            PipelineModel::Ensemble(e) => e.members.iter().filter_map(|(_, p)| p.max_horizon()).min(),
+        }
     }
 
     /// The conformal calibration added to forecasts, if any.
@@ -277,6 +285,7 @@ impl ForecastPipeline {
                 Ok((series, rows))
             }
             PipelineModel::Local(method) => Ok((method.forecast_panel(panel, origins, horizon)?, Vec::new())),
+            PipelineModel::Ensemble(e) => Ok((e.forecast(panel, origins, horizon)?, Vec::new())),
         }
     }
 }
