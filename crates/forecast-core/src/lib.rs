@@ -22,7 +22,9 @@ pub mod panel;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tenant;
 pub mod tool;
+pub mod tracking;
 pub mod tree;
 
 pub use artifact::ModelArtifact;
@@ -32,6 +34,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
+pub use model_store::ModelStores;
 pub use panel::{Frequency, Panel, Series, SeriesKey};
 pub use predictor::CompiledPredictor;
 pub use tool::{Tool, ToolEffect};
