@@ -1,7 +1,7 @@
 //! Usage analytics: one tenant's usage by meter and day, and the heaviest tenants.
 
 use crate::metering::to_u64;
-use crate::name::TenantId;
+use forecast_core::tenant::TenantId;
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::store::TenantStore;

@@ -1,6 +1,6 @@
 //! Entitlements: the checks callers make against a tenant's plan.
 
-use crate::name::TenantId;
+use forecast_core::tenant::TenantId;
 use crate::plan::{LimitSpec, Plan};
 use crate::{Result, TenancyError};
 
