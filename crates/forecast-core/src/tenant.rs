@@ -291,7 +291,8 @@ impl fmt::Display for TenantAdminAction {
 ///
 /// forecast-security implements it for a live session (platform operators hold
 /// `manage_tenants` / `manage_billing` in every tenant); forecast-tenancy asks it before every
-/// lifecycle change, plan change, plan definition and quota grant.
+/// lifecycle change, plan change, plan definition and quota grant, and records each refusal in
+/// the audit trail itself (so implementations do not record it a second time).
 pub trait TenantAdminCheck: Send + Sync + Debug {
     /// Who is asking, for messages and audit rows.
     fn actor(&self) -> String;

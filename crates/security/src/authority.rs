@@ -61,6 +61,8 @@ impl PermissionCheck for SessionPermissions {
 }
 
 /// One session's authority over tenants, as a [`TenantAdminCheck`] (see [`Security::operator`]).
+/// It does not audit its refusals: forecast-tenancy records each refused operator action
+/// once, with the action it refused.
 #[derive(Debug, Clone)]
 pub struct SessionOperator {
     security: Arc<Security>,
@@ -78,7 +80,15 @@ impl TenantAdminCheck for SessionOperator {
             _ => Permission::ManageTenants,
         };
         let resource = Resource::platform().named(tenant.map_or_else(|| "catalogue".to_string(), |t| format!("tenant {t}")));
-        let audited = format!("tenant.{}", action.as_str());
-        Ok(self.security.require_for(&self.session, permission, &resource, &audited)?)
+        let decision = self.security.authorize(&self.session, permission, &resource)?;
+        if decision.allowed {
+            return Ok(());
+        }
+        Err(forecast_core::Error::PermissionDenied {
+            actor: self.actor(),
+            action: permission.as_str().into(),
+            target: resource.to_string(),
+            reason: decision.reason.to_string(),
+        })
     }
 }

@@ -16,6 +16,12 @@ use forecast_core::{Panel, Series};
 /// [`DataScope::region_column`], [`DataScope::store_column`]), looked up among the panel's
 /// static columns, then its key columns; SQL rows by a `tenant_id` column too
 /// ([`DataScope::tenant_column`]).
+///
+/// A scope cannot be made up:
+///
+/// ```compile_fail
+/// let everything = forecast_security::DataScope::new("globex", vec![forecast_security::Scope::all()]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataScope {
     tenant: TenantId,

@@ -20,7 +20,13 @@ use std::sync::Arc;
 ///
 /// Only [`Security::model_store`] builds one, and it obtains the inner store itself from a
 /// [`ModelStores`] for the same tenant it checks, so the tenant authorised and the tenant
-/// served cannot differ; the inner store is never handed out. The `actor` a caller passes is
+/// served cannot differ; the inner store is never handed out:
+///
+/// ```compile_fail
+/// # fn bypass(guard: &forecast_security::GuardedModelStore) {
+/// let unguarded = guard.inner();
+/// # }
+/// ``` The `actor` a caller passes is
 /// replaced by the session's user. Models are tenant-wide: a role scoped to regions or stores
 /// does not cover them.
 ///

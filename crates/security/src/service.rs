@@ -24,7 +24,7 @@ CREATE TABLE security_meta (
     value TEXT NOT NULL
 );
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     login TEXT NOT NULL UNIQUE,
     tenant TEXT,
     password_hash TEXT NOT NULL,

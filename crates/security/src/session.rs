@@ -65,10 +65,24 @@ impl fmt::Debug for SessionToken {
 
 /// An authenticated session, as returned by [`Security::login`] and [`Security::authenticate`].
 ///
-/// It cannot be built or edited outside this crate (no public fields or constructor), and it
-/// is not proof by itself: every check re-reads the user, its tenant and the session's
-/// liveness from the store through the token hash it carries, so a session whose user was
-/// disabled, whose tenant was suspended or that was revoked stops working at once.
+/// It cannot be built or edited outside this crate (no public fields or constructor, no
+/// `Deserialize`), and it is not proof by itself: every check re-reads the user, its tenant
+/// and the session's liveness from the store through the token hash it carries, so a session
+/// whose user was disabled, whose tenant was suspended or that was revoked stops working at once.
+///
+/// Neither forging one nor editing one compiles:
+///
+/// ```compile_fail
+/// # fn forge() -> forecast_security::Session {
+/// forecast_security::Session { id: String::new(), user_id: 1, username: "ops".into() }
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # fn edit(mut session: forecast_security::Session) {
+/// session.username = "ops".to_string();
+/// # }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     id: String,
