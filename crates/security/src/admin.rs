@@ -35,7 +35,9 @@ impl Security {
     ) -> Result<Principal> {
         let principal = match self.principal(actor)? {
             Ok(p) => p,
-            Err(reason) => return Err(self.deny(actor, resource.tenant.as_ref(), action, target, &reason.to_string())?),
+            Err(reason) => {
+                return Err(self.deny(actor, resource.tenant.as_ref(), action, target, &reason.to_string())?);
+            }
         };
         let decision = self.decide_for(&principal, permission, resource);
         if !decision.allowed {
@@ -81,7 +83,8 @@ impl Security {
         let held = assignments_of(&self.lock(), user_id)?;
         for a in &held {
             if let Some(p) = missing_for(&principal.roles, &principal.assignments, a) {
-                let why = format!("the user holds {p} in {} over {}, which the actor does not hold there", a.domain, a.scope);
+                let why =
+                    format!("the user holds {p} in {} over {}, which the actor does not hold there", a.domain, a.scope);
                 return Err(self.deny(&principal.session, tenant, action, target, &why)?);
             }
         }

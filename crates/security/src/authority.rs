@@ -79,7 +79,8 @@ impl TenantAdminCheck for SessionOperator {
             TenantAdminAction::ChangePlan | TenantAdminAction::GrantQuota => Permission::ManageBilling,
             _ => Permission::ManageTenants,
         };
-        let resource = Resource::platform().named(tenant.map_or_else(|| "catalogue".to_string(), |t| format!("tenant {t}")));
+        let resource =
+            Resource::platform().named(tenant.map_or_else(|| "catalogue".to_string(), |t| format!("tenant {t}")));
         let decision = self.security.authorize(&self.session, permission, &resource)?;
         if decision.allowed {
             return Ok(());

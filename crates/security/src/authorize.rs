@@ -147,10 +147,8 @@ impl Security {
             }
             Err(e) => return Err(e),
         };
-        if let Some(home) = stored.tenant() {
-            if let Err(reason) = self.tenant_active(home) {
-                return Ok(Err(reason));
-            }
+        if let Some(reason) = stored.tenant().and_then(|home| self.tenant_inactive(home)) {
+            return Ok(Err(reason));
         }
         let conn = self.lock();
         let roles = load_roles(&conn)?;
@@ -162,11 +160,11 @@ impl Security {
         Ok(Ok(Principal { session: stored, assignments, roles }))
     }
 
-    /// `Ok` when `tenant` is active, else the denial reason.
-    pub(crate) fn tenant_active(&self, tenant: &TenantId) -> std::result::Result<(), Reason> {
+    /// The denial reason when `tenant` is not active (`None`: it is).
+    pub(crate) fn tenant_inactive(&self, tenant: &TenantId) -> Option<Reason> {
         match self.tenant_status(tenant) {
-            Some(forecast_core::tenant::TenantStatus::Active) => Ok(()),
-            other => Err(Reason::TenantNotActive {
+            Some(forecast_core::tenant::TenantStatus::Active) => None,
+            other => Some(Reason::TenantNotActive {
                 tenant: tenant.clone(),
                 status: other.map_or("unknown", |s| s.as_str()).to_string(),
             }),
@@ -175,10 +173,8 @@ impl Security {
 
     /// The decision for `principal` on `resource`, the resource's tenant status included.
     pub(crate) fn decide_for(&self, principal: &Principal, permission: Permission, resource: &Resource) -> Decision {
-        if let Some(t) = &resource.tenant {
-            if let Err(reason) = self.tenant_active(t) {
-                return Decision::deny(reason);
-            }
+        if let Some(reason) = resource.tenant.as_ref().and_then(|t| self.tenant_inactive(t)) {
+            return Decision::deny(reason);
         }
         decide(&principal.roles, &principal.assignments, permission, resource)
     }
@@ -245,13 +241,15 @@ impl Security {
             Ok(p) => p,
             Err(reason) => return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?),
         };
-        if let Err(reason) = self.tenant_active(tenant) {
+        if let Some(reason) = self.tenant_inactive(tenant) {
             return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?);
         }
         let grants: Vec<Scope> = principal
             .assignments
             .iter()
-            .filter(|a| a.domain.includes(&resource) && grantor(&principal.roles, &a.role, Permission::ViewData).is_some())
+            .filter(|a| {
+                a.domain.includes(&resource) && grantor(&principal.roles, &a.role, Permission::ViewData).is_some()
+            })
             .map(|a| a.scope.clone())
             .collect();
         if grants.is_empty() {

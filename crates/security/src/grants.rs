@@ -41,7 +41,8 @@ impl Security {
         let Some(realm) = role_realm(&role.name)? else {
             return Err(SecurityError::BuiltinRole { role: role.name.clone() });
         };
-        let principal = self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.define", &role.name)?;
+        let principal =
+            self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.define", &role.name)?;
         let mut roles = load_roles(&self.lock())?;
         for parent in &role.inherits {
             let usable = role_realm(parent).ok().flatten().is_none_or(|r| r == realm);
@@ -165,12 +166,13 @@ impl Security {
         let detail = format!("{} in {} over {}", a.role, a.domain, a.scope);
         let target = format!("{username}: {detail}");
         // The user's realm first, so nothing about another realm's users is revealed.
-        let principal = self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&name.realm), action, &target)?;
-        if let Realm::Tenant(home) = &name.realm {
-            if a.domain != Domain::Tenant(home.clone()) {
-                let why = format!("a user of tenant {home} can hold roles only in tenant {home}");
-                return Err(self.deny(actor, tenant.as_ref(), action, &target, &why)?);
-            }
+        let principal =
+            self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&name.realm), action, &target)?;
+        if let Realm::Tenant(home) = &name.realm
+            && a.domain != Domain::Tenant(home.clone())
+        {
+            let why = format!("a user of tenant {home} can hold roles only in tenant {home}");
+            return Err(self.deny(actor, tenant.as_ref(), action, &target, &why)?);
         }
         let domain_resource = match &a.domain {
             Domain::AnyTenant => crate::scope::Resource::platform(),
@@ -189,7 +191,9 @@ impl Security {
             let user_id: i64 = tx
                 .query_row("SELECT id FROM users WHERE login = ?1", [username], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() }))?;
+                .ok_or_else(|| {
+                    SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
+                })?;
             if grant {
                 let known: bool =
                     tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;

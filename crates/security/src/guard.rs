@@ -83,14 +83,14 @@ impl Security {
         target: &str,
         result: forecast_core::Result<T>,
     ) -> forecast_core::Result<T> {
-        if let Err(e) = &result {
-            if !matches!(e, forecast_core::Error::PermissionDenied { .. }) {
-                let event = self
-                    .event(session.username(), Some(tenant), action, target, AuditOutcome::Failure)
-                    .detail("error", e.to_string())
-                    .detail("session", session.id());
-                self.audit_refusal(event)?;
-            }
+        if let Err(e) = &result
+            && !matches!(e, forecast_core::Error::PermissionDenied { .. })
+        {
+            let event = self
+                .event(session.username(), Some(tenant), action, target, AuditOutcome::Failure)
+                .detail("error", e.to_string())
+                .detail("session", session.id());
+            self.audit_refusal(event)?;
         }
         result
     }

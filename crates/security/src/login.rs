@@ -79,14 +79,14 @@ impl Security {
         } else {
             None
         };
-        if let Some(t) = name.realm.tenant() {
-            if let Err(e) = self.require_active(t) {
-                let event = self
-                    .event(username, Some(t), "auth.login", username, AuditOutcome::Denied)
-                    .detail("reason", "tenant_not_active");
-                self.audit_refusal(event)?;
-                return Err(e);
-            }
+        if let Some(t) = name.realm.tenant()
+            && let Err(e) = self.require_active(t)
+        {
+            let event = self
+                .event(username, Some(t), "auth.login", username, AuditOutcome::Denied)
+                .detail("reason", "tenant_not_active");
+            self.audit_refusal(event)?;
+            return Err(e);
         }
         let out = self.write(|tx| {
             // Conditional on the account being usable now: a lock or disable that landed while
@@ -105,7 +105,7 @@ impl Security {
             let out = self.insert_session(tx, account.id, &name, now, now + self.config.sessions.absolute)?;
             let rehashed = if rehash.is_some() { "true" } else { "false" };
             let event = self
-                .event(username, name.realm.tenant(), "auth.login", &out.0.id(), AuditOutcome::Success)
+                .event(username, name.realm.tenant(), "auth.login", out.0.id(), AuditOutcome::Success)
                 .detail("rehashed", rehashed);
             self.audit_in(tx, event)?;
             Ok(Some(out))

@@ -149,7 +149,8 @@ pub(crate) fn holds(
     domain: &Domain,
     scope: &Scope,
 ) -> bool {
-    held.iter().any(|a| a.domain.contains(domain) && a.scope.contains(scope) && grantor(roles, &a.role, permission).is_some())
+    held.iter()
+        .any(|a| a.domain.contains(domain) && a.scope.contains(scope) && grantor(roles, &a.role, permission).is_some())
 }
 
 /// The first permission `target` would give that `held` does not hold over the same domain

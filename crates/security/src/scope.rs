@@ -8,9 +8,8 @@ use std::fmt;
 
 /// Check a region or store name: 1 to 64 of `A-Z a-z 0-9 _ . -` (`*` and `@` are refused).
 pub(crate) fn check_name(what: &'static str, value: &str) -> Result<()> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    let ok =
+        !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
     if ok {
         Ok(())
     } else {
@@ -253,7 +252,10 @@ mod tests {
         assert!(Domain::AnyTenant.includes(&Resource::platform()));
         assert!(Domain::tenant(&id("acme")).includes(&acme));
         assert!(!Domain::tenant(&id("acme")).includes(&Resource::tenant(&id("globex"))));
-        assert!(!Domain::tenant(&id("acme")).includes(&Resource::platform()), "a tenant role never reaches the platform");
+        assert!(
+            !Domain::tenant(&id("acme")).includes(&Resource::platform()),
+            "a tenant role never reaches the platform"
+        );
         assert_eq!(Domain::from_db(Domain::AnyTenant.to_db()).unwrap(), Domain::AnyTenant);
         assert!(Domain::from_db("Not A Tenant").is_err());
         assert!(check_name("region", "north-01").is_ok());

@@ -257,7 +257,10 @@ impl Security {
                 (&hash[..], now),
             )?;
             if let (1, Some(s)) = (n, owner) {
-                self.audit_in(tx, self.event(&s.username, s.tenant.as_ref(), "session.logout", &s.id, AuditOutcome::Success))?;
+                self.audit_in(
+                    tx,
+                    self.event(&s.username, s.tenant.as_ref(), "session.logout", &s.id, AuditOutcome::Success),
+                )?;
             }
             Ok(())
         })
@@ -299,8 +302,11 @@ fn live_session(conn: &Connection, hash: &[u8; 32], now: DateTime<Utc>, idle: Ti
     if now - last_seen >= idle {
         return Err(SecurityError::SessionExpired { kind: "idle" });
     }
-    let name = QualifiedName::parse("username", &login)
-        .map_err(|e| SecurityError::CorruptRow { table: "users", row: login.clone(), message: e.to_string() })?;
+    let name = QualifiedName::parse("username", &login).map_err(|e| SecurityError::CorruptRow {
+        table: "users",
+        row: login.clone(),
+        message: e.to_string(),
+    })?;
     Ok(Session {
         id,
         user_id,

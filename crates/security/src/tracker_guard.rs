@@ -71,7 +71,13 @@ impl RunTracker for GuardedRunTracker {
         self.inner.experiments()
     }
 
-    fn start_run(&self, experiment: &str, run_name: &str, parent: Option<i64>, _actor: &str) -> forecast_core::Result<i64> {
+    fn start_run(
+        &self,
+        experiment: &str,
+        run_name: &str,
+        parent: Option<i64>,
+        _actor: &str,
+    ) -> forecast_core::Result<i64> {
         self.write("run.start", format!("experiment {experiment}"), |t, actor| {
             t.start_run(experiment, run_name, parent, actor)
         })

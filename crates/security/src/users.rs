@@ -167,7 +167,10 @@ impl Security {
             if insert_user(tx, &name, &hash, &now)?.is_none() {
                 return Err(SecurityError::AlreadyExists { what: "user", id: username.into() });
             }
-            self.audit_in(tx, self.event(actor.username(), tenant.as_ref(), "user.create", username, AuditOutcome::Success))
+            self.audit_in(
+                tx,
+                self.event(actor.username(), tenant.as_ref(), "user.create", username, AuditOutcome::Success),
+            )
         })?;
         self.read_user(username)
     }
@@ -192,9 +195,8 @@ impl Security {
         let realm = tenant.map_or(Realm::Platform, |t| Realm::Tenant(t.clone()));
         self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&realm), "user.list", &realm.to_string())?;
         let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE COALESCE(tenant, '') = ?1 ORDER BY login"
-        ))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE COALESCE(tenant, '') = ?1 ORDER BY login"))?;
         let rows = stmt.query_map([realm.to_db()], |r| Ok(user_from_row(r)))?;
         rows.map(|r| r?).collect()
     }
@@ -251,7 +253,10 @@ impl Security {
             if disabled {
                 revoke_sessions_of(tx, id, &now)?;
             }
-            self.audit_in(tx, self.event(actor.username(), name.realm.tenant(), action, username, AuditOutcome::Success))
+            self.audit_in(
+                tx,
+                self.event(actor.username(), name.realm.tenant(), action, username, AuditOutcome::Success),
+            )
         })
     }
 
@@ -265,7 +270,8 @@ impl Security {
             if tx.execute("DELETE FROM users WHERE id = ?1", [id])? == 0 {
                 return Err(not_found(username));
             }
-            let event = self.event(actor.username(), name.realm.tenant(), "user.delete", username, AuditOutcome::Success);
+            let event =
+                self.event(actor.username(), name.realm.tenant(), "user.delete", username, AuditOutcome::Success);
             self.audit_in(tx, event)
         })
     }
@@ -295,7 +301,13 @@ impl Security {
             self.lock().query_row("SELECT password_hash FROM users WHERE id = ?1", [stored.user_id()], |r| r.get(0))?;
         if current.chars().count() > self.config.policy.max_chars || !verify_password(current, &phc)? {
             let event = self
-                .event(stored.username(), name.realm.tenant(), "user.password.change", stored.username(), AuditOutcome::Denied)
+                .event(
+                    stored.username(),
+                    name.realm.tenant(),
+                    "user.password.change",
+                    stored.username(),
+                    AuditOutcome::Denied,
+                )
                 .detail("reason", "wrong current password");
             self.audit_refusal(event)?;
             return Err(SecurityError::InvalidCredentials);
@@ -305,7 +317,14 @@ impl Security {
         self.replace_password(stored.username(), &name, stored.user_id(), &hash, "user.password.change")
     }
 
-    fn replace_password(&self, actor: &str, name: &QualifiedName, id: i64, hash: &StoredHash, action: &str) -> Result<()> {
+    fn replace_password(
+        &self,
+        actor: &str,
+        name: &QualifiedName,
+        id: i64,
+        hash: &StoredHash,
+        action: &str,
+    ) -> Result<()> {
         let now = to_db_time(self.clock.now());
         self.write(|tx| {
             if store_hash(tx, id, hash, &now)? == 0 {
@@ -343,11 +362,17 @@ impl Security {
 }
 
 fn scope_json(scope: &Scope) -> Result<String> {
-    serde_json::to_string(scope).map_err(|e| forecast_core::Error::Serde { format: "json", message: e.to_string() }.into())
+    serde_json::to_string(scope)
+        .map_err(|e| forecast_core::Error::Serde { format: "json", message: e.to_string() }.into())
 }
 
 /// Insert a user; `None` when the name is taken (a conditional insert, not a prior check).
-fn insert_user(tx: &rusqlite::Transaction<'_>, name: &QualifiedName, hash: &StoredHash, now: &str) -> Result<Option<i64>> {
+fn insert_user(
+    tx: &rusqlite::Transaction<'_>,
+    name: &QualifiedName,
+    hash: &StoredHash,
+    now: &str,
+) -> Result<Option<i64>> {
     let inserted = tx.execute(
         "INSERT INTO users(login, tenant, password_hash, m_cost, t_cost, p_cost, created_at, password_changed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (login) DO NOTHING",
@@ -379,5 +404,8 @@ pub(crate) fn store_hash(tx: &rusqlite::Transaction<'_>, id: i64, hash: &StoredH
 
 /// Revoke every live session of a user; returns how many.
 pub(crate) fn revoke_sessions_of(tx: &rusqlite::Transaction<'_>, user_id: i64, now: &str) -> Result<usize> {
-    Ok(tx.execute("UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL AND user_id = ?1", params![user_id, now])?)
+    Ok(tx.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL AND user_id = ?1",
+        params![user_id, now],
+    )?)
 }

@@ -91,22 +91,24 @@ pub struct Invoice {
 impl fmt::Display for Invoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Invoice {} {} (plan {}, {})", self.tenant, self.period, self.plan, self.currency)?;
+        let width = self.lines.iter().map(|l| l.description.chars().count()).max().unwrap_or(0).max(5);
         for line in &self.lines {
             let amount = self.currency.format_minor(line.amount_minor);
             writeln!(
                 f,
-                "  {:<44} {:>10} x {:>9} micros = {:>14}",
+                "  {:<width$} {:>10} x {:>9} micros = {:>14}",
                 line.description, line.quantity, line.unit_price_micros, amount
             )?;
         }
-        write!(f, "  {:<44} {:>46}", "Total", self.currency.format_minor(self.total_minor))
+        write!(f, "  {:<width$} {:>46}", "Total", self.currency.format_minor(self.total_minor))
     }
 }
 
 /// The plans of `tenant` and the local days each covered in `period`, in order.
 fn plan_days(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Vec<(String, i64)>> {
     let tz = tenant.timezone;
-    let (first, after) = (period.start(tz).with_timezone(&tz).date_naive(), period.end(tz).with_timezone(&tz).date_naive());
+    let (first, after) =
+        (period.start(tz).with_timezone(&tz).date_naive(), period.end(tz).with_timezone(&tz).date_naive());
     let mut stmt = tx.prepare_cached(
         "SELECT plan, effective_from FROM plan_history WHERE tenant_id = ?1 ORDER BY effective_from, seq",
     )?;
@@ -206,7 +208,7 @@ fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -
                     Reset::Never => capacity_peak(tx, tenant, meter, period)?,
                 };
                 let included = limit.value.saturating_add(granted);
-                (used, included, format!("{meter} overage beyond {} (limit {} + {granted} granted)", included, limit.value))
+                (used, included, format!("{meter} over {} ({} + {granted} granted)", included, limit.value))
             }
             None => {
                 let used = period_usage(tx, tenant, meter, period)?;

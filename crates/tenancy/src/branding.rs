@@ -5,8 +5,8 @@ use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::tenant::check_locale;
 use crate::{Result, TenancyError};
-pub use forecast_core::branding::Branding;
 use forecast_core::AuditOutcome;
+pub use forecast_core::branding::Branding;
 use rusqlite::{OptionalExtension, params};
 
 /// The longest accepted inline logo, in bytes.
@@ -64,7 +64,9 @@ fn check_svg(svg: &str) -> Result<()> {
         return Err(bad("not an <svg> document"));
     }
     let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
-    for needle in ["<script", "<foreignobject", "javascript:", "data:", "<!entity", "<!doctype", "<iframe", "<embed", "<object"] {
+    for needle in
+        ["<script", "<foreignobject", "javascript:", "data:", "<!entity", "<!doctype", "<iframe", "<embed", "<object"]
+    {
         if compact.contains(needle) {
             return Err(bad(&format!("contains `{needle}`")));
         }

@@ -64,7 +64,9 @@ pub enum TenancyError {
         tenant: String,
     },
     /// A plan is priced in another currency than the tenant is billed in.
-    #[error("plan `{plan}` is priced in {plan_currency}, but tenant `{tenant}` is billed in {tenant_currency}; use a plan priced in {tenant_currency}")]
+    #[error(
+        "plan `{plan}` is priced in {plan_currency}, but tenant `{tenant}` is billed in {tenant_currency}; use a plan priced in {tenant_currency}"
+    )]
     CurrencyMismatch {
         /// The tenant id.
         tenant: String,
@@ -76,7 +78,9 @@ pub enum TenancyError {
         tenant_currency: String,
     },
     /// The period's invoice is already issued, so usage in it can no longer be recorded.
-    #[error("usage of tenant `{tenant}` at {occurred_at} (key `{key}`) falls in {period}, whose invoice was issued; record it in an open month")]
+    #[error(
+        "usage of tenant `{tenant}` at {occurred_at} (key `{key}`) falls in {period}, whose invoice was issued; record it in an open month"
+    )]
     PeriodClosed {
         /// The tenant id.
         tenant: String,

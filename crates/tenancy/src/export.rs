@@ -2,9 +2,9 @@
 
 use crate::Result;
 use crate::schema::tenant_tables;
-use forecast_core::tenant::TenantId;
 use crate::scope::TenantScope;
 use chrono::{DateTime, Utc};
+use forecast_core::tenant::TenantId;
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};

@@ -74,7 +74,9 @@ fn touch_open_period(tx: &Transaction<'_>, tenant: &Tenant, period: &BillingPeri
     tx.prepare_cached("INSERT INTO billing_periods (tenant_id, period) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
         .execute(params![id, period.key()])?;
     let open = tx
-        .prepare_cached("UPDATE billing_periods SET closed = closed WHERE tenant_id = ?1 AND period = ?2 AND closed = 0")?
+        .prepare_cached(
+            "UPDATE billing_periods SET closed = closed WHERE tenant_id = ?1 AND period = ?2 AND closed = 0",
+        )?
         .execute(params![id, period.key()])?;
     if open == 0 {
         return Err(TenancyError::PeriodClosed {
@@ -143,9 +145,10 @@ pub(crate) fn record(
                 "UPDATE quota_usage SET used = used + ?4
                  WHERE tenant_id = ?1 AND limit_name = ?2 AND period = ?3 AND used + ?4 <= ?5 RETURNING used",
             )?
-            .query_row(params![id, entry.meter, counter, entry.quantity, i64::try_from(limit_value).unwrap_or(i64::MAX)], |r| {
-                r.get(0)
-            })
+            .query_row(
+                params![id, entry.meter, counter, entry.quantity, i64::try_from(limit_value).unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )
             .optional()?
         } else {
             tx.prepare_cached(

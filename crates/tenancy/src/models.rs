@@ -79,10 +79,7 @@ impl ModelStore for MeteredModelStore {
         let kind = version.artifact.kind();
         if !entitlements.allows(settings::ALLOWED_MODEL_KINDS, kind) {
             let allowed = entitlements.setting(settings::ALLOWED_MODEL_KINDS).map(|k| k.join(", ")).unwrap_or_default();
-            let reason = format!(
-                "plan `{}` allows model kinds [{allowed}], not `{kind}`",
-                entitlements.plan().name
-            );
+            let reason = format!("plan `{}` allows model kinds [{allowed}], not `{kind}`", entitlements.plan().name);
             let event = AuditEvent::new(
                 &version.created_by,
                 "model.register",
@@ -125,7 +122,14 @@ impl ModelStore for MeteredModelStore {
         self.inner.load(reference)
     }
 
-    fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
+    fn set_alias(
+        &self,
+        name: &str,
+        alias: &str,
+        version: u32,
+        actor: &str,
+        reason: &str,
+    ) -> forecast_core::Result<AliasMove> {
         self.active()?;
         self.inner.set_alias(name, alias, version, actor, reason)
     }

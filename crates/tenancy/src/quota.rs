@@ -50,7 +50,13 @@ fn spec_of(tenant: &Tenant, plan: &crate::plan::Plan, limit: &str) -> Result<Lim
     crate::entitlements::Entitlements::new(tenant.id.clone(), plan.clone()).limit(limit)
 }
 
-fn status(tx: &Transaction<'_>, tenant: &Tenant, limit: &str, spec: LimitSpec, now: DateTime<Utc>) -> Result<QuotaStatus> {
+fn status(
+    tx: &Transaction<'_>,
+    tenant: &Tenant,
+    limit: &str,
+    spec: LimitSpec,
+    now: DateTime<Utc>,
+) -> Result<QuotaStatus> {
     let key = counter_period(spec.reset, now, tenant);
     let granted = ledger::granted(tx, tenant, limit, &key)?;
     let used = ledger::used(tx, tenant, limit, &key)?;

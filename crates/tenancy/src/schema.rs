@@ -157,9 +157,11 @@ mod tests {
         // Every listed table exists and has a tenant_id column.
         for table in tenant_tables() {
             let n: i64 = conn
-                .query_row(&format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'tenant_id'"), [], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'tenant_id'"),
+                    [],
+                    |r| r.get(0),
+                )
                 .unwrap();
             assert_eq!(n, 1, "{table}");
         }

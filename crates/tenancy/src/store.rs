@@ -323,8 +323,9 @@ impl TenantStore {
                     action: verb,
                 });
             }
-            let event =
-                self.admin_event(&actor, audit_action, id, AuditOutcome::Success).detail("reason", reason.unwrap_or_default());
+            let event = self
+                .admin_event(&actor, audit_action, id, AuditOutcome::Success)
+                .detail("reason", reason.unwrap_or_default());
             self.audit_in(tx, event)
         })
     }

@@ -45,7 +45,11 @@ fn hole_1_cross_tenant_models_and_runs() {
     // Acme's own store does not reach globex's models, by name, version or alias.
     let acme = s.models(&max, "acme").unwrap();
     let champion: ModelRef = "demand@champion".parse().unwrap();
-    for attempt in [acme.resolve(&champion).map(drop), acme.load(&champion).map(drop), acme.resolve(&"demand@2".parse().unwrap()).map(drop)] {
+    for attempt in [
+        acme.resolve(&champion).map(drop),
+        acme.load(&champion).map(drop),
+        acme.resolve(&"demand@2".parse().unwrap()).map(drop),
+    ] {
         assert!(matches!(attempt, Err(Error::NotFound { .. })), "{attempt:?}");
     }
     assert!(acme.rollback("demand", "champion", "max", "sabotage").is_err());
@@ -79,7 +83,10 @@ fn hole_2_forged_and_replayed_sessions() {
     s.user("max@acme", "manager");
     // Guessed tokens are refused and audited.
     for guess in ["", "0", &"f".repeat(64), "../../etc/passwd"] {
-        assert!(matches!(s.security.authenticate(&SessionToken::from_client(guess)), Err(SecurityError::SessionInvalid)));
+        assert!(matches!(
+            s.security.authenticate(&SessionToken::from_client(guess)),
+            Err(SecurityError::SessionInvalid)
+        ));
     }
     assert_eq!(s.denials("anonymous").len(), 4);
     // The analyst's session speaks for the analyst only, wherever it is used.
@@ -94,7 +101,9 @@ fn hole_2_forged_and_replayed_sessions() {
     let ops = s.security.login("ops", PASSWORD).unwrap().0;
     s.security.delete_user(&ops, "ana@acme").unwrap();
     s.security.create_user(&ops, "ana@acme", PASSWORD).unwrap();
-    s.security.assign_role(&ops, "ana@acme", &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all())).unwrap();
+    s.security
+        .assign_role(&ops, "ana@acme", &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all()))
+        .unwrap();
     assert!(!s.security.authorize(&ana, Permission::ViewModels, &Resource::tenant(&id("acme"))).unwrap().allowed);
     refused(store.resolve(&"demand@1".parse().unwrap()));
 }
@@ -109,7 +118,11 @@ fn hole_3_privilege_escalation_through_the_admin_api() {
     let ada = s.user("ada@acme", "admin");
     s.user("gus@globex", "admin");
     refused_sec(sec.create_user(&ana, "eve@acme", PASSWORD));
-    refused_sec(sec.assign_role(&ana, "ana@acme", &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all())));
+    refused_sec(sec.assign_role(
+        &ana,
+        "ana@acme",
+        &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all()),
+    ));
     refused_sec(sec.create_user(&ada, "eve@globex", PASSWORD));
     refused_sec(sec.create_user(&ada, "root", PASSWORD));
     refused_sec(sec.set_password(&ada, "gus@globex", "globex is mine now"));
@@ -152,9 +165,11 @@ fn hole_4_data_scopes_never_cross_tenants() {
     .unwrap();
     let (predicate, params) = scope.sql_predicate().unwrap();
     let total: f64 = conn
-        .query_row(&format!("SELECT SUM(units) FROM sales WHERE {predicate}"), rusqlite::params_from_iter(params.iter()), |r| {
-            r.get(0)
-        })
+        .query_row(
+            &format!("SELECT SUM(units) FROM sales WHERE {predicate}"),
+            rusqlite::params_from_iter(params.iter()),
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(total, 3.0);
     let rows = vec![("acme", "North"), ("globex", "North")];
@@ -200,7 +215,9 @@ fn hole_5_suspension_and_deletion_reach_security() {
 fn hole_6_login_refusals_look_alike_and_are_bounded() {
     let s = system();
     s.user("ana@acme", "viewer");
-    for (user, password) in [("ana@acme", "wrong password!"), ("nobody@acme", PASSWORD), ("ana@acme", &"x".repeat(1 << 22))] {
+    for (user, password) in
+        [("ana@acme", "wrong password!"), ("nobody@acme", PASSWORD), ("ana@acme", &"x".repeat(1 << 22))]
+    {
         let err = s.security.login(user, password).unwrap_err();
         assert_eq!(err.to_string(), "invalid username or password");
     }
@@ -230,17 +247,26 @@ fn hole_7_audit_truncation_and_rewrite() {
         Verification::Tampered { problem: Tamper::Truncated { .. }, .. }
     ));
     // Rewrite: hide the first user creation by editing it and re-chaining with plain SHA-256.
-    let seq: i64 = raw.query_row("SELECT MIN(seq) FROM audit_log WHERE action = 'user.create'", [], |r| r.get(0)).unwrap();
-    raw.execute("UPDATE audit_log SET actor = 'ops', event = replace(event, 'ada@acme', 'ops') WHERE seq = ?1", [seq]).unwrap();
+    let seq: i64 =
+        raw.query_row("SELECT MIN(seq) FROM audit_log WHERE action = 'user.create'", [], |r| r.get(0)).unwrap();
+    raw.execute("UPDATE audit_log SET actor = 'ops', event = replace(event, 'ada@acme', 'ops') WHERE seq = ?1", [seq])
+        .unwrap();
     let mut stmt = raw.prepare("SELECT seq, event, prev_hash FROM audit_log WHERE seq >= ?1 ORDER BY seq").unwrap();
     let rows: Vec<(i64, String, String)> =
         stmt.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
     let mut prev = hex::decode(&rows[0].2).unwrap();
     for (q, event, _) in &rows {
         use sha2::Digest;
-        let hash = sha2::Sha256::new().chain_update(&prev).chain_update((*q as u64).to_be_bytes()).chain_update(event).finalize();
-        raw.execute("UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1", rusqlite::params![q, hex::encode(&prev), hex::encode(hash)])
-            .unwrap();
+        let hash = sha2::Sha256::new()
+            .chain_update(&prev)
+            .chain_update((*q as u64).to_be_bytes())
+            .chain_update(event)
+            .finalize();
+        raw.execute(
+            "UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            rusqlite::params![q, hex::encode(&prev), hex::encode(hash)],
+        )
+        .unwrap();
         prev = hash.to_vec();
     }
     let later = AuditLog::open(&s.path, s.key.clone()).unwrap();
@@ -248,7 +274,10 @@ fn hole_7_audit_truncation_and_rewrite() {
     // Without the key a checkpoint cannot be forged either.
     let forger = AuditLog::open(&s.path, AuditKey::from_bytes([0; 32])).unwrap();
     let forged = forger.checkpoint().unwrap().unwrap();
-    assert!(matches!(later.verify_against(&forged).unwrap(), Verification::Tampered { problem: Tamper::ForgedCheckpoint, .. }));
+    assert!(matches!(
+        later.verify_against(&forged).unwrap(),
+        Verification::Tampered { problem: Tamper::ForgedCheckpoint, .. }
+    ));
 }
 
 /// Cross-tenant audit reads: on main the log was one table any holder queried whole; through
@@ -283,7 +312,10 @@ fn hole_8_quota_cannot_be_self_granted_and_counts_once() {
     scope.ingest(&UsageEvent::new("batch-1", limits::API_CALLS, 5, s.clock.now())).unwrap();
     let march = BillingPeriod::new(2026, 3).unwrap();
     assert_eq!(scope.quota(limits::API_CALLS).unwrap().used, 15);
-    assert_eq!(scope.invoice(march).unwrap().lines.iter().find(|l| l.meter.as_deref() == Some("api_calls")).unwrap().used, 15);
+    assert_eq!(
+        scope.invoice(march).unwrap().lines.iter().find(|l| l.meter.as_deref() == Some("api_calls")).unwrap().used,
+        15
+    );
     // The plan's allowed kinds and models quota apply to registrations through the guard.
     let ops = s.security.login("ops", PASSWORD).unwrap().0;
     let op = s.security.operator(&ops);
@@ -316,7 +348,8 @@ fn hole_10_one_file_holds_every_crate() {
     let s = system();
     let raw = rusqlite::Connection::open(&s.path).unwrap();
     let mut stmt = raw.prepare("SELECT component, version FROM schema_versions ORDER BY component").unwrap();
-    let rows: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let rows: Vec<(String, i64)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
     let components: Vec<&str> = rows.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(components, ["forecast-mlops", "forecast-security", "forecast-security.audit", "forecast-tenancy"]);
     assert_eq!(raw.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 0);
@@ -339,7 +372,10 @@ fn hole_11_billing() {
     let nzd = NewTenant::new("kiwi", "Kiwi", "pro").unwrap().currency("NZD");
     assert!(matches!(s.tenants.create_tenant(nzd, &op), Err(TenancyError::CurrencyMismatch { .. })));
     let scope = s.tenants.scope(&id("acme")).unwrap();
-    assert!(matches!(scope.invoice(BillingPeriod::new(2026, 2).unwrap()), Err(TenancyError::PeriodBeforeTenant { .. })));
+    assert!(matches!(
+        scope.invoice(BillingPeriod::new(2026, 2).unwrap()),
+        Err(TenancyError::PeriodBeforeTenant { .. })
+    ));
     s.clock.advance(TimeDelta::days(14));
     let op = s.security.operator(&s.security.login("ops", PASSWORD).unwrap().0);
     s.tenants.change_plan(&id("acme"), "enterprise", &op).unwrap();
@@ -359,7 +395,10 @@ fn hole_12_common_passwords_are_refused() {
     let s = system();
     assert!(forecast::security::common_password_count() >= 10_000);
     for weak in ["qwerty123456", "1q2w3e4r5t6y", "123qweasdzxc"] {
-        assert!(matches!(s.security.create_user(&s.ops, "bob@acme", weak), Err(SecurityError::WeakPassword { .. })), "{weak}");
+        assert!(
+            matches!(s.security.create_user(&s.ops, "bob@acme", weak), Err(SecurityError::WeakPassword { .. })),
+            "{weak}"
+        );
     }
 }
 

@@ -20,7 +20,9 @@ fn lockout_counts_every_failure() {
         lockout: LockoutPolicy { threshold: 10_000, ..LockoutPolicy::default() },
         ..SecurityConfig::default()
     };
-    let open = || Arc::new(Security::open(&s.path, s.clock.clone(), s.tenants.clone(), s.audit.clone(), config.clone()).unwrap());
+    let open = || {
+        Arc::new(Security::open(&s.path, s.clock.clone(), s.tenants.clone(), s.audit.clone(), config.clone()).unwrap())
+    };
     let (one, other) = (open(), open());
     std::thread::scope(|scope| {
         for t in 0..THREADS {

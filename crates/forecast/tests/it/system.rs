@@ -27,7 +27,12 @@ pub(crate) fn id(s: &str) -> TenantId {
 }
 
 pub(crate) fn linear(w: f64) -> ModelArtifact {
-    ModelArtifact::Linear(LinearModel { coefficients: vec![w], intercept: 0.0, impute: vec![0.0], link: Link::Identity })
+    ModelArtifact::Linear(LinearModel {
+        coefficients: vec![w],
+        intercept: 0.0,
+        impute: vec![0.0],
+        link: Link::Identity,
+    })
 }
 
 pub(crate) struct System {

@@ -264,7 +264,8 @@ impl TenantRegistry {
     pub fn remove_alias(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove> {
         self.db.write("remove alias", |tx, ctx| {
             let unset = || MlopsError::not_found("alias", format!("{name}@{alias}"));
-            let m = self.move_alias(tx, ctx, name, alias, |from| from.map(|_| None).ok_or_else(unset), actor, reason)?;
+            let m =
+                self.move_alias(tx, ctx, name, alias, |from| from.map(|_| None).ok_or_else(unset), actor, reason)?;
             Ok((m.clone(), vec![self.move_event(ctx, "model.alias.remove", &m)]))
         })
     }
@@ -293,7 +294,8 @@ impl TenantRegistry {
             );
             let mut stmt = tx.prepare(&sql).map_err(MlopsError::storage(op))?;
             let tenant = self.tenant.as_str();
-            let all: Vec<&dyn rusqlite::ToSql> = std::iter::once(&tenant as &dyn rusqlite::ToSql).chain(args.iter().copied()).collect();
+            let all: Vec<&dyn rusqlite::ToSql> =
+                std::iter::once(&tenant as &dyn rusqlite::ToSql).chain(args.iter().copied()).collect();
             let rows = stmt.query_map(all.as_slice(), move_from_row).map_err(MlopsError::storage(op))?;
             rows.collect::<rusqlite::Result<_>>().map_err(MlopsError::storage(op))
         })
@@ -338,8 +340,8 @@ impl TenantRegistry {
                     .optional()
                     .map_err(MlopsError::storage("rollback"))?
                     .flatten();
-                let target =
-                    previous.ok_or_else(|| MlopsError::not_found("previous alias holder", format!("{name}@{alias}")))?;
+                let target = previous
+                    .ok_or_else(|| MlopsError::not_found("previous alias holder", format!("{name}@{alias}")))?;
                 if read_version(tx, &self.tenant, name, target)?.archived {
                     return Err(MlopsError::Archived { name: name.into(), version: target });
                 }

@@ -16,8 +16,8 @@ pub(super) fn read_version(tx: &Transaction<'_>, tenant: &TenantId, name: &str, 
         "SELECT {VERSION_COLUMNS} FROM versions WHERE tenant = ?1 AND name = ?2 AND version = ?3"
     ))
     .and_then(|mut stmt| stmt.query_row(params![tenant.as_str(), name, version], version_from_row).optional())
-        .map_err(MlopsError::storage("read version"))?
-        .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
+    .map_err(MlopsError::storage("read version"))?
+    .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
 }
 
 /// Decode one `versions` row; JSON columns decode in a second step so errors keep their kind.

@@ -68,7 +68,8 @@ impl Tracker {
             )
             .map_err(MlopsError::storage("create experiment"))?;
         let e = find_experiment(tx, &self.tenant, name)?.ok_or_else(|| MlopsError::not_found("experiment", name))?;
-        let events = if inserted == 1 { vec![self.event(now, actor, "experiment.create", name.to_string())] } else { vec![] };
+        let events =
+            if inserted == 1 { vec![self.event(now, actor, "experiment.create", name.to_string())] } else { vec![] };
         Ok((e, events))
     }
 
@@ -260,7 +261,8 @@ impl Tracker {
             if changed == 0 {
                 return Err(MlopsError::RunEnded { run: run_id, status: "ended".into() });
             }
-            let event = self.event(ctx.now, actor, "run.end", format!("run {run_id}")).detail("status", status.as_str());
+            let event =
+                self.event(ctx.now, actor, "run.end", format!("run {run_id}")).detail("status", status.as_str());
             Ok(((), vec![event]))
         })
     }

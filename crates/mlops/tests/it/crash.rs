@@ -15,7 +15,8 @@ const MODELS: [&str; 3] = ["demand", "returns", "markdown"];
 /// Register versions and move aliases; report each committed registration on stdout.
 /// Returns the number of registrations.
 fn write_loop(path: &Path, iterations: u64, mut committed: impl FnMut(u64)) -> u64 {
-    let reg = Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap().tenant(&tenant("acme"));
+    let reg =
+        Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap().tenant(&tenant("acme"));
     for i in 0..iterations {
         let name = MODELS[(i % 3) as usize];
         // Larger artifacts every few steps, so a kill often lands inside a write.

@@ -148,8 +148,9 @@ fn a_failing_audit_sink_rolls_the_change_back() {
         }
     }
     let clock = std::sync::Arc::new(forecast_core::ManualClock::new(start()));
-    let reg =
-        forecast_mlops::Registry::open_in_memory(clock, std::sync::Arc::new(Refuse)).unwrap().tenant(&super::tenant("acme"));
+    let reg = forecast_mlops::Registry::open_in_memory(clock, std::sync::Arc::new(Refuse))
+        .unwrap()
+        .tenant(&super::tenant("acme"));
     assert!(reg.register(NewModelVersion::new("demand", artifact(1, 2), "ana")).is_err());
     assert!(reg.versions("demand").unwrap().is_empty());
 }
@@ -161,7 +162,8 @@ fn survives_reopening_from_a_file() {
     let (clock, audit) =
         (std::sync::Arc::new(forecast_core::ManualClock::new(start())), std::sync::Arc::new(forecast_core::NoAudit));
     {
-        let reg = forecast_mlops::Registry::open(&path, clock.clone(), audit.clone()).unwrap().tenant(&super::tenant("acme"));
+        let reg =
+            forecast_mlops::Registry::open(&path, clock.clone(), audit.clone()).unwrap().tenant(&super::tenant("acme"));
         reg.register(NewModelVersion::new("demand", artifact(5, 4), "ana")).unwrap();
         reg.set_alias("demand", "champion", 1, "ana", "x").unwrap();
     }

@@ -54,14 +54,19 @@ fn no_one_grants_or_defines_more_than_it_holds() {
     let s = &e.security;
     // A user manager who is not an admin: may manage users, not hand out admin.
     let ada = e.user("ada@acme", "admin");
-    s.define_role(&ada, &RoleDef::new("usermgr@acme", "manages users").allow([Permission::ManageUsers]).inherit("viewer"))
-        .unwrap();
+    s.define_role(
+        &ada,
+        &RoleDef::new("usermgr@acme", "manages users").allow([Permission::ManageUsers]).inherit("viewer"),
+    )
+    .unwrap();
     s.create_user(&ada, "uma@acme", PASSWORD).unwrap();
-    s.assign_role(&ada, "uma@acme", &Assignment::new("usermgr@acme", Domain::tenant(&id("acme")), Scope::all())).unwrap();
+    s.assign_role(&ada, "uma@acme", &Assignment::new("usermgr@acme", Domain::tenant(&id("acme")), Scope::all()))
+        .unwrap();
     let uma = e.login("uma@acme");
     s.create_user(&uma, "new@acme", PASSWORD).unwrap();
     s.assign_role(&uma, "new@acme", &Assignment::new("viewer", Domain::tenant(&id("acme")), Scope::all())).unwrap();
-    let reason = denied(s.assign_role(&uma, "new@acme", &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all())));
+    let reason =
+        denied(s.assign_role(&uma, "new@acme", &Assignment::new("admin", Domain::tenant(&id("acme")), Scope::all())));
     assert!(reason.contains("does not hold"), "{reason}");
     denied(s.assign_role(&uma, "uma@acme", &Assignment::new("manager", Domain::tenant(&id("acme")), Scope::all())));
     // It cannot mint a stronger role either, nor redefine its own.
@@ -74,7 +79,8 @@ fn no_one_grants_or_defines_more_than_it_holds() {
     denied(s.revoke_all_sessions(&uma, "ada@acme"));
     s.login("ada@acme", PASSWORD).unwrap();
     // A region-scoped admin cannot grant the whole tenant.
-    let rena = e.user_with("rena@acme", Assignment::new("admin", Domain::tenant(&id("acme")), Scope::regions(["North"])));
+    let rena =
+        e.user_with("rena@acme", Assignment::new("admin", Domain::tenant(&id("acme")), Scope::regions(["North"])));
     denied(s.assign_role(&rena, "new@acme", &Assignment::new("analyst", Domain::tenant(&id("acme")), Scope::all())));
     // A manager holds no manage_users at all.
     let max = e.user("max@acme", "manager");
@@ -93,7 +99,11 @@ fn a_tenant_user_holds_roles_only_in_its_tenant() {
     ));
     assert!(reason.contains("only in tenant acme"), "{reason}");
     e.security.define_role(&e.ops, &RoleDef::new("lead@globex", "x").allow([Permission::ViewData])).unwrap();
-    denied(e.security.assign_role(&e.ops, "bob@acme", &Assignment::new("lead@globex", Domain::tenant(&id("acme")), Scope::all())));
+    denied(e.security.assign_role(
+        &e.ops,
+        "bob@acme",
+        &Assignment::new("lead@globex", Domain::tenant(&id("acme")), Scope::all()),
+    ));
 }
 
 #[test]

@@ -149,7 +149,11 @@ fn a_chain_rewritten_without_the_key_is_caught() {
     let forged = AuditEvent::new("eve", "model.promote", "demand@champion", AuditOutcome::Success, t0());
     for (seq, e) in (4..).zip(std::iter::once(forged).chain((4..=10).map(event))) {
         let canonical = e.to_canonical_json();
-        let hash = Sha256::new().chain_update(&prev).chain_update((seq as u64).to_be_bytes()).chain_update(&canonical).finalize();
+        let hash = Sha256::new()
+            .chain_update(&prev)
+            .chain_update((seq as u64).to_be_bytes())
+            .chain_update(&canonical)
+            .finalize();
         raw.execute(
             "INSERT INTO audit_log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![

@@ -7,7 +7,9 @@ use forecast_core::tenant::{FixedTenants, TenantId};
 use forecast_core::{
     AliasMove, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelStores, ModelVersion, NewModelVersion,
 };
-use forecast_security::{Assignment, AuditKey, AuditLog, Domain, PasswordParams, Scope, Security, SecurityConfig, Session};
+use forecast_security::{
+    Assignment, AuditKey, AuditLog, Domain, PasswordParams, Scope, Security, SecurityConfig, Session,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 

@@ -53,7 +53,8 @@ fn scope_of(e: &Env, grants: &[Scope]) -> DataScope {
 #[test]
 fn analyst_scoped_to_north_reads_no_south_series() {
     let e = env();
-    let ana = e.user_with("ana@acme", Assignment::new("analyst", Domain::tenant(&id("acme")), Scope::regions(["North"])));
+    let ana =
+        e.user_with("ana@acme", Assignment::new("analyst", Domain::tenant(&id("acme")), Scope::regions(["North"])));
     let scope = e.security.data_scope(&ana, &id("acme")).unwrap();
     let north = scope.filter_panel(&id("acme"), &panel()).unwrap();
     assert_eq!(stores_of(&north), ["s1", "s2", "s3"]);
@@ -123,7 +124,11 @@ fn store_sets_key_columns_and_missing_columns() {
         s.statics.truncate(1);
     }
     let by_store = scope_of(&env(), &[Scope::stores(["s2", "s5"])]);
-    assert_eq!(stores_of(&by_store.filter_panel(&id("acme"), &p).unwrap()), ["s2", "s5"], "store read from the key column");
+    assert_eq!(
+        stores_of(&by_store.filter_panel(&id("acme"), &p).unwrap()),
+        ["s2", "s5"],
+        "store read from the key column"
+    );
     let by_region = scope_of(&env(), &[Scope::regions(["South"])]).region_column("area");
     assert!(matches!(by_region.filter_panel(&id("acme"), &p), Err(SecurityError::ScopeColumnMissing { .. })));
     let union = scope_of(&env(), &[Scope::regions(["North"]), Scope::stores(["s6"])]);

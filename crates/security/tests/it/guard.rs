@@ -91,7 +91,8 @@ fn every_call_rechecks_roles_tenants_and_the_session() {
     e.security.revoke_role(&e.ops, "max@acme", &demote).unwrap();
     assert!(store.resolve(&"demand@1".parse().unwrap()).is_err());
     // Region-scoped roles do not reach tenant-wide models.
-    let north = e.user_with("nina@acme", Assignment::new("manager", Domain::tenant(&id("acme")), Scope::regions(["North"])));
+    let north =
+        e.user_with("nina@acme", Assignment::new("manager", Domain::tenant(&id("acme")), Scope::regions(["North"])));
     assert!(e.security.model_store(&north, &id("acme"), &stores).is_err());
 }
 

@@ -1,7 +1,9 @@
 //! Every role x permission cell of the README's matrix, custom roles, inheritance, domains, reasons.
 
 use crate::common::{env, id};
-use forecast_security::{Assignment, BuiltinRole, Domain, Permission, Reason, Resource, RoleDef, Scope, SecurityError, Session};
+use forecast_security::{
+    Assignment, BuiltinRole, Domain, Permission, Reason, Resource, RoleDef, Scope, SecurityError, Session,
+};
 
 /// The matrix as documented: (permission, [admin, manager, analyst, viewer]).
 fn documented_matrix() -> Vec<(Permission, [bool; 4])> {
@@ -47,11 +49,16 @@ fn custom_roles_inherit_and_explain() {
     let e = env();
     let s = &e.security;
     let admin = e.user("ada@acme", "admin");
-    s.define_role(&admin, &RoleDef::new("forecaster@acme", "runs forecasts").inherit("viewer").allow([Permission::RunForecasts]))
-        .unwrap();
     s.define_role(
         &admin,
-        &RoleDef::new("lead@acme", "forecaster who promotes").inherit("forecaster@acme").allow([Permission::PromoteModels]),
+        &RoleDef::new("forecaster@acme", "runs forecasts").inherit("viewer").allow([Permission::RunForecasts]),
+    )
+    .unwrap();
+    s.define_role(
+        &admin,
+        &RoleDef::new("lead@acme", "forecaster who promotes")
+            .inherit("forecaster@acme")
+            .allow([Permission::PromoteModels]),
     )
     .unwrap();
     let grant = Assignment::new("lead@acme", Domain::tenant(&id("acme")), Scope::all());
@@ -119,11 +126,15 @@ fn scopes_limit_regions_and_stores() {
     s.assign_role(&e.ops, "ana@acme", &store_grant).unwrap();
     assert!(!s.authorize(&a, Permission::ViewData, &north).unwrap().allowed, "old session revoked on privilege change");
     let a = e.login("ana@acme");
-    assert!(s.authorize(&a, Permission::ViewData, &Resource::tenant(&acme).region("South").store("s9")).unwrap().allowed);
+    assert!(
+        s.authorize(&a, Permission::ViewData, &Resource::tenant(&acme).region("South").store("s9")).unwrap().allowed
+    );
     assert_eq!(s.assignments(&e.ops, "ana@acme").unwrap().len(), 2);
     s.revoke_role(&e.ops, "ana@acme", &store_grant).unwrap();
     let a = e.login("ana@acme");
-    assert!(!s.authorize(&a, Permission::ViewData, &Resource::tenant(&acme).region("South").store("s9")).unwrap().allowed);
+    assert!(
+        !s.authorize(&a, Permission::ViewData, &Resource::tenant(&acme).region("South").store("s9")).unwrap().allowed
+    );
     let err = s.require(&a, Permission::ViewData, &Resource::tenant(&acme).region("South")).unwrap_err();
     assert!(err.to_string().contains("outside the scope"), "{err}");
 }

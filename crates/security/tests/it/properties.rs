@@ -44,8 +44,10 @@ fn custom_roles() -> impl Strategy<Value = Vec<RoleDef>> {
 
 fn assignment() -> impl Strategy<Value = Assignment> {
     let roles = vec!["viewer", "analyst", "manager", "admin", "c0", "c1"];
-    let domain =
-        prop_oneof![prop::sample::select(TENANTS.to_vec()).prop_map(|t| Domain::tenant(&id(t))), Just(Domain::AnyTenant)];
+    let domain = prop_oneof![
+        prop::sample::select(TENANTS.to_vec()).prop_map(|t| Domain::tenant(&id(t))),
+        Just(Domain::AnyTenant)
+    ];
     (prop::sample::select(roles), domain, scope()).prop_map(|(r, d, s)| Assignment::new(r, d, s))
 }
 

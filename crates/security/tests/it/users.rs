@@ -5,9 +5,7 @@ use crate::common::{PASSWORD, env, env_with, fast_config, id, key};
 use chrono::TimeDelta;
 use forecast_core::tenant::FixedTenants;
 use forecast_core::{AuditOutcome, Clock};
-use forecast_security::{
-    AuditLog, AuditQuery, LockoutPolicy, PasswordParams, Security, SecurityConfig, SecurityError,
-};
+use forecast_security::{AuditLog, AuditQuery, LockoutPolicy, PasswordParams, Security, SecurityConfig, SecurityError};
 use std::sync::Arc;
 
 #[test]
@@ -138,7 +136,11 @@ fn raised_parameters_rehash_on_login() {
     let s = open(SecurityConfig { password: raised, ..fast_config() });
     let ops = s.login("ops", PASSWORD).unwrap().0;
     assert!(s.login("alice@acme", "wrong password!").is_err());
-    assert_eq!(s.user(&ops, "alice@acme").unwrap().password_params(), PasswordParams::INSECURE_FAST, "no rehash on failure");
+    assert_eq!(
+        s.user(&ops, "alice@acme").unwrap().password_params(),
+        PasswordParams::INSECURE_FAST,
+        "no rehash on failure"
+    );
     s.login("alice@acme", PASSWORD).unwrap();
     assert_eq!(s.user(&ops, "alice@acme").unwrap().password_params(), raised);
     s.login("alice@acme", PASSWORD).unwrap();
@@ -170,7 +172,10 @@ fn disable_delete_and_password_change() {
     assert!(s.login("alice@acme", PASSWORD).is_err());
     let (alice2, _) = s.login("alice@acme", "a brand new passphrase").unwrap();
     // Self-service change needs the current password, and ends the old sessions too.
-    assert!(matches!(s.change_password(&alice2, "wrong current!", "another fine passphrase"), Err(SecurityError::InvalidCredentials)));
+    assert!(matches!(
+        s.change_password(&alice2, "wrong current!", "another fine passphrase"),
+        Err(SecurityError::InvalidCredentials)
+    ));
     s.change_password(&alice2, "a brand new passphrase", "another fine passphrase").unwrap();
     assert!(s.authenticate(&token).is_err());
     assert!(s.user(&alice, "alice@acme").is_err(), "the old session is gone");

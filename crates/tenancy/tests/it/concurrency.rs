@@ -56,9 +56,7 @@ fn eight_threads_with_their_own_connections_never_exceed_a_hard_quota() {
 #[test]
 fn eight_threads_sharing_one_store_with_mixed_amounts_never_exceed_a_hard_quota() {
     let f = fixture("2026-03-10T12:00:00Z");
-    f.store
-        .define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), &Ops)
-        .unwrap();
+    f.store.define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), &Ops).unwrap();
     let id: TenantId = f.tenant("shop", "tight", "UTC", "USD").id;
     let scope = f.store.scope(&id).unwrap();
     let start = Barrier::new(THREADS);

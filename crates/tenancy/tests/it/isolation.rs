@@ -1,8 +1,8 @@
 //! Tries every way the API offers to reach another tenant's rows; each must fail or see nothing.
 
 use crate::common::{Ops, fixture, utc};
-use forecast_core::tenant::{TenantDirectory, TenantStatus};
 use chrono::NaiveDate;
+use forecast_core::tenant::{TenantDirectory, TenantStatus};
 use forecast_tenancy::{Aggregation, BillingPeriod, Branding, TenancyError, TenantId, TenantScope, UsageEvent, limits};
 
 fn march() -> BillingPeriod {

@@ -48,7 +48,12 @@ impl ModelStore for One {
 }
 
 fn linear() -> ModelArtifact {
-    ModelArtifact::Linear(LinearModel { coefficients: vec![1.0], intercept: 0.0, impute: vec![0.0], link: Link::Identity })
+    ModelArtifact::Linear(LinearModel {
+        coefficients: vec![1.0],
+        intercept: 0.0,
+        impute: vec![0.0],
+        link: Link::Identity,
+    })
 }
 
 fn tree() -> ModelArtifact {

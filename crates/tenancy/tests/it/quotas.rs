@@ -49,7 +49,10 @@ fn grants_top_up_the_current_period_only() {
     let topped = f.store.grant_quota(&t.id, limits::API_CALLS, 500, "campaign week", &Ops).unwrap();
     assert_eq!((topped.limit_value, topped.granted, topped.remaining()), (1_500, 500, 500));
     scope.consume(limits::API_CALLS, 500, "q6").unwrap();
-    assert!(matches!(scope.consume(limits::API_CALLS, 1, "q7"), Err(TenancyError::QuotaExceeded { limit_value: 1_500, .. })));
+    assert!(matches!(
+        scope.consume(limits::API_CALLS, 1, "q7"),
+        Err(TenancyError::QuotaExceeded { limit_value: 1_500, .. })
+    ));
     assert!(matches!(
         f.store.grant_quota(&t.id, limits::API_CALLS, 0, "nothing", &Ops),
         Err(TenancyError::InvalidUsage { .. })
@@ -149,7 +152,11 @@ fn consume_is_idempotent_and_agrees_with_metering() {
     shop.consume(limits::API_CALLS, 990, "c").unwrap();
     let over = shop.ingest(&UsageEvent::new("late-burst", limits::API_CALLS, 20, utc("2026-03-10T11:00:00Z")));
     assert!(matches!(over, Err(TenancyError::QuotaExceeded { .. })), "{over:?}");
-    assert_eq!(shop.aggregate(limits::API_CALLS, march, Aggregation::Sum).unwrap(), 990, "the refused batch left no row");
+    assert_eq!(
+        shop.aggregate(limits::API_CALLS, march, Aggregation::Sum).unwrap(),
+        990,
+        "the refused batch left no row"
+    );
 }
 
 /// Hole 8, overage: soft-limit overage is invoiced.

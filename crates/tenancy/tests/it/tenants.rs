@@ -16,7 +16,10 @@ fn lifecycle_create_suspend_reactivate_delete_with_export() {
     let dup = f.store.create_tenant(NewTenant::new("acme", "Again", "pro-eur").unwrap().currency("EUR"), &Ops);
     assert!(matches!(dup, Err(TenancyError::TenantExists { .. })));
     let err = f.store.create_tenant(NewTenant::new("other", "Other", "platinum").unwrap(), &Ops).unwrap_err();
-    assert!(matches!(&err, TenancyError::PlanNotFound { known, .. } if known == "enterprise, free, pro, pro-eur"), "{err}");
+    assert!(
+        matches!(&err, TenancyError::PlanNotFound { known, .. } if known == "enterprise, free, pro, pro-eur"),
+        "{err}"
+    );
 
     f.store.suspend_tenant(&t.id, "unpaid invoice", &Ops).unwrap();
     assert!(matches!(f.store.scope(&t.id), Err(TenancyError::TenantInactive { .. })));
@@ -142,7 +145,8 @@ fn operator_actions_need_an_operator() {
     refused(f.store.delete_tenant(&t.id, &TenantAdmin).map(drop));
     refused(f.store.change_plan(&t.id, "enterprise", &TenantAdmin));
     refused(f.store.grant_quota(&t.id, limits::API_CALLS, 1, "x", &TenantAdmin).map(drop));
-    let free_for_all = Plan::custom("everything").limit(limits::API_CALLS, LimitSpec::soft_monthly(u64::MAX / 2))
+    let free_for_all = Plan::custom("everything")
+        .limit(limits::API_CALLS, LimitSpec::soft_monthly(u64::MAX / 2))
         .meter_price(limits::API_CALLS, MeterPrice::per_unit(u64::MAX / 2, 0));
     refused(f.store.define_plan(&free_for_all, &TenantAdmin));
     let denied = f.actions().iter().filter(|a| a.ends_with(":denied")).count();

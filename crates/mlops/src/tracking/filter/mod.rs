@@ -23,8 +23,8 @@
 mod lexer;
 mod parser;
 
-use forecast_core::tracking::Run;
 use crate::error::Result;
+use forecast_core::tracking::Run;
 use std::cmp::Ordering;
 
 /// A parsed search: a condition, an ordering and a limit.
