@@ -171,12 +171,18 @@ impl Security {
         }
     }
 
-    /// The decision for `principal` on `resource`, the resource's tenant status included.
+    /// The decision for `principal` on `resource`, the resource's tenant status included. The
+    /// status is checked only once a role there would allow the action, so a refusal never
+    /// tells an outsider whether another tenant exists or is suspended.
     pub(crate) fn decide_for(&self, principal: &Principal, permission: Permission, resource: &Resource) -> Decision {
-        if let Some(reason) = resource.tenant.as_ref().and_then(|t| self.tenant_inactive(t)) {
-            return Decision::deny(reason);
+        let decision = decide(&principal.roles, &principal.assignments, permission, resource);
+        if !decision.allowed {
+            return decision;
         }
-        decide(&principal.roles, &principal.assignments, permission, resource)
+        match resource.tenant.as_ref().and_then(|t| self.tenant_inactive(t)) {
+            Some(reason) => Decision::deny(reason),
+            None => decision,
+        }
     }
 
     /// May the user of `session` use `permission` on `resource`? Denied unless the session is
@@ -241,9 +247,7 @@ impl Security {
             Ok(p) => p,
             Err(reason) => return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?),
         };
-        if let Some(reason) = self.tenant_inactive(tenant) {
-            return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?);
-        }
+
         let grants: Vec<Scope> = principal
             .assignments
             .iter()
@@ -254,6 +258,9 @@ impl Security {
             .collect();
         if grants.is_empty() {
             let reason = decide(&principal.roles, &principal.assignments, Permission::ViewData, &resource).reason;
+            return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?);
+        }
+        if let Some(reason) = self.tenant_inactive(tenant) {
             return Err(self.refuse(session, Permission::ViewData, &resource, "data.scope", &reason)?);
         }
         Ok(DataScope::new(tenant.clone(), grants))

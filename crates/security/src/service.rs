@@ -180,11 +180,6 @@ impl Security {
         &self.clock
     }
 
-    /// The audit log changes and refusals are recorded in.
-    pub fn audit_log(&self) -> &Arc<AuditLog> {
-        &self.audit
-    }
-
     pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-done change: every change is one transaction.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())

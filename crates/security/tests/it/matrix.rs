@@ -138,3 +138,21 @@ fn scopes_limit_regions_and_stores() {
     let err = s.require(&a, Permission::ViewData, &Resource::tenant(&acme).region("South")).unwrap_err();
     assert!(err.to_string().contains("outside the scope"), "{err}");
 }
+
+/// A refusal tells an outsider nothing about another tenant: unknown, suspended and active
+/// tenants look the same to someone without a role there.
+#[test]
+fn refusals_do_not_reveal_other_tenants() {
+    let e = env();
+    let m = e.user("max@acme", "manager");
+    e.tenants.set(&id("globex"), forecast_core::tenant::TenantStatus::Suspended);
+    let reason = |t: &str| e.security.authorize(&m, Permission::ViewModels, &Resource::tenant(&id(t))).unwrap().reason;
+    for t in ["globex", "initech", "ghost"] {
+        assert_eq!(reason(t), Reason::NoRoleInTenant { tenant: format!("tenant {t}") }, "{t}");
+    }
+    // Someone with a role there learns the status.
+    e.tenants.set(&id("acme"), forecast_core::tenant::TenantStatus::Suspended);
+    let ops = e.login("ops");
+    let d = e.security.authorize(&ops, Permission::ViewModels, &Resource::tenant(&id("acme"))).unwrap();
+    assert!(matches!(d.reason, Reason::TenantNotActive { .. }), "{:?}", d.reason);
+}
