@@ -26,9 +26,10 @@ use std::sync::Arc;
 /// # fn bypass(guard: &forecast_security::GuardedModelStore) {
 /// let unguarded = guard.inner();
 /// # }
-/// ``` The `actor` a caller passes is
-/// replaced by the session's user. Models are tenant-wide: a role scoped to regions or stores
-/// does not cover them.
+/// ```
+///
+/// The `actor` a caller passes is replaced by the session's user. Models are tenant-wide: a
+/// role scoped to regions or stores does not cover them.
 ///
 /// Audit: every refusal is recorded (`denied`, with the reason), and so is every allowed
 /// operation that fails (`failure`, with the error); a successful change is recorded once, by

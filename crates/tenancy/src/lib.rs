@@ -7,7 +7,7 @@ pub mod currency;
 pub mod entitlements;
 pub mod error;
 pub mod export;
-mod ledger;
+pub mod ledger;
 pub mod metering;
 pub mod models;
 pub mod name;
