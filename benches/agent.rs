@@ -59,7 +59,12 @@ fn bench(c: &mut Criterion) {
     c.bench_function("agent/validate_arguments", |b| {
         b.iter(|| registry.validate_arguments("forecast", black_box(&args)).expect("valid"))
     });
-    let plan = planner.plan("forecast and explain item 12 at store 3 for next week").expect("plan").plan().cloned().expect("a plan");
+    let plan = planner
+        .plan("forecast and explain item 12 at store 3 for next week")
+        .expect("plan")
+        .plan()
+        .cloned()
+        .expect("a plan");
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).single().expect("date")));
     let executor = Executor::new(Arc::new(registry), clock, Arc::new(MemoryAuditSink::new()));
     c.bench_function("agent/run_two_step_plan", |b| {

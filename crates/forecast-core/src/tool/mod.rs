@@ -9,6 +9,8 @@
 //! `required`, and an optional argument is a union with `null`
 //! (`{"type": ["integer", "null"]}`).
 
+pub mod contract;
+
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
