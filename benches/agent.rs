@@ -21,7 +21,7 @@ const QUESTIONS: &[&str] = &[
 ];
 
 fn planner() -> RulePlanner {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).single().expect("date")));
     let vocabulary = Vocabulary::new()
         .stores((1..=12).map(|i| format!("store_{i:02}")))
         .items((1..=30).map(|i| format!("item_{i:02}")))
@@ -36,7 +36,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("agent/plan_8_questions", |b| {
         b.iter(|| {
             for q in QUESTIONS {
-                black_box(planner.plan(black_box(q)).unwrap());
+                black_box(planner.plan(black_box(q)).expect("plan"));
             }
         })
     });
@@ -48,22 +48,27 @@ fn bench(c: &mut Criterion) {
             Ok(json!({"store": a["store"], "item": a["item"], "unit": "units", "model": null, "from": "2026-03-19",
                 "to": "2026-03-25", "total": 1234.0, "lower": null, "upper": null, "level": null, "points": []}))
         }))
-        .unwrap();
+        .expect("register");
     registry
         .register(FnTool::canonical(ToolName::Explain, |a| {
             Ok(json!({"store": a["store"], "item": a["item"], "unit": "units", "prediction": 176.0, "base_value": 150.0,
                 "drivers": [{"feature": "promo", "contribution": 20.0}], "narrative": null}))
         }))
-        .unwrap();
+        .expect("register");
     let args = json!({"store": "store_03", "item": "item_12", "horizon": 7, "model": null});
     c.bench_function("agent/validate_arguments", |b| {
-        b.iter(|| registry.validate_arguments("forecast", black_box(&args)).unwrap())
+        b.iter(|| registry.validate_arguments("forecast", black_box(&args)).expect("valid"))
     });
-    let plan = planner.plan("forecast and explain item 12 at store 3 for next week").unwrap().plan().cloned().unwrap();
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).unwrap()));
+    let plan = planner
+        .plan("forecast and explain item 12 at store 3 for next week")
+        .expect("plan")
+        .plan()
+        .cloned()
+        .expect("a plan");
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 18, 9, 0, 0).single().expect("date")));
     let executor = Executor::new(Arc::new(registry), clock, Arc::new(MemoryAuditSink::new()));
     c.bench_function("agent/run_two_step_plan", |b| {
-        b.iter(|| black_box(executor.run(&plan, &Confirmation::none()).unwrap()))
+        b.iter(|| black_box(executor.run(&plan, &Confirmation::none()).expect("run")))
     });
 }
 

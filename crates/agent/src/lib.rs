@@ -1,7 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod answer;
-pub mod contract;
+pub use forecast_core::tool::contract;
 pub mod error;
 pub mod executor;
 mod fn_tool;

@@ -3,14 +3,14 @@
 //! Every crate that offers a tool of one of these names (xai's `explain`, decisions'
 //! `reorder`, mlops' `list_models` ...) implements exactly this contract, so plans made by
 //! any planner are comparable and the answer templates can read the results. The
-//! [`crate::ToolRegistry`] refuses a tool of a canonical name whose schemas differ.
+//! registry of forecast-agent (`ToolRegistry`) refuses a tool of a canonical name whose schemas differ.
 
 mod arguments;
 mod results;
 
 pub use arguments::{Argument, DATE_PATTERN, MODEL_PATTERN, object_schema};
 
-use forecast_core::ToolEffect;
+use crate::ToolEffect;
 use serde_json::Value;
 use std::fmt;
 
