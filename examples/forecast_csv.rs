@@ -24,7 +24,7 @@
 use clap::{Parser, ValueEnum};
 use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
 use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
-use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+use forecast::core::features::{DateFeature, DesignMatrix, FeatureBuilder, FeatureSpec, LagTransform};
 use forecast::core::forecast::{Forecaster, Forecasts, Strategy, TransformChoice, direct_step_rows};
 use forecast::core::gbdt::Objective;
 use forecast::core::transform::TargetTransform;
@@ -132,6 +132,16 @@ struct Args {
     /// `diff:12`, `diff:1,12+standard`, `minmax`, `log1p`, `boxcox:12`.
     #[arg(long)]
     transform: Option<String>,
+    /// Lag transforms added to the default features, comma-separated `stat[:args]@lag`:
+    /// rolling_mean:W, rolling_std:W, rolling_min:W, rolling_max:W, seasonal_rolling_mean:S:W,
+    /// seasonal_rolling_std:S:W, expanding_mean, expanding_std, expanding_min, expanding_max,
+    /// ewm:ALPHA (e.g. `rolling_mean:7@7,expanding_mean@1`).
+    #[arg(long, value_delimiter = ',')]
+    lag_transforms: Vec<LagTransform>,
+    /// Date features added after the default calendar, comma-separated: year, quarter, month,
+    /// week_of_year, week_of_month, day_of_week, day_of_month, day_of_year, month_end, month_start.
+    #[arg(long, value_delimiter = ',')]
+    date_features: Vec<DateFeature>,
     /// GBDT boosting rounds.
     #[arg(long, default_value_t = 500)]
     rounds: usize,
@@ -221,7 +231,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ObjectiveChoice::Poisson => Objective::Poisson,
         ObjectiveChoice::Tweedie => Objective::Tweedie { variance_power: 1.1 },
     };
-    let features = retail::features(panel.frequency, &panel.regressor_names);
+    let features = retail::features(panel.frequency, &panel.regressor_names)
+        .lag_transforms(args.lag_transforms.clone())
+        .date_features(args.date_features.clone());
     let transforms = match &args.transform {
         Some(t) if t == "auto" => {
             TransformChoice::Auto { candidates: retail::transform_candidates(season), holdout: None }

@@ -26,8 +26,8 @@ pub mod sqlite;
 pub mod stats;
 pub mod tenant;
 pub mod tool;
-pub mod transform;
 pub mod tracking;
+pub mod transform;
 pub mod tree;
 
 pub use artifact::ModelArtifact;

@@ -1,6 +1,7 @@
 //! `FeatureBuilder`: one design-matrix row per (series, target index, shift).
 
 use super::known::KnownLayout;
+use super::lag_transform::LagState;
 use super::target::{Ewm, RollingWindows, fill_lags};
 use super::{FeatureSpec, calendar};
 use crate::{Error, Frequency, Panel, Result};
@@ -13,13 +14,16 @@ use chrono::NaiveDate;
 /// 2. for each window `w`: `roll_mean_{w}`, `roll_std_{w}`, `roll_min_{w}`, `roll_max_{w}` over
 ///    the non-NaN values of `history[t-s-w+1 ..= t-s]` (standard deviation with `n - 1`);
 /// 3. `ewm_{alpha}` for each alpha, the exponentially weighted mean of `history[..= t-s]`;
-/// 4. calendar of the row's own date (see [`FeatureBuilder::names`]);
-/// 5. `holiday`, `periods_to_holiday`, `periods_from_holiday` (capped at
+/// 4. each lag transform of `spec.lag_transforms` (see [`LagTransform`](super::LagTransform)),
+///    named by its real lag (`rolling_mean_lag7_window7`);
+/// 5. calendar of the row's own date (see [`FeatureBuilder::names`]), then each of
+///    `spec.date_features`;
+/// 6. `holiday`, `periods_to_holiday`, `periods_from_holiday` (capped at
 ///    [`HOLIDAY_DISTANCE_CAP`](super::HOLIDAY_DISTANCE_CAP)), `price_rel_median`
 ///    (price at t over the median of the previous [`PRICE_MEDIAN_WINDOW`](super::PRICE_MEDIAN_WINDOW)
 ///    prices), `discount_depth`, `promo`, each when its role is named in the spec;
-/// 6. the raw value at t of each other regressor (named as in the panel);
-/// 7. the static categorical codes (named as in the panel; listed by [`FeatureBuilder::categorical`]).
+/// 7. the raw value at t of each other regressor (named as in the panel);
+/// 8. the static categorical codes (named as in the panel; listed by [`FeatureBuilder::categorical`]).
 ///
 /// Known-regressor columns are NaN at a t past that regressor's known range (history plus
 /// future plan); the calendar is always known.
@@ -114,12 +118,15 @@ impl FeatureBuilder {
         let known = KnownLayout::resolve(panel, &spec)?;
         let calendar_names: &[&str] = if spec.calendar { calendar::names(panel.frequency) } else { &[] };
         let mut fixed_names: Vec<String> = calendar_names.iter().map(|n| (*n).to_owned()).collect();
+        fixed_names.extend(spec.date_features.iter().map(|d| d.name().to_owned()));
+        let n_calendar = fixed_names.len();
         fixed_names.extend(known.names().iter().cloned());
         let first_static = fixed_names.len();
         if spec.statics {
             fixed_names.extend(panel.static_names.iter().cloned());
         }
-        let n_target_columns = spec.lags.len() + 4 * spec.windows.len() + spec.ewm_alphas.len();
+        let n_target_columns =
+            spec.lags.len() + 4 * spec.windows.len() + spec.ewm_alphas.len() + spec.lag_transforms.len();
         let categorical = (first_static..fixed_names.len()).map(|i| i + n_target_columns).collect();
         let mut targets = targets.map(Vec::into_iter);
         let series = panel
@@ -141,7 +148,7 @@ impl FeatureBuilder {
             spec,
             frequency: panel.frequency,
             n_target_columns,
-            n_calendar: calendar_names.len(),
+            n_calendar,
             fixed_names,
             names: Vec::new(),
             categorical,
@@ -182,6 +189,7 @@ impl FeatureBuilder {
             names.extend(["mean", "std", "min", "max"].map(|stat| format!("roll_{stat}_{w}{suffix}")));
         }
         names.extend(self.spec.ewm_alphas.iter().map(|a| format!("ewm_{a}{suffix}")));
+        names.extend(self.spec.lag_transforms.iter().map(|t| t.name(shift)));
         names.extend(self.fixed_names.iter().cloned());
         names
     }
@@ -239,35 +247,44 @@ impl FeatureBuilder {
     /// [`Error::NotFound`] for an unknown series.
     pub fn cursor(&self, series: usize) -> Result<RowCursor<'_>> {
         let columns = self.series_columns(series)?;
-        Ok(RowCursor { builder: self, columns, ewm: Ewm::new(&self.spec.ewm_alphas), newest: None })
+        Ok(RowCursor { builder: self, columns, carried: self.carried(), newest: None })
     }
 
-    /// Write one row; with `ewm`, carry its state (ascending `t` over one history) instead of
-    /// recomputing the means from the start, with bit-identical results.
+    /// Fresh state of the cumulative target features (EWMs, expanding lag transforms).
+    pub(super) fn carried(&self) -> Carried<'_> {
+        Carried { ewm: Ewm::new(&self.spec.ewm_alphas), lags: LagState::new(&self.spec.lag_transforms) }
+    }
+
+    /// Write one row; with `carried`, carry the cumulative state (ascending `t` over one
+    /// history) instead of recomputing it from the start, with bit-identical results.
     pub(super) fn fill_row(
         &self,
         columns: &SeriesColumns,
         history: &[f64],
         t: usize,
         shift: usize,
-        ewm: Option<&mut Ewm<'_>>,
+        carried: Option<&mut Carried<'_>>,
         out: &mut [f64],
     ) {
         let newest = t.checked_sub(shift);
         let (target_out, fixed_out) = out.split_at_mut(self.n_target_columns);
         let (lag_out, rest) = target_out.split_at_mut(self.spec.lags.len());
-        let (roll_out, ewm_out) = rest.split_at_mut(4 * self.spec.windows.len());
+        let (roll_out, rest) = rest.split_at_mut(4 * self.spec.windows.len());
+        let (ewm_out, transform_out) = rest.split_at_mut(self.spec.ewm_alphas.len());
         fill_lags(history, newest, &self.spec.lags, lag_out);
         self.rolling.fill(history, newest, roll_out);
-        match ewm {
-            Some(state) => state.fill(history, newest, ewm_out),
-            None => Ewm::over(&self.spec.ewm_alphas, history, newest, ewm_out),
+        let transforms = &self.spec.lag_transforms;
+        match carried {
+            Some(state) => {
+                state.ewm.fill(history, newest, ewm_out);
+                state.lags.fill(transforms, history, newest, transform_out);
+            }
+            None => {
+                Ewm::over(&self.spec.ewm_alphas, history, newest, ewm_out);
+                LagState::over(transforms, history, newest, transform_out);
+            }
         }
         self.fill_fixed(columns, t, fixed_out);
-    }
-
-    pub(super) fn ewm_alphas(&self) -> &[f64] {
-        &self.spec.ewm_alphas
     }
 
     pub(super) fn series_columns(&self, series: usize) -> Result<&SeriesColumns> {
@@ -282,7 +299,13 @@ impl FeatureBuilder {
         let (cal_out, rest) = out.split_at_mut(self.n_calendar);
         if self.n_calendar > 0 {
             let date = i64::try_from(t).ok().and_then(|t| self.frequency.add(columns.start, t));
-            calendar::fill(self.frequency, date, cal_out);
+            let (block, extra) = cal_out.split_at_mut(self.n_calendar - self.spec.date_features.len());
+            if !block.is_empty() {
+                calendar::fill(self.frequency, date, block);
+            }
+            for (o, feature) in extra.iter_mut().zip(&self.spec.date_features) {
+                *o = date.map_or(f64::NAN, |d| feature.value(self.frequency, d));
+            }
         }
         let (known_out, static_out) = rest.split_at_mut(columns.known.len());
         for (o, col) in known_out.iter_mut().zip(&columns.known) {
@@ -297,8 +320,15 @@ impl FeatureBuilder {
 pub struct RowCursor<'b> {
     builder: &'b FeatureBuilder,
     columns: &'b SeriesColumns,
-    ewm: Ewm<'b>,
+    carried: Carried<'b>,
     newest: Option<Option<usize>>,
+}
+
+/// The cumulative target features carried from row to row of one series.
+#[derive(Debug, Clone)]
+pub(super) struct Carried<'a> {
+    ewm: Ewm<'a>,
+    lags: LagState,
 }
 
 impl RowCursor<'_> {
@@ -326,7 +356,7 @@ impl RowCursor<'_> {
             });
         }
         self.newest = Some(newest);
-        self.builder.fill_row(self.columns, history, t, shift, Some(&mut self.ewm), out);
+        self.builder.fill_row(self.columns, history, t, shift, Some(&mut self.carried), out);
         Ok(())
     }
 }
@@ -352,6 +382,9 @@ fn check_spec(spec: &FeatureSpec) -> Result<()> {
     }
     if let Some(a) = spec.ewm_alphas.iter().find(|&&a| !(a > 0.0 && a <= 1.0)) {
         return Err(Error::InvalidParam { name: "ewm_alphas", value: a.to_string(), expected: "alpha in (0, 1]" });
+    }
+    for transform in &spec.lag_transforms {
+        transform.check()?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! horizon) depend only on targets up to the origin.
 
 use super::fixture::{monday, panel, same_bits};
-use super::{FeatureBuilder, FeatureSpec};
+use super::{DateFeature, FeatureBuilder, FeatureSpec, LagTransform};
 use crate::{Frequency, Panel};
 use proptest::prelude::*;
 
@@ -54,7 +54,38 @@ fn case() -> impl Strategy<Value = (Panel, FeatureSpec, usize, usize, Vec<Vec<f6
             let mut windows = windows;
             windows.sort_unstable();
             windows.dedup();
-            let spec = FeatureSpec::for_frequency(freq).lags(lags).windows(windows).ewm_alphas(alphas);
+            let transforms: Vec<LagTransform> = [
+                "rolling_mean:3@1",
+                "rolling_std:4@2",
+                "seasonal_rolling_mean:7:2@1",
+                "expanding_mean@1",
+                "expanding_std@3",
+                "expanding_max@1",
+                "ewm:0.4@2",
+            ]
+            .iter()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+            let spec = FeatureSpec::for_frequency(freq)
+                .lags(lags)
+                .windows(windows)
+                .ewm_alphas(alphas)
+                .lag_transforms(transforms)
+                .date_features(
+                    DateFeature::ALL
+                        .into_iter()
+                        .filter(|d| {
+                            !matches!(
+                                d,
+                                DateFeature::Month
+                                    | DateFeature::WeekOfYear
+                                    | DateFeature::DayOfWeek
+                                    | DateFeature::DayOfMonth
+                                    | DateFeature::DayOfYear
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                );
             (panel(freq, monday(), series), spec, origin, shift, replacement)
         })
 }

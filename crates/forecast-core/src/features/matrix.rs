@@ -2,7 +2,6 @@
 
 use super::FeatureBuilder;
 use super::builder::check_shift;
-use super::target::Ewm;
 use crate::{Error, Result};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
@@ -99,11 +98,11 @@ impl FeatureBuilder {
         }
         chunks.into_par_iter().zip(end.par_iter()).enumerate().for_each(|(series, ((xs, ys, rs), &end))| {
             let columns = &self.series[series];
-            let mut ewm = Ewm::new(self.ewm_alphas());
+            let mut carried = self.carried();
             let observed = (shift..end).filter(|&t| !columns.target[t].is_nan());
             for (((t, x_row), y_out), id) in observed.zip(xs.chunks_exact_mut(p)).zip(ys.iter_mut()).zip(rs.iter_mut())
             {
-                self.fill_row(columns, &columns.target, t, shift, Some(&mut ewm), x_row);
+                self.fill_row(columns, &columns.target, t, shift, Some(&mut carried), x_row);
                 *y_out = columns.target[t];
                 *id = RowId { series, t };
             }

@@ -46,6 +46,7 @@
 mod builder;
 mod calendar;
 mod known;
+mod lag_transform;
 mod matrix;
 mod spec;
 mod target;
@@ -56,6 +57,8 @@ mod fixture;
 mod leakage;
 
 pub use builder::{FeatureBuilder, RowCursor};
+pub use calendar::DateFeature;
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
+pub use lag_transform::{LagStat, LagTransform};
 pub use matrix::{DesignMatrix, RowId};
 pub use spec::FeatureSpec;

@@ -1,5 +1,7 @@
 //! `FeatureSpec`: which features to build, with per-frequency defaults.
 
+use super::calendar::DateFeature;
+use super::lag_transform::LagTransform;
 use crate::Frequency;
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// | `lags` | `[1..7, 14, 21, 28]` / `[1, 2, 3, 4, 8, 13, 26, 52]` / `[1, 2, 3, 6, 12]` | target lags, counted from the newest readable target | each >= 1 |
 /// | `windows` | `[7, 14, 28]` / `[4, 13, 26]` / `[3, 6, 12]` | rolling mean, std, min and max ending at the newest readable target | each >= 1 |
 /// | `ewm_alphas` | `[0.1, 0.3]` | exponentially weighted means of the target | each in (0, 1] |
+/// | `lag_transforms` | none | rolling, seasonal-rolling, expanding and EWM statistics of the target through a lag ([`LagTransform`]) | lag >= 1 |
 /// | `calendar` | `true` | calendar of the row's own date (adapted to the frequency) | |
+/// | `date_features` | none | more date columns of the row's period: year, quarter, month end, week of month ... ([`DateFeature`]) | |
 /// | `holiday` | `Some("holiday")` | regressor holding a 0/1 holiday flag: flag at t, periods to and from the nearest holiday | a regressor name |
 /// | `price` | `Some("price")` | regressor holding the price: price relative to its median over the previous 28 periods | a regressor name |
 /// | `discount` | `Some("discount")` | regressor holding the discount fraction: discount depth at t | a regressor name |
@@ -29,8 +33,14 @@ pub struct FeatureSpec {
     pub windows: Vec<usize>,
     /// Smoothing factors of exponentially weighted means ending at `t - s`.
     pub ewm_alphas: Vec<f64>,
+    /// Statistics of the target through a lag (after the EWMs).
+    #[serde(default)]
+    pub lag_transforms: Vec<LagTransform>,
     /// Whether to add calendar columns.
     pub calendar: bool,
+    /// Date columns added after the calendar block.
+    #[serde(default)]
+    pub date_features: Vec<DateFeature>,
     /// Name of the holiday-flag regressor.
     pub holiday: Option<String>,
     /// Name of the price regressor.
@@ -57,7 +67,9 @@ impl FeatureSpec {
             lags,
             windows,
             ewm_alphas: vec![0.1, 0.3],
+            lag_transforms: Vec::new(),
             calendar: true,
+            date_features: Vec::new(),
             holiday: Some("holiday".into()),
             price: Some("price".into()),
             discount: Some("discount".into()),
@@ -73,7 +85,9 @@ impl FeatureSpec {
             lags: Vec::new(),
             windows: Vec::new(),
             ewm_alphas: Vec::new(),
+            lag_transforms: Vec::new(),
             calendar: false,
+            date_features: Vec::new(),
             holiday: None,
             price: None,
             discount: None,
@@ -98,6 +112,18 @@ impl FeatureSpec {
     /// Set the EWM smoothing factors.
     pub fn ewm_alphas(mut self, alphas: impl Into<Vec<f64>>) -> Self {
         self.ewm_alphas = alphas.into();
+        self
+    }
+
+    /// Set the lag transforms.
+    pub fn lag_transforms(mut self, transforms: impl Into<Vec<LagTransform>>) -> Self {
+        self.lag_transforms = transforms.into();
+        self
+    }
+
+    /// Set the date features added after the calendar block.
+    pub fn date_features(mut self, features: impl Into<Vec<DateFeature>>) -> Self {
+        self.date_features = features.into();
         self
     }
 
