@@ -8,8 +8,11 @@
 //! let spec = CsvSpec::new("day", "units").keys(["shop"]).regressors(["promo"]);
 //! let (panel, report) = read_csv_from(csv.as_bytes(), "sales.csv", &spec, &IngestOptions::strict(GapPolicy::Zero))?;
 //! assert_eq!(panel.series[0].target, vec![3.0, 0.0, 5.0]); // 2024-01-02 was a gap
-//! assert_eq!(panel.series[0].regressors[0], vec![0.0, 0.0, 1.0, 0.0]); // one future day planned
-//! assert_eq!((report.periods_filled, report.future_rows), (1, 1));
+//! // A flag is never guessed for a gap day: it is missing (NaN) and counted; one future day planned.
+//! let promo = &panel.series[0].regressors[0];
+//! assert!(promo[1].is_nan());
+//! assert_eq!([promo[0], promo[2], promo[3]], [0.0, 1.0, 0.0]);
+//! assert_eq!((report.periods_filled, report.future_rows, report.flag_cells_missing), (1, 1, 1));
 //! # Ok::<(), forecast_core::Error>(())
 //! ```
 
