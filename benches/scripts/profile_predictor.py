@@ -110,8 +110,9 @@ if not a.no_lleaves:
     with open(driver, "w") as fh:
         fh.write(DRIVER)
     cache = model + f".lleaves.{a.lleaves_cpu}.so"
-    run = lambda mode, n: cachegrind([a.python, driver, model, rows_csv, cache, a.lleaves_cpu, mode, str(n)])
-    run("batch", 1)  # compile into the cache outside the measured runs
+    args = lambda mode, n: [a.python, driver, model, rows_csv, cache, a.lleaves_cpu, mode, str(n)]
+    run = lambda mode, n: cachegrind(args(mode, n))
+    subprocess.run(args("batch", 1), check=True)  # compile into the cache, outside Valgrind
     one, three, zero, calls = run("batch", 1), run("batch", 3), run("row", 0), run("row", a.calls)
     results.append((f"lleaves ({a.lleaves_cpu}), batch", per_row(three, one, 2 * a.rows)))
     results.append((f"lleaves ({a.lleaves_cpu}), single row", per_row(calls, zero, a.calls)))

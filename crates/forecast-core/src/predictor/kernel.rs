@@ -1,12 +1,15 @@
 //! The scoring loops in portable Rust. [`super::simd`] runs the same loops compiled for wider
 //! instruction sets, with the per-tree kernels of [`super::x86`] plugged in where they exist.
 
-use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, LaneKind, NARROW, PlaneOp, QsTree, RUN_TREES, Segment};
+use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, PlaneOp, QsTree, RUN_TREES, Segment};
 use super::quantize::{Key, Quantizer, key};
 
 /// Rows scored together: their keys, leaf planes, exit leaves and sums stay in L1 while every
 /// tree streams past once.
 pub(crate) const BLOCK: usize = 384;
+
+/// Rows binned together (7 KB of values for 14 features).
+const BIN_ROWS: usize = 64;
 
 /// Everything the scoring loops need.
 #[derive(Debug, Clone)]
@@ -79,8 +82,13 @@ impl Engine {
     ) {
         let n = out.len().min(BLOCK);
         let rows = rows.get(..n * self.n_features).unwrap_or(rows);
-        for (col, keys) in s.keys.chunks_exact_mut(BLOCK).enumerate() {
-            self.quantizer.column_keys(col, rows, self.n_features, &mut keys[..n]);
+        // A chunk of rows at a time, so that its values stay in L1 while every column reads them.
+        let nf = self.n_features.max(1);
+        for (c, chunk) in rows.chunks(BIN_ROWS * nf).enumerate() {
+            for (col, keys) in s.keys.chunks_exact_mut(BLOCK).enumerate() {
+                let keys = keys.get_mut(c * BIN_ROWS..(c * BIN_ROWS + chunk.len() / nf).min(BLOCK)).unwrap_or(&mut []);
+                self.quantizer.column_keys(col, chunk, self.n_features, keys);
+            }
         }
         let acc = &mut *s.acc;
         acc.fill(self.sum_init);
@@ -105,9 +113,11 @@ impl Engine {
         out.copy_from_slice(&acc[..n]);
     }
 
-    /// Raw sum of one row, without allocating when the model has at most 256 columns.
+    /// Raw sum of one row, without allocating when the model has at most 256 columns. With
+    /// `USE_LANES`, lane groups are scored by `lanes`; otherwise (and for groups without the
+    /// lane form) eight trees are walked in lock step.
     #[inline(always)]
-    pub(crate) fn raw_row(&self, row: &[f64], lanes: impl LaneExits) -> f64 {
+    pub(crate) fn raw_row<const USE_LANES: bool>(&self, row: &[f64], lanes: impl LaneExits) -> f64 {
         let n_cols = self.quantizer.n_columns();
         let mut stack = [key(0); 256];
         let mut heap = Vec::new();
@@ -122,31 +132,27 @@ impl Engine {
         let f = &self.forest;
         let mut acc = self.sum_init;
         for g in &f.lane_groups {
+            if USE_LANES && let (Some(l), Some(lane_keys)) = (g.lanes, lane_keys) {
+                let exits = lanes(f, l.quad as usize, l.n_quads as usize, lane_keys);
+                let trees = f.qs.get(l.qs_first as usize..(l.qs_first + g.len) as usize).unwrap_or(&[]);
+                for (table, e) in f.narrow_tables(trees).unwrap_or(&[]).iter().zip(exits) {
+                    acc += table[usize::from(e) % NARROW];
+                }
+                continue;
+            }
             let first = g.first as usize;
-            match (g.kind, lane_keys) {
-                (LaneKind::Lanes { quad, n_quads, qs_first }, Some(lane_keys)) => {
-                    let exits = lanes(f, quad as usize, n_quads as usize, lane_keys);
-                    let trees = f.qs.get(qs_first as usize..qs_first as usize + g.len as usize).unwrap_or(&[]);
-                    for (tree, e) in trees.iter().zip(exits) {
-                        acc += f.leaf_values.get(tree.leaf_base as usize + usize::from(e)).copied().unwrap_or(f64::NAN);
-                    }
+            let roots = f.walk_roots.get(first..first + g.len as usize).unwrap_or(&[]);
+            let mut idx = [0u32; LANES];
+            for (i, &(root, _)) in idx.iter_mut().zip(roots) {
+                *i = root;
+            }
+            for _ in 0..g.depth {
+                for i in &mut idx {
+                    *i = step(f, keys, *i as usize);
                 }
-                (LaneKind::Lanes { .. }, None) => {}
-                (LaneKind::Walk { depth }, _) => {
-                    let roots = f.walk_roots.get(first..first + g.len as usize).unwrap_or(&[]);
-                    let mut idx = [0u32; LANES];
-                    for (i, &(root, _)) in idx.iter_mut().zip(roots) {
-                        *i = root;
-                    }
-                    for _ in 0..depth {
-                        for i in &mut idx {
-                            *i = step(f, keys, *i as usize);
-                        }
-                    }
-                    for &i in idx.iter().take(roots.len()) {
-                        acc += f.walk_values.get(i as usize).copied().unwrap_or(f64::NAN);
-                    }
-                }
+            }
+            for &i in idx.iter().take(roots.len()) {
+                acc += f.walk_values.get(i as usize).copied().unwrap_or(f64::NAN);
             }
         }
         acc
@@ -187,7 +193,7 @@ fn apply_op(op: &PlaneOp, keys: &[Key], plane: &mut [u8; BLOCK]) {
     let off = usize::from(op.col) * BLOCK;
     let Some(Ok(col)) = keys.get(off..off + BLOCK).map(<&[Key; BLOCK]>::try_from) else { return };
     for (p, k) in plane.iter_mut().zip(col) {
-        *p &= if *k < op.below { u8::MAX } else { op.keep };
+        *p &= if *k < op.below { u8::MAX } else { op.keep as u8 };
     }
 }
 
@@ -237,21 +243,6 @@ fn add_wide(f: &Forest, trees: &[QsTree], exits: &[[u8; BLOCK]], acc: &mut [f64;
             *a += table.get(usize::from(*e)).copied().unwrap_or(f64::NAN);
         }
     }
-}
-
-/// Exit leaves of a lane group for one row, portable form.
-#[inline(always)]
-pub(crate) fn lane_exits(f: &Forest, quad: usize, n_quads: usize, keys: &[Key; LANE_MAX_COLUMNS]) -> [u8; LANES] {
-    let mut live = [u32::MAX; LANES];
-    let quads = f.lane_cols.iter().zip(&f.lane_keys).zip(f.lane_clear.chunks_exact(4)).skip(quad).take(n_quads);
-    for ((cols, thresholds), clear) in quads {
-        for (k, (c, t)) in cols.iter().zip(thresholds).enumerate() {
-            let right = keys[usize::from(*c) % LANE_MAX_COLUMNS] > *t;
-            let (slot, lane) = (k / LANES, k % LANES);
-            live[lane] &= if right { !clear[slot][lane] } else { u32::MAX };
-        }
-    }
-    live.map(|v| v.trailing_zeros().min(31) as u8)
 }
 
 /// Walk one large tree for every row of a block, `LANES` rows in lock step.

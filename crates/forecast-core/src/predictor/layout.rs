@@ -36,12 +36,13 @@ pub(crate) const RUN_TREES: usize = 16;
 
 /// One node test applied to one leaf group: rows whose key in `col` is below `below` go
 /// left and keep the group's leaves; the others keep only the leaves `keep`. (`below` is the
-/// split's key plus one, so that the vector compare can read the keys from memory.)
+/// split's key plus one, so that the vector compare can read the keys from memory; `keep` is a
+/// bit set stored as `i8` so that it is broadcast straight from memory.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PlaneOp {
     pub(crate) col: u16,
     pub(crate) below: Key,
-    pub(crate) keep: u8,
+    pub(crate) keep: i8,
 }
 
 /// A tree in leaf-plane form.
@@ -83,18 +84,19 @@ pub(crate) struct LaneGroup {
     pub(crate) first: u32,
     /// Number of trees.
     pub(crate) len: u32,
-    /// How the group is scored.
-    pub(crate) kind: LaneKind,
+    /// Deepest tree: the steps of a lock-step walk of the group.
+    pub(crate) depth: u32,
+    /// The lane form, when every tree has at most 32 leaves.
+    pub(crate) lanes: Option<Lanes>,
 }
 
-/// The single-row form of a lane group.
+/// A lane group's nodes: quads `quad..quad + n_quads` of the lane arrays; its trees are
+/// `qs[qs_first..]`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum LaneKind {
-    /// Every tree has at most 32 leaves: quads `quad..quad + n_quads` of the lane arrays; the
-    /// trees are `qs[qs_first..]`.
-    Lanes { quad: u32, n_quads: u32, qs_first: u32 },
-    /// Walk every tree in lock step for `depth` steps.
-    Walk { depth: u32 },
+pub(crate) struct Lanes {
+    pub(crate) quad: u32,
+    pub(crate) n_quads: u32,
+    pub(crate) qs_first: u32,
 }
 
 /// Every tree of an ensemble in every layout.
@@ -112,10 +114,11 @@ pub(crate) struct Forest {
     pub(crate) lane_groups: Vec<LaneGroup>,
     /// Per quad: the column of each of its 32 nodes (slot `4q + k / 8`, lane `k % 8`).
     pub(crate) lane_cols: Vec<[u8; 32]>,
-    /// Per quad: the threshold key of each of its 32 nodes.
-    pub(crate) lane_keys: Vec<[Key; 32]>,
-    /// Per slot: the leaves each lane's node removes when it goes right.
-    pub(crate) lane_clear: Vec<[u32; LANES]>,
+    /// Per quad: each node's split key plus one (rows with a key below it go left); padding
+    /// nodes have `i8::MIN`, which no key is below.
+    pub(crate) lane_below: Vec<[Key; 32]>,
+    /// Per slot: the leaves each lane's tree keeps when its node sends the row right.
+    pub(crate) lane_keep: Vec<[u32; LANES]>,
     /// 16-byte shuffle tables the lanes fetch keys from, `ceil(columns / 16)`.
     pub(crate) lane_tables: u32,
 }
@@ -212,7 +215,11 @@ impl Forest {
                 let clear = bit_range(lo.saturating_sub(base), hi.saturating_sub(base), GROUP_LEAVES) as u8;
                 // Plane ops never test `NEVER` (split keys stay below bin 255), so `below` fits.
                 if clear != 0 {
-                    self.ops.push(PlaneOp { col: code.col as u16, below: code.key.saturating_add(1), keep: !clear });
+                    self.ops.push(PlaneOp {
+                        col: code.col as u16,
+                        below: code.key.saturating_add(1),
+                        keep: !clear as i8,
+                    });
                 }
             }
             self.group_ends.push(self.ops.len() as u32);
@@ -232,36 +239,33 @@ impl Forest {
             let all_narrow = narrow.get(first..first + chunk.len()).is_some_and(|n| n.iter().all(|b| *b));
             let forms: Vec<QsForm> =
                 if lanes_ok && all_narrow { chunk.iter().filter_map(|t| qs_form(t, q)).collect() } else { Vec::new() };
-            let kind = if forms.len() == chunk.len() {
+            let lanes = if forms.len() == chunk.len() {
                 let slots = forms.iter().map(|f| f.nodes.len()).max().unwrap_or(0).div_ceil(4) * 4;
                 let quad = self.lane_cols.len() as u32;
                 for s in (0..slots).step_by(4) {
-                    let (mut cols, mut keys) = ([0u8; 32], [NEVER; 32]);
+                    let (mut cols, mut below) = ([0u8; 32], [i8::MIN; 32]);
                     for sub in 0..4 {
-                        let mut clear = [0u32; LANES];
-                        for (lane, c) in clear.iter_mut().enumerate() {
+                        let mut keep = [u32::MAX; LANES];
+                        for (lane, k) in keep.iter_mut().enumerate() {
                             if let Some(&(code, lo, hi)) = forms.get(lane).and_then(|f| f.nodes.get(s + sub)) {
                                 cols[sub * LANES + lane] = code.col as u8;
-                                keys[sub * LANES + lane] = code.key;
-                                *c = bit_range(lo, hi, NARROW) as u32;
+                                below[sub * LANES + lane] = code.key.saturating_add(1);
+                                *k = !(bit_range(lo, hi, NARROW) as u32);
                             }
                         }
-                        self.lane_clear.push(clear);
+                        self.lane_keep.push(keep);
                     }
                     self.lane_cols.push(cols);
-                    self.lane_keys.push(keys);
+                    self.lane_below.push(below);
                 }
                 let qs_first = qs_index.get(first).copied().flatten().unwrap_or(0);
-                LaneKind::Lanes { quad, n_quads: (slots / 4) as u32, qs_first }
+                Some(Lanes { quad, n_quads: (slots / 4) as u32, qs_first })
             } else {
-                let depth = (first..first + chunk.len())
-                    .filter_map(|t| self.walk_roots.get(t))
-                    .map(|&(_, d)| d)
-                    .max()
-                    .unwrap_or(0);
-                LaneKind::Walk { depth }
+                None
             };
-            self.lane_groups.push(LaneGroup { first: first as u32, len: chunk.len() as u32, kind });
+            let depth =
+                (first..first + chunk.len()).filter_map(|t| self.walk_roots.get(t)).map(|&(_, d)| d).max().unwrap_or(0);
+            self.lane_groups.push(LaneGroup { first: first as u32, len: chunk.len() as u32, depth, lanes });
         }
     }
 
@@ -323,6 +327,45 @@ impl Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::{Missing, Split, SplitRule};
+
+    fn split(feature: u32, t: f64, left: u32, right: u32) -> Node {
+        Node::Split(Split {
+            feature,
+            rule: SplitRule::LessOrEqual(t),
+            missing: Missing::None,
+            default_left: true,
+            left,
+            right,
+        })
+    }
+
+    /// A complete tree of `depth` levels (2^depth leaves), thresholds 0, 1, 2 ... in pre-order.
+    fn complete(depth: u32) -> Tree {
+        fn grow(nodes: &mut Vec<Node>, depth: u32) -> u32 {
+            let at = nodes.len() as u32;
+            if depth == 0 {
+                nodes.push(Node::Leaf(f64::from(at)));
+                return at;
+            }
+            nodes.push(Node::Leaf(0.0));
+            let (left, right) = (grow(nodes, depth - 1), grow(nodes, depth - 1));
+            nodes[at as usize] = split(at % 2, f64::from(at), left, right);
+            at
+        }
+        let mut nodes = Vec::new();
+        grow(&mut nodes, depth);
+        Tree { nodes }
+    }
+
+    fn forest(trees: &[Tree]) -> Forest {
+        let splits: Vec<Split> = trees
+            .iter()
+            .flat_map(|t| t.nodes.iter())
+            .filter_map(|n| if let Node::Split(s) = n { Some(s.clone()) } else { None })
+            .collect();
+        Forest::build(trees, &Quantizer::new(2, splits.iter()))
+    }
 
     #[test]
     fn bit_ranges() {
@@ -331,5 +374,55 @@ mod tests {
         assert_eq!(bit_range(5, 12, 8), 0b1110_0000);
         assert_eq!(bit_range(9, 12, 8), 0);
         assert_eq!(bit_range(0, 64, 64), u64::MAX);
+    }
+
+    #[test]
+    fn a_node_gets_one_op_per_group_its_left_subtree_touches() {
+        // 16 leaves: the root's left subtree is leaves 0..8 (group 0 only), its left child's
+        // is 0..4; no node's left subtree reaches into both groups.
+        let f = forest(&[complete(4)]);
+        let tree = f.qs[0];
+        assert_eq!(tree.n_groups, 2);
+        let (g0, g1) = (f.group_ops(&tree, 0), f.group_ops(&tree, 1));
+        assert_eq!(g0.len() + g1.len(), 15, "15 nodes, none spanning two groups");
+        assert!(g0.iter().any(|op| op.keep == 0), "the root clears all of group 0");
+        assert_eq!(g1.len(), 7, "the right subtree's 7 nodes act on group 1");
+        let wide = forest(&[complete(6)]);
+        let ops: usize = (0..8).map(|g| wide.group_ops(&wide.qs[0], g).len()).sum();
+        // 63 nodes; the root spans 4 groups, its children 2 each, the next level 1: 63 + 3 + 2.
+        assert_eq!(ops, 68);
+    }
+
+    #[test]
+    fn runs_of_narrow_trees_have_back_to_back_leaf_tables() {
+        let trees: Vec<Tree> = (0..40).map(|i| complete(1 + i % 5)).collect();
+        let f = forest(&trees);
+        let runs: Vec<_> = f
+            .segments
+            .iter()
+            .filter_map(|s| if let Segment::Qs { first, len, narrow } = *s { Some((first, len, narrow)) } else { None })
+            .collect();
+        assert_eq!(runs.iter().map(|r| r.1).sum::<u32>(), 40);
+        assert!(runs.iter().all(|r| r.1 as usize <= RUN_TREES && r.2));
+        for &(first, len, _) in &runs {
+            let trees = &f.qs[first as usize..(first + len) as usize];
+            let tables = f.narrow_tables(trees).unwrap();
+            for (tree, table) in trees.iter().zip(tables) {
+                let base = tree.leaf_base as usize;
+                assert!(std::ptr::eq(f.leaf_values[base..].as_ptr(), table.as_ptr()), "tree's own table");
+            }
+        }
+    }
+
+    #[test]
+    fn trees_over_256_leaves_are_walked_and_break_lane_groups() {
+        let trees = vec![complete(2), complete(9), complete(3)];
+        let f = forest(&trees);
+        assert!(matches!(f.segments[1], Segment::Walk { depth: 9, .. }), "{:?}", f.segments);
+        assert_eq!(f.segments.len(), 3, "the walked tree splits the run");
+        assert!(f.lane_groups[0].lanes.is_none(), "a group holding a tree of 512 leaves is walked");
+        assert_eq!(f.lane_groups[0].depth, 9);
+        let lanes = forest(&[complete(2), complete(5)]);
+        assert!(lanes.lane_groups[0].lanes.is_some());
     }
 }

@@ -52,11 +52,11 @@ use std::sync::Arc;
 pub const BLOCK_ROWS: usize = BLOCK;
 
 /// A last block of fewer rows takes the single-row path: a block costs the same whatever its
-/// fill, about as much as this many single rows (measured on the 500 x 31 model).
-const SMALL_BLOCK: usize = 32;
+/// fill, about as much as 75 single rows (AVX2, the 500 x 31 LightGBM model).
+const SMALL_BLOCK: usize = 64;
 
 /// Blocks handed to one rayon task.
-const BLOCKS_PER_TASK: usize = 8;
+const BLOCKS_PER_TASK: usize = 4;
 
 /// A tree ensemble compiled for fast, exact scoring.
 #[derive(Debug, Clone)]

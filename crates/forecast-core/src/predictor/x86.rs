@@ -1,6 +1,6 @@
-//! x86 kernels written with AVX2 intrinsics. The AVX-512 entry point runs the same kernels
-//! compiled with AVX-512 enabled, which fuses their and/andnot pairs into one ternary-logic
-//! op and gives them 32 vector registers, and swaps in a register-permute leaf lookup.
+//! x86 kernels written with AVX2 intrinsics. The AVX-512 entry points run the same kernels
+//! compiled with AVX-512 enabled, with each or/and pair as one ternary-logic op, and swap in
+//! a register-permute leaf lookup.
 
 use super::kernel::{BLOCK, Engine, Planes, Scratch};
 use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, PlaneOp, QsTree, RUN_TREES};
@@ -29,12 +29,18 @@ pub(super) fn raw_block_avx512(e: &Engine, rows: &[f64], out: &mut [f64], s: &mu
 
 #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
 pub(super) fn raw_row_avx2(e: &Engine, row: &[f64]) -> f64 {
-    e.raw_row(row, |f, q, n, k| lane_exits(f, q, n, k))
+    e.raw_row::<true>(row, |f, q, n, k| avx2::lane_exits(f, q, n, k))
 }
 
-/// The leaf-plane kernels, compiled once per feature set (`#[target_feature]` does not
-/// reach into callees that are not inlined, and these are too large to be).
-macro_rules! plane_kernels {
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512cd,avx512dq,avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
+pub(super) fn raw_row_avx512(e: &Engine, row: &[f64]) -> f64 {
+    e.raw_row::<true>(row, |f, q, n, k| avx512::lane_exits(f, q, n, k))
+}
+
+/// The leaf-plane and lane kernels, compiled once per feature set (`#[target_feature]` does
+/// not reach into callees that are not inlined, and these are too large to be). `$combine`
+/// is `p & (left | keep)` on bytes or 32-bit lanes alike.
+macro_rules! kernels {
     ($features:literal, $combine:expr) => {
         use super::*;
 
@@ -102,7 +108,7 @@ macro_rules! plane_kernels {
                         continue;
                     };
                     let below = _mm256_set1_epi8(op.below);
-                    let keep = _mm256_set1_epi8(op.keep as i8);
+                    let keep = _mm256_set1_epi8(op.keep);
                     for (p, c) in p.iter_mut().zip(col) {
                         let left = _mm256_cmpgt_epi8(below, load_i8x32(c));
                         *p = $combine(*p, left, keep);
@@ -120,16 +126,16 @@ macro_rules! plane_kernels {
         fn first_nonempty(p: __m256i, g: usize, sel: __m256i, base: __m256i) -> (__m256i, __m256i) {
             let empty = _mm256_cmpeq_epi8(p, _mm256_setzero_si256());
             (_mm256_blendv_epi8(p, sel, empty), _mm256_blendv_epi8(_mm256_set1_epi8((g * 8) as i8), base, empty))
-}
+        }
 
-/// `base` plus the index of the lowest bit of `sel`, by two nibble lookups of the isolated bit.
-#[target_feature(enable = $features)]
-#[inline]
-fn exit_index(sel: __m256i, base: __m256i) -> __m256i {
-    #[rustfmt::skip]
+        /// `base` plus the index of the lowest bit of `sel`, by two nibble lookups of the isolated bit.
+        #[target_feature(enable = $features)]
+        #[inline]
+        fn exit_index(sel: __m256i, base: __m256i) -> __m256i {
+            #[rustfmt::skip]
             let lut_lo = _mm256_setr_epi8(0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,
                                           0, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0);
-    #[rustfmt::skip]
+            #[rustfmt::skip]
             let lut_hi = _mm256_setr_epi8(0, 4, 5, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0,
                                           0, 4, 5, 0, 6, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0);
             let low = _mm256_and_si256(sel, _mm256_sub_epi8(_mm256_setzero_si256(), sel));
@@ -152,16 +158,68 @@ fn exit_index(sel: __m256i, base: __m256i) -> __m256i {
                 store_u8x32(exit, exit_index(sel, base));
             }
         }
+
+        /// Exit leaves of a lane group (eight trees of at most 32 leaves) for one row. Per quad of
+        /// slots, one byte shuffle fetches the keys of its 32 nodes from the row's keys, one compare
+        /// tests them, and each slot's eight results widen to 32 bits to clear leaves.
+        #[target_feature(enable = $features)]
+        #[inline]
+        pub(super) fn lane_exits(
+            f: &Forest,
+            quad: usize,
+            n_quads: usize,
+            keys: &[Key; LANE_MAX_COLUMNS],
+        ) -> [u8; LANES] {
+            let (k16, _) = keys.as_chunks::<16>();
+            let tables = [&k16[0], &k16[1], &k16[2], &k16[3]].map(|t| _mm256_broadcastsi128_si256(load_i8x16(t)));
+            let n_tables = f.lane_tables as usize;
+            let mut live = _mm256_set1_epi32(-1);
+            let range = quad..quad + n_quads;
+            let (Some(cols), Some(below), Some(keep)) = (
+                f.lane_cols.get(range.clone()),
+                f.lane_below.get(range.clone()),
+                f.lane_keep.as_chunks::<4>().0.get(range),
+            ) else {
+                return [0; LANES];
+            };
+            for ((cols, below), keep) in cols.iter().zip(below).zip(keep) {
+                let cols = load_u8x32(cols);
+                let node_keys = if n_tables > 1 {
+                    let hi = _mm256_and_si256(cols, _mm256_set1_epi8(0x30));
+                    let mut k = _mm256_shuffle_epi8(tables[0], cols);
+                    for (t, table) in tables.iter().enumerate().take(n_tables).skip(1) {
+                        let mine = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8((t * 16) as i8));
+                        k = _mm256_blendv_epi8(k, _mm256_shuffle_epi8(*table, cols), mine);
+                    }
+                    k
+                } else {
+                    _mm256_shuffle_epi8(tables[0], cols)
+                };
+                let left = _mm256_cmpgt_epi8(load_i8x32(below), node_keys);
+                let (lo, hi) = (_mm256_castsi256_si128(left), _mm256_extracti128_si256::<1>(left));
+                let slots = [lo, _mm_srli_si128::<8>(lo), hi, _mm_srli_si128::<8>(hi)].map(|b| _mm256_cvtepi8_epi32(b));
+                for (left, keep) in slots.iter().zip(keep) {
+                    live = $combine(live, *left, load_u32x8(keep));
+                }
+            }
+            // Index of the lowest set bit: the exponent of the isolated bit converted to float.
+            let low = _mm256_and_si256(live, _mm256_sub_epi32(_mm256_setzero_si256(), live));
+            let exponent = _mm256_srli_epi32::<23>(_mm256_castps_si256(_mm256_cvtepi32_ps(low)));
+            let index = _mm256_and_si256(_mm256_sub_epi32(exponent, _mm256_set1_epi32(127)), _mm256_set1_epi32(31));
+            let mut out = [0u32; LANES];
+            store_u32x8(&mut out, index);
+            out.map(|i| i as u8)
+        }
     };
 }
 
 mod avx2 {
-    plane_kernels!("avx2,bmi1,bmi2,lzcnt,popcnt,fma", |p, left, keep| _mm256_and_si256(p, _mm256_or_si256(left, keep)));
+    kernels!("avx2,bmi1,bmi2,lzcnt,popcnt,fma", |p, left, keep| _mm256_and_si256(p, _mm256_or_si256(left, keep)));
 }
 
 mod avx512 {
     // `p & (left | keep)` in one op (truth table 0xE0).
-    plane_kernels!("avx512f,avx512bw,avx512vl,avx512cd,avx512dq,avx2,bmi1,bmi2,lzcnt,popcnt,fma", |p, left, keep| {
+    kernels!("avx512f,avx512bw,avx512vl,avx512cd,avx512dq,avx2,bmi1,bmi2,lzcnt,popcnt,fma", |p, left, keep| {
         _mm256_ternarylogic_epi32::<0xE0>(p, left, keep)
     });
 }
@@ -186,9 +244,20 @@ fn add_rows<T: AsRef<[[f64; NARROW]]>, E: AsRef<[[u8; BLOCK]]>>(tables: T, exits
     const K: usize = 4;
     const Q: usize = BLOCK / K;
     let (tables, exits) = (tables.as_ref(), exits.as_ref());
+    let (t2, t_rest) = tables.as_chunks::<2>();
+    let (e2, e_rest) = exits.as_chunks::<2>();
     for r in 0..Q {
         let mut s: [f64; K] = std::array::from_fn(|k| acc[r + k * Q]);
-        for (t, e) in tables.iter().zip(exits) {
+        // Two trees per iteration: half the loop overhead, same order of additions.
+        for ([ta, tb], [ea, eb]) in t2.iter().zip(e2) {
+            for (k, s) in s.iter_mut().enumerate() {
+                *s += ta[usize::from(ea[r + k * Q]) % NARROW];
+            }
+            for (k, s) in s.iter_mut().enumerate() {
+                *s += tb[usize::from(eb[r + k * Q]) % NARROW];
+            }
+        }
+        for (t, e) in t_rest.iter().zip(e_rest) {
             for (k, s) in s.iter_mut().enumerate() {
                 *s += t[usize::from(e[r + k * Q]) % NARROW];
             }
@@ -217,44 +286,4 @@ fn add_narrow_avx512(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &mut 
             store_f64x8(a, _mm512_add_pd(load_f64x8(a), pick));
         }
     }
-}
-
-/// Exit leaves of a lane group (eight trees of at most 32 leaves) for one row. Per quad of
-/// slots, one byte shuffle fetches the keys of its 32 nodes from the row's keys, one compare
-/// tests them, and each slot's eight results widen to 32 bits to clear leaves.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn lane_exits(f: &Forest, quad: usize, n_quads: usize, keys: &[Key; LANE_MAX_COLUMNS]) -> [u8; LANES] {
-    let (k16, _) = keys.as_chunks::<16>();
-    let tables = [&k16[0], &k16[1], &k16[2], &k16[3]].map(|t| _mm256_broadcastsi128_si256(load_i8x16(t)));
-    let n_tables = f.lane_tables as usize;
-    let mut live = _mm256_set1_epi32(-1);
-    let quads = f.lane_cols.iter().zip(&f.lane_keys).zip(f.lane_clear.as_chunks::<4>().0).skip(quad).take(n_quads);
-    for ((cols, thresholds), clear) in quads {
-        let cols = load_u8x32(cols);
-        let node_keys = if n_tables > 1 {
-            let hi = _mm256_and_si256(cols, _mm256_set1_epi8(0x30));
-            let mut k = _mm256_shuffle_epi8(tables[0], cols);
-            for (t, table) in tables.iter().enumerate().take(n_tables).skip(1) {
-                let mine = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8((t * 16) as i8));
-                k = _mm256_blendv_epi8(k, _mm256_shuffle_epi8(*table, cols), mine);
-            }
-            k
-        } else {
-            _mm256_shuffle_epi8(tables[0], cols)
-        };
-        let right = _mm256_cmpgt_epi8(node_keys, load_i8x32(thresholds));
-        let (lo, hi) = (_mm256_castsi256_si128(right), _mm256_extracti128_si256::<1>(right));
-        let wide_masks = [lo, _mm_srli_si128::<8>(lo), hi, _mm_srli_si128::<8>(hi)].map(|b| _mm256_cvtepi8_epi32(b));
-        for (m, c) in wide_masks.iter().zip(clear) {
-            live = _mm256_andnot_si256(_mm256_and_si256(*m, load_u32x8(c)), live);
-        }
-    }
-    // Index of the lowest set bit: the exponent of the isolated bit converted to float.
-    let low = _mm256_and_si256(live, _mm256_sub_epi32(_mm256_setzero_si256(), live));
-    let exponent = _mm256_srli_epi32::<23>(_mm256_castps_si256(_mm256_cvtepi32_ps(low)));
-    let index = _mm256_and_si256(_mm256_sub_epi32(exponent, _mm256_set1_epi32(127)), _mm256_set1_epi32(31));
-    let mut out = [0u32; LANES];
-    store_u32x8(&mut out, index);
-    out.map(|i| i as u8)
 }
