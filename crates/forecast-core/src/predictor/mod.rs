@@ -11,7 +11,7 @@
 //! when compiling and can be forced with [`CompiledPredictor::compile_with`].
 //!
 //! ```
-//! use forecast_core::predictor::CompiledPredictor;
+//! use forecast_core::predictor::{CompiledPredictor, Isa};
 //! use forecast_core::tree::{Missing, Node, Split, SplitRule, Tree, TreeEnsemble};
 //!
 //! let stump = Tree { nodes: vec![
@@ -26,6 +26,10 @@
 //! let mut out = vec![0.0; 3];
 //! p.predict_slice(&[0.1, 0.9, f64::NAN], &mut out)?;
 //! assert_eq!(out, vec![11.0, 12.0, 11.0]);
+//! // Any instruction set gives the same bits; this one runs everywhere.
+//! let portable = CompiledPredictor::compile_with(&ensemble, Isa::Portable)?;
+//! assert_eq!(portable.isa(), Isa::Portable);
+//! assert_eq!(portable.predict_row(&[0.7]), 12.0);
 //! # Ok::<(), forecast_core::Error>(())
 //! ```
 

@@ -228,3 +228,15 @@ fn compile_rejects_invalid_trees() {
     e.trees.push(Tree { nodes: Vec::new() });
     assert!(CompiledPredictor::compile(&e).is_err());
 }
+
+/// The cases proptest once shrank to (`tests/proptest-regressions/predictor_exact.txt`),
+/// replayed directly so that they run whatever the persistence settings.
+#[test]
+fn proptest_regressions_stay_exact() {
+    for seed in [427_046_835_756_107_999_u64, 1_742_929_400_740_353_348] {
+        let e = ensemble(seed);
+        check_all(&e, &rows(seed, BLOCK_ROWS, e.n_features)).unwrap();
+        check_all(&e, &rows(seed ^ 1, 9 * BLOCK_ROWS, e.n_features)).unwrap();
+        check(&e, &rows(seed ^ 2, 3, e.n_features), Isa::Portable, 1).unwrap();
+    }
+}
