@@ -104,6 +104,9 @@ pub(crate) struct Lanes {
 pub(crate) struct Forest {
     pub(crate) ops: Vec<PlaneOp>,
     pub(crate) group_ends: Vec<u32>,
+    /// Per group, like `group_ends`: the end of its ops that clear the whole group (`keep == 0`),
+    /// which come first.
+    pub(crate) full_ends: Vec<u32>,
     pub(crate) qs: Vec<QsTree>,
     pub(crate) leaf_values: Vec<f64>,
     pub(crate) segments: Vec<Segment>,
@@ -211,6 +214,7 @@ impl Forest {
         };
         for g in 0..n_groups {
             let base = g * GROUP_LEAVES;
+            let start = self.ops.len();
             for &(code, lo, hi) in &form.nodes {
                 let clear = bit_range(lo.saturating_sub(base), hi.saturating_sub(base), GROUP_LEAVES) as u8;
                 // Plane ops never test `NEVER` (split keys stay below bin 255), so `below` fits.
@@ -222,6 +226,12 @@ impl Forest {
                     });
                 }
             }
+            // Ops that clear the whole group first: they need no `| keep` (an and of planes is
+            // the same in any order).
+            let group = self.ops.get_mut(start..).unwrap_or(&mut []);
+            group.sort_by_key(|op| op.keep != 0);
+            let full = group.iter().take_while(|op| op.keep == 0).count();
+            self.full_ends.push((start + full) as u32);
             self.group_ends.push(self.ops.len() as u32);
         }
         let table = (n_groups * GROUP_LEAVES).next_power_of_two().max(NARROW);
@@ -315,6 +325,18 @@ impl Forest {
         self.ops.get(start..end).unwrap_or(&[])
     }
 
+    /// The ops of group `g` of `tree`, split into those that clear the whole group (`keep == 0`)
+    /// and the others.
+    #[inline(always)]
+    pub(crate) fn group_ops_split(&self, tree: &QsTree, g: usize) -> (&[PlaneOp], &[PlaneOp]) {
+        let ops = self.group_ops(tree, g);
+        let end_at = tree.first_end as usize + g;
+        let start =
+            if g == 0 { tree.op_start as usize } else { self.group_ends.get(end_at - 1).map_or(0, |e| *e as usize) };
+        let full = self.full_ends.get(end_at).map_or(0, |e| (*e as usize).saturating_sub(start));
+        ops.split_at(full.min(ops.len()))
+    }
+
     /// The leaf tables of a run of consecutive narrow trees, which lie back to back.
     #[inline(always)]
     pub(crate) fn narrow_tables(&self, trees: &[QsTree]) -> Option<&[[f64; NARROW]]> {
@@ -391,6 +413,22 @@ mod tests {
         let ops: usize = (0..8).map(|g| wide.group_ops(&wide.qs[0], g).len()).sum();
         // 63 nodes; the root spans 4 groups, its children 2 each, the next level 1: 63 + 3 + 2.
         assert_eq!(ops, 68);
+    }
+
+    #[test]
+    fn whole_group_clears_come_first_in_each_group() {
+        let f = forest(&[complete(6)]);
+        let tree = f.qs[0];
+        let mut n_full = 0;
+        for g in 0..tree.n_groups as usize {
+            let (full, partial) = f.group_ops_split(&tree, g);
+            assert_eq!(full.len() + partial.len(), f.group_ops(&tree, g).len());
+            assert!(full.iter().all(|op| op.keep == 0) && partial.iter().all(|op| op.keep != 0), "group {g}");
+            n_full += full.len();
+        }
+        // 64 leaves: the root's left subtree is groups 0-3, each of its children's two groups,
+        // and each of the next level's one group, all whole: 4 + 2 x 2 + 4 x 1.
+        assert_eq!(n_full, 12);
     }
 
     #[test]

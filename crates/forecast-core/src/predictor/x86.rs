@@ -65,7 +65,7 @@ macro_rules! kernels {
                 n => {
                     let n = n as usize;
                     for (g, plane) in s.wide.iter_mut().take(n).enumerate() {
-                        group_planes::<SUB>(f.group_ops(tree, g), keys, plane);
+                        group_planes::<SUB>(f.group_ops_split(tree, g), keys, plane);
                     }
                     wide_exits(s.wide.get(..n).unwrap_or(&[]), n, exits);
                 }
@@ -83,7 +83,7 @@ macro_rules! kernels {
         ) {
             let Some(Ok(planes)) = s.narrow.get_mut(..G).map(<&mut [[[u8; 32]; ROWS32]; G]>::try_from) else { return };
             for (g, plane) in planes.iter_mut().enumerate() {
-                group_planes::<SUB>(f.group_ops(tree, g), keys, plane);
+                group_planes::<SUB>(f.group_ops_split(tree, g), keys, plane);
             }
             for (s, exit) in exits.as_chunks_mut::<32>().0.iter_mut().enumerate() {
                 let (mut sel, mut base) = (load_u8x32(&planes[G - 1][s]), _mm256_set1_epi8((8 * (G - 1)) as i8));
@@ -94,28 +94,46 @@ macro_rules! kernels {
             }
         }
 
-        /// One group's planes for the whole block.
+        /// One group's planes for the whole block: first the ops that clear the whole group
+        /// (`plane &= left`), then the others (`plane &= left | keep`).
         #[target_feature(enable = $features)]
         #[inline]
-        fn group_planes<const SUB: usize>(ops: &[PlaneOp], keys: &[Key], plane: &mut [[u8; 32]; ROWS32]) {
+        fn group_planes<const SUB: usize>(
+            (full, partial): (&[PlaneOp], &[PlaneOp]),
+            keys: &[Key],
+            plane: &mut [[u8; 32]; ROWS32],
+        ) {
             for (pass, out) in plane.as_chunks_mut::<SUB>().0.iter_mut().enumerate() {
                 let mut p = [_mm256_set1_epi8(-1); SUB];
-                for op in ops {
-                    let off = usize::from(op.col) * BLOCK + pass * SUB * 32;
-                    let Some(Ok(col)) =
-                        keys.get(off..off + SUB * 32).map(|c| <&[[Key; 32]; SUB]>::try_from(c.as_chunks().0))
-                    else {
-                        continue;
-                    };
-                    let below = _mm256_set1_epi8(op.below);
-                    let keep = _mm256_set1_epi8(op.keep);
-                    for (p, c) in p.iter_mut().zip(col) {
-                        let left = _mm256_cmpgt_epi8(below, load_i8x32(c));
-                        *p = $combine(*p, left, keep);
-                    }
-                }
+                apply_ops::<SUB, true>(full, keys, pass, &mut p);
+                apply_ops::<SUB, false>(partial, keys, pass, &mut p);
                 for (dst, v) in out.iter_mut().zip(p) {
                     store_u8x32(dst, v);
+                }
+            }
+        }
+
+        /// `ops` over the `SUB` registers of pass `pass`; with `FULL`, every op has `keep == 0`.
+        #[target_feature(enable = $features)]
+        #[inline]
+        fn apply_ops<const SUB: usize, const FULL: bool>(
+            ops: &[PlaneOp],
+            keys: &[Key],
+            pass: usize,
+            p: &mut [__m256i; SUB],
+        ) {
+            for op in ops {
+                let off = usize::from(op.col) * BLOCK + pass * SUB * 32;
+                let Some(Ok(col)) =
+                    keys.get(off..off + SUB * 32).map(|c| <&[[Key; 32]; SUB]>::try_from(c.as_chunks().0))
+                else {
+                    continue;
+                };
+                let below = _mm256_set1_epi8(op.below);
+                let keep = _mm256_set1_epi8(op.keep);
+                for (p, c) in p.iter_mut().zip(col) {
+                    let left = _mm256_cmpgt_epi8(below, load_i8x32(c));
+                    *p = if FULL { _mm256_and_si256(*p, left) } else { $combine(*p, left, keep) };
                 }
             }
         }
