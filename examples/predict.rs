@@ -3,17 +3,19 @@
 //!
 //! ```text
 //! cargo run --release --example predict -- --model model.txt --rows rows.csv --out preds.csv \
-//!     [--threads 2] [--bench]
+//!     [--threads 2] [--bench [--repeats 5] [--latency-calls 20000]]
 //! ```
 //!
 //! `rows.csv` has a header and the model's feature columns in order; an empty cell is missing.
 //! `preds.csv` gets a `prediction` header and one value per row. With `--bench`, everything is
 //! loaded first, then only prediction is timed: batch rows/s over the whole file (median of
-//! five runs) and single-row latency over 20,000 calls, printed as one JSON line.
+//! `--repeats` runs) and single-row latency over `--latency-calls` calls, printed as one JSON
+//! line. `FORECAST_PREDICTOR_ISA=avx512|avx2|scalar` forces an instruction set (the default
+//! is the widest this CPU supports); one the CPU lacks is an error.
 
 use clap::Parser;
 use forecast::core::import;
-use forecast::core::predictor::CompiledPredictor;
+use forecast::core::predictor::{CompiledPredictor, Isa};
 use forecast::core::{Error, ModelArtifact, Predict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,11 +39,28 @@ struct Args {
     /// Time prediction and print one JSON line.
     #[arg(long)]
     bench: bool,
+    /// Timed batch runs with --bench (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// Timed single-row calls with --bench (0 skips the latency measurement).
+    #[arg(long, default_value_t = 20_000)]
+    latency_calls: usize,
 }
 
-/// Batch timing repeats (the median is reported) and single-row latency calls.
-const REPEATS: usize = 5;
-const LATENCY_CALLS: usize = 20_000;
+/// The instruction set named by `FORECAST_PREDICTOR_ISA`, or the widest this CPU supports.
+fn isa_from_env() -> Result<Isa, Box<dyn std::error::Error>> {
+    let Ok(name) = std::env::var("FORECAST_PREDICTOR_ISA") else { return Ok(Isa::detect()) };
+    let isa: Isa = name.parse()?;
+    if !isa.is_supported() {
+        let supported: Vec<&str> = Isa::available().iter().map(|i| i.name()).collect();
+        return Err(format!(
+            "FORECAST_PREDICTOR_ISA={name}: this CPU does not support {isa}; supported: {}",
+            supported.join(", ")
+        )
+        .into());
+    }
+    Ok(isa)
+}
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io { path: path.into(), source }
@@ -93,8 +112,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(f64::NAN)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+fn main() -> std::process::ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(&args.model).map_err(io_err(&args.model))?;
     let ensemble = match import::detect(&text)? {
         ModelArtifact::TreeEnsemble(e) => e,
@@ -104,14 +132,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     };
-    let predictor = CompiledPredictor::compile(&ensemble)?.threads(args.threads)?;
+    let predictor = CompiledPredictor::compile_with(&ensemble, isa_from_env()?)?.threads(args.threads)?;
     let (rows, n) = read_rows(&args.rows, predictor.n_features())?;
     let mut preds = vec![0.0; n];
     predictor.predict_slice(&rows, &mut preds)?;
 
     if args.bench {
-        let mut rates = Vec::with_capacity(REPEATS);
-        for _ in 0..REPEATS {
+        let mut rates = Vec::with_capacity(args.repeats);
+        for _ in 0..args.repeats.max(1) {
             let t = Instant::now();
             predictor.predict_slice(&rows, &mut preds)?;
             rates.push(n as f64 / t.elapsed().as_secs_f64());
@@ -119,9 +147,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rates.sort_by(f64::total_cmp);
         let nf = predictor.n_features();
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut lat = Vec::with_capacity(LATENCY_CALLS);
+        let mut lat = Vec::with_capacity(args.latency_calls);
         let mut sink = 0.0;
-        for _ in 0..LATENCY_CALLS.min(n * 1000).max(1) {
+        for _ in 0..args.latency_calls.min(n * 1000) {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
@@ -134,8 +162,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(sink);
         lat.sort_by(f64::total_cmp);
         println!(
-            "{{\"rows\": {n}, \"threads\": {}, \"rows_per_s\": {:.1}, \"latency_us_p50\": {:.3}, \"latency_us_p99\": {:.3}}}",
+            "{{\"rows\": {n}, \"threads\": {}, \"isa\": \"{}\", \"rows_per_s\": {:.1}, \"latency_us_p50\": {:.3}, \"latency_us_p99\": {:.3}}}",
             predictor.n_threads(),
+            predictor.isa(),
             percentile(&rates, 0.5),
             percentile(&lat, 0.5),
             percentile(&lat, 0.99),

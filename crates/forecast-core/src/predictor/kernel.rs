@@ -1,108 +1,158 @@
-//! The scoring loops, generic over the bin width; [`super::simd`] instantiates them per ISA.
+//! The scoring loops in portable Rust. [`super::simd`] runs the same loops compiled for wider
+//! instruction sets, with the per-tree kernels of [`super::x86`] plugged in where they exist.
 
-use super::layout::{BatchTree, Forest, GROUP, LeafTable, Mask, QsNode, WalkNode};
-use super::quantize::{Bin, Quantizer};
+use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, PlaneOp, QsTree, RUN_TREES, Segment};
+use super::quantize::{Key, Quantizer, key};
 
-/// Rows scored together: their bins (one `BLOCK`-long run per column), leaf bit vectors and
-/// partial sums stay in L1 while every tree streams past once.
-pub(crate) const BLOCK: usize = 256;
+/// Rows scored together: their keys, leaf planes, exit leaves and sums stay in L1 while every
+/// tree streams past once.
+pub(crate) const BLOCK: usize = 384;
 
-/// Everything one bin width needs to score.
+/// Rows binned together (7 KB of values for 14 features).
+const BIN_ROWS: usize = 64;
+
+/// Everything the scoring loops need.
 #[derive(Debug, Clone)]
-pub(crate) struct Engine<B> {
+pub(crate) struct Engine {
     pub(crate) quantizer: Quantizer,
-    pub(crate) forest: Forest<B>,
+    pub(crate) forest: Forest,
     pub(crate) n_features: usize,
     /// The empty sum of `f64` (the reference's fold start), so sums match it bit for bit.
     pub(crate) sum_init: f64,
 }
 
-/// Per-thread buffers of the batch path.
+/// Per-thread buffers of the batch path; about 16 KB for a 14-feature model, so they stay in
+/// L1 next to the block's rows.
 #[derive(Debug)]
-pub(crate) struct Scratch<B> {
-    bins: Vec<B>,
-    acc: Vec<f64>,
+pub(crate) struct Scratch {
+    /// Column-major keys of the block: `keys[col * BLOCK + row]`.
+    keys: Vec<Key>,
+    /// One tree's leaf planes.
+    planes: Planes,
+    /// Exit leaves of the trees of one run.
+    exits: Vec<[u8; BLOCK]>,
+    acc: Box<[f64; BLOCK]>,
 }
 
-impl<B: Bin> Scratch<B> {
-    pub(crate) fn new(n_columns: usize) -> Self {
-        Self { bins: vec![B::default(); n_columns.max(1) * BLOCK], acc: vec![0.0; BLOCK] }
+impl Scratch {
+    pub(crate) fn new(e: &Engine) -> Self {
+        let groups = e.forest.qs.iter().map(|t| t.n_groups as usize).max().unwrap_or(1);
+        Self {
+            keys: vec![key(0); e.quantizer.n_columns().max(1) * BLOCK],
+            planes: Planes {
+                narrow: Box::new([[[0; 32]; BLOCK / 32]; 4]),
+                wide: vec![[[0; 32]; BLOCK / 32]; if groups > 4 { groups } else { 0 }],
+            },
+            exits: vec![[0; BLOCK]; RUN_TREES],
+            acc: Box::new([0.0; BLOCK]),
+        }
     }
 }
 
-impl<B: Bin> Engine<B> {
+/// A tree's leaf planes over a block, 32 rows per entry: a fixed buffer for trees of at most
+/// four groups (32 leaves), a growable one for wider trees.
+#[derive(Debug)]
+pub(crate) struct Planes {
+    pub(crate) narrow: Box<[[[u8; 32]; BLOCK / 32]; 4]>,
+    pub(crate) wide: Vec<[[u8; 32]; BLOCK / 32]>,
+}
+
+/// Computes the exit leaf of every row of a block for one leaf-plane tree.
+pub(crate) trait QsExits: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK]) {}
+impl<F: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK])> QsExits for F {}
+
+/// Adds the exit leaves of a run of narrow trees to the block's sums, tree by tree.
+pub(crate) trait AddNarrow: Fn(&[[f64; NARROW]], &[[u8; BLOCK]], &mut [f64; BLOCK]) {}
+impl<F: Fn(&[[f64; NARROW]], &[[u8; BLOCK]], &mut [f64; BLOCK])> AddNarrow for F {}
+
+/// Computes the exit leaf of each tree of a lane group for one row's keys.
+pub(crate) trait LaneExits: Fn(&Forest, usize, usize, &[Key; LANE_MAX_COLUMNS]) -> [u8; LANES] {}
+impl<F: Fn(&Forest, usize, usize, &[Key; LANE_MAX_COLUMNS]) -> [u8; LANES]> LaneExits for F {}
+
+impl Engine {
     /// Raw sums (before average, base score and transform) of up to `BLOCK` rows.
     #[inline(always)]
-    pub(crate) fn raw_block<const SUB: usize>(
+    pub(crate) fn raw_block(
         &self,
         rows: &[f64],
         out: &mut [f64],
-        scratch: &mut Scratch<B>,
-        add32: impl AddLeaves + Copy,
+        s: &mut Scratch,
+        qs: impl QsExits,
+        add_narrow: impl AddNarrow,
     ) {
         let n = out.len().min(BLOCK);
         let rows = rows.get(..n * self.n_features).unwrap_or(rows);
-        for (col, bins) in scratch.bins.chunks_exact_mut(BLOCK).enumerate().take(self.quantizer.n_columns()) {
-            self.quantizer.bin_rows(col, rows, self.n_features, &mut bins[..n]);
+        // A chunk of rows at a time, so that its values stay in L1 while every column reads them.
+        let nf = self.n_features.max(1);
+        for (c, chunk) in rows.chunks(BIN_ROWS * nf).enumerate() {
+            for (col, keys) in s.keys.chunks_exact_mut(BLOCK).enumerate() {
+                let keys = keys.get_mut(c * BIN_ROWS..(c * BIN_ROWS + chunk.len() / nf).min(BLOCK)).unwrap_or(&mut []);
+                self.quantizer.column_keys(col, chunk, self.n_features, keys);
+            }
         }
-        let Ok(acc) = <&mut [f64; BLOCK]>::try_from(&mut scratch.acc[..]) else { return };
+        let acc = &mut *s.acc;
         acc.fill(self.sum_init);
         let f = &self.forest;
-        for tree in &f.batch {
-            match *tree {
-                BatchTree::Qs32 { start, end, leaf_table } => {
-                    let (nodes, leaves) = (&f.qs32[start as usize..end as usize], &f.leaves[leaf_table as usize]);
-                    qs_tree::<B, u32, SUB>(nodes, leaves, &scratch.bins, acc, add32);
+        for segment in &f.segments {
+            match *segment {
+                Segment::Qs { first, len, narrow } => {
+                    let trees = f.qs.get(first as usize..(first + len) as usize).unwrap_or(&[]);
+                    for (tree, exits) in trees.iter().zip(s.exits.iter_mut()) {
+                        qs(f, tree, &s.keys, &mut s.planes, exits);
+                    }
+                    let exits = &s.exits[..trees.len().min(RUN_TREES)];
+                    if narrow && let Some(tables) = f.narrow_tables(trees) {
+                        add_narrow(tables, exits, acc);
+                    } else {
+                        add_wide(f, trees, exits, acc);
+                    }
                 }
-                BatchTree::Qs64 { start, end, leaf_table } => {
-                    let (nodes, leaves) = (&f.qs64[start as usize..end as usize], &f.leaves[leaf_table as usize]);
-                    qs_tree::<B, u64, SUB>(nodes, leaves, &scratch.bins, acc, add_leaves);
-                }
-                BatchTree::Walk { root, depth } => walk_rows(f, root, depth, &scratch.bins, &mut acc[..n]),
+                Segment::Walk { root, depth } => walk_rows(f, root, depth, &s.keys, &mut acc[..n]),
             }
         }
         out.copy_from_slice(&acc[..n]);
     }
 
-    /// Raw sum of one row, without allocating when the model has at most 256 columns.
+    /// Raw sum of one row, without allocating when the model has at most 256 columns. With
+    /// `USE_LANES`, lane groups are scored by `lanes`; otherwise (and for groups without the
+    /// lane form) eight trees are walked in lock step.
     #[inline(always)]
-    pub(crate) fn raw_row(&self, row: &[f64]) -> f64 {
+    pub(crate) fn raw_row<const USE_LANES: bool>(&self, row: &[f64], lanes: impl LaneExits) -> f64 {
         let n_cols = self.quantizer.n_columns();
-        let mut stack = [B::default(); 256];
+        let mut stack = [key(0); 256];
         let mut heap = Vec::new();
-        let bins: &mut [B] = if n_cols <= stack.len() {
-            &mut stack[..n_cols.max(1)]
+        let keys: &mut [Key] = if n_cols <= stack.len() {
+            &mut stack[..]
         } else {
-            heap.resize(n_cols, B::default());
+            heap.resize(n_cols, key(0));
             &mut heap
         };
-        for (col, b) in bins.iter_mut().enumerate().take(n_cols) {
-            let x = self.quantizer.feature_of(col).and_then(|f| row.get(f)).copied().unwrap_or(f64::NAN);
-            *b = B::from_u32(self.quantizer.bin(col, x));
-        }
+        self.quantizer.row_keys(row, keys);
+        let lane_keys = keys.first_chunk::<LANE_MAX_COLUMNS>();
         let f = &self.forest;
         let mut acc = self.sum_init;
-        for g in &f.groups {
+        for g in &f.lane_groups {
+            if USE_LANES && let (Some(l), Some(lane_keys)) = (g.lanes, lane_keys) {
+                let exits = lanes(f, l.quad as usize, l.n_quads as usize, lane_keys);
+                let trees = f.qs.get(l.qs_first as usize..(l.qs_first + g.len) as usize).unwrap_or(&[]);
+                for (table, e) in f.narrow_tables(trees).unwrap_or(&[]).iter().zip(exits) {
+                    acc += table[usize::from(e) % NARROW];
+                }
+                continue;
+            }
             let first = g.first as usize;
             let roots = f.walk_roots.get(first..first + g.len as usize).unwrap_or(&[]);
-            if let Ok(roots) = <&[u32; GROUP]>::try_from(roots) {
-                let mut idx = *roots;
-                for _ in 0..g.depth {
-                    for i in &mut idx {
-                        *i = step(&f.walk, bins, *i as usize);
-                    }
+            let mut idx = [0u32; LANES];
+            for (i, &(root, _)) in idx.iter_mut().zip(roots) {
+                *i = root;
+            }
+            for _ in 0..g.depth {
+                for i in &mut idx {
+                    *i = step(f, keys, *i as usize);
                 }
-                for i in idx {
-                    acc += f.walk_values.get(i as usize).copied().unwrap_or(f64::NAN);
-                }
-            } else {
-                for &root in roots {
-                    let mut i = root;
-                    for _ in 0..g.depth {
-                        i = step(&f.walk, bins, i as usize);
-                    }
-                    acc += f.walk_values.get(i as usize).copied().unwrap_or(f64::NAN);
-                }
+            }
+            for &i in idx.iter().take(roots.len()) {
+                acc += f.walk_values.get(i as usize).copied().unwrap_or(f64::NAN);
             }
         }
         acc
@@ -111,69 +161,100 @@ impl<B: Bin> Engine<B> {
 
 /// One branch-free walk step from node `i` (a leaf stays where it is).
 #[inline(always)]
-fn step<B: Bin>(walk: &[WalkNode<B>], bins: &[B], i: usize) -> u32 {
-    match walk.get(i) {
+fn step(f: &Forest, keys: &[Key], i: usize) -> u32 {
+    match f.walk.get(i) {
         Some(n) => {
-            let b = bins.get(n.col as usize).copied().unwrap_or_default();
-            std::hint::select_unpredictable(b > n.c, n.right, n.left)
+            let k = keys.get(n.col as usize).copied().unwrap_or(key(0));
+            std::hint::select_unpredictable(k > n.key, n.right, n.left)
         }
         None => i as u32,
     }
 }
 
-/// Adds each row's exit leaf (`leaves[exit[r]]`, `exit[r] < 32`) to `acc[r]`.
-pub(crate) trait AddLeaves: Fn(&[u8; BLOCK], &LeafTable, &mut [f64; BLOCK]) {}
-impl<F: Fn(&[u8; BLOCK], &LeafTable, &mut [f64; BLOCK])> AddLeaves for F {}
-
-/// Score one QuickScorer tree over a block, `SUB` rows at a time (as many leaf bit vectors as
-/// fit in vector registers): AND the masks of the nodes each row fails, then add the leaf
-/// at each row's lowest remaining bit.
+/// Exit leaves of one tree over a block, portable form: each group's plane is one byte per
+/// row, and every op of the group clears its leaves in the rows whose key is not below the op's.
 #[inline(always)]
-fn qs_tree<B: Bin, M: Mask, const SUB: usize>(
-    nodes: &[QsNode<B, M>],
-    leaves: &LeafTable,
-    bins: &[B],
-    acc: &mut [f64; BLOCK],
-    add: impl AddLeaves,
-) {
-    let mut exit = [0u8; BLOCK];
-    for (s, exit) in exit.chunks_exact_mut(SUB).enumerate() {
-        let mut v = [M::ALL; SUB];
-        for node in nodes {
-            let start = node.col as usize * BLOCK + s * SUB;
-            let Some(Ok(col)) = bins.get(start..start + SUB).map(<&[B; SUB]>::try_from) else { continue };
-            let (c, m) = (node.c, node.mask);
-            for (v, b) in v.iter_mut().zip(col) {
-                *v = *v & if *b > c { m } else { M::ALL };
+pub(crate) fn qs_exits(f: &Forest, tree: &QsTree, keys: &[Key], planes: &mut Planes, exits: &mut [u8; BLOCK]) {
+    let n_groups = tree.n_groups as usize;
+    let planes: &mut [[[u8; 32]; BLOCK / 32]] = if n_groups <= 4 { &mut planes.narrow[..] } else { &mut planes.wide };
+    for (g, plane) in planes.iter_mut().take(n_groups).enumerate() {
+        let plane = plane.as_flattened_mut();
+        let Ok(plane) = <&mut [u8; BLOCK]>::try_from(plane) else { continue };
+        plane.fill(u8::MAX);
+        for op in f.group_ops(tree, g) {
+            apply_op(op, keys, plane);
+        }
+    }
+    exits_from_planes(planes.get(..n_groups).unwrap_or(&[]).as_flattened().as_flattened(), n_groups, exits);
+}
+
+#[inline(always)]
+fn apply_op(op: &PlaneOp, keys: &[Key], plane: &mut [u8; BLOCK]) {
+    let off = usize::from(op.col) * BLOCK;
+    let Some(Ok(col)) = keys.get(off..off + BLOCK).map(<&[Key; BLOCK]>::try_from) else { return };
+    for (p, k) in plane.iter_mut().zip(col) {
+        *p &= if *k < op.below { u8::MAX } else { op.keep as u8 };
+    }
+}
+
+/// The exit leaf of each row: 8 x (first group with a leaf left) + its lowest leaf.
+#[inline(always)]
+pub(crate) fn exits_from_planes(planes: &[u8], n_groups: usize, exits: &mut [u8; BLOCK]) {
+    let last = n_groups.saturating_sub(1);
+    let Some(Ok(top)) = planes.get(last * BLOCK..(last + 1) * BLOCK).map(<&[u8; BLOCK]>::try_from) else { return };
+    let mut sel = *top;
+    let mut base = [(last * 8) as u8; BLOCK];
+    for g in (0..last).rev() {
+        let Some(Ok(p)) = planes.get(g * BLOCK..(g + 1) * BLOCK).map(<&[u8; BLOCK]>::try_from) else { continue };
+        for ((s, b), p) in sel.iter_mut().zip(base.iter_mut()).zip(p) {
+            if *p != 0 {
+                *s = *p;
+                *b = (g * 8) as u8;
             }
         }
-        for (e, v) in exit.iter_mut().zip(&v) {
-            *e = v.first() as u8;
+    }
+    for ((e, s), b) in exits.iter_mut().zip(&sel).zip(&base) {
+        *e = b | (s.trailing_zeros() as u8 & 7);
+    }
+}
+
+/// [`AddNarrow`] with scalar loads: `acc[r] += table[exit[r]]`, tree by tree, eight rows
+/// at a time so that eight sums are in flight.
+#[inline(always)]
+pub(crate) fn add_narrow(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+    for (c, a) in acc.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+        let mut sum = *a;
+        for (t, e) in tables.iter().zip(exits) {
+            let Some(e) = e.as_chunks::<8>().0.get(c) else { continue };
+            for (s, e) in sum.iter_mut().zip(e) {
+                *s += t[usize::from(*e) % NARROW];
+            }
+        }
+        *a = sum;
+    }
+}
+
+/// Adds the exit leaves of a run of wider leaf-plane trees.
+#[inline(always)]
+fn add_wide(f: &Forest, trees: &[QsTree], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+    for (tree, e) in trees.iter().zip(exits) {
+        let table = f.leaf_values.get(tree.leaf_base as usize..).unwrap_or(&[]);
+        for (a, e) in acc.iter_mut().zip(e) {
+            *a += table.get(usize::from(*e)).copied().unwrap_or(f64::NAN);
         }
     }
-    add(&exit, leaves, acc);
 }
 
-/// [`AddLeaves`] with scalar loads. Kept out of line so that it stays scalar: vectorised, it
-/// becomes a gather, which is slower than scalar loads on AMD Zen.
-#[inline(never)]
-pub(crate) fn add_leaves(exit: &[u8; BLOCK], leaves: &LeafTable, acc: &mut [f64; BLOCK]) {
-    for (a, e) in acc.iter_mut().zip(exit) {
-        *a += leaves[usize::from(*e).min(64)];
-    }
-}
-
-/// Walk one large tree for every row of a block, `GROUP` rows in lock step.
+/// Walk one large tree for every row of a block, `LANES` rows in lock step.
 #[inline(always)]
-fn walk_rows<B: Bin>(f: &Forest<B>, root: u32, depth: u32, bins: &[B], acc: &mut [f64]) {
-    for (g, acc) in acc.chunks_mut(GROUP).enumerate() {
-        let mut idx = [root; GROUP];
+fn walk_rows(f: &Forest, root: u32, depth: u32, keys: &[Key], acc: &mut [f64]) {
+    for (g, acc) in acc.chunks_mut(LANES).enumerate() {
+        let mut idx = [root; LANES];
         for _ in 0..depth {
             for (r, i) in idx.iter_mut().enumerate() {
-                let n = f.walk.get(*i as usize);
-                if let Some(n) = n {
-                    let b = bins.get(n.col as usize * BLOCK + g * GROUP + r).copied().unwrap_or_default();
-                    *i = std::hint::select_unpredictable(b > n.c, n.right, n.left);
+                if let Some(n) = f.walk.get(*i as usize) {
+                    let k = keys.get(n.col as usize * BLOCK + g * LANES + r).copied().unwrap_or(key(0));
+                    *i = std::hint::select_unpredictable(k > n.key, n.right, n.left);
                 }
             }
         }

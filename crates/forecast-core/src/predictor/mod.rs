@@ -1,15 +1,17 @@
 //! The compiled batch predictor: any [`TreeEnsemble`] turned into a flat, vectorised scorer
 //! that returns exactly what the reference walk ([`TreeEnsemble::predict_row`]) returns.
 //!
-//! Compilation quantises every split to an integer test on a small per-column bin (see
-//! `quantize`), lays each tree out twice (see `layout`): QuickScorer bit masks for blocks of
-//! rows, and a branch-free pre-order walk for single rows and very large trees. Blocks of
-//! [`BLOCK_ROWS`] rows are binned once and then every tree streams past them; with more than
-//! one thread, blocks are spread over a private rayon pool. Leaf values stay `f64` and are
-//! added tree by tree in the reference's order, so predictions are bit-identical to it.
+//! Compilation quantises every split to a byte test on one column of keys (see `quantize`)
+//! and lays each tree out for the scoring paths (see `layout`): QuickScorer leaf planes for
+//! blocks of rows, QuickScorer lanes of eight trees for single rows, and a branch-free
+//! pre-order walk for very large trees. Blocks of [`BLOCK_ROWS`] rows are binned once and
+//! then every tree streams past them; with more than one thread, blocks are spread over a
+//! private rayon pool. Leaf values stay `f64` and are added tree by tree in the reference's
+//! order, so predictions are bit-identical to it. The instruction set ([`Isa`]) is chosen
+//! when compiling and can be forced with [`CompiledPredictor::compile_with`].
 //!
 //! ```
-//! use forecast_core::predictor::CompiledPredictor;
+//! use forecast_core::predictor::{CompiledPredictor, Isa};
 //! use forecast_core::tree::{Missing, Node, Split, SplitRule, Tree, TreeEnsemble};
 //!
 //! let stump = Tree { nodes: vec![
@@ -24,6 +26,10 @@
 //! let mut out = vec![0.0; 3];
 //! p.predict_slice(&[0.1, 0.9, f64::NAN], &mut out)?;
 //! assert_eq!(out, vec![11.0, 12.0, 11.0]);
+//! // Any instruction set gives the same bits; this one runs everywhere.
+//! let portable = CompiledPredictor::compile_with(&ensemble, Isa::Portable)?;
+//! assert_eq!(portable.isa(), Isa::Portable);
+//! assert_eq!(portable.predict_row(&[0.7]), 12.0);
 //! # Ok::<(), forecast_core::Error>(())
 //! ```
 
@@ -31,6 +37,8 @@ mod kernel;
 mod layout;
 mod quantize;
 mod simd;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use simd::Isa;
 
@@ -40,32 +48,24 @@ use crate::{Error, Result};
 use kernel::{BLOCK, Engine, Scratch};
 use layout::Forest;
 use ndarray::{Array1, ArrayView2};
-use quantize::{Bin, Quantizer};
+use quantize::Quantizer;
 use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Rows binned and scored together by the batch path.
 pub const BLOCK_ROWS: usize = BLOCK;
 
-/// Blocks of fewer rows take the single-row path: a block costs the same whatever its fill,
-/// about as much as 20 single rows (measured on the 500 x 31 model).
-const SMALL_BLOCK: usize = 16;
+/// A last block of fewer rows takes the single-row path: a block costs the same whatever its
+/// fill, about as much as 75 single rows (AVX2, the 500 x 31 LightGBM model).
+const SMALL_BLOCK: usize = 64;
 
 /// Blocks handed to one rayon task.
-const BLOCKS_PER_TASK: usize = 8;
-
-/// The engine for the narrowest bin type that holds every bin of the model.
-#[derive(Debug, Clone)]
-enum Bins {
-    U8(Engine<u8>),
-    U16(Engine<u16>),
-    U32(Engine<u32>),
-}
+const BLOCKS_PER_TASK: usize = 4;
 
 /// A tree ensemble compiled for fast, exact scoring.
 #[derive(Debug, Clone)]
 pub struct CompiledPredictor {
-    engine: Bins,
+    engine: Engine,
     isa: Isa,
     n_features: usize,
     n_trees: usize,
@@ -82,27 +82,27 @@ impl CompiledPredictor {
     /// # Errors
     /// [`Error::InvalidData`] when the ensemble fails [`TreeEnsemble::validate`].
     pub fn compile(ensemble: &TreeEnsemble) -> Result<Self> {
+        Self::compile_with(ensemble, Isa::detect())
+    }
+
+    /// Compile `ensemble` for instruction set `isa`, or the widest supported one below it
+    /// (see [`Isa::supported`]); for comparing the paths on one machine.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the ensemble fails [`TreeEnsemble::validate`].
+    pub fn compile_with(ensemble: &TreeEnsemble, isa: Isa) -> Result<Self> {
         ensemble.validate()?;
         let splits = ensemble.trees.iter().flat_map(|t| t.nodes.iter()).filter_map(|n| match n {
             Node::Split(s) => Some(s),
             Node::Leaf(_) => None,
         });
         let quantizer = Quantizer::new(ensemble.n_features, splits);
+        let forest = Forest::build(&ensemble.trees, &quantizer);
         let sum_init: f64 = std::iter::empty::<f64>().sum();
-        let n_features = ensemble.n_features;
-        fn engine<B: Bin>(q: Quantizer, e: &TreeEnsemble, sum_init: f64) -> Engine<B> {
-            let forest = Forest::build(&e.trees, &q);
-            Engine { quantizer: q, forest, n_features: e.n_features, sum_init }
-        }
-        let engine = match quantizer.max_bin() {
-            m if m <= u32::from(u8::MAX) => Bins::U8(engine(quantizer, ensemble, sum_init)),
-            m if m <= u32::from(u16::MAX) => Bins::U16(engine(quantizer, ensemble, sum_init)),
-            _ => Bins::U32(engine(quantizer, ensemble, sum_init)),
-        };
         Ok(Self {
-            engine,
-            isa: Isa::detect(),
-            n_features,
+            engine: Engine { quantizer, forest, n_features: ensemble.n_features, sum_init },
+            isa: isa.supported(),
+            n_features: ensemble.n_features,
             n_trees: ensemble.trees.len(),
             base_score: ensemble.base_score,
             average: ensemble.average,
@@ -154,12 +154,7 @@ impl CompiledPredictor {
 
     /// The prediction for one row; a row shorter than `n_features` reads the rest as missing.
     pub fn predict_row(&self, row: &[f64]) -> f64 {
-        let raw = match &self.engine {
-            Bins::U8(e) => simd::raw_row(self.isa, e, row),
-            Bins::U16(e) => simd::raw_row(self.isa, e, row),
-            Bins::U32(e) => simd::raw_row(self.isa, e, row),
-        };
-        self.finish(raw)
+        self.finish(simd::raw_row(self.isa, &self.engine, row))
     }
 
     /// Predictions for row-major `rows` (`n_features` values per row) into `out`.
@@ -174,11 +169,7 @@ impl CompiledPredictor {
                 got: rows.len(),
             });
         }
-        match &self.engine {
-            Bins::U8(e) => self.run(e, rows, out),
-            Bins::U16(e) => self.run(e, rows, out),
-            Bins::U32(e) => self.run(e, rows, out),
-        }
+        self.run(rows, out);
         Ok(())
     }
 
@@ -201,18 +192,18 @@ impl CompiledPredictor {
         self.predict_slice(rows, out)
     }
 
-    fn run<B: Bin>(&self, e: &Engine<B>, rows: &[f64], out: &mut [f64]) {
+    fn run(&self, rows: &[f64], out: &mut [f64]) {
+        let e = &self.engine;
         let nf = self.n_features.max(1);
         let task_rows = BLOCK * BLOCKS_PER_TASK;
-        let task = |(rows, out): (&[f64], &mut [f64])| {
-            let mut scratch = Scratch::new(e.quantizer.n_columns());
+        let task = |scratch: &mut Option<Scratch>, (rows, out): (&[f64], &mut [f64])| {
             for (rows, out) in rows.chunks(BLOCK * nf).zip(out.chunks_mut(BLOCK)) {
                 if out.len() < SMALL_BLOCK {
                     for (row, o) in rows.chunks(nf).zip(out.iter_mut()) {
                         *o = simd::raw_row(self.isa, e, row);
                     }
                 } else {
-                    simd::raw_block(self.isa, e, rows, out, &mut scratch);
+                    simd::raw_block(self.isa, e, rows, out, scratch.get_or_insert_with(|| Scratch::new(e)));
                 }
                 for o in out.iter_mut() {
                     *o = self.finish(*o);
@@ -220,10 +211,10 @@ impl CompiledPredictor {
             }
         };
         match &self.pool {
-            Some(pool) if out.len() > BLOCK => pool.install(|| {
-                rows.par_chunks(task_rows * nf).zip(out.par_chunks_mut(task_rows)).for_each(task);
+            Some(pool) if out.len() > task_rows => pool.install(|| {
+                rows.par_chunks(task_rows * nf).zip(out.par_chunks_mut(task_rows)).for_each_init(|| None, task);
             }),
-            _ => task((rows, out)),
+            _ => task(&mut None, (rows, out)),
         }
     }
 

@@ -1,20 +1,24 @@
-//! Runtime choice of instruction set for the scoring loops.
+//! Runtime choice of instruction set, and the crate's only `unsafe`.
 //!
-//! The loops in [`super::kernel`] are plain Rust written so that LLVM vectorises them over the
-//! rows of a block. A portable build targets baseline x86-64 (SSE2), so the same loops are also
-//! compiled with AVX2 and with AVX-512 enabled and the widest one the CPU supports is picked
-//! once, when the predictor is compiled. This file holds the crate's only `unsafe`: calling a
-//! `#[target_feature]` function is sound exactly when the CPU has those features, which
-//! [`Isa::detect`] checks with `is_x86_feature_detected!` before any such call can be made.
+//! A portable build targets baseline x86-64 (SSE2), so the scoring loops of
+//! [`super::kernel`] are also compiled with AVX2 and with AVX-512 enabled, with the
+//! intrinsic kernels of [`super::x86`] plugged in, and the widest set the CPU supports is
+//! picked once, when the predictor is compiled. Calling a `#[target_feature]` function is
+//! sound exactly when the CPU has those features, which [`Isa::detect`] checks with
+//! `is_x86_feature_detected!` before any such call can be made; the only other `unsafe` is a
+//! handful of vector loads and stores from references of exactly the vector's size.
 #![allow(unsafe_code)]
 
-use super::kernel::{Engine, Scratch, add_leaves};
-use super::quantize::Bin;
+use super::kernel::{Engine, Scratch, add_narrow, qs_exits};
+use crate::{Error, Result};
 
 /// The instruction set the scoring loops run with.
+///
+/// `FromStr` reads the names `avx512`, `avx2` and `scalar` (or `portable`), as used by the
+/// `FORECAST_PREDICTOR_ISA` variable of the `predict` example and the `batch_predict` bench.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Isa {
-    /// The build's baseline target (SSE2 on x86-64).
+    /// The build's baseline target (SSE2 on x86-64), portable Rust everywhere else.
     Portable,
     /// AVX2 + BMI + FMA.
     Avx2,
@@ -23,6 +27,9 @@ pub enum Isa {
 }
 
 impl Isa {
+    /// Every instruction set, widest first.
+    pub const ALL: [Isa; 3] = [Isa::Avx512, Isa::Avx2, Isa::Portable];
+
     /// The widest instruction set this CPU supports.
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
@@ -49,8 +56,18 @@ impl Isa {
         Self::Portable
     }
 
+    /// Whether this CPU can run `self`.
+    pub fn is_supported(self) -> bool {
+        self.supported() == self
+    }
+
+    /// Every instruction set this CPU can run, widest first (always ends with `Portable`).
+    pub fn available() -> Vec<Isa> {
+        Self::ALL.into_iter().filter(|i| i.is_supported()).collect()
+    }
+
     /// `self`, or the widest supported set below it when the CPU lacks `self`.
-    pub(crate) fn supported(self) -> Self {
+    pub fn supported(self) -> Self {
         let best = Self::detect();
         match (self, best) {
             (Self::Avx512, b) => b,
@@ -58,76 +75,144 @@ impl Isa {
             (s, _) => s,
         }
     }
+
+    /// The name `FromStr` reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Portable => "scalar",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
+        }
+    }
+}
+
+impl std::fmt::Display for Isa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Isa {
+    type Err = Error;
+
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a name other than `avx512`, `avx2`, `scalar`, `portable`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "avx512" | "avx-512" => Ok(Self::Avx512),
+            "avx2" => Ok(Self::Avx2),
+            "scalar" | "portable" => Ok(Self::Portable),
+            other => Err(Error::InvalidArgument {
+                operation: "Isa::from_str".into(),
+                argument: "isa".into(),
+                message: format!("unknown instruction set `{other}`; expected avx512, avx2 or scalar"),
+            }),
+        }
+    }
 }
 
 /// [`Engine::raw_block`] with instruction set `isa` (which must come from [`Isa::supported`]).
-pub(crate) fn raw_block<B: Bin>(isa: Isa, e: &Engine<B>, rows: &[f64], out: &mut [f64], s: &mut Scratch<B>) {
+pub(crate) fn raw_block(isa: Isa, e: &Engine, rows: &[f64], out: &mut [f64], s: &mut Scratch) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` only names a feature set that `Isa::detect` found on this CPU.
-        Isa::Avx512 => unsafe { x86::raw_block_avx512(e, rows, out, s) },
+        Isa::Avx512 => unsafe { super::x86::raw_block_avx512(e, rows, out, s) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Isa::Avx2 => unsafe { x86::raw_block_avx2(e, rows, out, s) },
-        _ => e.raw_block::<32>(rows, out, s, add_leaves),
+        Isa::Avx2 => unsafe { super::x86::raw_block_avx2(e, rows, out, s) },
+        _ => e.raw_block(rows, out, s, qs_exits, add_narrow),
     }
 }
 
 /// [`Engine::raw_row`] with instruction set `isa` (which must come from [`Isa::supported`]).
-pub(crate) fn raw_row<B: Bin>(isa: Isa, e: &Engine<B>, row: &[f64]) -> f64 {
+pub(crate) fn raw_row(isa: Isa, e: &Engine, row: &[f64]) -> f64 {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` only names a feature set that `Isa::detect` found on this CPU.
-        Isa::Avx512 | Isa::Avx2 => unsafe { x86::raw_row_avx2(e, row) },
-        _ => e.raw_row(row),
+        Isa::Avx512 => unsafe { super::x86::raw_row_avx512(e, row) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Isa::Avx2 => unsafe { super::x86::raw_row_avx2(e, row) },
+        // Portable code walks: without a byte shuffle, fetching each node's key costs more
+        // than the lock-step walk (measured: twice the instructions of the walk).
+        _ => e.raw_row::<false>(row, |_, _, _, _| [0; super::layout::LANES]),
     }
 }
 
+/// Vector loads and stores from references of exactly the vector's size, for [`super::x86`].
 #[cfg(target_arch = "x86_64")]
-mod x86 {
-    use super::super::kernel::BLOCK;
-    use super::super::layout::LeafTable;
-    use super::{Bin, Engine, Scratch, add_leaves};
+pub(super) mod mem {
     use std::arch::x86_64::*;
 
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512cd,avx512dq,avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
-    pub(super) fn raw_block_avx512<B: Bin>(e: &Engine<B>, rows: &[f64], out: &mut [f64], s: &mut Scratch<B>) {
-        e.raw_block::<BLOCK>(rows, out, s, |exit, leaves, acc| add_leaves_avx512(exit, leaves, acc));
+    /// 32 bytes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn load_i8x32(a: &[i8; 32]) -> __m256i {
+        // SAFETY: `a` is valid for reading 32 bytes; the load has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
     }
 
-    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
-    pub(super) fn raw_block_avx2<B: Bin>(e: &Engine<B>, rows: &[f64], out: &mut [f64], s: &mut Scratch<B>) {
-        e.raw_block::<64>(rows, out, s, add_leaves);
+    /// 32 bytes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn load_u8x32(a: &[u8; 32]) -> __m256i {
+        // SAFETY: as in `load_i8x32`.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
     }
 
-    /// `acc[r] += leaves[exit[r]]` for exit indices below 32, eight rows at a time: the 32
-    /// leaf values sit in four registers and two two-source permutes plus a blend pick each
-    /// row's value, instead of a gather (slow on AMD Zen) or eight scalar loads.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
-    fn add_leaves_avx512(exit: &[u8; BLOCK], leaves: &LeafTable, acc: &mut [f64; BLOCK]) {
-        const { assert!(BLOCK.is_multiple_of(8) && size_of::<LeafTable>() >= 32 * size_of::<f64>()) };
-        let l = leaves.as_ptr();
-        // SAFETY: `leaves` holds at least 32 values (checked above), so offsets 0..32 are in bounds.
-        let (l0, l1, l2, l3) = unsafe {
-            (_mm512_loadu_pd(l), _mm512_loadu_pd(l.add(8)), _mm512_loadu_pd(l.add(16)), _mm512_loadu_pd(l.add(24)))
-        };
-        let bit4 = _mm512_set1_epi64(16);
-        for (a, e) in acc.chunks_exact_mut(8).zip(exit.chunks_exact(8)) {
-            let mut idx8 = [0u8; 16];
-            idx8[..8].copy_from_slice(e);
-            // SAFETY: `idx8` is 16 bytes; `a` is exactly 8 `f64` (chunks_exact), read and written in place.
-            unsafe {
-                let idx = _mm512_cvtepu8_epi64(_mm_loadu_si128(idx8.as_ptr().cast()));
-                let lo = _mm512_permutex2var_pd(l0, idx, l1);
-                let hi = _mm512_permutex2var_pd(l2, idx, l3);
-                let pick = _mm512_mask_blend_pd(_mm512_test_epi64_mask(idx, bit4), lo, hi);
-                _mm512_storeu_pd(a.as_mut_ptr(), _mm512_add_pd(_mm512_loadu_pd(a.as_ptr()), pick));
-            }
-        }
+    /// Eight `u32`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn load_u32x8(a: &[u32; 8]) -> __m256i {
+        // SAFETY: `a` is valid for reading 32 bytes; the load has no alignment requirement.
+        unsafe { _mm256_loadu_si256(a.as_ptr().cast()) }
     }
 
-    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
-    pub(super) fn raw_row_avx2<B: Bin>(e: &Engine<B>, row: &[f64]) -> f64 {
-        e.raw_row(row)
+    /// 16 bytes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn load_i8x16(a: &[i8; 16]) -> __m128i {
+        // SAFETY: `a` is valid for reading 16 bytes; the load has no alignment requirement.
+        unsafe { _mm_loadu_si128(a.as_ptr().cast()) }
+    }
+
+    /// Eight bytes into the low half.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn load_u8x8(a: &[u8; 8]) -> __m128i {
+        // SAFETY: `a` is valid for reading 8 bytes; the load has no alignment requirement.
+        unsafe { _mm_loadl_epi64(a.as_ptr().cast()) }
+    }
+
+    /// 32 bytes.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn store_u8x32(a: &mut [u8; 32], v: __m256i) {
+        // SAFETY: `a` is valid for writing 32 bytes; the store has no alignment requirement.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Eight `u32`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(in super::super) fn store_u32x8(a: &mut [u32; 8], v: __m256i) {
+        // SAFETY: `a` is valid for writing 32 bytes; the store has no alignment requirement.
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) }
+    }
+
+    /// Eight `f64`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub(in super::super) fn load_f64x8(a: &[f64; 8]) -> __m512d {
+        // SAFETY: `a` is valid for reading 64 bytes; the load has no alignment requirement.
+        unsafe { _mm512_loadu_pd(a.as_ptr()) }
+    }
+
+    /// Eight `f64`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub(in super::super) fn store_f64x8(a: &mut [f64; 8], v: __m512d) {
+        // SAFETY: `a` is valid for writing 64 bytes; the store has no alignment requirement.
+        unsafe { _mm512_storeu_pd(a.as_mut_ptr(), v) }
     }
 }

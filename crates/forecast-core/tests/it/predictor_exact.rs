@@ -1,4 +1,5 @@
-//! The compiled predictor against the reference walk on random ensembles and rows.
+//! The compiled predictor against the reference walk on random ensembles and rows, on every
+//! instruction set this CPU supports.
 
 use forecast_core::Predict;
 use forecast_core::predictor::{BLOCK_ROWS, CompiledPredictor, Isa};
@@ -37,7 +38,7 @@ fn grow(rng: &mut ChaCha8Rng, nodes: &mut Vec<Node>, n_features: u32, depth: u32
     at
 }
 
-/// A random ensemble: some trees small (QuickScorer, 32 or 64 leaves), some large (walk).
+/// A random ensemble: trees of up to 32 leaves, 33-64, and up to 256 (all leaf-plane forms).
 fn ensemble(seed: u64) -> TreeEnsemble {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n_features = rng.random_range(1..6u32);
@@ -79,7 +80,8 @@ fn same(a: f64, b: f64) -> bool {
 
 fn check(e: &TreeEnsemble, x: &[f64], isa: Isa, threads: usize) -> Result<(), TestCaseError> {
     let nf = e.n_features;
-    let p = CompiledPredictor::compile(e).unwrap().with_isa(isa).threads(threads).unwrap();
+    let p = CompiledPredictor::compile_with(e, isa).unwrap().threads(threads).unwrap();
+    prop_assert_eq!(p.isa(), isa, "the instruction set is supported, so it is used");
     let mut batch = vec![0.0; x.len() / nf];
     p.predict_slice(x, &mut batch).unwrap();
     for (r, row) in x.chunks(nf).enumerate() {
@@ -91,37 +93,114 @@ fn check(e: &TreeEnsemble, x: &[f64], isa: Isa, threads: usize) -> Result<(), Te
     Ok(())
 }
 
+/// Every supported instruction set, one and two threads.
+fn check_all(e: &TreeEnsemble, x: &[f64]) -> Result<(), TestCaseError> {
+    for isa in Isa::available() {
+        for threads in [1, 2] {
+            check(e, x, isa, threads)?;
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// Bit-identical to the reference walk on every instruction set, with one and two threads,
-    /// over full and partial row blocks.
+    /// over full and partial row blocks (a short last block takes the single-row path).
     #[test]
     fn compiled_equals_reference(seed in any::<u64>(), extra in 0usize..40) {
         let e = ensemble(seed);
-        let x = rows(seed, BLOCK_ROWS + extra, e.n_features);
-        for isa in [Isa::Avx512, Isa::Avx2, Isa::Portable] {
-            check(&e, &x, isa, 1)?;
+        check_all(&e, &rows(seed, BLOCK_ROWS + extra, e.n_features))?;
+        check_all(&e, &rows(seed ^ 1, 9 * BLOCK_ROWS + extra, e.n_features))?;
+        check(&e, &rows(seed ^ 2, 3, e.n_features), Isa::Portable, 1)?;
+    }
+}
+
+fn grow_until(seed: u64, n_features: u32, min_leaves: usize) -> Tree {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    loop {
+        let mut nodes = Vec::new();
+        grow(&mut rng, &mut nodes, n_features, 0, 12);
+        if nodes.iter().filter(|n| matches!(n, Node::Leaf(_))).count() > min_leaves {
+            return Tree { nodes };
         }
-        check(&e, &x[..e.n_features * 3], Isa::Portable, 1)?;
-        let long = rows(seed ^ 1, 9 * BLOCK_ROWS + extra, e.n_features);
-        check(&e, &long, Isa::detect(), 2)?;
     }
 }
 
 #[test]
-fn large_trees_take_the_walk_path_and_stay_exact() {
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let mut nodes = Vec::new();
-    while nodes.len() < 300 {
-        nodes.clear();
-        grow(&mut rng, &mut nodes, 3, 0, 12);
+fn trees_over_256_leaves_take_the_walk_path_and_stay_exact() {
+    let mut e = ensemble(4);
+    let big = grow_until(11, e.n_features as u32, 256);
+    e.trees.insert(1, big);
+    let x = rows(3, 2 * BLOCK_ROWS + 7, e.n_features);
+    check_all(&e, &x).unwrap();
+}
+
+/// Many categorical splits: every distinct one is a column of its own, so single rows fetch
+/// keys from several shuffle tables (over 16 columns) or take the walk (over 64).
+#[test]
+fn many_columns_stay_exact() {
+    for n_cats in [20, 80] {
+        let mut rng = ChaCha8Rng::seed_from_u64(n_cats);
+        let trees = (0..n_cats)
+            .map(|_| {
+                let split = |rng: &mut ChaCha8Rng, left, right| {
+                    Node::Split(Split {
+                        feature: rng.random_range(0..2),
+                        rule: SplitRule::Category(vec![rng.random::<u32>(), rng.random::<u32>()]),
+                        missing: Missing::None,
+                        default_left: false,
+                        left,
+                        right,
+                    })
+                };
+                let (root, inner) = (split(&mut rng, 1, 2), split(&mut rng, 3, 4));
+                let leaf = |rng: &mut ChaCha8Rng| Node::Leaf(rng.random_range(-1.0..1.0));
+                Tree { nodes: vec![root, inner, leaf(&mut rng), leaf(&mut rng), leaf(&mut rng)] }
+            })
+            .collect();
+        let e = TreeEnsemble { n_features: 2, trees, ..Default::default() };
+        let x: Vec<f64> = (0..2 * (BLOCK_ROWS + 5)).map(|_| f64::from(rng.random_range(-2..70))).collect();
+        check_all(&e, &x).unwrap();
     }
-    let leaves = nodes.iter().filter(|n| matches!(n, Node::Leaf(_))).count();
-    assert!(leaves > 64, "the tree must exceed the 64-leaf QuickScorer limit, has {leaves}");
-    let e = TreeEnsemble { n_features: 3, trees: vec![Tree { nodes }], ..Default::default() };
-    let x = rows(3, 2 * BLOCK_ROWS + 7, 3);
-    check(&e, &x, Isa::detect(), 1).unwrap();
+}
+
+/// A feature with more thresholds than a byte column holds is spread over several columns.
+#[test]
+fn features_with_hundreds_of_thresholds_stay_exact() {
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let trees = (0..40)
+        .map(|_| {
+            let mut nodes = Vec::new();
+            grow(&mut rng, &mut nodes, 2, 0, 6);
+            for n in &mut nodes {
+                if let Node::Split(s) = n
+                    && !matches!(s.rule, SplitRule::Category(_))
+                {
+                    s.rule = SplitRule::LessOrEqual(f64::from(rng.random_range(0..2000u32)) / 100.0);
+                }
+            }
+            Tree { nodes }
+        })
+        .collect();
+    let e = TreeEnsemble { n_features: 2, trees, ..Default::default() };
+    let x: Vec<f64> = (0..2 * (2 * BLOCK_ROWS + 3))
+        .map(|i| if i % 37 == 0 { f64::NAN } else { f64::from(rng.random_range(-100..2100)) / 100.0 })
+        .collect();
+    check_all(&e, &x).unwrap();
+}
+
+#[test]
+fn every_name_parses_and_unknown_names_are_rejected() {
+    for isa in Isa::ALL {
+        assert_eq!(isa.name().parse::<Isa>().unwrap(), isa);
+    }
+    assert_eq!("portable".parse::<Isa>().unwrap(), Isa::Portable);
+    let err = "sse9".parse::<Isa>().unwrap_err().to_string();
+    assert!(err.contains("sse9") && err.contains("avx2"), "{err}");
+    assert_eq!(Isa::available().last(), Some(&Isa::Portable));
+    assert!(Isa::available().contains(&Isa::detect()));
 }
 
 #[test]
@@ -148,4 +227,16 @@ fn compile_rejects_invalid_trees() {
     let mut e = ensemble(9);
     e.trees.push(Tree { nodes: Vec::new() });
     assert!(CompiledPredictor::compile(&e).is_err());
+}
+
+/// The cases proptest once shrank to (`tests/proptest-regressions/predictor_exact.txt`),
+/// replayed directly so that they run whatever the persistence settings.
+#[test]
+fn proptest_regressions_stay_exact() {
+    for seed in [427_046_835_756_107_999_u64, 1_742_929_400_740_353_348] {
+        let e = ensemble(seed);
+        check_all(&e, &rows(seed, BLOCK_ROWS, e.n_features)).unwrap();
+        check_all(&e, &rows(seed ^ 1, 9 * BLOCK_ROWS, e.n_features)).unwrap();
+        check(&e, &rows(seed ^ 2, 3, e.n_features), Isa::Portable, 1).unwrap();
+    }
 }
