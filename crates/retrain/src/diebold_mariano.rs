@@ -53,7 +53,7 @@ pub fn diebold_mariano(d: &[f64], horizon: usize, alternative: Alternative) -> R
     let mean = d.iter().sum::<f64>() / nf;
     let gamma = |k: usize| (k..n).map(|t| (d[t] - mean) * (d[t - k] - mean)).sum::<f64>() / nf;
     let variance = (gamma(0) + 2.0 * (1..horizon).map(gamma).sum::<f64>()) / nf;
-    if !(variance > 0.0) {
+    if variance.is_nan() || variance <= 0.0 {
         return Err(invalid("loss differences", format!("long-run variance {variance}"), "differences that vary"));
     }
     let h = horizon as f64;

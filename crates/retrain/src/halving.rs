@@ -102,7 +102,12 @@ impl HalvingSchedule {
     ///
     /// # Errors
     /// As [`HalvingSchedule::new`].
-    pub fn exhaust_candidates(min_resources: usize, max_resources: usize, factor: usize, aggressive: bool) -> Result<Self> {
+    pub fn exhaust_candidates(
+        min_resources: usize,
+        max_resources: usize,
+        factor: usize,
+        aggressive: bool,
+    ) -> Result<Self> {
         if min_resources == 0 {
             return Err(invalid("min_resources", 0, ">= 1"));
         }

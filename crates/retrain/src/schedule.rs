@@ -2,7 +2,7 @@
 //! day) and cron expressions, in a time zone, with a policy for runs missed while the process
 //! was down.
 
-use crate::error::{RetrainError, Result, invalid};
+use crate::error::{Result, RetrainError, invalid};
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use forecast_core::Clock;
@@ -350,7 +350,10 @@ mod tests {
     fn weekly_and_monthly_rules() {
         // 2026-01-05 is a Monday.
         let s = Schedule::weekly(Weekday::Mon, hm(7, 30));
-        assert_eq!(s.next_runs(utc(2026, 1, 5, 7, 30), 2).unwrap(), vec![utc(2026, 1, 12, 7, 30), utc(2026, 1, 19, 7, 30)]);
+        assert_eq!(
+            s.next_runs(utc(2026, 1, 5, 7, 30), 2).unwrap(),
+            vec![utc(2026, 1, 12, 7, 30), utc(2026, 1, 19, 7, 30)]
+        );
         let s = Schedule::monthly(MonthDay::Day(31), hm(0, 0)).unwrap();
         assert_eq!(
             s.next_runs(utc(2026, 1, 1, 0, 0), 3).unwrap(),
@@ -358,10 +361,7 @@ mod tests {
         );
         // May 2026 ends on a Sunday: last business day Friday the 29th; January 2026 on Saturday.
         let s = Schedule::monthly(MonthDay::LastBusinessDay, hm(18, 0)).unwrap();
-        assert_eq!(
-            s.next_runs(utc(2026, 1, 1, 0, 0), 1).unwrap()[0],
-            utc(2026, 1, 30, 18, 0),
-        );
+        assert_eq!(s.next_runs(utc(2026, 1, 1, 0, 0), 1).unwrap()[0], utc(2026, 1, 30, 18, 0),);
         assert_eq!(s.next_after(utc(2026, 5, 1, 0, 0)).unwrap(), utc(2026, 5, 29, 18, 0));
         assert!(Schedule::monthly(MonthDay::Day(0), hm(0, 0)).is_err());
         assert!(Schedule::monthly(MonthDay::Day(32), hm(0, 0)).is_err());
@@ -388,7 +388,10 @@ mod tests {
         clock.set(utc(2026, 1, 4, 9, 0));
         assert!(skip.due(&clock).unwrap().is_empty());
         assert_eq!(once.due(&clock).unwrap(), vec![utc(2026, 1, 4, 6, 0)]);
-        assert_eq!(catch.due(&clock).unwrap(), vec![utc(2026, 1, 2, 6, 0), utc(2026, 1, 3, 6, 0), utc(2026, 1, 4, 6, 0)]);
+        assert_eq!(
+            catch.due(&clock).unwrap(),
+            vec![utc(2026, 1, 2, 6, 0), utc(2026, 1, 3, 6, 0), utc(2026, 1, 4, 6, 0)]
+        );
         // A poll that is on time runs under every policy, and a second poll runs nothing.
         clock.set(utc(2026, 1, 5, 6, 10));
         for s in [&mut skip, &mut once, &mut catch] {

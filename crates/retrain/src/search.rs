@@ -121,7 +121,8 @@ pub trait Objective: Sync {
 pub fn panel_as_of(panel: &Panel, as_of: NaiveDate) -> Panel {
     let mut out = panel.clone();
     for s in &mut out.series {
-        let keep = panel.frequency.periods_between(s.start, as_of).map_or(0, |p| (p + 1).clamp(0, s.len() as i64)) as usize;
+        let keep =
+            panel.frequency.periods_between(s.start, as_of).map_or(0, |p| (p + 1).clamp(0, s.len() as i64)) as usize;
         s.target.truncate(keep);
         for r in &mut s.regressors {
             r.truncate(keep);
@@ -235,7 +236,12 @@ impl<'a> Search<'a> {
     }
 
     /// Track every trial as a run of `experiment` by `actor`.
-    pub fn tracker(mut self, tracker: &'a dyn RunTracker, experiment: impl Into<String>, actor: impl Into<String>) -> Self {
+    pub fn tracker(
+        mut self,
+        tracker: &'a dyn RunTracker,
+        experiment: impl Into<String>,
+        actor: impl Into<String>,
+    ) -> Self {
         self.tracker = Some((tracker, experiment.into(), actor.into()));
         self
     }
@@ -324,8 +330,16 @@ impl<'a> Search<'a> {
                     Ok(l) => (f64::NAN, Some(format!("non-finite loss {l}"))),
                     Err(e) => (f64::NAN, Some(e.to_string())),
                 };
-                let mut trial =
-                    Trial { id, candidate: c, config: candidates[c].clone(), rung, resource, loss, error, run_id: None };
+                let mut trial = Trial {
+                    id,
+                    candidate: c,
+                    config: candidates[c].clone(),
+                    rung,
+                    resource,
+                    loss,
+                    error,
+                    run_id: None,
+                };
                 trial.run_id = self.track(&trial)?;
                 trials.push(trial);
             }

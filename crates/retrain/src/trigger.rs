@@ -109,8 +109,12 @@ impl DecayTrigger {
     /// The rolling error of the last `window` points where both actual and forecast are known,
     /// and how many points it used.
     pub fn rolling(&self, actual: &[f64], forecast: &[f64]) -> (f64, usize) {
-        let pairs: Vec<(f64, f64)> =
-            actual.iter().zip(forecast).filter(|(a, f)| a.is_finite() && f.is_finite()).map(|(a, f)| (*a, *f)).collect();
+        let pairs: Vec<(f64, f64)> = actual
+            .iter()
+            .zip(forecast)
+            .filter(|(a, f)| a.is_finite() && f.is_finite())
+            .map(|(a, f)| (*a, *f))
+            .collect();
         let recent = &pairs[pairs.len().saturating_sub(self.window)..];
         let abs_err: f64 = recent.iter().map(|(a, f)| (a - f).abs()).sum();
         let value = match self.metric {
@@ -278,7 +282,13 @@ impl Default for TriggerGate {
 impl TriggerGate {
     /// A gate with a cooldown.
     pub fn new(cooldown: Duration) -> Self {
-        Self { cooldown: cooldown.max(Duration::zero()), pending: Vec::new(), last_run: None, next_run: 0, log: Vec::new() }
+        Self {
+            cooldown: cooldown.max(Duration::zero()),
+            pending: Vec::new(),
+            last_run: None,
+            next_run: 0,
+            log: Vec::new(),
+        }
     }
 
     /// Queue a signal.
@@ -306,13 +316,17 @@ impl TriggerGate {
         let any_manual = pending.iter().any(|e| e.kind == TriggerKind::Manual);
         if cooling && !any_manual {
             let until = until.unwrap_or(now);
-            self.log.extend(pending.into_iter().map(|event| TriggerRecord { event, outcome: TriggerOutcome::Cooldown { until } }));
+            self.log.extend(
+                pending.into_iter().map(|event| TriggerRecord { event, outcome: TriggerOutcome::Cooldown { until } }),
+            );
             return None;
         }
         let run = self.next_run;
         self.next_run += 1;
         self.last_run = Some(now);
-        self.log.extend(pending.iter().cloned().map(|event| TriggerRecord { event, outcome: TriggerOutcome::Started { run } }));
+        self.log.extend(
+            pending.iter().cloned().map(|event| TriggerRecord { event, outcome: TriggerOutcome::Started { run } }),
+        );
         Some(RetrainRequest { run, at: now, triggers: pending })
     }
 
@@ -374,7 +388,8 @@ mod tests {
         let mut t = DriftTrigger::new("m@champion");
         assert_eq!(t.check(&source, &c).unwrap().unwrap().evidence["drifted_share"], 0.6);
         assert!(t.check(&source, &c).unwrap().is_none());
-        *source.0.lock().unwrap() = Some(DriftReport { generated_at: c.now() + Duration::hours(1), drifted: false, ..report });
+        *source.0.lock().unwrap() =
+            Some(DriftReport { generated_at: c.now() + Duration::hours(1), drifted: false, ..report });
         assert!(t.check(&source, &c).unwrap().is_none());
     }
 
@@ -384,7 +399,8 @@ mod tests {
         let mut gate = TriggerGate::new(Duration::days(2));
         gate.offer(VolumeTrigger { periods: 7 }.check(7, &c).unwrap());
         gate.offer(manual("first", &c));
-        let decay = TriggerEvent { kind: TriggerKind::Decay, at: c.now(), reason: "x".into(), evidence: BTreeMap::new() };
+        let decay =
+            TriggerEvent { kind: TriggerKind::Decay, at: c.now(), reason: "x".into(), evidence: BTreeMap::new() };
         gate.offer(decay.clone());
         let r = gate.decide(&c).unwrap();
         assert_eq!((r.run, r.triggers.len()), (0, 3));
