@@ -13,6 +13,7 @@
 //! - `realtime`: [`realtime`]: stream sources and the replay simulator, rolling statistics, streaming
 //!   anomaly detectors (z-score, MAD, EWMA, CUSUM, forecast residual, Half-Space Trees, ADWIN) and alerts.
 //! - `agent`: business questions answered through typed tools: tool registry, planner, executor ([`agent`]).
+//! - `retrain`: [`retrain`]: schedules, triggers, search on backtests, champion/challenger promotion.
 //! - `full`: all of the above.
 
 #[cfg(feature = "agent")]
@@ -24,6 +25,8 @@ pub use forecast_decisions as decisions;
 pub use forecast_mlops as mlops;
 #[cfg(feature = "realtime")]
 pub use forecast_realtime as realtime;
+#[cfg(feature = "retrain")]
+pub use forecast_retrain as retrain;
 #[cfg(feature = "security")]
 pub use forecast_security as security;
 #[cfg(feature = "tenancy")]

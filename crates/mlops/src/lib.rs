@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod db;
+pub mod drift_source;
 pub mod error;
 mod fingerprint;
 pub mod monitor;

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+pub mod diebold_mariano;
+pub mod error;
+pub mod halving;
+pub mod job;
+pub mod promotion;
+pub mod schedule;
+pub mod search;
+pub mod trigger;
+
+pub use diebold_mariano::{Alternative, DmTest, diebold_mariano};
+pub use error::{Result, RetrainError};
+pub use halving::{HalvingSchedule, MinResources};
+pub use job::{Job, JobProgress, Journal, Step, StepRecord};
+pub use promotion::{Comparison, Decision, Promoter, PromotionPolicy, RollbackGuard, compare};
+pub use schedule::{Calendar, MissedRuns, MonthDay, Schedule, Scheduler};
+pub use search::{Budget, Config, Objective, ParamSpace, ParamValue, Search, SearchResult, Trial, panel_as_of};
+pub use trigger::{
+    DecayMetric, DecayTrigger, DriftTrigger, RetrainRequest, TriggerEvent, TriggerGate, TriggerKind, VolumeTrigger,
+};
