@@ -209,7 +209,9 @@ impl Security {
     pub(crate) fn write_as<T>(&self, actor: &Session, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         self.write(|tx| {
             let live = tx
-                .prepare_cached("UPDATE sessions SET last_seen = last_seen WHERE token_hash = ?1 AND revoked_at IS NULL")?
+                .prepare_cached(
+                    "UPDATE sessions SET last_seen = last_seen WHERE token_hash = ?1 AND revoked_at IS NULL",
+                )?
                 .execute([&actor.token_hash()[..]])?;
             if live == 0 {
                 return Err(SecurityError::SessionInvalid);

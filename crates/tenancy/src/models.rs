@@ -5,13 +5,13 @@
 use crate::TenancyError;
 use crate::plan::{limits, settings};
 use crate::store::TenantStore;
+use forecast_core::forecast::LocalMethod;
+use forecast_core::pipeline::PipelineModel;
 use forecast_core::tenant::TenantId;
 use forecast_core::{
     AliasMove, AuditEvent, AuditOutcome, ModelArtifact, ModelRef, ModelStore, ModelStores, ModelVersion,
     NewModelVersion,
 };
-use forecast_core::forecast::LocalMethod;
-use forecast_core::pipeline::PipelineModel;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
@@ -120,7 +120,8 @@ impl ModelStore for MeteredModelStore {
             kinds.iter().copied().filter(|k| !entitlements.allows(settings::ALLOWED_MODEL_KINDS, k)).collect();
         if !refused.is_empty() {
             let allowed = entitlements.setting(settings::ALLOWED_MODEL_KINDS).map(|k| k.join(", ")).unwrap_or_default();
-            let inside = if matches!(version.artifact, ModelArtifact::Pipeline(_)) { " (inside the pipeline)" } else { "" };
+            let inside =
+                if matches!(version.artifact, ModelArtifact::Pipeline(_)) { " (inside the pipeline)" } else { "" };
             let reason = format!(
                 "plan `{}` allows model kinds [{allowed}], not `{}`{inside}",
                 entitlements.plan().name,
