@@ -67,7 +67,7 @@ impl Security {
             return Err(self.deny(actor, realm.tenant(), "role.define", &role.name, &why)?);
         }
         let permissions: Vec<&str> = carried.iter().map(Permission::as_str).collect();
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             tx.execute(
                 "INSERT INTO roles(name, realm, builtin, description) VALUES (?1, ?2, 0, ?3)
                  ON CONFLICT(name) DO UPDATE SET description = excluded.description WHERE builtin = 0",
@@ -98,7 +98,7 @@ impl Security {
             return Err(SecurityError::BuiltinRole { role: name.into() });
         };
         self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.delete", name)?;
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             let exists: Option<bool> =
                 tx.query_row("SELECT builtin FROM roles WHERE name = ?1", [name], |r| r.get(0)).optional()?;
             if exists.is_none() {
@@ -187,7 +187,7 @@ impl Security {
         self.require_covers(&principal, a, tenant.as_ref(), action, &target)?;
         let scope = scope_to_db(&a.scope)?;
         let now = to_db_time(self.clock.now());
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             let user_id: i64 = tx
                 .query_row("SELECT id FROM users WHERE login = ?1", [username], |r| r.get(0))
                 .optional()?

@@ -7,7 +7,7 @@ use crate::lockout::LockoutPolicy;
 use crate::password::{PasswordParams, hash_password};
 use crate::password_policy::PasswordPolicy;
 use crate::permission::BuiltinRole;
-use crate::session::SessionPolicy;
+use crate::session::{Session, SessionPolicy};
 use forecast_core::tenant::{TenantDirectory, TenantId, TenantStatus};
 use forecast_core::{AuditEvent, AuditOutcome, AuditSink, Clock};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -195,6 +195,31 @@ impl Security {
         Ok(out)
     }
 
+    /// [`Security::write`] for an administrative change by `actor`, authorised before the
+    /// transaction: the transaction first re-checks, by a conditional update on the actor's
+    /// session row, that the session was not revoked since. Every privilege reduction of a user
+    /// (role revoked, account disabled or deleted, password reset) revokes its sessions in its
+    /// own transaction, so an actor demoted between its check and its change cannot complete
+    /// the change; the row lock the update takes orders the two under any store, not only
+    /// under SQLite's single writer.
+    ///
+    /// # Errors
+    /// [`SecurityError::SessionInvalid`] when the session was revoked or deleted meanwhile;
+    /// `f`'s errors; storage.
+    pub(crate) fn write_as<T>(&self, actor: &Session, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.write(|tx| {
+            let live = tx
+                .prepare_cached(
+                    "UPDATE sessions SET last_seen = last_seen WHERE token_hash = ?1 AND revoked_at IS NULL",
+                )?
+                .execute([&actor.token_hash()[..]])?;
+            if live == 0 {
+                return Err(SecurityError::SessionInvalid);
+            }
+            f(tx)
+        })
+    }
+
     /// An audit event at the clock's time.
     pub(crate) fn event(
         &self,
@@ -269,4 +294,37 @@ fn seed_builtin_roles(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod write_as_tests {
+    use crate::SecurityError;
+    use crate::test_support::{PASSWORD, admin_session, fast_security};
+    use std::cell::Cell;
+
+    /// An administrative change authorised before its transaction does not run once the actor's
+    /// session was revoked in between (as a demotion of the actor revokes it).
+    #[test]
+    fn an_admin_change_rechecks_the_actor_session_inside_its_transaction() {
+        let (s, _) = fast_security();
+        let ops = admin_session(&s);
+        let (other, token) = s.login("ops", PASSWORD).unwrap();
+        let ran = Cell::new(false);
+        s.write_as(&other, |_| {
+            ran.set(true);
+            Ok(())
+        })
+        .unwrap();
+        assert!(ran.replace(false));
+        s.logout(&token).unwrap();
+        let err = s
+            .write_as(&other, |_| {
+                ran.set(true);
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(matches!(err, SecurityError::SessionInvalid), "{err}");
+        assert!(!ran.get(), "the change did not run");
+        s.write_as(&ops, |_| Ok(())).unwrap();
+    }
 }

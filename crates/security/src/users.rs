@@ -163,7 +163,7 @@ impl Security {
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
         let now = to_db_time(self.clock.now());
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             if insert_user(tx, &name, &hash, &now)?.is_none() {
                 return Err(SecurityError::AlreadyExists { what: "user", id: username.into() });
             }
@@ -245,7 +245,7 @@ impl Security {
         let action = if disabled { "user.disable" } else { "user.enable" };
         let (_, name, id) = self.manage(actor, username, action)?;
         let now = to_db_time(self.clock.now());
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             tx.execute(
                 "UPDATE users SET disabled = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
                 params![id, disabled],
@@ -266,7 +266,7 @@ impl Security {
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn delete_user(&self, actor: &Session, username: &str) -> Result<()> {
         let (_, name, id) = self.manage(actor, username, "user.delete")?;
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             if tx.execute("DELETE FROM users WHERE id = ?1", [id])? == 0 {
                 return Err(not_found(username));
             }
@@ -286,7 +286,7 @@ impl Security {
         let (_, name, id) = self.manage(actor, username, "user.password.set")?;
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        self.replace_password(actor.username(), &name, id, &hash, "user.password.set")
+        self.replace_password(actor, actor.username(), &name, id, &hash, "user.password.set")
     }
 
     /// Change the password of the session's own user, given the current one.
@@ -314,11 +314,12 @@ impl Security {
         }
         self.config.policy.check(&name.local, new)?;
         let hash = hash_password(new, self.config.password)?;
-        self.replace_password(stored.username(), &name, stored.user_id(), &hash, "user.password.change")
+        self.replace_password(session, stored.username(), &name, stored.user_id(), &hash, "user.password.change")
     }
 
     fn replace_password(
         &self,
+        session: &Session,
         actor: &str,
         name: &QualifiedName,
         id: i64,
@@ -326,7 +327,7 @@ impl Security {
         action: &str,
     ) -> Result<()> {
         let now = to_db_time(self.clock.now());
-        self.write(|tx| {
+        self.write_as(session, |tx| {
             if store_hash(tx, id, hash, &now)? == 0 {
                 return Err(not_found(&name.to_string()));
             }
@@ -350,7 +351,7 @@ impl Security {
             (name.realm.tenant().cloned(), id)
         };
         let now = to_db_time(self.clock.now());
-        self.write(|tx| {
+        self.write_as(actor, |tx| {
             let n = revoke_sessions_of(tx, id, &now)?;
             let event = self
                 .event(actor.username(), tenant.as_ref(), "session.revoke_all", username, AuditOutcome::Success)

@@ -28,7 +28,7 @@ pub use error::{Result, TenancyError};
 pub use export::TenantExport;
 pub use forecast_core::tenant::{TenantId, TenantStatus};
 pub use metering::{Aggregation, IngestReport, MIN_KEY_RETENTION, MeterTotal, UsageEvent};
-pub use models::MeteredModels;
+pub use models::{MeteredModels, model_kinds};
 pub use period::BillingPeriod;
 pub use plan::{Enforcement, LimitSpec, MeterPrice, Plan, Reset, features, limits, settings};
 pub use quota::QuotaStatus;

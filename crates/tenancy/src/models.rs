@@ -5,11 +5,14 @@
 use crate::TenancyError;
 use crate::plan::{limits, settings};
 use crate::store::TenantStore;
+use forecast_core::forecast::LocalMethod;
+use forecast_core::pipeline::PipelineModel;
 use forecast_core::tenant::TenantId;
 use forecast_core::{
     AliasMove, AuditEvent, AuditOutcome, ModelArtifact, ModelRef, ModelStore, ModelStores, ModelVersion,
     NewModelVersion,
 };
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -52,6 +55,42 @@ impl ModelStores for MeteredModels {
     }
 }
 
+/// The model kinds `artifact` scores with, as the plan's `allowed_model_kinds` names them:
+/// the artifact's own kind, or for a pipeline the kind of every step and quantile model it
+/// holds (a local pipeline forecasts with a baseline). A pipeline is a wrapper, not a kind of
+/// its own: what a plan allows or forbids is what runs inside it, so a forbidden model cannot
+/// be registered wrapped in a pipeline. A pipeline model this build does not know is reported
+/// as `pipeline`, which no built-in plan allows (refused unless a plan lists it).
+pub fn model_kinds(artifact: &ModelArtifact) -> BTreeSet<&'static str> {
+    let mut kinds = BTreeSet::new();
+    let ModelArtifact::Pipeline(pipeline) = artifact else {
+        kinds.insert(artifact.kind());
+        return kinds;
+    };
+    match pipeline.model() {
+        PipelineModel::Global(global) => {
+            for step in &global.steps {
+                let models = std::iter::once(&step.point).chain(step.quantiles.iter().map(|(_, m)| m));
+                // Step models are row models (never nested pipelines), but walking them keeps
+                // the rule true whatever a future artifact kind holds.
+                kinds.extend(models.flat_map(|m| model_kinds(m.artifact())));
+            }
+        }
+        PipelineModel::Local(LocalMethod::Baseline(_)) => {
+            kinds.insert("baseline");
+        }
+        // Both enums are non-exhaustive: a model kind added later is refused until named here.
+        _ => {
+            kinds.insert("pipeline");
+        }
+    }
+    if kinds.is_empty() {
+        // A global pipeline without a step model scores nothing; name it so it is not waved through.
+        kinds.insert("pipeline");
+    }
+    kinds
+}
+
 /// One tenant's metered store.
 struct MeteredModelStore {
     store: Arc<TenantStore>,
@@ -76,10 +115,18 @@ impl ModelStore for MeteredModelStore {
     fn register(&self, version: NewModelVersion) -> forecast_core::Result<ModelVersion> {
         let scope = self.store.scope(&self.tenant)?.acting_as(version.created_by.clone());
         let entitlements = scope.entitlements()?;
-        let kind = version.artifact.kind();
-        if !entitlements.allows(settings::ALLOWED_MODEL_KINDS, kind) {
+        let kinds = model_kinds(&version.artifact);
+        let refused: Vec<&str> =
+            kinds.iter().copied().filter(|k| !entitlements.allows(settings::ALLOWED_MODEL_KINDS, k)).collect();
+        if !refused.is_empty() {
             let allowed = entitlements.setting(settings::ALLOWED_MODEL_KINDS).map(|k| k.join(", ")).unwrap_or_default();
-            let reason = format!("plan `{}` allows model kinds [{allowed}], not `{kind}`", entitlements.plan().name);
+            let inside =
+                if matches!(version.artifact, ModelArtifact::Pipeline(_)) { " (inside the pipeline)" } else { "" };
+            let reason = format!(
+                "plan `{}` allows model kinds [{allowed}], not `{}`{inside}",
+                entitlements.plan().name,
+                refused.join("`, `")
+            );
             let event = AuditEvent::new(
                 &version.created_by,
                 "model.register",

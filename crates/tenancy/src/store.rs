@@ -362,7 +362,24 @@ impl TenantStore {
             let tenant = load_active_tenant(tx, id)?;
             let new_plan = load_plan(tx, plan)?;
             check_currency(id, tenant.currency, &new_plan)?;
-            tx.execute("UPDATE tenants SET plan = ?2 WHERE tenant_id = ?1", params![id.as_str(), plan])?;
+            // Conditional on the status and plan read above, so a concurrent suspension, deletion
+            // or plan change (under a store whose transactions interleave) is not overwritten.
+            let changed = tx.execute(
+                "UPDATE tenants SET plan = ?2 WHERE tenant_id = ?1 AND status = 'active' AND plan = ?3",
+                params![id.as_str(), plan, tenant.plan],
+            )?;
+            if changed == 0 {
+                let current = load_tenant(tx, id)?;
+                return Err(TenancyError::InvalidTransition {
+                    tenant: id.to_string(),
+                    status: format!(
+                        "{} on plan `{}` (changed while this change was made)",
+                        current.status.as_str(),
+                        current.plan
+                    ),
+                    action: "change plan",
+                });
+            }
             tx.execute(
                 "INSERT INTO plan_history (tenant_id, plan, effective_from) VALUES (?1, ?2, ?3)",
                 params![id.as_str(), plan, to_millis(now)],
@@ -400,11 +417,20 @@ impl TenantStore {
             for table in schema::tenant_tables().filter(|t| *t != "tenants") {
                 tx.execute(&format!("DELETE FROM \"{table}\" WHERE tenant_id = ?1"), [id.as_str()])?;
             }
-            tx.execute(
+            // Conditional on the tenant not being deleted already: of two concurrent deletions
+            // exactly one commits (the other rolls back with its export and deletes).
+            let changed = tx.execute(
                 "UPDATE tenants SET status = 'deleted', name = '', status_reason = 'deleted', deleted_at = ?2
-                 WHERE tenant_id = ?1",
+                 WHERE tenant_id = ?1 AND status != 'deleted'",
                 params![id.as_str(), to_millis(now)],
             )?;
+            if changed == 0 {
+                return Err(TenancyError::InvalidTransition {
+                    tenant: id.to_string(),
+                    status: "deleted".into(),
+                    action: "delete",
+                });
+            }
             let event = self
                 .admin_event(&actor, "tenant.delete", id, AuditOutcome::Success)
                 .detail("rows_exported", export.row_count().to_string());

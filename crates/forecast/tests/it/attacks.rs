@@ -418,3 +418,52 @@ fn plan_rates_reach_the_rate_limiter() {
     s.clock.advance(TimeDelta::minutes(2));
     assert!(!limiter.check_tenant(&id("acme")).allowed);
 }
+
+/// A learner whose fitted model is a tree ensemble, as an imported LightGBM or XGBoost model
+/// is (`forecast::core::import` yields `ModelArtifact::TreeEnsemble`): a constant at the mean.
+#[derive(Debug)]
+struct ImportedEnsemble;
+
+impl forecast::core::forecast::Learner for ImportedEnsemble {
+    fn fit_model(
+        &self,
+        set: &forecast::core::forecast::TrainingSet<'_>,
+    ) -> forecast::core::Result<forecast::core::ModelArtifact> {
+        Ok(forecast::core::ModelArtifact::TreeEnsemble(forecast::core::TreeEnsemble {
+            n_features: set.x.ncols(),
+            base_score: set.y.mean().unwrap_or(0.0),
+            ..Default::default()
+        }))
+    }
+}
+
+/// Wiring: `allowed_model_kinds` looks inside a pipeline. Before, the check read only the
+/// artifact's own kind (`pipeline`), so a model kind the plan forbids (pro: no tree ensembles,
+/// i.e. no imported LightGBM) was registered by wrapping it in a fitted pipeline, as a step
+/// model or as a quantile model.
+#[test]
+fn forbidden_model_kinds_cannot_hide_inside_a_pipeline() {
+    use forecast::core::ParamGuard;
+    use forecast::core::data::RetailGenerator;
+    use forecast::core::features::FeatureSpec;
+    use forecast::core::forecast::{GlobalForecaster, Strategy};
+    use forecast::core::gbdt::Gbdt;
+    let s = system();
+    let max = s.user("max@acme", "manager");
+    let store = s.models(&max, "acme").unwrap();
+    let data = RetailGenerator::new(3).stores(1).items(2).days(80).generate();
+    let features = FeatureSpec::for_frequency(data.panel.frequency).retain_available(&data.panel.regressor_names);
+    let gbdt = || Gbdt::params().n_rounds(3).check().unwrap();
+    let fit = |m: GlobalForecaster| {
+        forecast::core::ModelArtifact::from(m.strategy(Strategy::Direct).horizon(2).fit_pipeline(&data.panel).unwrap())
+    };
+    let wrapped = fit(GlobalForecaster::new("m", ImportedEnsemble, features.clone()));
+    assert!(refused(store.register(NewModelVersion::new("demand", wrapped, "max"))).contains("tree_ensemble"));
+    let as_quantile = fit(GlobalForecaster::new("m", gbdt(), features.clone()).quantile(0.9, ImportedEnsemble));
+    assert!(refused(store.register(NewModelVersion::new("demand", as_quantile, "max"))).contains("tree_ensemble"));
+    assert_eq!(s.denials("max@acme"), ["model.register", "model.register"]);
+    assert!(matches!(store.resolve(&"demand@1".parse().unwrap()), Err(Error::NotFound { .. })), "nothing stored");
+    // A pipeline of allowed kinds registers.
+    let allowed = fit(GlobalForecaster::new("m", gbdt(), features));
+    assert_eq!(store.register(NewModelVersion::new("demand", allowed, "max")).unwrap().version, 1);
+}

@@ -81,3 +81,66 @@ fn eight_threads_sharing_one_store_with_mixed_amounts_never_exceed_a_hard_quota(
     assert!(used <= LIMIT, "used {used} of {LIMIT}");
     assert!(denied > 0);
 }
+
+#[test]
+fn eight_threads_deleting_one_tenant_delete_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenants.db");
+    let clock = Arc::new(ManualClock::new(utc("2026-03-10T12:00:00Z")));
+    let audit = Arc::new(forecast_core::MemoryAuditSink::new());
+    let store = TenantStore::open(&path, clock.clone(), audit.clone()).unwrap();
+    let id = store.create_tenant(NewTenant::new("shop", "Shop", "pro").unwrap(), &Ops).unwrap().id;
+    let start = Barrier::new(THREADS);
+    let results: Vec<_> = thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (path, clock, audit, id, start) = (&path, clock.clone(), audit.clone(), id.clone(), &start);
+                s.spawn(move || {
+                    let own = TenantStore::open(path, clock, audit).unwrap();
+                    start.wait();
+                    own.delete_tenant(&id, &Ops)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let deleted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(deleted, 1, "exactly one deletion commits");
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(matches!(r, TenancyError::InvalidTransition { action: "delete", .. }), "{r}");
+    }
+    let audited = audit.events().iter().filter(|e| e.action == "tenant.delete").count();
+    assert_eq!(audited, 1, "one deletion, one audit row");
+}
+
+#[test]
+fn eight_threads_changing_plans_leave_one_history_row_per_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tenants.db");
+    let clock = Arc::new(ManualClock::new(utc("2026-03-10T12:00:00Z")));
+    let store = TenantStore::open(&path, clock.clone(), Arc::new(NoAudit)).unwrap();
+    let id = store.create_tenant(NewTenant::new("shop", "Shop", "free").unwrap(), &Ops).unwrap().id;
+    let start = Barrier::new(THREADS);
+    let plans = ["free", "pro", "enterprise"];
+    let results: Vec<_> = thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (path, clock, id, start) = (&path, clock.clone(), id.clone(), &start);
+                s.spawn(move || {
+                    let own = TenantStore::open(path, clock, Arc::new(NoAudit)).unwrap();
+                    start.wait();
+                    own.change_plan(&id, plans[t % plans.len()], &Ops)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let changed = results.iter().filter(|r| r.is_ok()).count();
+    for r in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert!(matches!(r, TenancyError::InvalidTransition { action: "change plan", .. }), "{r}");
+    }
+    // Every committed change, and only those, is in the plan history the invoice prorates by.
+    let export = store.scope(&id).unwrap().export().unwrap();
+    let history = export.tables.get("plan_history").map_or(0, Vec::len);
+    assert_eq!(history, changed + 1, "the creation row plus one per committed change");
+}

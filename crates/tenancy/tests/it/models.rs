@@ -92,3 +92,94 @@ fn kinds_and_the_models_quota_are_enforced_per_model_name() {
     assert!(metered.models(&unknown).is_err());
     let _: &TenantStore = &store;
 }
+
+/// A learner whose fitted model is a tree ensemble, as an imported LightGBM or XGBoost model
+/// is (`forecast_core::import` yields `ModelArtifact::TreeEnsemble`): a constant at the mean.
+#[derive(Debug)]
+struct ImportedEnsemble;
+
+impl forecast_core::forecast::Learner for ImportedEnsemble {
+    fn fit_model(&self, set: &forecast_core::forecast::TrainingSet<'_>) -> forecast_core::Result<ModelArtifact> {
+        Ok(ModelArtifact::TreeEnsemble(forecast_core::TreeEnsemble {
+            n_features: set.x.ncols(),
+            base_score: set.y.mean().unwrap_or(0.0),
+            ..Default::default()
+        }))
+    }
+}
+
+/// Fit a direct pipeline of 2 steps on a small generated panel, with `point` as the point
+/// learner and, when given, `quantile` as the model of the 0.9 quantile.
+fn pipeline(
+    point: impl forecast_core::forecast::Learner + 'static,
+    quantile: Option<ImportedEnsemble>,
+) -> ModelArtifact {
+    use forecast_core::data::RetailGenerator;
+    use forecast_core::features::FeatureSpec;
+    use forecast_core::forecast::{GlobalForecaster, Strategy};
+    let data = RetailGenerator::new(3).stores(1).items(2).days(80).generate();
+    let features = FeatureSpec::for_frequency(data.panel.frequency).retain_available(&data.panel.regressor_names);
+    let mut model = GlobalForecaster::new("m", point, features).strategy(Strategy::Direct).horizon(2);
+    if let Some(q) = quantile {
+        model = model.quantile(0.9, q);
+    }
+    ModelArtifact::from(model.fit_pipeline(&data.panel).unwrap())
+}
+
+fn gbdt() -> forecast_core::gbdt::GbdtValidParams {
+    use forecast_core::ParamGuard;
+    forecast_core::gbdt::Gbdt::params().n_rounds(3).check().unwrap()
+}
+
+#[test]
+fn a_forbidden_model_kind_wrapped_in_a_pipeline_is_refused() {
+    use forecast_tenancy::model_kinds;
+    let f = fixture("2026-03-10T12:00:00Z");
+    // Pro allows baseline, linear and gbdt models, not tree ensembles (imported LightGBM).
+    let t = f.tenant("shop", "pro", "UTC", "USD");
+    let big = f.tenant("big", "enterprise", "UTC", "USD");
+    let registry = Counting::default();
+    let store = Arc::new(f.store);
+    let models = MeteredModels::new(store.clone(), Arc::new(registry.clone())).models(&t.id).unwrap();
+
+    let gbdt_pipeline = pipeline(gbdt(), None);
+    assert_eq!(model_kinds(&gbdt_pipeline).into_iter().collect::<Vec<_>>(), ["gbdt"]);
+    models.register(NewModelVersion::new("demand", gbdt_pipeline, "ana@shop")).unwrap();
+
+    let imported = pipeline(ImportedEnsemble, None);
+    assert_eq!(model_kinds(&imported).into_iter().collect::<Vec<_>>(), ["tree_ensemble"]);
+    let err = models.register(NewModelVersion::new("demand", imported, "ana@shop")).unwrap_err();
+    assert!(
+        matches!(&err, Error::PermissionDenied { reason, .. } if reason.contains("`tree_ensemble` (inside the pipeline)")),
+        "{err}"
+    );
+
+    // A gbdt point model with an imported ensemble as its 0.9 quantile model: still refused.
+    let quantile = pipeline(gbdt(), Some(ImportedEnsemble));
+    assert_eq!(model_kinds(&quantile).into_iter().collect::<Vec<_>>(), ["gbdt", "tree_ensemble"]);
+    let err = models.register(NewModelVersion::new("demand", quantile, "ana@shop")).unwrap_err();
+    assert!(matches!(&err, Error::PermissionDenied { reason, .. } if reason.contains("tree_ensemble")), "{err}");
+
+    // A local pipeline forecasts with a baseline, which pro allows.
+    let data = forecast_core::data::RetailGenerator::new(3).stores(1).items(2).days(30).generate();
+    let local = forecast_core::forecast::LocalForecaster::new(forecast_core::baseline::BaselineModel::naive())
+        .fit_pipeline(&data.panel)
+        .unwrap();
+    let local = ModelArtifact::from(local);
+    assert_eq!(model_kinds(&local).into_iter().collect::<Vec<_>>(), ["baseline"]);
+    models.register(NewModelVersion::new("demand", local, "ana@shop")).unwrap();
+
+    // Refusals never reached the registry and were audited with the reason.
+    assert_eq!(registry.0.lock().unwrap().get(&(t.id.clone(), "demand".to_string())), Some(&2));
+    let denied = f
+        .audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == "model.register" && e.outcome == forecast_core::AuditOutcome::Denied)
+        .count();
+    assert_eq!(denied, 2);
+
+    // Enterprise allows tree ensembles: the same pipeline registers there.
+    let models = MeteredModels::new(store, Arc::new(registry)).models(&big.id).unwrap();
+    models.register(NewModelVersion::new("demand", pipeline(ImportedEnsemble, None), "bo@big")).unwrap();
+}
