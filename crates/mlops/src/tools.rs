@@ -90,7 +90,9 @@ impl RegistryTools {
                     ));
                 }
             },
-            Some(v) => return Err(invalid(op, "model", format!("{v} is not a model reference such as demand@champion"))),
+            Some(v) => {
+                return Err(invalid(op, "model", format!("{v} is not a model reference such as demand@champion")));
+            }
         };
         let (name, at) = match text.split_once('@') {
             Some((n, a)) => (n.to_string(), Some(a.to_string())),
@@ -154,8 +156,11 @@ impl RegistryTool {
         let mut models = Vec::new();
         for name in self.tools.registered()? {
             let latest = registry.versions(&name)?.iter().map(|v| v.version).max().unwrap_or(0);
-            let aliases: Vec<Value> =
-                registry.aliases(&name)?.into_iter().map(|(alias, version)| json!({"alias": alias, "version": version})).collect();
+            let aliases: Vec<Value> = registry
+                .aliases(&name)?
+                .into_iter()
+                .map(|(alias, version)| json!({"alias": alias, "version": version}))
+                .collect();
             models.push(json!({"name": name, "latest_version": latest, "aliases": aliases}));
         }
         Ok(json!({"models": models}))
@@ -169,9 +174,13 @@ impl RegistryTool {
             None => (name.clone(), registry.model_history(&name)?),
             Some(v) if v.starts_with(|c: char| c.is_ascii_digit()) => {
                 // A version: the moves that involve it.
-                let version: u32 = v.parse().map_err(|_| invalid(op, "model", format!("`{v}` is not a version number")))?;
+                let version: u32 =
+                    v.parse().map_err(|_| invalid(op, "model", format!("`{v}` is not a version number")))?;
                 let all = registry.model_history(&name)?;
-                (format!("{name}@{version}"), all.into_iter().filter(|m| m.from == Some(version) || m.to == Some(version)).collect())
+                (
+                    format!("{name}@{version}"),
+                    all.into_iter().filter(|m| m.from == Some(version) || m.to == Some(version)).collect(),
+                )
             }
             Some(alias) => (format!("{name}@{alias}"), registry.alias_history(&name, &alias)?),
         };
@@ -195,10 +204,18 @@ impl RegistryTool {
         let op = self.name.as_str();
         let (name, at) = self.tools.reference(op, args)?;
         let Some(at) = at else {
-            return Err(invalid(op, "model", format!("name the version to promote: `{name}@3` or `{name}@challenger`")));
+            return Err(invalid(
+                op,
+                "model",
+                format!("name the version to promote: `{name}@3` or `{name}@challenger`"),
+            ));
         };
         if at == CHAMPION {
-            return Err(invalid(op, "model", format!("`{name}@{CHAMPION}` is the champion already; name a version or another alias")));
+            return Err(invalid(
+                op,
+                "model",
+                format!("`{name}@{CHAMPION}` is the champion already; name a version or another alias"),
+            ));
         }
         let version = self.tools.registry.resolve(&self.tools.model_ref(op, &name, &at)?)?.version;
         let reason = format!("promoted {name}@{at} (v{version}) through the agent");
@@ -211,7 +228,11 @@ impl RegistryTool {
         let (name, at) = self.tools.reference(op, args)?;
         let alias = at.unwrap_or_else(|| CHAMPION.to_string());
         if alias.starts_with(|c: char| c.is_ascii_digit()) {
-            return Err(invalid(op, "model", format!("roll back an alias (`{name}` or `{name}@{CHAMPION}`), not version {alias}")));
+            return Err(invalid(
+                op,
+                "model",
+                format!("roll back an alias (`{name}` or `{name}@{CHAMPION}`), not version {alias}"),
+            ));
         }
         let moved = self.tools.registry.rollback(&name, &alias, &self.tools.actor, "rolled back through the agent")?;
         Ok(move_result(&moved))
@@ -235,7 +256,9 @@ impl RegistryTool {
         };
         let panel = ctx.panel();
         let last = panel.series.iter().filter_map(|s| panel.date(s, s.len().checked_sub(1)?)).max();
-        let Some(last) = last else { return Err(Error::InvalidData("drift_report: the panel has no observations".into())) };
+        let Some(last) = last else {
+            return Err(Error::InvalidData("drift_report: the panel has no observations".into()));
+        };
         let f = panel.frequency;
         let (from, to) = match ctx.period(op, args)? {
             Some(p) => p,
@@ -273,7 +296,11 @@ impl RegistryTool {
             .map(|d| json!({"feature": d.feature, "statistic": format!("{:?}", d.method), "value": d.score}))
             .collect();
         let verdict = serde_json::to_value(report.verdict).map_err(|e| Error::InvalidData(e.to_string()))?;
-        let why = if report.reasons.is_empty() { "no feature moved beyond its threshold".into() } else { report.reasons.join("; ") };
+        let why = if report.reasons.is_empty() {
+            "no feature moved beyond its threshold".into()
+        } else {
+            report.reasons.join("; ")
+        };
         let narrative = format!(
             "{label}: {} of {} columns drifted between {ref_from}..{ref_to} (reference) and {from}..{to}: {why}. \
              Prediction drift is not measured (no logged predictions).",

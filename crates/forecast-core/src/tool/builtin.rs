@@ -77,7 +77,9 @@ impl Tool for ForecastTool {
             return Err(invalid(
                 op,
                 "horizon",
-                format!("the data plans its features (price, promotions ...) only {known} periods ahead; ask for at most {known}"),
+                format!(
+                    "the data plans its features (price, promotions ...) only {known} periods ahead; ask for at most {known}"
+                ),
             ));
         }
         let mut origins = vec![None; panel.series.len()];
@@ -315,7 +317,10 @@ fn check_horizon(pipeline: &ForecastPipeline, op: &str, horizon: usize) -> Resul
         Some(max) if horizon > max => Err(invalid(
             op,
             "horizon",
-            format!("`{}` forecasts at most {max} periods ahead (one model per step); ask for at most {max}", pipeline.name()),
+            format!(
+                "`{}` forecasts at most {max} periods ahead (one model per step); ask for at most {max}",
+                pipeline.name()
+            ),
         )),
         _ => Ok(()),
     }
@@ -343,7 +348,12 @@ fn common<'a>(series: &[usize], key: impl Fn(usize) -> Option<&'a str>) -> Optio
 
 /// The symmetric quantile pair of a forecast with the widest band, e.g. (0.1, 0.9).
 fn band(f: &SeriesForecast) -> Option<(f64, f64)> {
-    f.quantiles.iter().map(|q| q.alpha).filter(|&a| a < 0.5).find(|&a| f.quantile(1.0 - a).is_some()).map(|a| (a, 1.0 - a))
+    f.quantiles
+        .iter()
+        .map(|q| q.alpha)
+        .filter(|&a| a < 0.5)
+        .find(|&a| f.quantile(1.0 - a).is_some())
+        .map(|a| (a, 1.0 - a))
 }
 
 /// The `forecast` result: per date the sum over the selected series; bounds are summed too,
@@ -495,7 +505,8 @@ mod tests {
         // One series over one window: the core's per-series metrics of that window.
         let (s, i) = (ctx.store_of(2).expect("s").to_string(), ctx.item_of(2).expect("i").to_string());
         let one = BacktestTool::refitting(ctx.clone(), Arc::new(config.clone())).windows(1);
-        let result = one.call(&json!({"store": s, "item": i, "horizon": 7, "period": null, "model": null})).expect("one");
+        let result =
+            one.call(&json!({"store": s, "item": i, "horizon": 7, "period": null, "model": null})).expect("one");
         valid(ToolName::Backtest, &result);
         let bt = Backtest::new(1, 7);
         let report = bt.run(&panel, &[&config]).expect("core");

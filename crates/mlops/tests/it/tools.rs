@@ -8,7 +8,7 @@ use forecast_core::forecast::{GlobalForecaster, Strategy};
 use forecast_core::gbdt::Gbdt;
 use forecast_core::tool::ToolContext;
 use forecast_core::tool::contract::ToolName;
-use forecast_core::{NewModelVersion, ParamGuard, Panel, Tool, ToolEffect};
+use forecast_core::{NewModelVersion, Panel, ParamGuard, Tool, ToolEffect};
 use forecast_mlops::tools::RegistryTools;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -16,8 +16,11 @@ use std::sync::Arc;
 fn context(panel: Panel) -> ToolContext {
     let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
     let gbdt = Gbdt::params().n_rounds(5).check().unwrap();
-    let pipeline =
-        GlobalForecaster::new("demand", gbdt, features).strategy(Strategy::Direct).horizon(7).fit_pipeline(&panel).unwrap();
+    let pipeline = GlobalForecaster::new("demand", gbdt, features)
+        .strategy(Strategy::Direct)
+        .horizon(7)
+        .fit_pipeline(&panel)
+        .unwrap();
     ToolContext::new(Arc::new(panel), Arc::new(pipeline))
 }
 
