@@ -170,8 +170,9 @@ pub fn summarize(tool: &str, args: &Value, r: &Value) -> String {
                 extra.push(format!("interval coverage {} %", format_number(100.0 * c)));
             }
             let extra = if extra.is_empty() { String::new() } else { format!(", {}", extra.join(", ")) };
+            let note = text(r, "note").map(|n| format!(" Note: {n}.")).unwrap_or_default();
             format!(
-                "Backtest of {} for {} over {} folds at a horizon of {} periods: WAPE {} %{extra}.",
+                "Backtest of {} for {} over {} folds at a horizon of {} periods: WAPE {} %{extra}.{note}",
                 text(r, "model").unwrap_or("the model"),
                 scope(r),
                 f("folds"),

@@ -6,6 +6,7 @@ pub mod error;
 mod fingerprint;
 pub mod monitor;
 pub mod registry;
+pub mod tools;
 pub mod tracking;
 mod verify;
 

@@ -131,13 +131,15 @@ struct Score {
     right: usize,
     /// Plans that differ in tool, store, item, horizon, period or bindings.
     wrong_plans: Vec<String>,
+    /// Questions that got a clarifying question instead of the expected plan.
+    clarified: usize,
     failures: Vec<String>,
 }
 
 fn score(text: &str) -> Score {
     let planner = make_planner();
     let cases = cases(text);
-    let mut s = Score { total: cases.len(), right: 0, wrong_plans: vec![], failures: vec![] };
+    let mut s = Score { total: cases.len(), right: 0, wrong_plans: vec![], clarified: 0, failures: vec![] };
     for case in &cases {
         let outcome = planner.plan(&case.question).unwrap();
         match check(case, &outcome, false) {
@@ -147,6 +149,7 @@ fn score(text: &str) -> Score {
                 if outcome.plan().is_some() && check(case, &outcome, true).is_err() {
                     s.wrong_plans.push(line.clone());
                 }
+                s.clarified += usize::from(outcome.clarification().is_some());
                 s.failures.push(line);
             }
         }
@@ -168,10 +171,12 @@ fn held_out(text: &str) {
     let s = score(text);
     let share = s.right as f64 / s.total as f64;
     println!(
-        "held-out: {}/{} = {:.1} % planned as expected; {} wrong plans",
+        "held-out: {}/{} = {:.1} % planned as expected; of the other {}, {} got a clarifying question, {} a wrong plan",
         s.right,
         s.total,
         100.0 * share,
+        s.total - s.right,
+        s.clarified,
         s.wrong_plans.len()
     );
     for f in &s.failures {
@@ -189,6 +194,11 @@ fn first_held_out_set() {
 #[test]
 fn second_held_out_set() {
     held_out(include_str!("questions/held_out_2.txt"));
+}
+
+#[test]
+fn third_held_out_set() {
+    held_out(include_str!("questions/held_out_3.txt"));
 }
 
 #[test]

@@ -9,9 +9,11 @@
 //! `required`, and an optional argument is a union with `null`
 //! (`{"type": ["integer", "null"]}`).
 
+mod builtin;
 mod context;
 pub mod contract;
 
+pub use builtin::{BacktestTool, ForecastTool, MAX_WINDOWS, tools};
 pub use context::{ChangeKind, FeatureChange, ToolContext};
 
 use crate::Result;

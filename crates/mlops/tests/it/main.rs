@@ -10,6 +10,7 @@ mod health;
 mod pipeline;
 mod registry;
 mod tenants;
+mod tools;
 mod tracking;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -226,6 +226,27 @@ const HIGH_WORDS: &[&str] = &[
     "higher",
 ];
 
+/// Subjects the data does not hold: a question about them is asked back, never planned.
+const OUT_OF_SCOPE: &[&str] = &[
+    "weather",
+    "temperature",
+    "rain",
+    "snow",
+    "competitor",
+    "staff",
+    "staffing",
+    "employee",
+    "footfall",
+    "wage",
+    "salary",
+];
+/// Destructive verbs no tool offers (models are archived, never deleted).
+const DESTROY: &[&str] = &["delete", "erase", "wipe", "destroy", "purge"];
+/// Words that make a question with no store and no item chain-wide on purpose.
+const CHAIN_WORDS: &[&str] = &["chain", "all", "whole", "every", "total", "company", "network", "overall", "across"];
+/// Words of lost sales, which `compare_segments` (sales per segment) does not rank.
+const LOSS_WORDS: &[&str] = &["stockout", "lost", "lose", "oos", "shortage", "outage"];
+
 fn any_word(tokens: &[Tok], set: &[&str]) -> bool {
     tokens.iter().any(|t| t.word().is_some_and(|w| set.iter().any(|s| super::text::stem(s) == w)))
 }
@@ -294,6 +315,18 @@ impl Planner for RulePlanner {
             return Ok(clarify(
                 "Which dates do you mean? Give a period such as \"last month\", \"Q3\" or \"2026-01-05 to 2026-01-11\", or a horizon such as \"next 4 weeks\".",
                 vec![],
+            ));
+        }
+        if any_word(&tokens, OUT_OF_SCOPE) {
+            return Ok(clarify(
+                format!("The data holds sales, prices and promotions only, so I cannot answer that. {OFFER}"),
+                tool_options(),
+            ));
+        }
+        if any_word(&tokens, DESTROY) {
+            return Ok(clarify(
+                "I cannot delete anything: models are archived, never deleted, and I only promote or roll back. What would you like to do?",
+                tool_options(),
             ));
         }
         let mut clauses = self.clauses(&tokens, &claimed);
@@ -413,6 +446,22 @@ impl Planner for RulePlanner {
                     tool.takes(Argument::Period) && t.past.is_some()
                         || tool.takes(Argument::Horizon) && t.ahead.is_some()
                 });
+            }
+            if tool == ToolName::Reorder
+                && slots.stores.is_empty()
+                && slots.items.is_empty()
+                && !any_word(&tokens, CHAIN_WORDS)
+            {
+                return Ok(clarify(
+                    "Which store and item should I size the order for? Say e.g. \"item 12 at store 3\", or \"the whole chain\".",
+                    vec![],
+                ));
+            }
+            if tool == ToolName::CompareSegments && any_word(&tokens[clause.start..clause.end], LOSS_WORDS) {
+                return Ok(clarify(
+                    "I can rank sales per store or item, or estimate lost sales of one store or item; which would you like?",
+                    vec!["compare_segments".into(), "lost_sales".into()],
+                ));
             }
             let built = self.steps_for(tool, &slots, steps.len(), &bind, &after);
             let new_steps = match built {

@@ -25,10 +25,15 @@ impl RulePlanner {
             let wants_period = takes(Argument::Period);
             let wants_horizon = takes(Argument::Horizon);
             if wants_period && !past.is_empty() {
-                if past.len() > 1 {
-                    return Err(clarify("You named more than one period; which one should I use?", vec![]));
-                }
-                if let Some((from, to)) = past[0].past {
+                // `compare_segments` and `explain_drop` hold a period against the one just before
+                // it: "february compared with january" names both, and means february.
+                let against_previous = matches!(tool, ToolName::CompareSegments | ToolName::ExplainDrop);
+                let chosen = match past.as_slice() {
+                    [one] => *one,
+                    [a, b] if against_previous && adjacent(a, b) => later(a, b),
+                    _ => return Err(clarify("You named more than one period; which one should I use?", vec![])),
+                };
+                if let Some((from, to)) = chosen.past {
                     period = json!({"from": from.to_string(), "to": to.to_string()});
                 }
             }
@@ -187,4 +192,17 @@ impl RulePlanner {
         }
         Ok(out)
     }
+}
+
+/// Whether one past span ends the day before the other starts.
+fn adjacent(a: &TimeSpan, b: &TimeSpan) -> bool {
+    match (a.past, b.past) {
+        (Some((af, at)), Some((bf, bt))) => at.succ_opt() == Some(bf) || bt.succ_opt() == Some(af),
+        _ => false,
+    }
+}
+
+/// The later of two past spans.
+fn later<'a>(a: &'a TimeSpan, b: &'a TimeSpan) -> &'a TimeSpan {
+    if a.past.map(|p| p.0) >= b.past.map(|p| p.0) { a } else { b }
 }

@@ -130,6 +130,16 @@ fn anchor_span(cal: &Calendar, start: usize, a: Anchor, end: usize) -> Option<(T
 fn parse_at(cal: &Calendar, tokens: &[Tok], i: usize) -> Option<(TimeSpan, usize)> {
     let t = cal.today;
     let w = word(tokens, i);
+    // An order cycle ("the weekly order", "our monthly delivery") covers one cycle ahead.
+    if is(tokens, i + 1, &["order", "delivery", "replenishment", "po", "shipment", "restock"]) {
+        let cycle =
+            [("daily", Unit::Day), ("weekly", Unit::Week), ("fortnightly", Unit::Fortnight), ("monthly", Unit::Month)]
+                .into_iter()
+                .find(|(name, _)| is(tokens, i, &[name]));
+        if let Some((_, unit)) = cycle {
+            return span(i, i + 1, None, cal.periods(1.0, unit));
+        }
+    }
     if is(tokens, i, &["next", "coming", "upcoming", "following"]) {
         if let Some((n, u, end)) = count_unit(tokens, i + 1, true) {
             return span(i, end, None, cal.periods(n, u));

@@ -127,7 +127,7 @@ fn lead_time(cal: &Calendar, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec
 const UP: &[&str] = &["rais", "increas", "up", "hik", "bump", "lift", "boost", "add", "higher", "more", "rise", "plus"];
 const DOWN: &[&str] =
     &["cut", "lower", "reduc", "drop", "decreas", "slash", "trim", "less", "reduction", "minu", "down"];
-const NEGATE: &[&str] = &["no", "without", "stop", "cancel", "remov", "end", "kill", "skip", "not", "pull"];
+const NEGATE: &[&str] = &["no", "without", "stop", "cancel", "remov", "end", "kill", "skip", "not", "pull", "off"];
 
 fn change_json(feature: &str, delta: Option<f64>, value: Option<f64>, delta_pct: Option<f64>) -> Value {
     json!({"feature": feature, "delta": delta, "value": value, "delta_pct": delta_pct})
@@ -146,6 +146,26 @@ fn change(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<
             }
         })
     };
+    // `N% off` is a discount whatever follows (`15% off promo`): read it first.
+    for i in 0..tokens.len() {
+        if claimed[i] {
+            continue;
+        }
+        if let Some((v, true, false, false, _)) = num(tokens, i)
+            && is(tokens, i + 1, &["off"])
+        {
+            let slot = if has("discount") {
+                Slot::Change(change_json("discount", None, Some(v / 100.0), None))
+            } else if has("price") {
+                Slot::Change(change_json("price", None, None, Some(-v)))
+            } else {
+                Slot::UnknownFeature("discount".into())
+            };
+            out.push((i, slot));
+            claim(claimed, i, i + 2);
+            return;
+        }
+    }
     let features: Vec<(usize, String)> = tokens
         .iter()
         .enumerate()
@@ -196,25 +216,6 @@ fn change(d: &Dictionaries, tokens: &[Tok], claimed: &mut [bool], out: &mut Vec<
             claimed[k] = true;
         }
         return;
-    }
-    for i in 0..tokens.len() {
-        if claimed[i] {
-            continue;
-        }
-        if let Some((v, true, false, false, _)) = num(tokens, i)
-            && is(tokens, i + 1, &["off"])
-        {
-            let slot = if has("discount") {
-                Slot::Change(change_json("discount", None, Some(v / 100.0), None))
-            } else if has("price") {
-                Slot::Change(change_json("price", None, None, Some(-v)))
-            } else {
-                Slot::UnknownFeature("discount".into())
-            };
-            out.push((i, slot));
-            claim(claimed, i, i + 2);
-            return;
-        }
     }
 }
 

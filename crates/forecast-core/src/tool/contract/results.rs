@@ -86,6 +86,7 @@ pub(super) fn result_schema(tool: ToolName) -> Value {
             ("mase", opt_number()),
             ("bias", opt_number()),
             ("coverage", opt_number()),
+            ("note", opt_string()),
         ]),
         ToolName::Explain => with_series(&[
             ("prediction", number()),
