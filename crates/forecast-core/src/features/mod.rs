@@ -48,6 +48,7 @@ mod calendar;
 mod known;
 mod matrix;
 mod spec;
+mod stream;
 mod target;
 
 #[cfg(test)]
@@ -59,3 +60,4 @@ pub use builder::{FeatureBuilder, RowCursor};
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use matrix::{DesignMatrix, RowId};
 pub use spec::FeatureSpec;
+pub use stream::{FeatureStream, SeriesFeatures};

@@ -32,9 +32,11 @@
 
 mod schema;
 mod step;
+mod stream;
 
 pub use schema::PanelSchema;
 pub use step::{ScoredModel, StepModel};
+pub use stream::{PipelineStream, StreamForecast};
 
 use crate::artifact::ModelArtifact;
 use crate::features::{FeatureBuilder, FeatureSpec};
