@@ -291,6 +291,34 @@ impl FeatureStream {
     /// period, an infinite value, or regressors that are not whole rows; nothing changes then.
     pub fn observe(&self, state: &mut SeriesFeatures, date: NaiveDate, value: f64, regressors: &[f64]) -> Result<()> {
         self.check_state(state)?;
+        let t = self.next_index(state, date)?;
+        check_value(value, date)?;
+        self.check_rows(regressors)?;
+        self.write_regressors(state, t, regressors);
+        self.advance_to(state, date)?;
+        self.push(state, value)
+    }
+
+    /// Mark the periods between the newest one seen and `date` as missing, so that the state's
+    /// next period (the row of step 1) is `date`'s: what a scorer does before forecasting an
+    /// observation that has just arrived, after a gap.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a date off the series' calendar or not after its newest period.
+    pub fn advance_to(&self, state: &mut SeriesFeatures, date: NaiveDate) -> Result<()> {
+        self.check_state(state)?;
+        let t = self.next_index(state, date)?;
+        for _ in state.len..t {
+            self.push(state, f64::NAN)?;
+        }
+        Ok(())
+    }
+
+    /// The target index of `date` for this state, if it is a period after the newest seen.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a date off the series' calendar or not after its newest period.
+    pub fn next_index(&self, state: &SeriesFeatures, date: NaiveDate) -> Result<usize> {
         let t = self.index_of(state, date)?;
         if t < state.len {
             return Err(Error::InvalidData(format!(
@@ -298,13 +326,7 @@ impl FeatureStream {
                 self.date_of(state, state.len - 1).map_or_else(|| "?".into(), |d| d.to_string())
             )));
         }
-        check_value(value, date)?;
-        self.check_rows(regressors)?;
-        self.write_regressors(state, t, regressors);
-        for _ in state.len..t {
-            self.push(state, f64::NAN)?;
-        }
-        self.push(state, value)
+        Ok(t)
     }
 
     /// Make known the regressors of the periods from `first` on (whole rows, as in

@@ -106,6 +106,14 @@ impl PipelineStream {
         Ok(Self { pipeline, features })
     }
 
+    /// Also keep at least `periods` targets, and `observed` non-missing ones when the history
+    /// has them, in every state made from now on (e.g. for the level window of another
+    /// conformal band); see [`FeatureStream::with_min_history`].
+    pub fn with_min_history(mut self, periods: usize, observed: usize) -> Self {
+        self.features = self.features.with_min_history(periods, observed);
+        self
+    }
+
     /// The pipeline.
     pub fn pipeline(&self) -> &Arc<ForecastPipeline> {
         &self.pipeline

@@ -10,11 +10,17 @@
 mod batch;
 mod evaluation;
 mod latency;
+mod model;
 mod monitor;
+mod scoring;
 mod state;
+mod swap;
 
 pub use batch::MicroBatcher;
 pub use evaluation::{DetectionScore, Evaluation};
 pub use latency::{LatencyHistogram, Throughput};
 pub use monitor::{Monitor, MonitorParams, Observation};
+pub use model::{Band, BandParams, ServedModel};
+pub use scoring::{EngineParams, EngineStats, Scored, ScoringEngine};
 pub use state::SeriesStates;
+pub use swap::{Champion, ModelWatcher, SwapNotifier};
