@@ -447,12 +447,17 @@ impl ScoringEngine {
         let x = ArrayView2::from_shape((n, self.width), &self.rows[..n * self.width])
             .map_err(|e| RealtimeError::input("scoring engine", "batch rows", e.to_string()))?;
         let step = &self.model.stream().pipeline().step_models()[self.model.step_model()];
-        let points = step.point.predict(x)?;
+        let points = step.point.predict(x);
         let heads = match self.model.band() {
-            Band::Heads { lower, upper } => Some((step.quantiles[*lower].1.predict(x)?, step.quantiles[*upper].1.predict(x)?)),
+            Band::Heads { lower, upper } => {
+                Some(step.quantiles[*lower].1.predict(x).and_then(|lo| Ok((lo, step.quantiles[*upper].1.predict(x)?))))
+            }
             Band::Conformal { .. } => None,
         };
+        // The rows belong to this batch whatever the outcome: the next batch starts empty.
         self.rows.clear();
+        let points = points?;
+        let heads = heads.transpose()?;
         let non_negative = self.model.stream().pipeline().non_negative();
         let clamp = |v: f64| if non_negative { v.max(0.0) } else { v };
         let now = self.clock.now();
@@ -492,13 +497,16 @@ impl ScoringEngine {
         let mut verdicts = Vec::with_capacity(slot.detectors.len());
         let mut alerts = Vec::new();
         for (d, detector) in slot.detectors.iter_mut().enumerate() {
-            let x = match self.inputs[d] {
-                Input::Interval => vec![p.value, point, interval.0, interval.1],
-                Input::Residual => vec![p.value - point],
-                Input::Value => vec![p.value],
+            let input = [p.value, point, interval.0, interval.1];
+            let residual = [p.value - point];
+            let x: &[f64] = match self.inputs[d] {
+                Input::Interval => &input,
+                Input::Residual => &residual,
+                Input::Value => &input[..1],
             };
-            let expectation = detector.expectation();
-            let verdict = detector.observe(&x, self.params.policy).unwrap_or_else(|_| {
+            // What the detector expected before the point: only alerts carry it.
+            let expectation = if self.alerting[d] { detector.expectation() } else { Default::default() };
+            let verdict = detector.observe(x, self.params.policy).unwrap_or_else(|_| {
                 self.stats.detector_errors += 1;
                 Verdict { score: f64::NAN, flagged: false, learned: false }
             });
