@@ -4,9 +4,9 @@
 //! through the fitted GBDT, the residual and ADWIN detectors per series) against the compiled
 //! predictor alone on the same feature rows in the same batches (`engine/kernel`).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use chrono::TimeDelta;
 use criterion::BatchSize;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use forecast::core::data::RetailGenerator;
 use forecast::core::features::FeatureSpec;
 use forecast::core::forecast::GlobalForecaster;
@@ -16,10 +16,10 @@ use forecast::core::{Clock, ParamGuard, SystemClock};
 use forecast::realtime::detect::{DetectorSpec, LearnPolicy};
 use forecast::realtime::engine::{BandParams, EngineParams, ScoringEngine, ServedModel};
 use forecast::realtime::source::{Next, Pace, Replay, Source};
-use ndarray::ArrayView2;
-use std::sync::Arc;
 use forecast::realtime::stats::KllSketch;
+use ndarray::ArrayView2;
 use std::hint::black_box;
+use std::sync::Arc;
 
 const POINTS: usize = 10_000;
 

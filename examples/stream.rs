@@ -32,7 +32,9 @@ use forecast::core::{Clock, ForecastPipeline, Panel, ParamGuard, SystemClock};
 use forecast::realtime::alert::{AlertManager, AlertSink, LogSink, Route};
 use forecast::realtime::detect::{DETECTOR_NAMES, DetectorSpec, LearnPolicy};
 use forecast::realtime::engine::{BandParams, EngineParams, Evaluation, Scored, ScoringEngine, ServedModel};
-use forecast::realtime::source::{AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, Next, Pace, Replay, Source, inject};
+use forecast::realtime::source::{
+    AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, Next, Pace, Replay, Source, inject,
+};
 use ndarray::ArrayView2;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -126,7 +128,12 @@ fn setup(args: &Args) -> Res<Setup> {
     let model = GlobalForecaster::new("gbdt", params, spec);
     let started = Instant::now();
     let pipeline = Arc::new(model.fit_pipeline_until(&panel, &vec![FIT_DAYS; panel.series.len()])?);
-    eprintln!("fitted {} rounds on {FIT_DAYS} days x {} series in {:.2?}", args.rounds, panel.series.len(), started.elapsed());
+    eprintln!(
+        "fitted {} rounds on {FIT_DAYS} days x {} series in {:.2?}",
+        args.rounds,
+        panel.series.len(),
+        started.elapsed()
+    );
     let mut history = panel.clone();
     history.series.iter_mut().for_each(|s| s.target.truncate(WARM_DAYS));
     Ok(Setup { panel, history: Arc::new(history), pipeline, replay_events })

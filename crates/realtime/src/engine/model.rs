@@ -158,7 +158,8 @@ fn calibrate(
         for (&s, &p) in live.iter().zip(points.iter()) {
             let actual = history.series[s].target[ends[s] + k];
             let point = if non_negative { p.max(0.0) } else { p };
-            let scale = ConformalIntervals::scale_of(ConformalScale::SeriesLevel, states[s].recent(), params.level_window);
+            let scale =
+                ConformalIntervals::scale_of(ConformalScale::SeriesLevel, states[s].recent(), params.level_window);
             residuals.push(Residual { step: 0, residual: actual - point, scale });
             stream.features().push(&mut states[s], actual)?;
         }

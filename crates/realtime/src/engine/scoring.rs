@@ -403,7 +403,10 @@ impl ScoringEngine {
             ));
         }
         if let Some(plan) = &event.plan
-            && (plan.offset == 0 || n_regressors == 0 || !plan.rows.len().is_multiple_of(n_regressors) || malformed(&plan.rows))
+            && (plan.offset == 0
+                || n_regressors == 0
+                || !plan.rows.len().is_multiple_of(n_regressors)
+                || malformed(&plan.rows))
         {
             return Err(Self::reject(&event, "plan: offset must be >= 1 and rows whole rows of finite or NaN values"));
         }

@@ -104,9 +104,11 @@ impl Replay {
     /// # Errors
     /// [`RealtimeError::InvalidParam`] for a date off the panel's calendar.
     pub fn starting_from(mut self, date: NaiveDate) -> Result<Self> {
-        let step = self.panel.frequency.periods_between(self.first, date).ok_or_else(|| {
-            RealtimeError::param("starting_from", date, "a period on the panel's calendar")
-        })?;
+        let step = self
+            .panel
+            .frequency
+            .periods_between(self.first, date)
+            .ok_or_else(|| RealtimeError::param("starting_from", date, "a period on the panel's calendar"))?;
         self.step = step.max(0);
         self.series = 0;
         Ok(self)

@@ -121,7 +121,9 @@ fn bad_events_are_rejected_whole_and_counted() {
     short.regressors.pop();
     let mut stale = good.clone();
     stale.timestamp -= TimeDelta::days(1);
-    for (bad, why) in [(unknown, "unknown series"), (nan, "not a finite"), (short, "regressor values"), (stale, "not after")] {
+    for (bad, why) in
+        [(unknown, "unknown series"), (nan, "not a finite"), (short, "regressor values"), (stale, "not after")]
+    {
         let e = engine.ingest(bad).unwrap_err().to_string();
         assert!(e.contains(why) && e.contains("event 0"), "{e}");
     }
@@ -151,13 +153,9 @@ impl ModelStore for MemoryStore {
     fn resolve(&self, reference: &ModelRef) -> forecast_core::Result<ModelVersion> {
         let version = match reference {
             ModelRef::Version { version, .. } => Some(*version),
-            ModelRef::Alias { name, alias } => self
-                .aliases
-                .lock()
-                .unwrap()
-                .iter()
-                .rfind(|m| &m.name == name && &m.alias == alias)
-                .and_then(|m| m.to),
+            ModelRef::Alias { name, alias } => {
+                self.aliases.lock().unwrap().iter().rfind(|m| &m.name == name && &m.alias == alias).and_then(|m| m.to)
+            }
         };
         let versions = self.versions.lock().unwrap();
         version
@@ -173,7 +171,14 @@ impl ModelStore for MemoryStore {
         Ok(self.versions.lock().unwrap()[v.version as usize - 1].1.clone())
     }
 
-    fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
+    fn set_alias(
+        &self,
+        name: &str,
+        alias: &str,
+        version: u32,
+        actor: &str,
+        reason: &str,
+    ) -> forecast_core::Result<AliasMove> {
         let from = self.resolve(&ModelRef::Alias { name: name.into(), alias: alias.into() }).ok().map(|v| v.version);
         let m = AliasMove {
             name: name.into(),
