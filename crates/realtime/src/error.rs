@@ -51,6 +51,16 @@ pub enum RealtimeError {
         /// What went wrong.
         message: String,
     },
+    /// The scoring engine refused an event; nothing changed and the event was counted as rejected.
+    #[error("event {seq} of series {key}: {message}")]
+    Rejected {
+        /// The event's sequence number.
+        seq: u64,
+        /// Its series key.
+        key: String,
+        /// What was wrong and what is accepted.
+        message: String,
+    },
     /// The other end of a channel is gone.
     #[error("channel closed: {0}")]
     Closed(&'static str),

@@ -16,12 +16,12 @@ pub const PRICE_MEDIAN_WINDOW: usize = 28;
 /// Which regressor feeds which column group, resolved against a panel.
 #[derive(Debug, Clone)]
 pub(super) struct KnownLayout {
-    holiday: Option<usize>,
-    price: Option<usize>,
-    discount: Option<usize>,
-    promo: Option<usize>,
+    pub(super) holiday: Option<usize>,
+    pub(super) price: Option<usize>,
+    pub(super) discount: Option<usize>,
+    pub(super) promo: Option<usize>,
     /// Regressors written raw at t.
-    raw: Vec<usize>,
+    pub(super) raw: Vec<usize>,
     names: Vec<String>,
 }
 
@@ -100,13 +100,18 @@ impl KnownLayout {
 }
 
 /// 1 where the value is positive, 0 where it is not, NaN where it is missing.
-fn flags(values: &[f64]) -> Vec<f64> {
-    values.iter().map(|&v| if v.is_nan() { f64::NAN } else { f64::from(u8::from(v > 0.0)) }).collect()
+pub(super) fn flags(values: &[f64]) -> Vec<f64> {
+    values.iter().map(|&v| flag(v)).collect()
+}
+
+/// The flag of one value (see [`flags`]).
+pub(super) fn flag(v: f64) -> f64 {
+    if v.is_nan() { f64::NAN } else { f64::from(u8::from(v > 0.0)) }
 }
 
 /// Periods from each index to the next holiday at or after it, and since the last holiday at or
 /// before it, both capped at `cap` (also when there is none in the known range).
-fn holiday_distances(flag: &[f64], cap: usize) -> (Vec<f64>, Vec<f64>) {
+pub(super) fn holiday_distances(flag: &[f64], cap: usize) -> (Vec<f64>, Vec<f64>) {
     let is_holiday = |i: usize| flag[i] > 0.0;
     let mut from = vec![0.0; flag.len()];
     let mut last: Option<usize> = None;
@@ -131,16 +136,17 @@ fn holiday_distances(flag: &[f64], cap: usize) -> (Vec<f64>, Vec<f64>) {
 /// previous price, with a non-positive median, or with a missing price at t.
 fn relative_price(price: &[f64], window: usize) -> Vec<f64> {
     let mut buf = Vec::with_capacity(window);
-    (0..price.len())
-        .map(|t| {
-            buf.clear();
-            buf.extend(price[t.saturating_sub(window)..t].iter().copied().filter(|v| !v.is_nan()));
-            match median(&mut buf) {
-                Some(m) if m > 0.0 => price[t] / m,
-                _ => f64::NAN,
-            }
-        })
-        .collect()
+    (0..price.len()).map(|t| relative_price_at(price, t, window, &mut buf)).collect()
+}
+
+/// The relative price at index `t` of `price` (see [`relative_price`]); `buf` is scratch space.
+pub(super) fn relative_price_at(price: &[f64], t: usize, window: usize, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    buf.extend(price[t.saturating_sub(window)..t].iter().copied().filter(|v| !v.is_nan()));
+    match median(buf) {
+        Some(m) if m > 0.0 => price[t] / m,
+        _ => f64::NAN,
+    }
 }
 
 /// Median of non-NaN values (mean of the middle two for an even count).

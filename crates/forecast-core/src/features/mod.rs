@@ -49,6 +49,7 @@ mod known;
 mod lag_transform;
 mod matrix;
 mod spec;
+mod stream;
 mod target;
 
 #[cfg(test)]
@@ -62,3 +63,4 @@ pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use lag_transform::{LagStat, LagTransform};
 pub use matrix::{DesignMatrix, RowId};
 pub use spec::FeatureSpec;
+pub use stream::{FeatureStream, SeriesFeatures};

@@ -100,15 +100,21 @@ impl<'a> Ewm<'a> {
     pub(super) fn fill(&mut self, history: &[f64], newest: Option<usize>, out: &mut [f64]) {
         let upto = newest.map_or(0, |n| (n + 1).min(history.len()));
         for &x in history.get(self.consumed..upto).unwrap_or(&[]) {
-            if x.is_nan() {
-                continue;
-            }
-            for (m, &a) in self.state.iter_mut().zip(self.alphas) {
-                *m = if m.is_nan() { x } else { a * x + (1.0 - a) * *m };
-            }
+            ewm_update(self.alphas, &mut self.state, x);
         }
         self.consumed = self.consumed.max(upto);
         out.copy_from_slice(&self.state);
+    }
+}
+
+/// One step of the EWM recursion of [`Ewm`] with the value `x` (NaN is skipped): what a
+/// streaming series state applies to each new observation.
+pub(super) fn ewm_update(alphas: &[f64], state: &mut [f64], x: f64) {
+    if x.is_nan() {
+        return;
+    }
+    for (m, &a) in state.iter_mut().zip(alphas) {
+        *m = if m.is_nan() { x } else { a * x + (1.0 - a) * *m };
     }
 }
 

@@ -124,13 +124,20 @@ impl ConformalIntervals {
         for f in &mut forecasts.series {
             let history = panel.series.get(f.series).map(|s| &s.target[..f.origin.min(s.len())]).unwrap_or(&[]);
             let scale = Self::scale_of(self.scale, history, self.level_window);
-            let width: Vec<f64> = (0..f.point.len()).map(|k| self.half_width_at(k) * scale).collect();
-            let lower = f.point.iter().zip(&width).map(|(p, w)| if non_negative { (p - w).max(0.0) } else { p - w });
-            let lower = lower.collect();
-            let upper = f.point.iter().zip(&width).map(|(p, w)| p + w).collect();
+            let (lower, upper) =
+                f.point.iter().enumerate().map(|(k, &p)| self.bounds(p, k, scale, non_negative)).unzip();
             f.set_quantile(lo, lower);
             f.set_quantile(hi, upper);
         }
+    }
+
+    /// The interval around the point forecast `point` of 0-based step `k` for a series of scale
+    /// `scale` ([`ConformalIntervals::scale_of`]): `point ± half_width_at(k) · scale`, the lower
+    /// bound clamped at 0 with `non_negative`. [`ConformalIntervals::apply`] adds exactly these.
+    pub fn bounds(&self, point: f64, k: usize, scale: f64, non_negative: bool) -> (f64, f64) {
+        let w = self.half_width_at(k) * scale;
+        let lower = if non_negative { (point - w).max(0.0) } else { point - w };
+        (lower, point + w)
     }
 
     /// The quantile levels of the interval bounds.

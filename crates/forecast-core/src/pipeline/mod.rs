@@ -33,10 +33,12 @@
 mod schema;
 mod selection;
 mod step;
+mod stream;
 
 pub use schema::PanelSchema;
 pub use selection::{Candidate, Selection};
 pub use step::{ScoredModel, StepModel};
+pub use stream::{PipelineStream, StreamForecast};
 
 use crate::artifact::ModelArtifact;
 use crate::features::{FeatureBuilder, FeatureSpec};

@@ -38,17 +38,30 @@ impl<T> MicroBatcher<T> {
 
     /// Add an item; returns the batch if this filled it (or if the open batch had waited too long).
     pub fn push(&mut self, item: T) -> Option<Vec<T>> {
+        let now = self.clock.now();
+        self.push_at(item, now)
+    }
+
+    /// As [`MicroBatcher::push`], with the clock already read (`now`): a caller that stamps each
+    /// item's arrival reads the clock once.
+    pub fn push_at(&mut self, item: T, now: DateTime<Utc>) -> Option<Vec<T>> {
         if self.items.is_empty() {
-            self.opened_at = Some(self.clock.now());
+            self.opened_at = Some(now);
         }
         self.items.push(item);
-        if self.items.len() >= self.max_size { self.take() } else { self.poll() }
+        if self.items.len() >= self.max_size { self.take() } else { self.poll_at(now) }
     }
 
     /// The open batch if its oldest item has waited `max_wait`.
     pub fn poll(&mut self) -> Option<Vec<T>> {
+        let now = self.clock.now();
+        self.poll_at(now)
+    }
+
+    /// As [`MicroBatcher::poll`] at `now`.
+    pub fn poll_at(&mut self, now: DateTime<Utc>) -> Option<Vec<T>> {
         match self.deadline() {
-            Some(deadline) if self.clock.now() >= deadline => self.take(),
+            Some(deadline) if now >= deadline => self.take(),
             _ => None,
         }
     }

@@ -1,20 +1,31 @@
-//! Building blocks of the scoring engine: per-series state keyed by series, a micro-batch queue
-//! closed by size or by waiting time on the clock, latency histograms and throughput counters,
-//! a [`Monitor`] that runs one detector per series over a source and raises alerts, and an
-//! [`Evaluation`] of its flags against the simulator's ground truth.
+//! The scoring engine and its building blocks.
 //!
-//! The forecasting engine (streaming features equal to the batch feature builder's, scoring
-//! micro-batches through the fitted pipeline, hot-swapping the champion from the `ModelStore`)
-//! is built from these once the fitted-pipeline API lands.
+//! [`ScoringEngine`] serves a fitted pipeline ([`ServedModel`]) on a stream of events: per-series
+//! streaming feature state (forecast-core's `PipelineStream`, rows bit-identical to the batch
+//! path's `design_rows`), one-step forecasts scored in micro-batches ([`MicroBatcher`], closed by
+//! size or by waiting time on the clock) through the compiled step model, detectors per series
+//! fed with each actual and its forecast and interval, alerts with evidence, HDR latency
+//! ([`LatencyHistogram`]) and counters ([`EngineStats`]). A [`ModelWatcher`] follows the
+//! registry's champion alias through the `ModelStore` port; the engine swaps models only between
+//! batches, so that no event is lost or scored twice.
+//!
+//! Without a model, a [`Monitor`] runs one detector per series over a source and raises alerts,
+//! and an [`Evaluation`] scores flags against the simulator's ground truth.
 
 mod batch;
 mod evaluation;
 mod latency;
+mod model;
 mod monitor;
+mod scoring;
 mod state;
+mod swap;
 
 pub use batch::MicroBatcher;
 pub use evaluation::{DetectionScore, Evaluation};
 pub use latency::{LatencyHistogram, Throughput};
+pub use model::{Band, BandParams, ServedModel};
 pub use monitor::{Monitor, MonitorParams, Observation};
+pub use scoring::{EngineParams, EngineStats, Scored, ScoringEngine};
 pub use state::SeriesStates;
+pub use swap::{Champion, ModelWatcher, SwapNotifier};

@@ -71,3 +71,36 @@ pub(crate) fn series_seed(seed: u64, key: &SeriesKey) -> u64 {
     }
     seed ^ h
 }
+
+/// FNV-1a, 64 bits: a fast, stable hash for the engine's series lookups (keys are a few short
+/// strings; no untrusted party chooses them to collide).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // One multiply for a whole word (pointer lookups): enough mixing for a hash table.
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x0100_0000_01b3);
+        self.0 ^= self.0 >> 29;
+    }
+}
+
+/// The hasher builder of [`Fnv`].
+pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;

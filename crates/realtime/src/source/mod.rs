@@ -32,6 +32,18 @@ pub struct Event {
     pub value: f64,
     /// Known regressors for the period (price, discount, promo, holiday ...), in the panel's order.
     pub regressors: Vec<f64>,
+    /// Regressors that became known for coming periods (a price or promotion plan), if any.
+    pub plan: Option<RegressorPlan>,
+}
+
+/// Regressor rows of coming periods, carried by an event: what a scorer needs to know ahead
+/// (holiday distances look up to 60 periods forward, price and promotion plans a few).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressorPlan {
+    /// Periods between the event's period and the first row's (1 = the next period).
+    pub offset: usize,
+    /// Whole rows in the panel's regressor order, one per period from `offset` on.
+    pub rows: Vec<f64>,
 }
 
 /// What a source has to give right now.

@@ -1,6 +1,6 @@
 //! Replay a panel as a stream, at a chosen pace on the clock.
 
-use super::{Event, Next, Source};
+use super::{Event, Next, RegressorPlan, Source};
 use crate::{RealtimeError, Result};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use forecast_core::{Clock, Panel, SeriesKey};
@@ -19,6 +19,12 @@ pub enum Pace {
 /// order: every series' observation of the first period, in panel order, then the next period.
 /// Series that start later join when their first period comes. Missing (NaN) periods are gaps in
 /// the stream: they are not emitted, and [`Replay::gaps`] counts them.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `pace` | (required) | as fast as possible, or events per second on the clock | rate > 0 |
+/// | [`Replay::lookahead`] | 0 | periods of regressors each event makes known ahead of its own ([`Event::plan`]): the first event of a series carries the rows of its next `n` periods, each later event the rows that entered the window since | >= 0 |
+/// | [`Replay::starting_from`] | the first period | the first period played (earlier ones are the warm-start history) | a date |
 #[derive(Debug)]
 pub struct Replay {
     panel: Arc<Panel>,
@@ -33,6 +39,9 @@ pub struct Replay {
     pace: Pace,
     clock: Arc<dyn Clock>,
     started: DateTime<Utc>,
+    lookahead: usize,
+    /// Per series, the first period whose regressors no event has carried yet.
+    planned: Vec<usize>,
 }
 
 impl Replay {
@@ -63,7 +72,46 @@ impl Replay {
         let horizon = panel.series.iter().zip(&offsets).map(|(s, o)| o + s.len() as i64).max().unwrap_or(0);
         let keys = panel.series.iter().map(|s| Arc::new(s.key.clone())).collect();
         let started = clock.now();
-        Ok(Self { panel, keys, offsets, first, horizon, step: 0, series: 0, seq: 0, gaps: 0, pace, clock, started })
+        let planned = vec![0; panel.series.len()];
+        Ok(Self {
+            panel,
+            keys,
+            offsets,
+            first,
+            horizon,
+            step: 0,
+            series: 0,
+            seq: 0,
+            gaps: 0,
+            pace,
+            clock,
+            started,
+            lookahead: 0,
+            planned,
+        })
+    }
+
+    /// Make each event carry the regressors of the next `periods` periods (see the table on
+    /// [`Replay`]): 60 gives a scorer the holiday distances the batch features see.
+    pub fn lookahead(mut self, periods: usize) -> Self {
+        self.lookahead = periods;
+        self
+    }
+
+    /// Play only the periods from `date` on (the earlier ones being, say, a scorer's warm-start
+    /// history); a date before the first period changes nothing.
+    ///
+    /// # Errors
+    /// [`RealtimeError::InvalidParam`] for a date off the panel's calendar.
+    pub fn starting_from(mut self, date: NaiveDate) -> Result<Self> {
+        let step = self
+            .panel
+            .frequency
+            .periods_between(self.first, date)
+            .ok_or_else(|| RealtimeError::param("starting_from", date, "a period on the panel's calendar"))?;
+        self.step = step.max(0);
+        self.series = 0;
+        Ok(self)
     }
 
     /// Events emitted so far.
@@ -115,6 +163,7 @@ impl Replay {
                     timestamp: date.and_hms_opt(0, 0, 0)?.and_utc(),
                     value,
                     regressors: series.regressors.iter().map(|r| r.get(t).copied().unwrap_or(f64::NAN)).collect(),
+                    plan: self.plan(s, t),
                 };
                 self.seq += 1;
                 return Some(event);
@@ -123,6 +172,23 @@ impl Replay {
             self.step += 1;
         }
         None
+    }
+}
+
+impl Replay {
+    /// The rows of series `s` that enter the lookahead window at period `t` (only periods where
+    /// every regressor is known).
+    fn plan(&mut self, s: usize, t: usize) -> Option<RegressorPlan> {
+        let series = &self.panel.series[s];
+        let known = series.regressors.iter().map(Vec::len).min().unwrap_or(0);
+        let from = self.planned[s].max(t + 1);
+        let to = (t + self.lookahead + 1).min(known);
+        if self.lookahead == 0 || from >= to {
+            return None;
+        }
+        self.planned[s] = to;
+        let rows = (from..to).flat_map(|p| series.regressors.iter().map(move |r| r[p])).collect();
+        Some(RegressorPlan { offset: from - t, rows })
     }
 }
 

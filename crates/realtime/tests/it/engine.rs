@@ -81,6 +81,7 @@ fn eight_producers_micro_batched_into_monitors_lose_and_double_nothing() {
                         timestamp: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + TimeDelta::hours(i as i64),
                         value: (i % 17) as f64,
                         regressors: vec![],
+                        plan: None,
                     };
                     producer.send(event).unwrap();
                 }

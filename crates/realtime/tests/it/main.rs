@@ -6,6 +6,7 @@
 mod alert;
 mod engine;
 mod river;
+mod scoring;
 mod source;
 mod stats;
 

@@ -17,6 +17,7 @@ fn event(seq: u64) -> Event {
         timestamp: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         value: seq as f64,
         regressors: vec![],
+        plan: None,
     }
 }
 

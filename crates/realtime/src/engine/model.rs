@@ -1,0 +1,168 @@
+//! The model a scoring engine serves: a fitted pipeline's streaming form and the interval the
+//! forecast-residual detector tests actuals against.
+
+use crate::{RealtimeError, Result};
+use forecast_core::interval::{ConformalIntervals, ConformalScale, Residual};
+use forecast_core::pipeline::PipelineStream;
+use forecast_core::{ForecastPipeline, Panel};
+use ndarray::ArrayView2;
+use std::sync::Arc;
+
+/// How the engine gets the interval of each one-step forecast.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `level` | 0.99 | nominal coverage of the interval the residual detector tests against | (0, 1) |
+/// | `calibration_periods` | 56 | last periods of each series of the warm-start panel whose one-step residuals calibrate a conformal band when the pipeline has no interval at `level` | >= 1 |
+/// | `level_window` | 28 | observations behind a series' scale (its recent mean absolute sales) | >= 1 |
+///
+/// The interval comes from, in order: quantile heads at `(1 - level)/2` and `(1 + level)/2`; the
+/// pipeline's conformal band if calibrated at `level`; else a split-conformal band at `level`
+/// calibrated here on one-step forecasts of the last `calibration_periods` of the warm-start
+/// panel, computed by the streaming path itself. Those periods should lie after the model's
+/// training data (fit with `fit_pipeline_until`), or the band is too narrow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandParams {
+    /// Nominal coverage.
+    pub level: f64,
+    /// Calibration periods per series.
+    pub calibration_periods: usize,
+    /// Level window of the series scale.
+    pub level_window: usize,
+}
+
+impl Default for BandParams {
+    fn default() -> Self {
+        Self { level: 0.99, calibration_periods: 56, level_window: 28 }
+    }
+}
+
+impl BandParams {
+    fn check(&self) -> Result<()> {
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(RealtimeError::param("band.level", self.level, "a coverage in (0, 1)"));
+        }
+        if self.calibration_periods == 0 {
+            return Err(RealtimeError::param("band.calibration_periods", 0, "at least 1"));
+        }
+        if self.level_window == 0 {
+            return Err(RealtimeError::param("band.level_window", 0, "at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// Where a served model's intervals come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Band {
+    /// The step model's quantile heads at these positions of its `quantiles` (lower, upper).
+    Heads {
+        /// Position of the lower head.
+        lower: usize,
+        /// Position of the upper head.
+        upper: usize,
+    },
+    /// A conformal band: the pipeline's own, or one calibrated by [`ServedModel::prepare`].
+    Conformal {
+        /// The calibration.
+        band: ConformalIntervals,
+        /// Whether the engine calibrated it (rather than the pipeline carrying it).
+        calibrated_here: bool,
+    },
+}
+
+/// A pipeline ready to score a stream: its streaming form, the step-1 model and the band.
+#[derive(Debug, Clone)]
+pub struct ServedModel {
+    version: Option<u32>,
+    stream: PipelineStream,
+    step_model: usize,
+    band: Band,
+}
+
+impl ServedModel {
+    /// Prepare `pipeline` (registry `version`, if it came from one) for scoring: its streaming
+    /// form, and the band of [`BandParams`], calibrated on `history` when the pipeline has none
+    /// at the level.
+    ///
+    /// # Errors
+    /// [`RealtimeError::InvalidParam`] for band parameters out of range; a local pipeline or a
+    /// panel of another layout (core errors); too little history to calibrate.
+    pub fn prepare(
+        pipeline: Arc<ForecastPipeline>,
+        version: Option<u32>,
+        params: &BandParams,
+        history: &Panel,
+    ) -> Result<Self> {
+        params.check()?;
+        let stream = PipelineStream::new(pipeline)?.with_min_history(0, params.level_window);
+        let step_model = stream.step_model(1)?;
+        let (lo, hi) = ((1.0 - params.level) / 2.0, (1.0 + params.level) / 2.0);
+        let m = &stream.pipeline().step_models()[step_model];
+        let head = |q: f64| m.quantiles.iter().position(|(a, _)| (a - q).abs() < 1e-9);
+        let band = match (head(lo), head(hi), stream.pipeline().conformal()) {
+            (Some(lower), Some(upper), _) => Band::Heads { lower, upper },
+            (_, _, Some(c)) if (c.coverage - params.level).abs() < 1e-9 => {
+                Band::Conformal { band: c.clone(), calibrated_here: false }
+            }
+            _ => Band::Conformal { band: calibrate(&stream, step_model, params, history)?, calibrated_here: true },
+        };
+        Ok(Self { version, stream, step_model, band })
+    }
+
+    /// The registry version, if the model came from one.
+    pub fn version(&self) -> Option<u32> {
+        self.version
+    }
+
+    /// The streaming form of the pipeline.
+    pub fn stream(&self) -> &PipelineStream {
+        &self.stream
+    }
+
+    /// Index of the step model scoring one-step forecasts.
+    pub fn step_model(&self) -> usize {
+        self.step_model
+    }
+
+    /// The band.
+    pub fn band(&self) -> &Band {
+        &self.band
+    }
+}
+
+/// One-step residuals of the last `calibration_periods` of every series of `history`, scored by
+/// the streaming path, turned into a split-conformal band at `level`.
+fn calibrate(
+    stream: &PipelineStream,
+    step_model: usize,
+    params: &BandParams,
+    history: &Panel,
+) -> Result<ConformalIntervals> {
+    let n = params.calibration_periods;
+    let ends: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n)).collect();
+    let mut states = stream.warm_start_until(history, &ends)?;
+    let width = stream.row_width(1)?;
+    let model = &stream.pipeline().step_models()[step_model].point;
+    let non_negative = stream.pipeline().non_negative();
+    let mut rows = vec![0.0; width * states.len()];
+    let mut residuals = Vec::with_capacity(n * states.len());
+    for k in 0..n {
+        let live: Vec<usize> = (0..states.len()).filter(|&s| ends[s] + k < history.series[s].len()).collect();
+        for (slot, &s) in rows.chunks_exact_mut(width).zip(&live) {
+            stream.step_row(&states[s], 1, slot)?;
+        }
+        let x = ArrayView2::from_shape((live.len(), width), &rows[..live.len() * width])
+            .map_err(|e| RealtimeError::input("band calibration", "rows", e.to_string()))?;
+        let points = model.predict(x)?;
+        for (&s, &p) in live.iter().zip(points.iter()) {
+            let actual = history.series[s].target[ends[s] + k];
+            let point = if non_negative { p.max(0.0) } else { p };
+            let scale =
+                ConformalIntervals::scale_of(ConformalScale::SeriesLevel, states[s].recent(), params.level_window);
+            residuals.push(Residual { step: 0, residual: actual - point, scale });
+            stream.features().push(&mut states[s], actual)?;
+        }
+    }
+    Ok(ConformalIntervals::calibrate(&residuals, 1, params.level, ConformalScale::SeriesLevel, params.level_window)?)
+}
