@@ -144,8 +144,21 @@ impl ModelStore for MeteredModelStore {
                 reason,
             });
         }
-        match scope.consume(limits::MODELS, 1, &format!("model:{}", version.name)) {
-            Ok(_) => {}
+        // The quota counts model names: a later version of a registered name uses none. The
+        // name's key makes concurrent first registrations count once; one that lost the race
+        // at another instant is told so by the ledger (a conflict on the same key), and the
+        // name is counted all the same.
+        let first = ModelRef::Version { name: version.name.clone(), version: 1 };
+        let counted = if self.inner.resolve(&first).is_ok() {
+            Ok(())
+        } else {
+            match scope.consume(limits::MODELS, 1, &format!("model:{}", version.name)) {
+                Ok(_) | Err(TenancyError::IdempotencyConflict { .. }) => Ok(()),
+                Err(e) => Err(e),
+            }
+        };
+        match counted {
+            Ok(()) => {}
             Err(e @ TenancyError::QuotaExceeded { .. }) => {
                 return Err(forecast_core::Error::PermissionDenied {
                     actor: version.created_by.clone(),

@@ -143,7 +143,14 @@ impl FeatureStream {
         let builder = FeatureBuilder::new(&layout, spec)?;
         let spec = builder.spec();
         let n_target_columns = spec.lags.len() + 4 * spec.windows.len() + spec.ewm_alphas.len();
-        let n_calendar = if spec.calendar { calendar::names(frequency).len() } else { 0 };
+        if let Some(t) = spec.lag_transforms.first() {
+            return Err(Error::InvalidData(format!(
+                "streaming features: lag transforms ({t} ...) are computed by the batch path only; \
+                 fit the streamed pipeline without lag_transforms"
+            )));
+        }
+        let n_block = if spec.calendar { calendar::names(frequency).len() } else { 0 };
+        let n_calendar = n_block + spec.date_features.len();
         let n_statics = if spec.statics { static_names.len() } else { 0 };
         let n_known = known.names().len();
         if n_target_columns + n_calendar + n_known + n_statics != builder.n_features() {
@@ -441,7 +448,15 @@ impl FeatureStream {
     fn fill_fixed(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut Vec<f64>) {
         let (cal_out, rest) = out.split_at_mut(self.n_calendar);
         if self.n_calendar > 0 {
-            calendar::fill(self.frequency, self.date_of(state, t), cal_out);
+            let date = self.date_of(state, t);
+            let features = &self.spec().date_features;
+            let (block, extra) = cal_out.split_at_mut(self.n_calendar - features.len());
+            if !block.is_empty() {
+                calendar::fill(self.frequency, date, block);
+            }
+            for (o, feature) in extra.iter_mut().zip(features) {
+                *o = date.map_or(f64::NAN, |d| feature.value(self.frequency, d));
+            }
         }
         let (known_out, static_out) = rest.split_at_mut(self.n_known);
         self.fill_known(state, t, known_out, buf);

@@ -183,3 +183,21 @@ fn a_forbidden_model_kind_wrapped_in_a_pipeline_is_refused() {
     let models = MeteredModels::new(store, Arc::new(registry)).models(&big.id).unwrap();
     models.register(NewModelVersion::new("demand", pipeline(ImportedEnsemble, None), "bo@big")).unwrap();
 }
+
+#[test]
+fn a_later_version_registered_at_a_later_instant_uses_no_more_quota() {
+    let f = fixture("2026-03-10T12:00:00Z");
+    let t = f.tenant("shop", "free", "UTC", "USD");
+    let store = Arc::new(f.store);
+    let metered = MeteredModels::new(store.clone(), Arc::new(Counting::default()));
+    let models = metered.models(&t.id).unwrap();
+    models.register(NewModelVersion::new("demand", linear(), "ana@shop")).unwrap();
+    // A real clock moves between two registrations of the same name: the second is a new
+    // version of a counted name, not a conflicting replay of the first.
+    f.clock.advance(chrono::TimeDelta::hours(26));
+    let v2 = models.register(NewModelVersion::new("demand", linear(), "ana@shop")).unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(store.scope(&t.id).unwrap().quota(limits::MODELS).unwrap().used, 1);
+    let other = models.register(NewModelVersion::new("returns", linear(), "ana@shop")).unwrap_err();
+    assert!(matches!(&other, Error::PermissionDenied { reason, .. } if reason.contains("quota exceeded")), "{other}");
+}
