@@ -66,6 +66,11 @@ pub enum Node {
 pub struct Tree {
     /// The nodes, root first.
     pub nodes: Vec<Node>,
+    /// The cover of each node (parallel to `nodes`): the training weight that reached it, a row
+    /// count (LightGBM `internal_count`/`leaf_count`, our GBDT) or a hessian sum (XGBoost
+    /// `sum_hessian`). Empty when the model does not say; path-dependent TreeSHAP needs it.
+    #[serde(default)]
+    pub cover: Vec<f64>,
 }
 
 /// How the raw score (sum of leaves plus base score) maps to a prediction.
@@ -199,6 +204,19 @@ impl TreeEnsemble {
             if tree.nodes.is_empty() {
                 return Err(crate::Error::InvalidData(format!("tree {t} has no nodes")));
             }
+            if !tree.cover.is_empty() && tree.cover.len() != tree.nodes.len() {
+                return Err(crate::Error::InvalidData(format!(
+                    "tree {t}: {} covers for {} nodes; give one cover per node or none",
+                    tree.cover.len(),
+                    tree.nodes.len()
+                )));
+            }
+            if let Some(i) = tree.cover.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+                return Err(crate::Error::InvalidData(format!(
+                    "tree {t} node {i}: cover {} is not a finite non-negative number",
+                    tree.cover[i]
+                )));
+            }
             let mut seen = vec![false; tree.nodes.len()];
             let mut stack = vec![0usize];
             while let Some(i) = stack.pop() {
@@ -270,6 +288,7 @@ mod tests {
                 Node::Leaf(-1.0),
                 Node::Leaf(1.0),
             ],
+            cover: Vec::new(),
         }
     }
 
@@ -312,5 +331,12 @@ mod tests {
             s.right = 7;
         }
         assert!(e.validate().is_err());
+        let mut covered = stump(SplitRule::Less(0.0), Missing::NaN, true);
+        covered.cover = vec![3.0, 1.0];
+        e.trees = vec![covered.clone()];
+        assert!(e.validate().unwrap_err().to_string().contains("2 covers for 3 nodes"));
+        covered.cover = vec![3.0, 1.0, f64::NAN];
+        e.trees = vec![covered];
+        assert!(e.validate().unwrap_err().to_string().contains("node 2: cover NaN"));
     }
 }

@@ -121,7 +121,7 @@ fn boost(p: &GbdtValidParams, data: &BinnedMatrix, y: &[f64], base: f64, mut val
         let mut grown = grower.grow(data, &grads, bagged.then_some(&bag[..]), &features);
         set_leaf_values(p, &mut grown, grower.rows(), y, &score, &mut residuals);
         update_scores(&grown, grower.rows(), data, bagged.then_some(&in_bag[..]), &mut score);
-        let tree = Tree { nodes: grown.nodes };
+        let tree = Tree { nodes: grown.nodes, cover: grown.cover };
         split_gains.push(grown.gains);
         if let Some(v) = valid.as_mut() {
             let p_cols = data.n_features();

@@ -46,7 +46,7 @@ fn ensemble(seed: u64) -> TreeEnsemble {
             let mut nodes = Vec::new();
             let max_depth = [1, 3, 5, 6, 8][rng.random_range(0..5)];
             grow(&mut rng, &mut nodes, n_features, 0, max_depth);
-            Tree { nodes }
+            Tree { nodes, cover: Vec::new() }
         })
         .collect();
     TreeEnsemble {
@@ -119,7 +119,7 @@ fn large_trees_take_the_walk_path_and_stay_exact() {
     }
     let leaves = nodes.iter().filter(|n| matches!(n, Node::Leaf(_))).count();
     assert!(leaves > 64, "the tree must exceed the 64-leaf QuickScorer limit, has {leaves}");
-    let e = TreeEnsemble { n_features: 3, trees: vec![Tree { nodes }], ..Default::default() };
+    let e = TreeEnsemble { n_features: 3, trees: vec![Tree { nodes, cover: Vec::new() }], ..Default::default() };
     let x = rows(3, 2 * BLOCK_ROWS + 7, 3);
     check(&e, &x, Isa::detect(), 1).unwrap();
 }
@@ -146,6 +146,6 @@ fn predict_checks_shapes_and_matches_predict_slice() {
 #[test]
 fn compile_rejects_invalid_trees() {
     let mut e = ensemble(9);
-    e.trees.push(Tree { nodes: Vec::new() });
+    e.trees.push(Tree { nodes: Vec::new(), cover: Vec::new() });
     assert!(CompiledPredictor::compile(&e).is_err());
 }
