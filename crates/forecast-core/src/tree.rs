@@ -9,8 +9,10 @@ use crate::model::{Predict, check_n_features};
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-/// LightGBM's `kZeroThreshold`: values with `|x| <= 1e-35` count as zero.
-pub const ZERO_THRESHOLD: f64 = 1e-35;
+/// LightGBM's `kZeroThreshold`: values with `|x| <= 1e-35` count as zero. LightGBM declares it
+/// `1e-35f`, a float widened to double, so the exact bound is `1.0000000180025095e-35` (a split
+/// threshold LightGBM often writes).
+pub const ZERO_THRESHOLD: f64 = 1e-35f32 as f64;
 
 /// Which inputs take a split's default direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +306,8 @@ mod tests {
         assert_eq!(zero.predict_row(&[0.0]), -1.0);
         assert_eq!(zero.predict_row(&[f64::NAN]), -1.0);
         assert_eq!(zero.predict_row(&[3.0]), 1.0);
+        assert_eq!(zero.predict_row(&[1.0000000180025095e-35]), -1.0, "LightGBM's float kZeroThreshold is zero");
+        assert_eq!(zero.predict_row(&[1.0000000180025096e-35]), 1.0);
         let none = stump(SplitRule::LessOrEqual(0.5), Missing::None, false);
         assert_eq!(none.predict_row(&[f64::NAN]), -1.0);
         let cat = stump(SplitRule::Category(vec![0b1010]), Missing::NaN, false);

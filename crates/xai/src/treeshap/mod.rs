@@ -12,12 +12,14 @@
 //! parallel on the rayon pool in scope; no allocation happens per row.
 
 mod interventional;
+mod lightgbm;
 pub(crate) mod path;
 mod prepare;
 mod table;
 mod values;
 
 pub use interventional::InterventionalShap;
+pub use lightgbm::{lightgbm_contrib_model, lightgbm_input};
 pub use prepare::{MAX_DEPTH, fill_covers};
 pub use values::ShapValues;
 
