@@ -8,6 +8,9 @@
 //! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
 //!   audit log, guarded model operations, rate limits and data scopes.
 //! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
+//! - `xai`: [`xai`]: exact TreeSHAP (path-dependent and interventional), importances, partial
+//!   dependence, counterfactuals, report building blocks; `xai-rules` adds the linfa-trees error
+//!   rules, `xai-pdf` the PDF reports.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
@@ -17,6 +20,8 @@ pub use forecast_mlops as mlops;
 pub use forecast_security as security;
 #[cfg(feature = "tenancy")]
 pub use forecast_tenancy as tenancy;
+#[cfg(feature = "xai")]
+pub use forecast_xai as xai;
 
 /// The types most programs need.
 pub mod prelude {

@@ -22,6 +22,7 @@ pub use interventional::InterventionalShap;
 pub use lightgbm::{lightgbm_contrib_model, lightgbm_input};
 pub use prepare::{MAX_DEPTH, fill_covers};
 pub use values::ShapValues;
+pub(crate) use values::feature_names as feature_names_of;
 
 use crate::{Result, XaiError};
 use forecast_core::tree::TreeEnsemble;
