@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod counterfactual;
 pub mod error;
 pub mod format;
 pub mod importance;

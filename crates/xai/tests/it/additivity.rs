@@ -52,7 +52,7 @@ fn tree(rng: &mut ChaCha8Rng, p: u32, leaves: usize) -> Tree {
     t
 }
 
-fn ensemble(seed: u64, p: usize, trees: usize, leaves: usize) -> TreeEnsemble {
+pub(crate) fn ensemble(seed: u64, p: usize, trees: usize, leaves: usize) -> TreeEnsemble {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     TreeEnsemble {
         n_features: p,

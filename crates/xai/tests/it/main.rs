@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod additivity;
+mod counterfactual;
 mod covers;
 mod reference;
 
