@@ -5,6 +5,7 @@ pub mod error;
 pub mod format;
 pub mod importance;
 pub mod pdp;
+pub mod report;
 pub mod rows;
 #[cfg(feature = "rules")]
 pub mod segment;

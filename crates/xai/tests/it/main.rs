@@ -7,6 +7,7 @@ mod additivity;
 mod counterfactual;
 mod covers;
 mod reference;
+mod report;
 
 use ndarray::Array2;
 use std::path::{Path, PathBuf};
