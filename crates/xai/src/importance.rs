@@ -154,10 +154,18 @@ pub fn permutation_importance(
 ) -> Result<Vec<PermutationImportance>> {
     let (n, p) = x.dim();
     if p != model.n_features() {
-        return Err(XaiError::Shape { context: "permutation_importance: columns of x", expected: model.n_features(), got: p });
+        return Err(XaiError::Shape {
+            context: "permutation_importance: columns of x",
+            expected: model.n_features(),
+            got: p,
+        });
     }
     if y.len() != n {
-        return Err(XaiError::Shape { context: "permutation_importance: actuals vs rows of x", expected: n, got: y.len() });
+        return Err(XaiError::Shape {
+            context: "permutation_importance: actuals vs rows of x",
+            expected: n,
+            got: y.len(),
+        });
     }
     if n < 2 {
         return Err(XaiError::argument("x", format!("{n} rows"), "at least 2 rows to shuffle"));
@@ -174,7 +182,9 @@ pub fn permutation_importance(
         let column = x.column(j).to_vec();
         let mut increases = Vec::with_capacity(params.n_repeats);
         for r in 0..params.n_repeats {
-            let mut rng = ChaCha8Rng::seed_from_u64(params.seed ^ ((j as u64) << 32 | r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                params.seed ^ ((j as u64) << 32 | r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
             for i in (1..n).rev() {
                 order.swap(i, rng.random_range(0..=i));
@@ -200,7 +210,12 @@ mod tests {
 
     #[test]
     fn shuffling_a_used_feature_hurts_and_an_unused_one_does_not() {
-        let model = LinearModel { impute: vec![0.0; 3], coefficients: vec![2.0, 0.0, 0.5], intercept: 1.0, link: Link::Identity };
+        let model = LinearModel {
+            impute: vec![0.0; 3],
+            coefficients: vec![2.0, 0.0, 0.5],
+            intercept: 1.0,
+            link: Link::Identity,
+        };
         let x = Array2::from_shape_fn((200, 3), |(i, j)| ((i * (j + 3) * 7) % 23) as f64);
         let y: Array1<f64> = model.predict(x.view()).unwrap();
         let imp = permutation_importance(&model, x.view(), y.view(), PermutationParams::default()).unwrap();

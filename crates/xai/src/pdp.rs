@@ -62,10 +62,19 @@ impl PartialDependence {
 /// [`XaiError::Shape`] or [`XaiError::InvalidArgument`] (feature out of range, empty or
 /// non-finite grid, quantile levels outside `0 <= lower <= upper <= 1`, no finite value to
 /// take quantiles of), or the model's own error.
-pub fn partial_dependence(model: &dyn Predict, x: ArrayView2<'_, f64>, feature: usize, grid: &Grid) -> Result<PartialDependence> {
+pub fn partial_dependence(
+    model: &dyn Predict,
+    x: ArrayView2<'_, f64>,
+    feature: usize,
+    grid: &Grid,
+) -> Result<PartialDependence> {
     let (n, p) = x.dim();
     if p != model.n_features() {
-        return Err(XaiError::Shape { context: "partial_dependence: columns of x", expected: model.n_features(), got: p });
+        return Err(XaiError::Shape {
+            context: "partial_dependence: columns of x",
+            expected: model.n_features(),
+            got: p,
+        });
     }
     if feature >= p {
         return Err(XaiError::argument("feature", feature, format!("a column index below {p}")));
@@ -131,7 +140,8 @@ mod tests {
 
     #[test]
     fn linear_model_has_straight_parallel_curves() {
-        let model = LinearModel { impute: vec![0.0; 2], coefficients: vec![3.0, -1.0], intercept: 0.5, link: Link::Identity };
+        let model =
+            LinearModel { impute: vec![0.0; 2], coefficients: vec![3.0, -1.0], intercept: 0.5, link: Link::Identity };
         let x = Array2::from_shape_fn((50, 2), |(i, j)| (i * (j + 1)) as f64 / 7.0);
         let pd = partial_dependence(&model, x.view(), 0, &Grid::Values(vec![0.0, 1.0, 2.0])).unwrap();
         let mean_x1 = x.column(1).mean().unwrap();

@@ -60,12 +60,16 @@ pub fn read_feature_rows(text: &str, path: &Path, feature_names: &[String]) -> R
                 1,
                 first.len().min(p) + 1,
                 "",
-                format!("a file without header needs one column per model feature: {p} expected, {} found", first.len()),
+                format!(
+                    "a file without header needs one column per model feature: {p} expected, {} found",
+                    first.len()
+                ),
             )
             .into());
         }
         (0..p).collect()
-    } else if let Some(pos) = feature_names.iter().map(|n| header.iter().position(|h| h == n)).collect::<Option<Vec<_>>>()
+    } else if let Some(pos) =
+        feature_names.iter().map(|n| header.iter().position(|h| h == n)).collect::<Option<Vec<_>>>()
     {
         let unused: Vec<&str> =
             header.iter().enumerate().filter(|(i, _)| !pos.contains(i)).map(|(_, h)| h.as_str()).collect();

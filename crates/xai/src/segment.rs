@@ -260,10 +260,18 @@ fn check(
     params: &RuleParams,
 ) -> Result<()> {
     if names.len() != p {
-        return Err(XaiError::Shape { context: "ErrorRules::fit: names vs columns of x", expected: p, got: names.len() });
+        return Err(XaiError::Shape {
+            context: "ErrorRules::fit: names vs columns of x",
+            expected: p,
+            got: names.len(),
+        });
     }
     if errors.len() != n {
-        return Err(XaiError::Shape { context: "ErrorRules::fit: errors vs rows of x", expected: n, got: errors.len() });
+        return Err(XaiError::Shape {
+            context: "ErrorRules::fit: errors vs rows of x",
+            expected: n,
+            got: errors.len(),
+        });
     }
     if let Some(a) = actuals
         && a.len() != n
@@ -284,7 +292,9 @@ fn check(
     }
     match params.tolerance {
         Tolerance::Units(u) if !(u >= 0.0 && u.is_finite()) => Err(XaiError::argument("tolerance", u, "units >= 0")),
-        Tolerance::Share(s) if !(0.0..=1.0).contains(&s) => Err(XaiError::argument("tolerance", s, "a share in [0, 1]")),
+        Tolerance::Share(s) if !(0.0..=1.0).contains(&s) => {
+            Err(XaiError::argument("tolerance", s, "a share in [0, 1]"))
+        }
         _ => Ok(()),
     }
 }
@@ -335,7 +345,8 @@ impl Grower<'_> {
         let mut count = [0usize; 3];
         rows.iter().for_each(|&i| count[self.labels[i]] += 1);
         let majority = (0..3).rev().max_by_key(|&c| count[c]).unwrap_or(1);
-        let leaf = |path: &[(usize, f64, bool)]| vec![Leaf { path: path.to_vec(), class: ErrorClass::from_label(majority) }];
+        let leaf =
+            |path: &[(usize, f64, bool)]| vec![Leaf { path: path.to_vec(), class: ErrorClass::from_label(majority) }];
         let mixed = count.iter().filter(|c| **c > 0).count() > 1;
         if depth >= self.max_depth || !mixed || (rows.len() as f32) < 2.0 * self.min_leaf {
             return Ok(leaf(path));
@@ -409,7 +420,11 @@ impl Leaf {
                 bounds[k].1 = Some(bounds[k].1.map_or(t, |l| l.max(t)));
             }
         }
-        out.extend(bounds.into_iter().map(|(f, lower, upper)| Condition::Range { feature: names[f].clone(), lower, upper }));
+        out.extend(bounds.into_iter().map(|(f, lower, upper)| Condition::Range {
+            feature: names[f].clone(),
+            lower,
+            upper,
+        }));
         out
     }
 }
@@ -425,7 +440,13 @@ mod tests {
         let x = Array2::from_shape_fn((n, 3), |(i, j)| match j {
             0 => (i % 3 == 0) as u8 as f64,
             1 => 5.0 + (i * 7 % 11) as f64,
-            _ => if i % 17 == 0 { f64::NAN } else { (i % 5) as f64 },
+            _ => {
+                if i % 17 == 0 {
+                    f64::NAN
+                } else {
+                    (i % 5) as f64
+                }
+            }
         });
         let errors: Array1<f64> = x
             .rows()
@@ -441,9 +462,16 @@ mod tests {
         assert_eq!(top.class, ErrorClass::UnderForecast);
         assert_eq!(top.accuracy, 1.0);
         assert!((top.mean_error + 10.0).abs() < 1e-9);
-        assert!(top.conditions.iter().any(|c| matches!(c, Condition::Range { feature, lower: Some(_), .. } if feature == "promo")));
+        assert!(
+            top.conditions
+                .iter()
+                .any(|c| matches!(c, Condition::Range { feature, lower: Some(_), .. } if feature == "promo"))
+        );
         let text = rules.to_text();
-        assert!(text.starts_with("When ") && text.contains("we under-forecast by about 10 units (20% of actual)"), "{text}");
+        assert!(
+            text.starts_with("When ") && text.contains("we under-forecast by about 10 units (20% of actual)"),
+            "{text}"
+        );
         assert_eq!(rules.accuracy, 1.0, "{text}");
         let total: usize = rules.rules.iter().map(|r| r.rows).sum();
         assert_eq!(total, n);

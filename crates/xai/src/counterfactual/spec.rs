@@ -164,7 +164,11 @@ impl CounterfactualSpec {
         }
         for (k, c) in self.constraints.iter().enumerate() {
             if let Some(&(j, _)) = c.terms.iter().find(|(j, _)| *j >= n_features) {
-                return Err(XaiError::argument(format!("constraints[{k}] ({})", c.label), j, format!("columns below {n_features}")));
+                return Err(XaiError::argument(
+                    format!("constraints[{k}] ({})", c.label),
+                    j,
+                    format!("columns below {n_features}"),
+                ));
             }
             if !c.holds(row) {
                 return Err(XaiError::InfeasibleRow(format!("the row breaks constraint `{}`", c.label)));
@@ -183,7 +187,9 @@ impl CounterfactualSpec {
             if a.to_bits() == b.to_bits() {
                 return true;
             }
-            f.mutable && f.permits(b) && f.step.is_none_or(|s| ((b - f.lower) / s - ((b - f.lower) / s).round()).abs() < 1e-9)
+            f.mutable
+                && f.permits(b)
+                && f.step.is_none_or(|s| ((b - f.lower) / s - ((b - f.lower) / s).round()).abs() < 1e-9)
         });
         features_ok && self.constraints.iter().all(|c| c.holds(x))
     }

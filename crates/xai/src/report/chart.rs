@@ -57,8 +57,29 @@ pub(crate) fn text_width(s: &str, size: f64) -> f64 {
             'i' | 'j' | 'l' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 222.0,
             ' ' | 'f' | 't' | 'I' | '(' | ')' | '[' | ']' | '/' | '-' => 300.0,
             'r' => 333.0,
-            '0'..='9' | '+' | '$' | '#' | '_' | 'a' | 'b' | 'c' | 'd' | 'e' | 'g' | 'h' | 'k' | 'n' | 'o' | 'p'
-            | 'q' | 's' | 'u' | 'v' | 'x' | 'y' | 'z' => 556.0,
+            '0'..='9'
+            | '+'
+            | '$'
+            | '#'
+            | '_'
+            | 'a'
+            | 'b'
+            | 'c'
+            | 'd'
+            | 'e'
+            | 'g'
+            | 'h'
+            | 'k'
+            | 'n'
+            | 'o'
+            | 'p'
+            | 'q'
+            | 's'
+            | 'u'
+            | 'v'
+            | 'x'
+            | 'y'
+            | 'z' => 556.0,
             'm' | 'M' | 'W' | '%' => 889.0,
             'w' => 722.0,
             c if c.is_ascii_uppercase() => 690.0,
@@ -103,7 +124,10 @@ pub(crate) fn forecast_chart(c: &ForecastChart, width: f64, accent: Rgb, primary
     let t = ticks(lo, hi);
     let (y0, y1) = (t[0], *t.last().unwrap_or(&hi));
     let label_w = t.iter().map(|v| text_width(&number(*v), FONT)).fold(0.0, f64::max);
-    let (left, right, top, bottom) = (label_w + 22.0, width - 10.0, 26.0, height - 34.0);
+    // Period labels are centred under their points: keep half the widest inside the chart.
+    let widest = c.points.iter().map(|p| text_width(&p.period, FONT)).fold(0.0, f64::max);
+    let (left, right, top, bottom) =
+        ((label_w + 22.0).max(widest / 2.0 + 2.0), width - 10.0 - widest / 2.0, 26.0, height - 34.0);
     let n = c.points.len().max(1);
     let x_of = |i: usize| if n == 1 { (left + right) / 2.0 } else { left + (right - left) * i as f64 / (n - 1) as f64 };
     let y_of = |v: f64| bottom - (bottom - top) * (v - y0) / (y1 - y0).max(1e-9);
@@ -143,12 +167,10 @@ pub(crate) fn forecast_chart(c: &ForecastChart, width: f64, accent: Rgb, primary
     s.extend(act.iter().map(|&(x, y)| Shape::Dot { x, y, r: 2.0, colour: primary }));
     s.extend(fc.iter().map(|&(x, y)| Shape::Dot { x, y, r: 2.0, colour: accent }));
     // Period labels: every k-th, so that neighbours never touch.
-    let widest = c.points.iter().map(|p| text_width(&p.period, FONT)).fold(0.0, f64::max) + 8.0;
     let gap = if n > 1 { (right - left) / (n - 1) as f64 } else { right - left };
-    let every = (widest / gap.max(1e-9)).ceil().max(1.0) as usize;
+    let every = ((widest + 8.0) / gap.max(1e-9)).ceil().max(1.0) as usize;
     for (i, p) in c.points.iter().enumerate().filter(|(i, _)| i % every == 0) {
-        let anchor = if i == 0 && n > 1 { Anchor::Start } else if i == n - 1 && n > 1 { Anchor::End } else { Anchor::Middle };
-        s.push(text(x_of(i), bottom + 13.0, p.period.clone(), anchor, GREY));
+        s.push(text(x_of(i), bottom + 13.0, p.period.clone(), Anchor::Middle, GREY));
     }
     let legend = [
         ("Actual", primary),
@@ -196,7 +218,15 @@ pub(crate) fn waterfall(w: &Waterfall, width: f64, primary: Rgb) -> Chart {
             bold,
         });
         s.push(Shape::Rect { x: a, y: y + 3.0, w: (b - a).max(1.0), h: row - 7.0, colour });
-        s.push(Shape::Text { x: right + 6.0, y: y + 12.0, text: value, size: FONT, anchor: Anchor::Start, colour: GREY, bold });
+        s.push(Shape::Text {
+            x: right + 6.0,
+            y: y + 12.0,
+            text: value,
+            size: FONT,
+            anchor: Anchor::Start,
+            colour: GREY,
+            bold,
+        });
     };
     bar(0, &w.base_label, 0.0, w.base, (156, 163, 175), with_unit(w.base, &w.unit), false);
     let mut acc = w.base;
@@ -207,7 +237,12 @@ pub(crate) fn waterfall(w: &Waterfall, width: f64, primary: Rgb) -> Chart {
     }
     bar(rows - 1, &w.total_label, 0.0, acc, primary, with_unit(acc, &w.unit), true);
     let axis_y = rows as f64 * row + 6.0;
-    s.push(Shape::Line { points: vec![(x_of(0.0_f64.clamp(lo, hi)), 2.0), (x_of(0.0_f64.clamp(lo, hi)), axis_y)], colour: LIGHT, width: 0.5, dashed: false });
+    s.push(Shape::Line {
+        points: vec![(x_of(0.0_f64.clamp(lo, hi)), 2.0), (x_of(0.0_f64.clamp(lo, hi)), axis_y)],
+        colour: LIGHT,
+        width: 0.5,
+        dashed: false,
+    });
     s.push(text(left, axis_y + 12.0, format!("{} ({})", number(lo), w.unit), Anchor::Start, GREY));
     s.push(text(right, axis_y + 12.0, format!("{} ({})", number(hi), w.unit), Anchor::End, GREY));
     Chart { width, height, shapes: s }

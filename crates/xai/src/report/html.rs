@@ -4,7 +4,7 @@
 use super::chart::{self, parse_colour};
 use super::model::Report;
 use super::svg::to_svg;
-use crate::format::{number, with_unit};
+use crate::format::{number, signed, with_unit};
 use std::fmt::Write;
 
 /// Escape text for HTML element content and attribute values.
@@ -27,7 +27,8 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         for k in 0..4 {
             if k <= c.len() {
                 out.push(char::from(T[(n >> (18 - 6 * k) & 63) as usize]));
@@ -64,9 +65,19 @@ th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}
         ac = escape(&b.accent_colour),
     );
     if let Some(svg) = &b.logo_svg {
-        let _ = write!(h, r#"<img alt="{}" src="data:image/svg+xml;base64,{}">"#, escape(&b.display_name), base64(svg.as_bytes()));
+        let _ = write!(
+            h,
+            r#"<img alt="{}" src="data:image/svg+xml;base64,{}">"#,
+            escape(&b.display_name),
+            base64(svg.as_bytes())
+        );
     }
-    let _ = write!(h, r#"<div><div class="name">{}</div><h1>{}</h1></div></header>"#, escape(&b.display_name), escape(&r.title));
+    let _ = write!(
+        h,
+        r#"<div><div class="name">{}</div><h1>{}</h1></div></header>"#,
+        escape(&b.display_name),
+        escape(&r.title)
+    );
     if !r.summary.is_empty() {
         h.push_str("<h2>Summary</h2><ul>");
         for s in &r.summary {
@@ -97,7 +108,7 @@ th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}
                 number(row.actual),
                 number(row.forecast),
                 with_unit(100.0 * row.wape, "%"),
-                with_unit(100.0 * row.bias, "%"),
+                format!("{}%", signed(100.0 * row.bias)),
                 escape(row.main_driver.as_deref().unwrap_or("–"))
             );
         }
@@ -110,7 +121,12 @@ th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}
         }
         h.push_str("</ul>");
     }
-    let _ = write!(h, "<footer>{} · generated {}</footer></main></body></html>", escape(&b.display_name), escape(&r.generated_at));
+    let _ = write!(
+        h,
+        "<footer>{} · generated {}</footer></main></body></html>",
+        escape(&b.display_name),
+        escape(&r.generated_at)
+    );
     h
 }
 

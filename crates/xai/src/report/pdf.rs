@@ -3,10 +3,10 @@
 
 use super::chart::{self, Anchor, Chart, Rgb, Shape, fit, parse_colour, text_width};
 use super::model::Report;
-use crate::format::{number, with_unit};
+use crate::format::{number, signed, with_unit};
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Polygon, PolygonRing, Pt, TextItem, WindingOrder,
 };
 
 const PAGE_W: f64 = 595.0;
@@ -14,7 +14,12 @@ const PAGE_H: f64 = 842.0;
 const MARGIN: f64 = 40.0;
 
 fn colour((r, g, b): Rgb) -> Color {
-    Color::Rgb(printpdf::Rgb { r: f32::from(r) / 255.0, g: f32::from(g) / 255.0, b: f32::from(b) / 255.0, icc_profile: None })
+    Color::Rgb(printpdf::Rgb {
+        r: f32::from(r) / 255.0,
+        g: f32::from(g) / 255.0,
+        b: f32::from(b) / 255.0,
+        icc_profile: None,
+    })
 }
 
 /// Page builder: `y` grows downwards from the top margin, like the chart geometry.
@@ -44,7 +49,11 @@ impl Page {
         let points = pts.iter().map(|&(x, y)| LinePoint { p: Self::pt(x, y), bezier: false }).collect();
         self.ops.push(Op::SetFillColor { col: colour(c) });
         self.ops.push(Op::DrawPolygon {
-            polygon: Polygon { rings: vec![PolygonRing { points }], mode: PaintMode::Fill, winding_order: WindingOrder::NonZero },
+            polygon: Polygon {
+                rings: vec![PolygonRing { points }],
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
         });
     }
 
@@ -87,11 +96,12 @@ impl Page {
                 }
                 Shape::Text { x, y, text, size, anchor, colour, bold } => {
                     let w = text_width(text, *size);
-                    let x = x0 + match anchor {
-                        Anchor::Start => *x,
-                        Anchor::Middle => x - w / 2.0,
-                        Anchor::End => x - w,
-                    };
+                    let x = x0
+                        + match anchor {
+                            Anchor::Start => *x,
+                            Anchor::Middle => x - w / 2.0,
+                            Anchor::End => x - w,
+                        };
                     self.text(x, y0 + y, text, *size, *bold, *colour);
                 }
             }
@@ -100,7 +110,7 @@ impl Page {
     }
 
     fn heading(&mut self, s: &str, c: Rgb) {
-        self.y += 16.0;
+        self.y += 24.0;
         self.text(MARGIN, self.y, s, 13.0, true, c);
         self.y += 10.0;
     }
@@ -171,7 +181,8 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
             ("Main driver".to_string(), 392.0, Anchor::Start),
         ];
         let cell = |p: &mut Page, s: &str, x: f64, a: Anchor, bold: bool| {
-            let s = if a == Anchor::Start { fit(s, 8.5, if x == 0.0 { 110.0 } else { width - x }) } else { s.to_string() };
+            let s =
+                if a == Anchor::Start { fit(s, 8.5, if x == 0.0 { 110.0 } else { width - x }) } else { s.to_string() };
             let dx = if a == Anchor::End { x - text_width(&s, 8.5) } else { x };
             p.text(MARGIN + dx, p.y, &s, 8.5, bold, (31, 41, 55));
         };
@@ -189,7 +200,7 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
                 number(row.actual),
                 number(row.forecast),
                 with_unit(100.0 * row.wape, "%"),
-                with_unit(100.0 * row.bias, "%"),
+                format!("{}%", signed(100.0 * row.bias)),
                 row.main_driver.clone().unwrap_or_else(|| "–".into()),
             ];
             for (v, (_, x, a)) in values.iter().zip(&cols) {
@@ -207,7 +218,14 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
             p.paragraph(&format!("• {s}"), 9.0, 0.0);
         }
     }
-    p.text(MARGIN, PAGE_H - 24.0, &format!("{} · generated {}", b.display_name, r.generated_at), 8.0, false, chart::GREY);
+    p.text(
+        MARGIN,
+        PAGE_H - 24.0,
+        &format!("{} · generated {}", b.display_name, r.generated_at),
+        8.0,
+        false,
+        chart::GREY,
+    );
     let page = PdfPage::new(Mm((PAGE_W * 25.4 / 72.0) as f32), Mm((PAGE_H * 25.4 / 72.0) as f32), p.ops);
     PdfDocument::new(&r.title).with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut Vec::new())
 }

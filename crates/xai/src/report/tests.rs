@@ -3,8 +3,11 @@ use forecast_core::branding::Branding;
 use serde_json::Value;
 
 pub(super) fn sample() -> Report {
-    let mut r = Report::new("Store 3, item 12: next week", "2026-03-01T09:00:00Z", Branding::new("Acme Grocers", "en-NZ"));
-    r.summary = vec!["We expect 182 units next week (80% interval 160 to 205 units), 6% more than the same week last year.".into()];
+    let mut r =
+        Report::new("Store 3, item 12: next week", "2026-03-01T09:00:00Z", Branding::new("Acme Grocers", "en-NZ"));
+    r.summary = vec![
+        "We expect 182 units next week (80% interval 160 to 205 units), 6% more than the same week last year.".into(),
+    ];
     r.forecast = Some(ForecastChart {
         title: "Weekly units".into(),
         unit: "units".into(),
@@ -36,8 +39,22 @@ pub(super) fn sample() -> Report {
         title: "Accuracy by store".into(),
         unit: "units".into(),
         rows: vec![
-            SegmentRow { segment: "Store 3".into(), actual: 12_400.0, forecast: 11_100.0, wape: 0.182, bias: -0.105, main_driver: Some("promotion".into()) },
-            SegmentRow { segment: "Store 1".into(), actual: 9_800.0, forecast: 9_950.0, wape: 0.071, bias: 0.015, main_driver: None },
+            SegmentRow {
+                segment: "Store 3".into(),
+                actual: 12_400.0,
+                forecast: 11_100.0,
+                wape: 0.182,
+                bias: -0.105,
+                main_driver: Some("promotion".into()),
+            },
+            SegmentRow {
+                segment: "Store 1".into(),
+                actual: 9_800.0,
+                forecast: 9_950.0,
+                wape: 0.071,
+                bias: 0.015,
+                main_driver: None,
+            },
         ],
     });
     r.rules = vec!["When promo >= 0.5 and price < 9.95, we under-forecast by about 3.2 units (18% of actual): 340 rows (12%), right 81% of the time.".into()];
@@ -96,5 +113,8 @@ fn html_is_self_contained_and_shows_units() {
     assert!(html.contains("&lt;b&gt;Store&lt;/b&gt; &amp; co"));
     assert!(html.contains("+14 units") && html.contains("-5 units") && html.contains("182 units"));
     assert!(html.contains("Actual (units)") && html.contains("18.2%") && html.contains("-10.5%"));
-    assert!(!html.contains("http://") || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
 }

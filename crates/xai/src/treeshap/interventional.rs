@@ -72,11 +72,7 @@ impl InterventionalShap {
         let background: Vec<f64> = background.iter().copied().collect();
         let n_background = background.len() / p.max(1);
         let raw = |z: &[f64]| trees.iter().fold(0.0, |acc, t| acc + t.value[leaf_of(t, z)]);
-        let mean = if p == 0 {
-            raw(&[])
-        } else {
-            background.chunks(p).map(raw).sum::<f64>() / n_background as f64
-        };
+        let mean = if p == 0 { raw(&[]) } else { background.chunks(p).map(raw).sum::<f64>() / n_background as f64 };
         let max_depth = trees.iter().map(|t| t.depth).max().unwrap_or(0);
         let stride = max_depth.min(p) + 1;
         let mut weight = vec![0.0; stride * stride];

@@ -46,7 +46,8 @@ pub fn lightgbm_contrib_model(text: &str) -> Result<TreeEnsemble> {
 
 /// The `sigmoid:` factor the importer folds into the leaves (binary and cross-entropy objectives).
 fn sigmoid_factor(text: &str) -> Option<f64> {
-    let line = text.lines().take_while(|l| !l.starts_with("Tree=")).find_map(|l| l.trim().strip_prefix("objective="))?;
+    let line =
+        text.lines().take_while(|l| !l.starts_with("Tree=")).find_map(|l| l.trim().strip_prefix("objective="))?;
     let mut words = line.split_whitespace();
     if !matches!(words.next(), Some("binary" | "cross_entropy")) {
         return None;

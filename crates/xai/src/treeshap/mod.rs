@@ -30,8 +30,8 @@ use ndarray::ArrayView2;
 use path::PathElement;
 use prepare::ShapTree;
 use rayon::prelude::*;
-use std::sync::{Mutex, OnceLock};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use table::{Cost, Table};
 
 /// Rows handed to one rayon task.

@@ -102,7 +102,11 @@ fn depth(nodes: &[Node]) -> usize {
 pub fn fill_covers(ensemble: &mut TreeEnsemble, x: ArrayView2<'_, f64>) -> Result<()> {
     ensemble.validate()?;
     if x.ncols() != ensemble.n_features {
-        return Err(XaiError::Shape { context: "fill_covers: columns of x", expected: ensemble.n_features, got: x.ncols() });
+        return Err(XaiError::Shape {
+            context: "fill_covers: columns of x",
+            expected: ensemble.n_features,
+            got: x.ncols(),
+        });
     }
     if x.nrows() == 0 {
         return Err(XaiError::argument("x", "0 rows", "at least one row to count"));

@@ -68,7 +68,8 @@ fn cond_expectation(tree: &Tree, x: &[f64], in_s: &[bool], node: usize) -> f64 {
             if in_s[s.feature as usize] {
                 cond_expectation(tree, x, in_s, if s.goes_left(x[s.feature as usize]) { l } else { r })
             } else {
-                (cond_expectation(tree, x, in_s, l) * tree.cover[l] + cond_expectation(tree, x, in_s, r) * tree.cover[r])
+                (cond_expectation(tree, x, in_s, l) * tree.cover[l]
+                    + cond_expectation(tree, x, in_s, r) * tree.cover[r])
                     / tree.cover[node]
             }
         }

@@ -26,7 +26,8 @@ fn spec(seed: u64, row: &[f64]) -> CounterfactualSpec {
             if rng.random_bool(0.25) {
                 return FeatureRule::fixed(format!("f{j}"));
             }
-            let rule = FeatureRule::range(format!("f{j}"), v - rng.random_range(0.0..4.0), v + rng.random_range(0.0..4.0));
+            let rule =
+                FeatureRule::range(format!("f{j}"), v - rng.random_range(0.0..4.0), v + rng.random_range(0.0..4.0));
             if rng.random_bool(0.3) { FeatureRule { lower: v - 2.0, ..rule }.with_step(0.5) } else { rule }
         })
         .collect();
@@ -112,7 +113,8 @@ fn the_search_answers_the_answerable_questions() {
             continue;
         }
         answerable_n += 1;
-        let found = counterfactuals(&m, &row, &spec, SearchParams { max_evaluations: 4_000, seed, ..Default::default() });
+        let found =
+            counterfactuals(&m, &row, &spec, SearchParams { max_evaluations: 4_000, seed, ..Default::default() });
         answered += usize::from(!found.unwrap().answers.is_empty());
     }
     println!("answered {answered} of {answerable_n} answerable questions");
@@ -153,5 +155,8 @@ fn sparsest_first_and_diverse_on_a_linear_model() {
     assert!(found.answers.iter().any(|a| a.changes[0].name == "promo" && a.changes[0].to == 1.0));
     assert!(found.answers.iter().all(|a| a.changes[0].name != "price"));
     let bad = CounterfactualSpec { target: spec.target, ..spec.clone() };
-    assert!(counterfactuals(&model, &[0.4, 0.0, 10.0, 8.0], &bad, SearchParams::default()).is_err(), "row breaks discount <= 0.3");
+    assert!(
+        counterfactuals(&model, &[0.4, 0.0, 10.0, 8.0], &bad, SearchParams::default()).is_err(),
+        "row breaks discount <= 0.3"
+    );
 }

@@ -35,8 +35,15 @@ fn lightgbm_import_reads_internal_and_leaf_counts() {
     let first = &model.trees[0];
     assert!(consistent(first));
     // The first tree's root count is the training rows (no bagging in this fixture).
-    let root: f64 = text.lines().find_map(|l| l.strip_prefix("internal_count=")).unwrap()
-        .split_whitespace().next().unwrap().parse().unwrap();
+    let root: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("internal_count="))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(first.cover[0], root);
     assert_eq!(root, 4000.0);
 }

@@ -2,10 +2,13 @@
 //! `target/tmp/xai-report/report.{json,html,pdf}`.
 
 use forecast_core::branding::Branding;
-use forecast_xai::report::{Driver, ForecastChart, ForecastPoint, Report, SegmentRow, SegmentTable, Waterfall, to_html, to_json};
+use forecast_xai::report::{
+    Driver, ForecastChart, ForecastPoint, Report, SegmentRow, SegmentTable, Waterfall, to_html, to_json,
+};
 
 fn sample() -> Report {
-    let mut r = Report::new("Store 3, item 12: next week", "2026-03-01T09:00:00Z", Branding::new("Acme Grocers", "en-NZ"));
+    let mut r =
+        Report::new("Store 3, item 12: next week", "2026-03-01T09:00:00Z", Branding::new("Acme Grocers", "en-NZ"));
     r.summary = vec![
         "We expect 182 units next week (80% interval 160 to 205 units), 6% more than the same week last year.".into(),
         "The promotion on Saturday adds about 14 units; the price 8% above its usual level removes about 5.".into(),
@@ -41,9 +44,30 @@ fn sample() -> Report {
         title: "Accuracy by store, last 8 weeks".into(),
         unit: "units".into(),
         rows: vec![
-            SegmentRow { segment: "Store 3".into(), actual: 12_400.0, forecast: 11_100.0, wape: 0.182, bias: -0.105, main_driver: Some("promotion".into()) },
-            SegmentRow { segment: "Store 7".into(), actual: 8_150.0, forecast: 8_900.0, wape: 0.121, bias: 0.092, main_driver: Some("price vs usual".into()) },
-            SegmentRow { segment: "Store 1".into(), actual: 9_800.0, forecast: 9_950.0, wape: 0.071, bias: 0.015, main_driver: None },
+            SegmentRow {
+                segment: "Store 3".into(),
+                actual: 12_400.0,
+                forecast: 11_100.0,
+                wape: 0.182,
+                bias: -0.105,
+                main_driver: Some("promotion".into()),
+            },
+            SegmentRow {
+                segment: "Store 7".into(),
+                actual: 8_150.0,
+                forecast: 8_900.0,
+                wape: 0.121,
+                bias: 0.092,
+                main_driver: Some("price vs usual".into()),
+            },
+            SegmentRow {
+                segment: "Store 1".into(),
+                actual: 9_800.0,
+                forecast: 9_950.0,
+                wape: 0.071,
+                bias: 0.015,
+                main_driver: None,
+            },
         ],
     });
     r.rules = vec![
