@@ -30,6 +30,9 @@ const BISECTIONS: usize = 24;
 /// Most influential features combined in the multi-feature passes.
 const COMBINE: usize = 8;
 
+/// `(feature, largest prediction change it caused alone)`, most influential first.
+pub(super) type Influence = Vec<(usize, f64)>;
+
 pub(super) struct Search<'a> {
     pub(super) model: &'a dyn Predict,
     pub(super) row: &'a [f64],
@@ -85,7 +88,7 @@ impl Search<'_> {
     }
 
     /// One-feature pass: the best answer for each mutable feature, and each feature's influence.
-    pub(super) fn single(&mut self, base: f64) -> Result<(Vec<Counterfactual>, Vec<(usize, f64)>)> {
+    pub(super) fn single(&mut self, base: f64) -> Result<(Vec<Counterfactual>, Influence)> {
         let p = self.row.len();
         let mut answers = Vec::new();
         let mut influence = Vec::new();

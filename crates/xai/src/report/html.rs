@@ -101,14 +101,14 @@ th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}
             u = escape(&t.unit)
         );
         for row in &t.rows {
+            let bias = signed(100.0 * row.bias);
             let _ = write!(
                 h,
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="text">{}</td></tr>"#,
+                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{bias}%</td><td class="text">{}</td></tr>"#,
                 escape(&row.segment),
                 number(row.actual),
                 number(row.forecast),
                 with_unit(100.0 * row.wape, "%"),
-                format!("{}%", signed(100.0 * row.bias)),
                 escape(row.main_driver.as_deref().unwrap_or("–"))
             );
         }

@@ -16,9 +16,9 @@ pub(super) fn sample() -> Report {
             .map(|i| ForecastPoint {
                 period: format!("2026-{:02}-{:02}", 1 + i / 4, 1 + (i % 4) * 7),
                 actual: (i < 9).then(|| 150.0 + 10.0 * (i as f64).sin()),
-                forecast: (i >= 8).then(|| 160.0 + 3.0 * i as f64),
-                lower: (i >= 8).then(|| 140.0 + 2.0 * i as f64),
-                upper: (i >= 8).then(|| 180.0 + 4.0 * i as f64),
+                forecast: (i >= 8).then_some(160.0 + 3.0 * i as f64),
+                lower: (i >= 8).then_some(140.0 + 2.0 * i as f64),
+                upper: (i >= 8).then_some(180.0 + 4.0 * i as f64),
             })
             .collect(),
     });

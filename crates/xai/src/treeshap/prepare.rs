@@ -55,7 +55,7 @@ fn prepare_tree(t: usize, tree: &Tree, scale: f64, need_covers: bool) -> Result<
             return Err(XaiError::MissingCovers { tree: t });
         }
         for (i, n) in tree.nodes.iter().enumerate() {
-            if matches!(n, Node::Split(_)) && !(tree.cover[i] > 0.0) {
+            if matches!(n, Node::Split(_)) && tree.cover[i].partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 return Err(XaiError::BadCover { tree: t, node: i, cover: tree.cover[i] });
             }
         }

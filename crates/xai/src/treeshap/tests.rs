@@ -112,8 +112,8 @@ fn path_dependent_equals_brute_force_shapley_of_the_conditional_expectation() {
             let row = row.to_vec();
             let v = |s: &[bool]| e.trees.iter().map(|t| cond_expectation(t, &row, s, 0)).sum::<f64>() / scale(&e);
             let want = shapley(p, v);
-            for j in 0..p {
-                assert!(close(shap.values()[[r, j]], want[j]), "seed {seed} row {r} feature {j}");
+            for (j, w) in want.iter().enumerate() {
+                assert!(close(shap.values()[[r, j]], *w), "seed {seed} row {r} feature {j}");
             }
             let total: f64 = shap.as_pred_contrib().row(r).sum();
             assert!(close(total, e.raw_row(&row)), "additivity, seed {seed} row {r}");
@@ -155,8 +155,8 @@ fn interventional_equals_brute_force_over_the_background() {
                 total / bg.nrows() as f64
             };
             let want = shapley(p, v);
-            for j in 0..p {
-                assert!(close(shap.values()[[r, j]], want[j]), "seed {seed} row {r} feature {j}");
+            for (j, w) in want.iter().enumerate() {
+                assert!(close(shap.values()[[r, j]], *w), "seed {seed} row {r} feature {j}");
             }
             assert!(close(shap.as_pred_contrib().row(r).sum(), e.raw_row(&row.to_vec())));
         }
