@@ -3,7 +3,7 @@
 //!
 //! - [`TreeShap`]: path-dependent TreeSHAP (Lundberg et al. 2020, Algorithm 2), weighting each
 //!   branch by the node covers the model carries. On an imported LightGBM model it returns what
-//!   LightGBM's `predict(X, pred_contrib=True)` returns, bit for bit (see [`path`]).
+//!   LightGBM's `predict(X, pred_contrib=True)` returns, bit for bit (same arithmetic, same order).
 //! - [`InterventionalShap`]: interventional TreeSHAP against a background set: the Shapley
 //!   values of `S -> mean_z f(x_S, z_rest)`, exact, with no cover needed.
 //!
