@@ -7,17 +7,27 @@
 //! ```
 //!
 //! With `--json` the last line on stdout is one JSON object:
-//! `{"series": S, "windows": N, "horizon": H, "models": {"gbdt": {"wape": .., "mase": .., "rmse": .., "mae": .., "coverage_80": ..}}}`.
-//! `--export-features DIR` writes each window's direct-strategy training and test design
-//! matrices as `DIR/<window>/train.csv` and `DIR/<window>/test.csv`, plus `DIR/meta.json`.
+//! `{"series": S, "windows": N, "horizon": H, "cutoffs": "aligned", "left_out": {"no_history": a, "no_actuals": b},
+//! "models": {"gbdt": {"wape": .., "mase": .., "rmse": .., "mae": .., "coverage_80": ..}}}`.
+//! `--cutoffs per-series` counts origins back from each series' own end (mlforecast's
+//! protocol) instead of one cutoff date per window.
+//! `--export-features DIR` writes the direct strategy's training and test design matrices of
+//! each window and step as `DIR/window_<w>_step_<h>/{train,test}.csv`, plus `DIR/meta.json`
+//! (`--export-steps 1,7,28` limits the steps).
+//!
+//! `--save-pipeline FILE` fits the first model on all history after the backtest and saves
+//! its pipeline (with the backtest's conformal calibration): JSON when FILE ends in `.json`,
+//! binary otherwise. `--pipeline FILE` skips training: it loads such a file and writes the
+//! forecasts of the next `--horizon` periods of the CSV's series to `--out DIR/forecasts.csv`,
+//! bit-identical to what the training run wrote there.
 
 use clap::{Parser, ValueEnum};
-use forecast::core::backtest::{Backtest, BacktestReport};
-use forecast::core::data::{CsvSpec, GapPolicy, IngestOptions, read_csv};
-use forecast::core::features::{FeatureBuilder, FeatureSpec};
-use forecast::core::forecast::{Forecaster, Strategy, TrainingRows, direct_rows, forecast_ahead};
+use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
+use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
+use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+use forecast::core::forecast::{Forecaster, Forecasts, Strategy, direct_step_rows};
 use forecast::core::gbdt::Objective;
-use forecast::core::{Error, Frequency, Panel};
+use forecast::core::{Error, ForecastPipeline, Frequency, ModelArtifact, Panel};
 use forecast_examples::retail::{self, GbdtSettings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -44,6 +54,12 @@ enum ObjectiveChoice {
 enum StrategyChoice {
     Recursive,
     Direct,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CutoffChoice {
+    Aligned,
+    PerSeries,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,9 +99,12 @@ struct Args {
     /// Forecast horizon (periods).
     #[arg(long)]
     horizon: usize,
-    /// Backtest windows.
-    #[arg(long)]
-    windows: usize,
+    /// Backtest windows (required unless --pipeline).
+    #[arg(long, required_unless_present = "pipeline")]
+    windows: Option<usize>,
+    /// Backtest cutoffs: one date per window for all series, or counted back from each series' end.
+    #[arg(long, value_enum, default_value = "aligned")]
+    cutoffs: CutoffChoice,
     /// Periods between backtest origins (default: the horizon).
     #[arg(long)]
     step: Option<usize>,
@@ -113,12 +132,28 @@ struct Args {
     /// Skip and count bad rows instead of stopping at the first.
     #[arg(long)]
     lenient: bool,
+    /// A second row for a series and date: error, or sum the targets.
+    #[arg(long, default_value = "error")]
+    duplicates: DuplicatePolicy,
+    /// A negative target (returns): error, clip (to zero) or keep.
+    #[arg(long, default_value = "error")]
+    negatives: NegativePolicy,
     /// Write forecasts of the next `horizon` periods and the backtest forecasts here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Write each window's direct-strategy design matrices here.
     #[arg(long)]
     export_features: Option<PathBuf>,
+    /// Steps whose design matrices --export-features writes (default: every step).
+    #[arg(long, value_delimiter = ',')]
+    export_steps: Vec<usize>,
+    /// After the backtest, fit the first model on all history and save its pipeline here
+    /// (JSON for a `.json` name, binary otherwise).
+    #[arg(long)]
+    save_pipeline: Option<PathBuf>,
+    /// Forecast with a saved pipeline instead of training: writes --out DIR/forecasts.csv.
+    #[arg(long, conflicts_with_all = ["save_pipeline", "export_features"])]
+    pipeline: Option<PathBuf>,
     /// Print the metrics as one JSON object, last on stdout.
     #[arg(long)]
     json: bool,
@@ -149,9 +184,20 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         GapChoice::Masked => GapPolicy::Masked,
         GapChoice::ForwardFill => GapPolicy::ForwardFill,
     };
-    let options = if args.lenient { IngestOptions::lenient(gaps) } else { IngestOptions::strict(gaps) };
+    let options = if args.lenient { IngestOptions::lenient(gaps) } else { IngestOptions::strict(gaps) }
+        .duplicates(args.duplicates)
+        .negatives(args.negatives);
     let (panel, report) = read_csv(&args.csv, &spec, &options)?;
     eprintln!("{report}");
+
+    if let Some(path) = &args.pipeline {
+        let pipeline = load_pipeline(path)?;
+        let forecasts = pipeline.forecast(&panel, args.horizon)?;
+        let dir = args.out.as_deref().unwrap_or(Path::new("."));
+        write_forecasts(dir, &[forecasts])?;
+        eprintln!("{} forecasts of {} series -> {}", pipeline.name(), panel.series.len(), dir.display());
+        return Ok(());
+    }
 
     let season = args.season.unwrap_or_else(|| args.freq.default_season());
     let strategy = match args.strategy {
@@ -167,11 +213,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let settings =
         GbdtSettings { objective, rounds: args.rounds, strategy, horizon: args.horizon, ..GbdtSettings::default() };
     let models = build_models(&args.model, &settings, &features, season)?;
-    let backtest = Backtest { step: args.step, season, ..Backtest::new(args.windows, args.horizon) };
+    let cutoffs = match args.cutoffs {
+        CutoffChoice::Aligned => Cutoffs::Aligned,
+        CutoffChoice::PerSeries => Cutoffs::PerSeries,
+    };
+    let windows = args.windows.ok_or("--windows is required for a backtest")?;
+    let backtest = Backtest { step: args.step, season: Some(season), cutoffs, ..Backtest::new(windows, args.horizon) };
 
     if let Some(dir) = &args.export_features {
-        export_features(dir, &panel, &backtest, &features)?;
-        eprintln!("design matrices of {} windows -> {}", args.windows, dir.display());
+        let steps = export_features(dir, &panel, &backtest, &features, &args.export_steps)?;
+        eprintln!("design matrices of {windows} windows x {steps} steps -> {}", dir.display());
     }
 
     let refs: Vec<&dyn Forecaster> = models.iter().map(|m| m.as_ref()).collect();
@@ -182,14 +233,67 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         print!("{report}");
     }
 
-    if let Some(dir) = &args.out {
-        write_outputs(dir, &panel, &report, &refs, args.horizon)?;
-        eprintln!("forecasts -> {}", dir.display());
+    if args.out.is_some() || args.save_pipeline.is_some() {
+        let pipelines = fit_pipelines(&panel, &report, &refs, args.save_pipeline.is_some() && args.out.is_none())?;
+        if let Some(dir) = &args.out {
+            let forecasts = pipelines
+                .iter()
+                .map(|p| p.forecast(&panel, args.horizon))
+                .collect::<forecast::core::Result<Vec<_>>>()?;
+            write_forecasts(dir, &forecasts)?;
+            write_backtest(dir, &report)?;
+            eprintln!("forecasts -> {}", dir.display());
+        }
+        if let (Some(path), Some(first)) = (&args.save_pipeline, pipelines.into_iter().next()) {
+            let name = first.name().to_owned();
+            save_pipeline(path, first)?;
+            eprintln!("pipeline `{name}` -> {}", path.display());
+        }
     }
     if args.json {
         println!("{}", metrics_json(&report, &panel));
     }
     Ok(())
+}
+
+/// Fit each model (only the first when `first_only`) on all history and attach its
+/// backtest's conformal calibration.
+fn fit_pipelines(
+    panel: &Panel,
+    report: &BacktestReport,
+    models: &[&dyn Forecaster],
+    first_only: bool,
+) -> Result<Vec<ForecastPipeline>, Box<dyn std::error::Error>> {
+    let end: Vec<usize> = panel.series.iter().map(|s| s.len()).collect();
+    let take = if first_only { 1 } else { models.len() };
+    let mut out = Vec::with_capacity(take);
+    for model in models.iter().take(take) {
+        let fitted = model.fit(panel, &end)?;
+        let mut pipeline =
+            fitted.pipeline().cloned().ok_or_else(|| format!("model `{}` has no saveable pipeline", model.name()))?;
+        pipeline.set_conformal(report.model(model.name()).and_then(|m| m.conformal.clone()));
+        out.push(pipeline);
+    }
+    Ok(out)
+}
+
+fn save_pipeline(path: &Path, pipeline: ForecastPipeline) -> Result<(), Box<dyn std::error::Error>> {
+    let artifact = ModelArtifact::from(pipeline);
+    if path.extension().is_some_and(|e| e == "json") {
+        artifact.save_json(path)?;
+    } else {
+        std::fs::write(path, artifact.to_bytes()?).map_err(io_err(path))?;
+    }
+    Ok(())
+}
+
+fn load_pipeline(path: &Path) -> Result<ForecastPipeline, Box<dyn std::error::Error>> {
+    let artifact = if path.extension().is_some_and(|e| e == "json") {
+        ModelArtifact::load_json(path)?
+    } else {
+        ModelArtifact::from_bytes(&std::fs::read(path).map_err(io_err(path))?)?
+    };
+    Ok(artifact.into_pipeline()?)
 }
 
 fn build_models(
@@ -247,6 +351,11 @@ fn metrics_json(report: &BacktestReport, panel: &Panel) -> serde_json::Value {
         "series": panel.series.len(),
         "windows": report.backtest.windows,
         "horizon": report.backtest.horizon,
+        "cutoffs": match report.backtest.cutoffs { Cutoffs::Aligned => "aligned", Cutoffs::PerSeries => "per-series" },
+        "left_out": {
+            "no_history": report.left_out(LeftOut::NoHistory),
+            "no_actuals": report.left_out(LeftOut::NoActuals),
+        },
         "models": models,
     })
 }
@@ -259,31 +368,24 @@ fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, Error> {
     Ok(std::io::BufWriter::new(std::fs::File::create(path).map_err(io_err(path))?))
 }
 
-/// Fit every model on all history, forecast the next `horizon` periods with the conformal
-/// interval of its backtest, and write those and the backtest forecasts.
-fn write_outputs(
-    dir: &Path,
-    panel: &Panel,
-    report: &BacktestReport,
-    models: &[&dyn Forecaster],
-    horizon: usize,
-) -> Result<(), Box<dyn std::error::Error>> {
+/// Write `DIR/forecasts.csv`: every model's forecasts under one header.
+fn write_forecasts(dir: &Path, all: &[Forecasts]) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let path = dir.join("forecasts.csv");
     let mut out = create(&path)?;
-    for (i, model) in models.iter().enumerate() {
-        let mut f = forecast_ahead(*model, panel, horizon)?;
-        if let Some(c) = report.model(model.name()).and_then(|m| m.conformal.as_ref()) {
-            c.apply(panel, &mut f, true);
-        }
+    for (i, f) in all.iter().enumerate() {
         let mut buf = Vec::new();
         f.write_csv(&mut buf)?;
-        // one header for the whole file
         let text = String::from_utf8_lossy(&buf);
         let body = if i == 0 { text.as_ref() } else { text.split_once('\n').map_or("", |(_, b)| b) };
         out.write_all(body.as_bytes()).map_err(io_err(&path))?;
     }
     out.flush().map_err(io_err(&path))?;
+    Ok(())
+}
+
+/// Write `DIR/backtest.csv`: every window's forecasts beside the actuals.
+fn write_backtest(dir: &Path, report: &BacktestReport) -> Result<(), Box<dyn std::error::Error>> {
     let path = dir.join("backtest.csv");
     let mut out = create(&path)?;
     writeln!(out, "model,window,series,date,step,actual,point").map_err(io_err(&path))?;
@@ -302,46 +404,43 @@ fn write_outputs(
     Ok(())
 }
 
-/// Write `DIR/window_<w>/{train,test}.csv` and `DIR/meta.json`: the direct strategy's rows
-/// (shift = horizon), test rows only for series the backtest scores in that window.
+/// Write `DIR/window_<w>_step_<h>/{train,test}.csv` and `DIR/meta.json`: the rows of the
+/// direct strategy's model of step `h` in window `w` (test rows only for the series the
+/// window includes). Returns the number of steps written.
 fn export_features(
     dir: &Path,
     panel: &Panel,
     backtest: &Backtest,
     spec: &FeatureSpec,
-) -> Result<(), Box<dyn std::error::Error>> {
+    steps: &[usize],
+) -> Result<usize, Box<dyn std::error::Error>> {
     let builder = FeatureBuilder::new(panel, spec.clone())?;
-    let shift = backtest.horizon;
-    let names = builder.names_for_shift(shift);
-    for (w, (origin, scored)) in backtest.origins(panel).iter().enumerate() {
-        let sub = dir.join(format!("window_{}", w + 1));
-        std::fs::create_dir_all(&sub).map_err(io_err(&sub))?;
-        let train = builder.training_matrix(origin, shift)?;
-        let rows: Vec<(usize, usize)> = train.rows.iter().map(|r| (r.series, r.t)).collect();
-        write_matrix(&sub.join("train.csv"), &names, &TrainingRows { x: train.x, y: train.y, rows }, |_| true)?;
-        let test = direct_rows(panel, &builder, origin, backtest.horizon, shift)?;
-        write_matrix(&sub.join("test.csv"), &names, &test, |s| scored[s])?;
+    let steps: Vec<usize> = if steps.is_empty() { (1..=backtest.horizon).collect() } else { steps.to_vec() };
+    if let Some(bad) = steps.iter().find(|&&h| h == 0 || h > backtest.horizon) {
+        return Err(format!("--export-steps: step {bad} is outside 1..={}", backtest.horizon).into());
     }
+    for plan in backtest.plan(panel)? {
+        for &h in &steps {
+            let sub = dir.join(format!("window_{}_step_{h:02}", plan.window + 1));
+            std::fs::create_dir_all(&sub).map_err(io_err(&sub))?;
+            write_matrix(&sub.join("train.csv"), &builder.training_matrix(&plan.origin, h)?)?;
+            write_matrix(&sub.join("test.csv"), &direct_step_rows(&builder, panel, &plan.origins(), h)?)?;
+        }
+    }
+    let names = builder.names_for_shift(1);
     let categorical: Vec<&String> = builder.categorical().iter().filter_map(|&i| names.get(i)).collect();
     let meta = dir.join("meta.json");
-    std::fs::write(&meta, serde_json::json!({ "categorical": categorical, "shift": shift }).to_string())
+    std::fs::write(&meta, serde_json::json!({ "categorical": categorical, "steps": steps }).to_string())
         .map_err(io_err(&meta))?;
-    Ok(())
+    Ok(steps.len())
 }
 
-fn write_matrix(
-    path: &Path,
-    names: &[String],
-    m: &TrainingRows,
-    keep: impl Fn(usize) -> bool,
-) -> Result<(), Box<dyn std::error::Error>> {
+fn write_matrix(path: &Path, m: &DesignMatrix) -> Result<(), Box<dyn std::error::Error>> {
     let mut w = csv::Writer::from_writer(create(path)?);
-    w.write_record(std::iter::once("target").chain(names.iter().map(String::as_str)))?;
+    w.write_record(std::iter::once("target").chain(m.names.iter().map(String::as_str)))?;
     let cell = |v: f64| if v.is_nan() { String::new() } else { v.to_string() };
-    for ((row, y), (s, _)) in m.x.rows().into_iter().zip(&m.y).zip(&m.rows) {
-        if keep(*s) {
-            w.write_record(std::iter::once(cell(*y)).chain(row.iter().map(|v| cell(*v))))?;
-        }
+    for (row, y) in m.x.rows().into_iter().zip(&m.y) {
+        w.write_record(std::iter::once(cell(*y)).chain(row.iter().map(|v| cell(*v))))?;
     }
     w.flush().map_err(io_err(path))?;
     Ok(())

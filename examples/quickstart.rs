@@ -75,10 +75,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut models: Vec<&dyn Forecaster> = vec![&gbdt];
     models.extend(baselines.iter().map(|b| b as &dyn Forecaster));
 
-    let backtest = Backtest { season, ..Backtest::new(args.windows, args.horizon) };
+    let backtest = Backtest::new(args.windows, args.horizon);
     let report = retail::run_backtest(&backtest, &panel, &models)?;
     println!(
-        "\nbacktest: {} windows x {} days, origins counted back from each series' end\n",
+        "\nbacktest: {} windows x {} days, one cutoff date per window for every series\n",
         args.windows, args.horizon
     );
     print!("{report}");

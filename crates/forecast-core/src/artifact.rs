@@ -7,12 +7,13 @@
 use crate::baseline::{BaselineModel, SeriesForecaster};
 use crate::gbdt::GbdtModel;
 use crate::model::{LinearModel, Predict};
+use crate::pipeline::ForecastPipeline;
 use crate::tree::TreeEnsemble;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// The newest artifact format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest artifact format version this build writes and reads (2 added the pipeline kind).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A fitted model of one of the kinds this workspace knows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub enum ModelArtifact {
     Baseline(BaselineModel),
     /// A gradient-boosted tree model fitted by [`crate::gbdt`].
     Gbdt(GbdtModel),
+    /// A fitted forecasting pipeline (features, strategy, step and quantile models, panel
+    /// layout, calibration): what the registry serves to forecast a panel. Use
+    /// [`ModelArtifact::into_pipeline`].
+    Pipeline(Box<ForecastPipeline>),
 }
 
 /// The on-disk envelope: format version plus the model.
@@ -44,12 +49,13 @@ impl ModelArtifact {
             Self::Linear(_) => "linear",
             Self::Baseline(_) => "baseline",
             Self::Gbdt(_) => "gbdt",
+            Self::Pipeline(_) => "pipeline",
         }
     }
 
     /// Whether the model scores design-matrix rows ([`ModelArtifact::into_predictor`] succeeds).
     pub fn is_row_model(&self) -> bool {
-        !matches!(self, Self::Baseline(_))
+        !matches!(self, Self::Baseline(_) | Self::Pipeline(_))
     }
 
     /// The model as a row predictor. A tree ensemble comes back compiled
@@ -68,6 +74,11 @@ impl ModelArtifact {
                 operation: "scoring design rows (into_predictor)",
                 kind: "baseline",
                 hint: "baselines forecast from a series' history: use as_series_forecaster()",
+            }),
+            Self::Pipeline(_) => Err(Error::Unsupported {
+                operation: "scoring design rows (into_predictor)",
+                kind: "pipeline",
+                hint: "a pipeline forecasts a panel: use into_pipeline() and ForecastPipeline::forecast",
             }),
         }
     }
@@ -206,7 +217,7 @@ mod tests {
         b[0] = 99;
         assert!(matches!(ModelArtifact::from_bytes(&b), Err(Error::UnsupportedFormat { found: 99, .. })));
         assert!(ModelArtifact::from_bytes(&[1, 0]).is_err());
-        let j = m.to_json().unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        let j = m.to_json().unwrap().replace(&format!("\"format_version\": {FORMAT_VERSION}"), "\"format_version\": 7");
         assert!(matches!(ModelArtifact::from_json(&j), Err(Error::UnsupportedFormat { found: 7, .. })));
     }
 

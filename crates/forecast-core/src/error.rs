@@ -120,6 +120,16 @@ pub enum Error {
         /// What to do instead.
         hint: &'static str,
     },
+    /// A panel does not match the layout a fitted pipeline expects.
+    #[error("panel does not match the pipeline: {what} expected {expected}, found {found}")]
+    SchemaMismatch {
+        /// Which part differs (frequency, regressor columns, a static level ...).
+        what: &'static str,
+        /// What the pipeline was fitted with.
+        expected: String,
+        /// What the panel has.
+        found: String,
+    },
     /// A tool or API argument was valid in form but not usable (an unknown id, an empty period).
     #[error("argument `{argument}` of `{operation}`: {message}")]
     InvalidArgument {

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod model;
 pub mod model_store;
 pub mod panel;
+pub mod pipeline;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -33,6 +34,7 @@ pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 pub use panel::{Frequency, Panel, Series, SeriesKey};
+pub use pipeline::ForecastPipeline;
 pub use predictor::CompiledPredictor;
 pub use tool::{Tool, ToolEffect};
 pub use tree::TreeEnsemble;

@@ -1,5 +1,6 @@
 //! `Panel`: many time series on one regular calendar, each a dense date-sorted array.
 
+use crate::{Error, Result};
 use chrono::{Datelike, Months, NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -18,13 +19,19 @@ pub enum Frequency {
 
 impl Frequency {
     /// The date `steps` periods after `date` (negative moves back). `None` on overflow.
+    ///
+    /// Monthly steps keep the day of the month (clamped to the month's length), except that a
+    /// date on the last day of its month stays on month-ends: from 2024-01-31 one month is
+    /// 2024-02-29 and two months 2024-03-31; from 2024-02-29, one month is 2024-03-31.
     pub fn add(self, date: NaiveDate, steps: i64) -> Option<NaiveDate> {
         match self {
             Self::Daily => date.checked_add_signed(TimeDelta::try_days(steps)?),
             Self::Weekly => date.checked_add_signed(TimeDelta::try_weeks(steps)?),
             Self::Monthly => {
                 let m = Months::new(u32::try_from(steps.unsigned_abs()).ok()?);
-                if steps >= 0 { date.checked_add_months(m) } else { date.checked_sub_months(m) }
+                let moved = if steps >= 0 { date.checked_add_months(m) } else { date.checked_sub_months(m) }?;
+                // A date on its month's last day stands for month-end: Jan 31, Feb 29, Mar 31.
+                if is_month_end(date) { month_end(moved) } else { Some(moved) }
             }
         }
     }
@@ -78,6 +85,17 @@ impl std::str::FromStr for Frequency {
             }),
         }
     }
+}
+
+/// Whether `date` is the last day of its month.
+pub fn is_month_end(date: NaiveDate) -> bool {
+    date.succ_opt().is_some_and(|next| next.month() != date.month())
+}
+
+/// The last day of `date`'s month.
+fn month_end(date: NaiveDate) -> Option<NaiveDate> {
+    let first = date.with_day(1)?;
+    first.checked_add_months(Months::new(1))?.pred_opt()
 }
 
 /// The values of a series' key columns, e.g. `["store_03", "item_17"]`.
@@ -146,6 +164,98 @@ pub struct Panel {
 }
 
 impl Panel {
+    /// A panel from its parts, checked with [`Panel::validate`] and with its series sorted by key.
+    ///
+    /// # Errors
+    /// As [`Panel::validate`].
+    pub fn new(
+        frequency: Frequency,
+        key_names: Vec<String>,
+        target_name: impl Into<String>,
+        regressor_names: Vec<String>,
+        static_names: Vec<String>,
+        static_levels: Vec<Vec<String>>,
+        mut series: Vec<Series>,
+    ) -> Result<Self> {
+        series.sort_by(|a, b| a.key.cmp(&b.key));
+        let panel = Self {
+            frequency,
+            key_names,
+            target_name: target_name.into(),
+            regressor_names,
+            static_names,
+            static_levels,
+            series,
+        };
+        panel.validate()?;
+        Ok(panel)
+    }
+
+    /// Check everything the forecasting code relies on, so that no later step can panic on a
+    /// hand-built panel: one key value per key column and unique, sorted keys; one static code
+    /// per static column, each indexing that column's levels; one regressor vector per
+    /// regressor name, each at least as long as the target; targets and regressors finite or
+    /// NaN (missing).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the series, the column and the offending value.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |s: &Series, what: String| Err(Error::InvalidData(format!("panel series {}: {what}", s.key)));
+        if self.static_levels.len() != self.static_names.len() {
+            return Err(Error::InvalidData(format!(
+                "panel: {} static columns but {} level lists",
+                self.static_names.len(),
+                self.static_levels.len()
+            )));
+        }
+        for (i, s) in self.series.iter().enumerate() {
+            if s.key.0.len() != self.key_names.len() {
+                return bad(s, format!("{} key values for the {} key columns", s.key.0.len(), self.key_names.len()));
+            }
+            if let Some(prev) = i.checked_sub(1).map(|j| &self.series[j])
+                && prev.key >= s.key
+            {
+                return bad(s, format!("keys must be unique and sorted, but it follows {}", prev.key));
+            }
+            if s.statics.len() != self.static_names.len() {
+                return bad(
+                    s,
+                    format!("{} static codes for the {} static columns", s.statics.len(), self.static_names.len()),
+                );
+            }
+            for ((&code, levels), name) in s.statics.iter().zip(&self.static_levels).zip(&self.static_names) {
+                if code as usize >= levels.len() {
+                    return bad(s, format!("static `{name}` code {code}, but the column has {} levels", levels.len()));
+                }
+            }
+            if s.regressors.len() != self.regressor_names.len() {
+                return bad(
+                    s,
+                    format!(
+                        "{} regressor columns for the {} regressor names",
+                        s.regressors.len(),
+                        self.regressor_names.len()
+                    ),
+                );
+            }
+            if let Some(t) = s.target.iter().position(|v| v.is_infinite()) {
+                return bad(
+                    s,
+                    format!("target `{}` at index {t} is {}; accepted: finite or NaN", self.target_name, s.target[t]),
+                );
+            }
+            for (r, name) in s.regressors.iter().zip(&self.regressor_names) {
+                if r.len() < s.target.len() {
+                    return bad(s, format!("regressor `{name}` has {} values for {} targets", r.len(), s.target.len()));
+                }
+                if let Some(t) = r.iter().position(|v| v.is_infinite()) {
+                    return bad(s, format!("regressor `{name}` at index {t} is {}; accepted: finite or NaN", r[t]));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Total number of target observations across series (gaps included).
     pub fn n_observations(&self) -> usize {
         self.series.iter().map(Series::len).sum()
@@ -172,8 +282,60 @@ mod tests {
         assert_eq!(Frequency::Monthly.add(d, 1), NaiveDate::from_ymd_opt(2024, 2, 29));
         assert_eq!(Frequency::Weekly.periods_between(d, d + TimeDelta::days(14)), Some(2));
         assert_eq!(Frequency::Weekly.periods_between(d, d + TimeDelta::days(3)), None);
+        // Month-end stays month-end, forwards and backwards.
+        let feb = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        assert_eq!(Frequency::Monthly.add(feb, 1), NaiveDate::from_ymd_opt(2024, 3, 31));
+        assert_eq!(Frequency::Monthly.add(feb, 12), NaiveDate::from_ymd_opt(2025, 2, 28));
+        assert_eq!(Frequency::Monthly.add(d, 2), NaiveDate::from_ymd_opt(2024, 3, 31));
+        assert_eq!(Frequency::Monthly.add(NaiveDate::from_ymd_opt(2024, 4, 30).unwrap(), -2), Some(feb));
+        assert_eq!(Frequency::Monthly.periods_between(feb, NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()), Some(4));
+        let mid = NaiveDate::from_ymd_opt(2024, 1, 15).unwrap();
+        assert_eq!(Frequency::Monthly.add(mid, 1), NaiveDate::from_ymd_opt(2024, 2, 15));
         let m = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
         assert_eq!(Frequency::Monthly.periods_between(m, NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()), Some(14));
         assert_eq!(Frequency::Daily.add(m, -1), NaiveDate::from_ymd_opt(2023, 12, 31));
+    }
+
+    #[test]
+    fn validate_names_what_is_wrong_and_where() {
+        let series = |key: &str, target: Vec<f64>, reg: Vec<f64>, statics: Vec<u32>| Series {
+            key: SeriesKey(vec![key.into()]),
+            start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+            target,
+            regressors: vec![reg],
+            statics,
+        };
+        let make = |s: Vec<Series>| {
+            Panel::new(
+                Frequency::Daily,
+                vec!["id".into()],
+                "units",
+                vec!["price".into()],
+                vec!["kind".into()],
+                vec![vec!["a".into()]],
+                s,
+            )
+        };
+        let ok =
+            make(vec![series("b", vec![1.0], vec![1.0, 2.0], vec![0]), series("a", vec![2.0], vec![1.0], vec![0])])
+                .unwrap();
+        assert_eq!(ok.series[0].key.0, ["a"], "sorted by key");
+        let err = |s: Vec<Series>| make(s).unwrap_err().to_string();
+        assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![3])]).contains("static `kind` code 3"));
+        assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![])]).contains("0 static codes"));
+        assert!(
+            err(vec![series("a", vec![1.0, 2.0], vec![1.0], vec![0])]).contains("`price` has 1 values for 2 targets")
+        );
+        assert!(err(vec![series("a", vec![1.0], vec![f64::INFINITY], vec![0])]).contains("`price` at index 0 is inf"));
+        assert!(err(vec![series("a", vec![f64::NEG_INFINITY], vec![1.0], vec![0])]).contains("target `units`"));
+        assert!(
+            err(vec![series("a", vec![1.0], vec![1.0], vec![0]), series("a", vec![1.0], vec![1.0], vec![0])])
+                .contains("unique")
+        );
+        let mut two_keys = series("a", vec![1.0], vec![1.0], vec![0]);
+        two_keys.key.0.push("x".into());
+        assert!(err(vec![two_keys]).contains("2 key values for the 1 key columns"));
+        // NaN is a missing value, not an error.
+        assert!(make(vec![series("a", vec![f64::NAN], vec![f64::NAN], vec![0])]).is_ok());
     }
 }

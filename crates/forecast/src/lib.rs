@@ -11,11 +11,19 @@
 //! - `xai`: [`xai`]: exact TreeSHAP (path-dependent and interventional), importances, partial
 //!   dependence, counterfactuals, report building blocks; `xai-rules` adds the linfa-trees error
 //!   rules, `xai-pdf` the PDF reports.
+//! - `decisions`: [`decisions`]: inventory policies on the forecast's own distribution
+//!   (stockpyl-compatible), policy simulation, price elasticity, store expansion, recommendations.
+//! - `realtime`: [`realtime`]: stream sources and the replay simulator, rolling statistics, streaming
+//!   anomaly detectors (z-score, MAD, EWMA, CUSUM, forecast residual, Half-Space Trees, ADWIN) and alerts.
 //! - `full`: all of the above.
 
 pub use forecast_core as core;
+#[cfg(feature = "decisions")]
+pub use forecast_decisions as decisions;
 #[cfg(feature = "mlops")]
 pub use forecast_mlops as mlops;
+#[cfg(feature = "realtime")]
+pub use forecast_realtime as realtime;
 #[cfg(feature = "security")]
 pub use forecast_security as security;
 #[cfg(feature = "tenancy")]

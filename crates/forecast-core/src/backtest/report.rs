@@ -1,6 +1,6 @@
 //! Backtest results: per window and series forecasts with actuals, and metrics per model.
 
-use super::{Backtest, Metrics, score};
+use super::{Backtest, LeftOut, Metrics, WindowPlan, score};
 use crate::Panel;
 use crate::forecast::Forecasts;
 use crate::interval::ConformalIntervals;
@@ -11,13 +11,10 @@ use std::fmt;
 pub struct WindowResult {
     /// 0-based window index (0 = earliest origin).
     pub window: usize,
-    /// Origin of each series.
-    pub origin: Vec<usize>,
-    /// Whether each series is scored in this window.
-    pub scored: Vec<bool>,
-    /// The model's forecasts from the origins.
+    /// The model's forecasts of the series the window includes (see [`WindowPlan`]).
     pub forecasts: Forecasts,
-    /// Actual targets of each forecast step (NaN where missing or past the series' end).
+    /// Actual targets of each forecast step, aligned with `forecasts.series` (NaN where
+    /// missing or past the series' end).
     pub actuals: Vec<Vec<f64>>,
     /// Metrics of the window over scored series (None when nothing was scored).
     pub metrics: Option<Metrics>,
@@ -42,7 +39,7 @@ impl ModelBacktest {
     pub fn series_metrics(&self, panel: &Panel, backtest: &Backtest, window: usize, series: usize) -> Option<Metrics> {
         let w = self.windows.get(window)?;
         let bounds = ((1.0 - backtest.coverage) / 2.0, (1.0 + backtest.coverage) / 2.0);
-        score::series_metrics(panel, w, series, bounds, backtest.season)
+        score::series_metrics(panel, w, series, bounds, backtest.season_of(panel))
     }
 }
 
@@ -53,6 +50,8 @@ pub struct BacktestReport {
     pub backtest: Backtest,
     /// Number of series in the panel.
     pub series: usize,
+    /// Each window's origins and the series it left out, with the reason.
+    pub plans: Vec<WindowPlan>,
     /// One entry per forecaster, in the order given.
     pub models: Vec<ModelBacktest>,
 }
@@ -61,6 +60,11 @@ impl BacktestReport {
     /// The entry of model `name`.
     pub fn model(&self, name: &str) -> Option<&ModelBacktest> {
         self.models.iter().find(|m| m.model == name)
+    }
+
+    /// Series left out of a window, summed over windows, for `why`.
+    pub fn left_out(&self, why: LeftOut) -> usize {
+        self.plans.iter().map(|p| p.count(why)).sum()
     }
 }
 
@@ -98,6 +102,20 @@ impl fmt::Display for BacktestReport {
                 cell(x.and_then(|x| x.coverage), 3),
                 cell(x.and_then(|x| x.quantile_coverage), 3),
             )?;
+        }
+        for p in &self.plans {
+            let (history, actuals) = (p.count(LeftOut::NoHistory), p.count(LeftOut::NoActuals));
+            if history + actuals > 0 {
+                let cut = p.cutoff.map(|c| format!(" (cutoff {c})")).unwrap_or_default();
+                writeln!(
+                    f,
+                    "window {}{cut}: {} of {} series left out: {history} without history before the cutoff, \
+                     {actuals} without actuals after it",
+                    p.window + 1,
+                    history + actuals,
+                    self.series
+                )?;
+            }
         }
         Ok(())
     }

@@ -120,7 +120,7 @@ fn add_window(
     only: Option<usize>,
 ) {
     for (i, (f, actual)) in w.forecasts.series.iter().zip(&w.actuals).enumerate() {
-        if !w.scored[f.series] || only.is_some_and(|s| s != f.series) {
+        if only.is_some_and(|s| s != f.series) {
             continue;
         }
         let train = &panel.series[f.series].target[..f.origin];

@@ -2,6 +2,7 @@
 //! every row on its series' calendar, and fill the gaps.
 
 use super::gaps::{fill_regressor, fill_target};
+use super::options::{DuplicatePolicy, NegativePolicy};
 use super::report::{IngestReport, Issue, Problem, SeriesGaps};
 use crate::{Error, Frequency, Panel, Result, Series, SeriesKey};
 use chrono::{Datelike, NaiveDate};
@@ -44,6 +45,18 @@ struct Built {
 /// Build the panel from parsed rows, raising series-level problems through `report`
 /// (in line order, so strict mode reports the earliest).
 pub(crate) fn assemble(rows: Vec<RawRow>, layout: &Layout, report: &mut IngestReport) -> Result<Panel> {
+    // A regressor whose every value is 0 or 1 is a flag (promotion, holiday, display): a
+    // missing period's flag is unknown, never the previous period's.
+    let flags: Vec<bool> = (0..layout.regressor_names.len())
+        .map(|j| {
+            let mut seen = false;
+            let all_binary = rows.iter().map(|r| r.regressors[j]).filter(|v| !v.is_nan()).all(|v| {
+                seen = true;
+                v == 0.0 || v == 1.0
+            });
+            seen && all_binary
+        })
+        .collect();
     let mut by_key: BTreeMap<SeriesKey, Vec<RawRow>> = BTreeMap::new();
     for row in rows {
         by_key.entry(row.key.clone()).or_default().push(row);
@@ -51,7 +64,7 @@ pub(crate) fn assemble(rows: Vec<RawRow>, layout: &Layout, report: &mut IngestRe
     let mut issues: Vec<(Issue, usize)> = Vec::new();
     let mut built = Vec::with_capacity(by_key.len());
     for (key, rows) in by_key {
-        if let Some(b) = build_series(key, rows, layout, report, &mut issues) {
+        if let Some(b) = build_series(key, rows, layout, &flags, report, &mut issues) {
             built.push(b);
         }
     }
@@ -105,6 +118,7 @@ fn grid_description(frequency: Frequency, anchor: NaiveDate) -> String {
     match frequency {
         Frequency::Daily => "daily".into(),
         Frequency::Weekly => format!("weekly grid (every {:?}, 7 days apart)", anchor.weekday()),
+        Frequency::Monthly if crate::panel::is_month_end(anchor) => "monthly grid (month-ends)".into(),
         Frequency::Monthly => format!("monthly grid (day {} of each month)", anchor.day()),
     }
 }
@@ -115,6 +129,7 @@ fn build_series(
     key: SeriesKey,
     mut rows: Vec<RawRow>,
     layout: &Layout,
+    flags: &[bool],
     report: &mut IngestReport,
     issues: &mut Vec<(Issue, usize)>,
 ) -> Option<Built> {
@@ -122,15 +137,67 @@ fn build_series(
     let first = rows.first()?;
     let (anchor, first_line, statics) = (first.date, first.line, first.statics.clone());
     let mut kept: Vec<(usize, RawRow)> = Vec::with_capacity(rows.len());
-    for row in rows {
+    for mut row in rows {
         let date_text = row.date.to_string();
-        if let Some((_, prev)) = kept.last().filter(|(_, p)| p.date == row.date) {
-            let msg = format!(
-                "second row for series {key} on {date_text} (first on line {}); accepted: one row per series and date",
-                prev.line
-            );
-            issues
-                .push((issue(row.line, layout.date_column, &layout.date_name, date_text, Problem::Duplicate, msg), 1));
+        if let Some(y) = row.target.filter(|y| *y < 0.0) {
+            match report.negative_policy {
+                NegativePolicy::Error => {
+                    let msg = format!(
+                        "target `{y}` of series {key} is negative; accepted: zero or more (empty cell = missing); \
+                         for returns, choose a negative-target policy: clip to zero or keep"
+                    );
+                    let col = layout.target_column;
+                    issues.push((
+                        issue(row.line, col, &layout.target_name, y.to_string(), Problem::NegativeTarget, msg),
+                        1,
+                    ));
+                    continue;
+                }
+                NegativePolicy::ClipToZero => {
+                    row.target = Some(0.0);
+                    report.negatives_clipped += 1;
+                }
+                NegativePolicy::Keep => report.negatives_kept += 1,
+            }
+        }
+        if let Some((_, prev)) = kept.last_mut().filter(|(_, p)| p.date == row.date) {
+            let conflict = (0..row.regressors.len()).find(|&j| {
+                let (a, b) = (prev.regressors[j], row.regressors[j]);
+                a != b && !(a.is_nan() && b.is_nan())
+            });
+            match (report.duplicate_policy, conflict) {
+                (DuplicatePolicy::Sum, None) => {
+                    prev.target = match (prev.target, row.target) {
+                        (Some(a), Some(b)) => Some(a + b),
+                        (a, b) => a.or(b),
+                    };
+                    report.duplicates_summed += 1;
+                    report.rows_kept += 1;
+                }
+                (DuplicatePolicy::Sum, Some(j)) => {
+                    let msg = format!(
+                        "second row for series {key} on {date_text} (first on line {}) has regressor `{}` = {} \
+                         where the first has {}; accepted for summing: rows that agree on every regressor",
+                        prev.line, layout.regressor_names[j], row.regressors[j], prev.regressors[j]
+                    );
+                    let value = row.regressors[j].to_string();
+                    issues.push((
+                        issue(row.line, layout.date_column, &layout.date_name, value, Problem::Duplicate, msg),
+                        1,
+                    ));
+                }
+                (DuplicatePolicy::Error, _) => {
+                    let msg = format!(
+                        "second row for series {key} on {date_text} (first on line {}); accepted: one row per series \
+                         and date; to add up several rows of a day (transaction lines), choose the duplicate policy `sum`",
+                        prev.line
+                    );
+                    issues.push((
+                        issue(row.line, layout.date_column, &layout.date_name, date_text, Problem::Duplicate, msg),
+                        1,
+                    ));
+                }
+            }
             continue;
         }
         if let Some(j) = (0..statics.len()).find(|&j| row.statics[j] != statics[j]) {
@@ -168,8 +235,13 @@ fn build_series(
         }
         return None;
     };
-    let n_total = kept.last().map_or(0, |(t, _)| t + 1);
     let n_hist = last_obs + 1;
+    // Rows past the history extend the plan only where they carry a regressor value.
+    let plan_row = |(t, r): &(usize, RawRow)| *t < n_hist || r.regressors.iter().any(|v| !v.is_nan());
+    let n_total = kept.iter().filter(|r| plan_row(r)).map(|(t, _)| t + 1).max().unwrap_or(n_hist);
+    let before = kept.len();
+    kept.retain(|(t, _)| *t < n_total);
+    report.empty_trailing_rows += before - kept.len();
     let mut present = vec![false; n_total];
     let mut target = vec![f64::NAN; n_hist];
     let mut regressors = vec![vec![f64::NAN; n_total]; layout.regressor_names.len()];
@@ -195,8 +267,12 @@ fn build_series(
         report.periods_filled += periods;
         report.series_gaps.push(SeriesGaps { key: key.clone(), gaps, periods });
     }
-    for col in &mut regressors {
-        report.regressor_cells_filled += fill_regressor(col);
+    for (col, &flag) in regressors.iter_mut().zip(flags) {
+        if flag {
+            report.flag_cells_missing += col.iter().filter(|v| v.is_nan()).count();
+        } else {
+            report.regressor_cells_filled += fill_regressor(col);
+        }
     }
     Some(Built { series: Series { key, start: anchor, target, regressors, statics: Vec::new() }, statics })
 }

@@ -73,16 +73,10 @@ pub(crate) fn parse_regressor(text: &str) -> Result<f64, CellError> {
     }
 }
 
-/// Parse a target cell: empty is `None`; negative values are rejected.
+/// Parse a target cell: empty is `None`. Negative values are handled by the ingest's
+/// [`NegativePolicy`](super::NegativePolicy) when the series is assembled.
 pub(crate) fn parse_target(text: &str) -> Result<Option<f64>, CellError> {
-    let v = parse_number(text)?;
-    match v {
-        Some(x) if x < 0.0 => Err((
-            Problem::NegativeTarget,
-            format!("target `{text}` is negative; accepted: zero or more (empty cell = missing)"),
-        )),
-        _ => Ok(v),
-    }
+    parse_number(text)
 }
 
 #[cfg(test)]
@@ -104,6 +98,6 @@ mod tests {
         assert_eq!(parse_regressor("false").unwrap(), 0.0);
         assert!(parse_regressor("").unwrap().is_nan());
         assert_eq!(parse_regressor("maybe").unwrap_err().0, Problem::BadNumber);
-        assert_eq!(parse_target("-1").unwrap_err().0, Problem::NegativeTarget);
+        assert_eq!(parse_target("-1").unwrap(), Some(-1.0));
     }
 }

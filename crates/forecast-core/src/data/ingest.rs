@@ -65,7 +65,7 @@ pub fn read_csv_from<R: Read>(
     let regressors = spec.regressors.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
     let statics = spec.statics.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
 
-    let mut report = IngestReport::new(name, options.mode, options.gap_policy);
+    let mut report = IngestReport::new(name, options);
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {

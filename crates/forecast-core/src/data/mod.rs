@@ -29,7 +29,7 @@ mod tests;
 
 pub use generator::{GeneratedData, RetailGenerator, default_data, default_panel};
 pub use ingest::{read_csv, read_csv_from};
-pub use options::{GapPolicy, IngestMode, IngestOptions};
+pub use options::{DuplicatePolicy, GapPolicy, IngestMode, IngestOptions, NegativePolicy};
 pub use record::{RECORD_COLUMNS, SalesRecord};
 pub use report::{IngestReport, Issue, MAX_STORED_ISSUES, Problem, SeriesGaps};
 pub use sampling::ln_gamma;

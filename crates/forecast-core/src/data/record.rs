@@ -54,10 +54,6 @@ impl SalesRecord {
         if self.units.is_infinite() {
             return Err(at(3, self.units, non_finite(&self.units.to_string())));
         }
-        if self.units < 0.0 {
-            let msg = format!("units `{}` is negative; accepted: zero or more (NaN = missing or future)", self.units);
-            return Err(at(3, self.units, (Problem::NegativeTarget, msg)));
-        }
         for (c, v) in [(4, self.price), (5, self.discount)] {
             if !v.is_finite() {
                 return Err(at(c, v, non_finite(&v.to_string())));
@@ -98,7 +94,7 @@ impl Panel {
         frequency: Frequency,
         options: &IngestOptions,
     ) -> Result<(Panel, IngestReport)> {
-        let mut report = IngestReport::new("<records>", options.mode, options.gap_policy);
+        let mut report = IngestReport::new("<records>", options);
         report.rows_read = records.len();
         let mut rows = Vec::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! What ingest found: every problem with its place, counts by kind, and the gaps it filled.
 
-use super::options::{GapPolicy, IngestMode};
+use super::options::{DuplicatePolicy, GapPolicy, IngestMode, NegativePolicy};
 use crate::{Error, Result, SeriesKey};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -118,6 +118,10 @@ pub struct IngestReport {
     pub mode: IngestMode,
     /// The gap policy applied.
     pub gap_policy: GapPolicy,
+    /// The duplicate policy applied.
+    pub duplicate_policy: DuplicatePolicy,
+    /// The negative-target policy applied.
+    pub negative_policy: NegativePolicy,
     /// Data rows read (header excluded).
     pub rows_read: usize,
     /// Rows that made it into the panel (history and future rows).
@@ -136,14 +140,28 @@ pub struct IngestReport {
     pub regressor_cells_filled: usize,
     /// Rows after a series' last observed target with an empty target: the known-future plan.
     pub future_rows: usize,
+    /// Rows after the last observed target with neither a target nor a regressor value: not a
+    /// plan, so not kept (they do not extend the series).
+    pub empty_trailing_rows: usize,
+    /// Flag regressor cells (0/1 columns such as promo or holiday) left missing in a gap
+    /// instead of being carried forward from the previous period.
+    pub flag_cells_missing: usize,
+    /// Duplicate (series, date) rows whose targets were added into the first row.
+    pub duplicates_summed: usize,
+    /// Negative targets replaced by zero.
+    pub negatives_clipped: usize,
+    /// Negative targets kept as they were.
+    pub negatives_kept: usize,
 }
 
 impl IngestReport {
-    pub(crate) fn new(source: &str, mode: IngestMode, gap_policy: GapPolicy) -> Self {
+    pub(crate) fn new(source: &str, options: &super::IngestOptions) -> Self {
         Self {
             source: source.into(),
-            mode,
-            gap_policy,
+            mode: options.mode,
+            gap_policy: options.gap_policy,
+            duplicate_policy: options.duplicates,
+            negative_policy: options.negatives,
             rows_read: 0,
             rows_kept: 0,
             skipped: BTreeMap::new(),
@@ -153,6 +171,11 @@ impl IngestReport {
             periods_filled: 0,
             regressor_cells_filled: 0,
             future_rows: 0,
+            empty_trailing_rows: 0,
+            flag_cells_missing: 0,
+            duplicates_summed: 0,
+            negatives_clipped: 0,
+            negatives_kept: 0,
         }
     }
 
@@ -210,6 +233,26 @@ impl fmt::Display for IngestReport {
         }
         if self.regressor_cells_filled > 0 {
             writeln!(f, "  forward-filled {} regressor cells", self.regressor_cells_filled)?;
+        }
+        if self.flag_cells_missing > 0 {
+            writeln!(
+                f,
+                "  left {} flag cells missing in gaps (flags are not carried forward)",
+                self.flag_cells_missing
+            )?;
+        }
+        if self.empty_trailing_rows > 0 {
+            writeln!(
+                f,
+                "  ignored {} trailing rows with neither a target nor a regressor (not a plan)",
+                self.empty_trailing_rows
+            )?;
+        }
+        if self.duplicates_summed > 0 {
+            writeln!(f, "  summed {} duplicate (series, date) rows into the first", self.duplicates_summed)?;
+        }
+        if self.negatives_clipped + self.negatives_kept > 0 {
+            writeln!(f, "  negative targets: {} clipped to 0, {} kept", self.negatives_clipped, self.negatives_kept)?;
         }
         let total = self.rows_skipped();
         for issue in self.issues.iter().take(10) {

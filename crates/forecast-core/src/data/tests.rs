@@ -262,8 +262,12 @@ fn future_rows_extend_the_regressors_past_the_target() {
     assert_eq!(s.target, vec![2.0, 3.0]);
     assert_eq!(s.known_future(), 3);
     assert_eq!(s.regressors[0], vec![1.0, 1.0, 0.8, 0.8, 0.9]);
-    assert_eq!(s.regressors[1], vec![0.0, 1.0, 1.0, 1.0, 0.0]);
+    // promo is a flag: the missing 2024-01-04 is unknown, not the previous day's promotion.
+    assert_eq!(s.regressors[1][..3], [0.0, 1.0, 1.0]);
+    assert!(s.regressors[1][3].is_nan());
+    assert_eq!(s.regressors[1][4], 0.0);
     assert_eq!((report.future_rows, report.periods_filled, report.rows_kept), (2, 0, 4));
+    assert_eq!((report.regressor_cells_filled, report.flag_cells_missing), (1, 1));
 }
 
 #[test]
@@ -298,7 +302,10 @@ fn records_are_validated_like_csv_rows() {
     let (panel, report) =
         Panel::from_records(&good, Frequency::Daily, &IngestOptions::strict(GapPolicy::Zero)).unwrap();
     assert_eq!(panel.series[0].target, vec![1.0, 0.0, 2.0]);
-    assert_eq!(panel.series[0].regressors[2], vec![0.0, 0.0, 0.0, 1.0]);
+    // promo (a flag) is missing on the absent day 2, not carried over from day 1.
+    let promo = &panel.series[0].regressors[2];
+    assert_eq!((promo[0], promo[2], promo[3]), (0.0, 0.0, 1.0));
+    assert!(promo[1].is_nan());
     assert_eq!((report.future_rows, report.periods_filled), (1, 1));
 
     let mut negative = good.clone();
@@ -316,4 +323,67 @@ fn records_are_validated_like_csv_rows() {
     let (_, report) =
         Panel::from_records(&infinite, Frequency::Daily, &IngestOptions::lenient(GapPolicy::Zero)).unwrap();
     assert_eq!(report.skipped_for(Problem::NonFinite), 1);
+}
+
+#[test]
+fn month_end_monthly_data_stays_month_end() {
+    // Starts on 2023-02-28 (a month-end that is not a 31st): every later month-end is on the grid.
+    let csv = "date,store,units\n2023-02-28,a,1\n2023-03-31,a,2\n2023-04-30,a,3\n2023-05-31,a,4\n2024-02-29,a,13\n";
+    let spec = CsvSpec::new("date", "units").keys(["store"]).frequency(Frequency::Monthly);
+    let (panel, report) = read(csv, &spec, IngestOptions::strict(GapPolicy::Masked)).unwrap();
+    let s = &panel.series[0];
+    assert_eq!(s.len(), 13);
+    assert_eq!((s.target[3], s.target[12]), (4.0, 13.0));
+    assert_eq!(panel.date(s, 13), Some(d(2024, 3, 31)));
+    assert_eq!(report.periods_filled, 8);
+    // A mid-month date in a month-end series is off the grid, and the message says so.
+    let off = "date,store,units\n2023-02-28,a,1\n2023-03-15,a,2\n";
+    let e = read(off, &spec, IngestOptions::strict(GapPolicy::Masked)).unwrap_err().to_string();
+    assert!(e.contains("month-ends"), "{e}");
+}
+
+#[test]
+fn trailing_empty_rows_become_plan_rows_only_with_regressors() {
+    let csv = "date,store,units,price\n2024-01-01,a,2,1.0\n2024-01-02,a,3,1.0\n2024-01-03,a,,1.1\n2024-01-04,a,,\n2024-01-05,a,,\n";
+    let spec = CsvSpec::new("date", "units").keys(["store"]).regressors(["price"]);
+    let (panel, report) = read(csv, &spec, IngestOptions::strict(GapPolicy::Masked)).unwrap();
+    assert_eq!(panel.series[0].regressors[0], vec![1.0, 1.0, 1.1]);
+    assert_eq!((report.future_rows, report.empty_trailing_rows), (1, 2));
+    assert!(report.to_string().contains("ignored 2 trailing rows"), "{report}");
+    // Without regressor columns, no trailing row is a plan.
+    let bare = "date,store,units\n2024-01-01,a,2\n2024-01-02,a,\n";
+    let (panel, report) =
+        read(bare, &CsvSpec::new("date", "units").keys(["store"]), IngestOptions::strict(GapPolicy::Masked)).unwrap();
+    assert_eq!((panel.series[0].len(), report.empty_trailing_rows, report.rows_kept), (1, 1, 1));
+}
+
+#[test]
+fn duplicates_are_an_error_with_a_hint_or_summed() {
+    let csv = "date,store,units,price\n2024-01-01,a,2,1.0\n2024-01-01,a,3,1.0\n2024-01-02,a,4,1.0\n";
+    let spec = CsvSpec::new("date", "units").keys(["store"]).regressors(["price"]);
+    let e = read(csv, &spec, IngestOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("sales.csv:3:1") && e.contains("sum"), "{e}");
+    let sum = IngestOptions::default().duplicates(DuplicatePolicy::Sum);
+    let (panel, report) = read(csv, &spec, sum).unwrap();
+    assert_eq!(panel.series[0].target, vec![5.0, 4.0]);
+    assert_eq!((report.duplicates_summed, report.rows_kept), (1, 3));
+    // Rows that disagree on a regressor cannot be summed: the conflict is named.
+    let conflict = "date,store,units,price\n2024-01-01,a,2,1.0\n2024-01-01,a,3,1.5\n";
+    let e = read(conflict, &spec, sum).unwrap_err().to_string();
+    assert!(e.contains("`price` = 1.5") && e.contains("line 2"), "{e}");
+}
+
+#[test]
+fn negative_targets_follow_their_policy() {
+    let csv = "date,store,units\n2024-01-01,a,2\n2024-01-02,a,-1\n2024-01-03,a,4\n";
+    let spec = CsvSpec::new("date", "units").keys(["store"]);
+    let e = read(csv, &spec, IngestOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("sales.csv:3:3") && e.contains("clip to zero or keep"), "{e}");
+    let (clipped, report) = read(csv, &spec, IngestOptions::default().negatives(NegativePolicy::ClipToZero)).unwrap();
+    assert_eq!((clipped.series[0].target.clone(), report.negatives_clipped), (vec![2.0, 0.0, 4.0], 1));
+    let (kept, report) = read(csv, &spec, IngestOptions::default().negatives(NegativePolicy::Keep)).unwrap();
+    assert_eq!((kept.series[0].target.clone(), report.negatives_kept), (vec![2.0, -1.0, 4.0], 1));
+    let (skipped, report) = read(csv, &spec, IngestOptions::lenient(GapPolicy::Masked)).unwrap();
+    assert_eq!(report.skipped_for(Problem::NegativeTarget), 1);
+    assert!(skipped.series[0].target[1].is_nan());
 }

@@ -64,6 +64,24 @@ impl FeatureBuilder {
     /// [`Error::NotFound`] when a role (holiday, price, discount, promo) names a regressor the
     /// panel lacks; [`Error::InvalidData`] when two columns would share a name.
     pub fn new(panel: &Panel, spec: FeatureSpec) -> Result<Self> {
+        Self::build(panel, spec, None)
+    }
+
+    /// As [`FeatureBuilder::new`], with each series' static codes given (one list per series)
+    /// instead of read from the panel: a fitted pipeline passes the codes of its training
+    /// levels, so a panel listing its levels in another order gets the same columns.
+    pub(crate) fn with_static_codes(panel: &Panel, spec: FeatureSpec, codes: &[Vec<u32>]) -> Result<Self> {
+        if codes.len() != panel.series.len() {
+            return Err(Error::ShapeMismatch {
+                context: "FeatureBuilder: static codes per series",
+                expected: panel.series.len(),
+                got: codes.len(),
+            });
+        }
+        Self::build(panel, spec, Some(codes))
+    }
+
+    fn build(panel: &Panel, spec: FeatureSpec, codes: Option<&[Vec<u32>]>) -> Result<Self> {
         check_spec(&spec)?;
         let known = KnownLayout::resolve(panel, &spec)?;
         let calendar_names: &[&str] = if spec.calendar { calendar::names(panel.frequency) } else { &[] };
@@ -78,11 +96,15 @@ impl FeatureBuilder {
         let series = panel
             .series
             .iter()
-            .map(|s| SeriesColumns {
-                start: s.start,
-                target: s.target.clone(),
-                known: known.columns(s),
-                statics: if spec.statics { s.statics.iter().map(|&c| f64::from(c)).collect() } else { Vec::new() },
+            .enumerate()
+            .map(|(i, s)| {
+                let own = codes.and_then(|c| c.get(i)).unwrap_or(&s.statics);
+                SeriesColumns {
+                    start: s.start,
+                    target: s.target.clone(),
+                    known: known.columns(s),
+                    statics: if spec.statics { own.iter().map(|&c| f64::from(c)).collect() } else { Vec::new() },
+                }
             })
             .collect();
         let spec_windows = spec.windows.clone();
@@ -178,6 +200,19 @@ impl FeatureBuilder {
         Ok(())
     }
 
+    /// A cursor over the rows of one series that carries the EWM state from row to row, for
+    /// rows whose newest readable target (`t - shift`) never decreases: forecasting rows read
+    /// the same history for every step (direct) or one more value per step (recursive), so
+    /// each row costs the window lengths instead of a pass from the series' start. Rows are
+    /// bit-identical to [`FeatureBuilder::row`]'s.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown series.
+    pub fn cursor(&self, series: usize) -> Result<RowCursor<'_>> {
+        let columns = self.series_columns(series)?;
+        Ok(RowCursor { builder: self, columns, ewm: Ewm::new(&self.spec.ewm_alphas), newest: None })
+    }
+
     /// Write one row; with `ewm`, carry its state (ascending `t` over one history) instead of
     /// recomputing the means from the start, with bit-identical results.
     pub(super) fn fill_row(
@@ -225,6 +260,45 @@ impl FeatureBuilder {
             *o = col.get(t).copied().unwrap_or(f64::NAN);
         }
         static_out.copy_from_slice(&columns.statics);
+    }
+}
+
+/// Rows of one series with the EWM state carried between them; see [`FeatureBuilder::cursor`].
+#[derive(Debug, Clone)]
+pub struct RowCursor<'b> {
+    builder: &'b FeatureBuilder,
+    columns: &'b SeriesColumns,
+    ewm: Ewm<'b>,
+    newest: Option<Option<usize>>,
+}
+
+impl RowCursor<'_> {
+    /// The row for target index `t` with `shift`, reading targets from `history`, which may
+    /// only grow at its end between calls (a recursive forecast appends its predictions).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for `shift == 0` or when `t - shift` is older than the previous
+    /// row's; [`Error::ShapeMismatch`] for a wrong `out` length.
+    pub fn row(&mut self, history: &[f64], t: usize, shift: usize, out: &mut [f64]) -> Result<()> {
+        check_shift(shift)?;
+        if out.len() != self.builder.n_features() {
+            return Err(Error::ShapeMismatch {
+                context: "RowCursor::row: out length vs n_features",
+                expected: self.builder.n_features(),
+                got: out.len(),
+            });
+        }
+        let newest = t.checked_sub(shift);
+        if self.newest.is_some_and(|prev| newest < prev) {
+            return Err(Error::InvalidParam {
+                name: "t - shift",
+                value: format!("{newest:?}"),
+                expected: "a newest readable target no older than the previous row's (use FeatureBuilder::row)",
+            });
+        }
+        self.newest = Some(newest);
+        self.builder.fill_row(self.columns, history, t, shift, Some(&mut self.ewm), out);
+        Ok(())
     }
 }
 

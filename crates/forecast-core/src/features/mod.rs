@@ -55,7 +55,7 @@ mod fixture;
 #[cfg(test)]
 mod leakage;
 
-pub use builder::FeatureBuilder;
+pub use builder::{FeatureBuilder, RowCursor};
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use matrix::{DesignMatrix, RowId};
 pub use spec::FeatureSpec;

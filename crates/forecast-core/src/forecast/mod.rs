@@ -1,10 +1,12 @@
 //! Forecasting: one global model across all series (recursive or direct strategy), local
-//! per-series baselines, and the [`Forecaster`] abstraction both implement so that a backtest
+//! per-series methods, and the [`Forecaster`] abstraction both implement so that a backtest
 //! runs any of them.
 //!
 //! A forecast starts at an *origin* per series: the exclusive end of the target history it may
-//! read. Step `k` (0-based) of the forecast is the target index `origin + k`. Known-future
-//! regressors are read at each step's own index.
+//! read. Step `k` (1-based) of the forecast is the target index `origin + k - 1`. Known-future
+//! regressors are read at each step's own index. Fitting returns an owned
+//! [`ForecastPipeline`](crate::pipeline::ForecastPipeline) for every built-in forecaster: it
+//! borrows no panel and forecasts any panel of the same layout.
 //!
 //! ```
 //! use forecast_core::backtest::Backtest;
@@ -33,51 +35,59 @@
 //! # Ok::<(), forecast_core::Error>(())
 //! ```
 
-mod direct;
-mod feature_builder;
-mod features;
+pub(crate) mod direct;
 mod global;
+mod learner;
 mod local;
 mod output;
-mod recursive;
+pub(crate) mod recursive;
 mod strategy;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use direct::direct_rows;
-pub use features::{BuildFeatures, RowFeatures, TrainingRows};
-pub use global::{FittedGlobal, GlobalForecaster, Learner};
-pub use local::{FittedLocal, LocalForecaster};
-
+pub use direct::direct_step_rows;
+pub use global::GlobalForecaster;
+pub use learner::{AnyFit, Learner, TrainingSet};
+pub use local::{LocalForecaster, LocalMethod};
 pub use output::{Forecasts, QuantileForecast, SeriesForecast};
-pub use strategy::Strategy;
+pub use strategy::{StepGroups, Strategy};
 
+use crate::features::FeatureBuilder;
+use crate::pipeline::{ForecastPipeline, GlobalModel};
 use crate::{Panel, Result};
 use std::fmt::Debug;
 
 /// A forecasting method: fitted on a panel's history up to a per-series end, then asked for
-/// forecasts from any later origins.
+/// forecasts from any later origins of any panel with the same layout.
 pub trait Forecaster: Send + Sync + Debug {
     /// Short name used in tables and files, e.g. `"gbdt"` or `"seasonal-naive"`.
     fn name(&self) -> &str;
 
     /// Fit on targets `panel.series[s].target[..end[s]]` (known-future regressors may be read at
-    /// any index). Targets at or after `end[s]` are never read.
+    /// any index). Targets at or after `end[s]` are never read. The fitted forecaster owns its
+    /// state.
     ///
     /// # Errors
     /// [`crate::Error::ShapeMismatch`] when `end` has the wrong length, and any feature or
     /// learner error.
-    fn fit<'a>(&self, panel: &'a Panel, end: &[usize]) -> Result<Box<dyn FittedForecaster + 'a>>;
+    fn fit(&self, panel: &Panel, end: &[usize]) -> Result<Box<dyn FittedForecaster>>;
 }
 
 /// A fitted [`Forecaster`].
 pub trait FittedForecaster: Send + Sync + Debug {
-    /// Forecast `horizon` steps from `origin[s]` for every series: only targets before
-    /// `origin[s]` are read.
+    /// Forecast `horizon` steps from `origins[s]` for every series with an origin (`None`
+    /// leaves a series out): only targets of `panel` before the origin are read.
     ///
     /// # Errors
-    /// [`crate::Error::ShapeMismatch`] when `origin` has the wrong length; model errors.
-    fn forecast(&self, origin: &[usize], horizon: usize) -> Result<Forecasts>;
+    /// [`crate::Error::ShapeMismatch`] when `origins` has the wrong length; a panel whose
+    /// layout differs from the training panel's; model errors.
+    fn forecast(&self, panel: &Panel, origins: &[Option<usize>], horizon: usize) -> Result<Forecasts>;
+
+    /// The fitted pipeline, for forecasters that produce one (every built-in forecaster does),
+    /// so that it can be saved and served.
+    fn pipeline(&self) -> Option<&ForecastPipeline> {
+        None
+    }
 }
 
 /// Fit on the whole history of every series and forecast the `horizon` periods after it.
@@ -86,22 +96,57 @@ pub trait FittedForecaster: Send + Sync + Debug {
 /// As [`Forecaster::fit`] and [`FittedForecaster::forecast`].
 pub fn forecast_ahead(forecaster: &dyn Forecaster, panel: &Panel, horizon: usize) -> Result<Forecasts> {
     let end: Vec<usize> = panel.series.iter().map(|s| s.len()).collect();
-    forecaster.fit(panel, &end)?.forecast(&end, horizon)
+    let origins: Vec<Option<usize>> = end.iter().map(|&e| Some(e)).collect();
+    forecaster.fit(panel, &end)?.forecast(panel, &origins, horizon)
 }
 
-/// Return a shape error unless `per_series` has one entry per series of `panel`.
+/// Return a shape error unless `per_series` has one entry per series of `panel`, each within
+/// its series.
 pub(crate) fn check_per_series(panel: &Panel, per_series: &[usize], context: &'static str) -> Result<()> {
-    if per_series.len() != panel.series.len() {
-        return Err(crate::Error::ShapeMismatch { context, expected: panel.series.len(), got: per_series.len() });
+    let origins: Vec<Option<usize>> = per_series.iter().map(|&e| Some(e)).collect();
+    check_origins(panel, &origins, context)
+}
+
+/// As [`check_per_series`] for optional origins.
+pub(crate) fn check_origins(panel: &Panel, origins: &[Option<usize>], context: &'static str) -> Result<()> {
+    if origins.len() != panel.series.len() {
+        return Err(crate::Error::ShapeMismatch { context, expected: panel.series.len(), got: origins.len() });
     }
-    if let Some((s, &e)) =
-        panel.series.iter().zip(per_series).enumerate().find(|(_, (s, e))| **e > s.len()).map(|(i, (_, e))| (i, e))
-    {
-        return Err(crate::Error::InvalidData(format!(
-            "{context}: series {} has {} targets, cannot cut it at {e}",
-            panel.series[s].key,
-            panel.series[s].len()
-        )));
+    for (s, o) in panel.series.iter().zip(origins) {
+        if let Some(o) = o
+            && *o > s.len()
+        {
+            return Err(crate::Error::InvalidData(format!(
+                "{context}: series {} has {} targets, cannot cut it at {o}",
+                s.key,
+                s.len()
+            )));
+        }
     }
     Ok(())
+}
+
+/// One forecast of a global model: what the strategies read.
+#[derive(Debug)]
+pub(crate) struct StrategyRun<'a> {
+    pub(crate) model: &'a GlobalModel,
+    pub(crate) builder: &'a FeatureBuilder,
+    pub(crate) panel: &'a Panel,
+    pub(crate) origins: &'a [Option<usize>],
+    pub(crate) horizon: usize,
+    pub(crate) non_negative: bool,
+    /// Keep the design rows of every step.
+    pub(crate) record: bool,
+}
+
+impl StrategyRun<'_> {
+    /// A prediction clamped at zero when the model forecasts non-negative quantities.
+    pub(crate) fn clamp(&self, v: f64) -> f64 {
+        if self.non_negative { v.max(0.0) } else { v }
+    }
+
+    /// `(series, origin)` of every series forecast, in panel order.
+    pub(crate) fn included(&self) -> Vec<(usize, usize)> {
+        self.origins.iter().enumerate().filter_map(|(s, o)| o.map(|o| (s, o))).collect()
+    }
 }

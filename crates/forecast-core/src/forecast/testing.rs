@@ -1,62 +1,15 @@
-//! Test-only feature rows and a least-squares learner, so the strategies and the backtest are
-//! tested independently of the production feature builder and GBDT.
+//! Test-only features and a least-squares learner, so the strategies and the backtest are
+//! tested independently of the GBDT.
 
-use super::{BuildFeatures, RowFeatures, TrainingRows};
+use crate::features::FeatureSpec;
 use crate::model::{LinearModel, Link, check_xy};
 use crate::{Fit, Frequency, Panel, Result, Series, SeriesKey};
 use chrono::NaiveDate;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2};
 
-/// Columns: `lag` (target at `t - shift`, NaN before the start) and every regressor at `t`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LagAndRegressors;
-
-#[derive(Debug)]
-pub(crate) struct LagRows<'a>(&'a Panel);
-
-impl BuildFeatures for LagAndRegressors {
-    fn build<'a>(&self, panel: &'a Panel) -> Result<Box<dyn RowFeatures + 'a>> {
-        Ok(Box::new(LagRows(panel)))
-    }
-}
-
-impl RowFeatures for LagRows<'_> {
-    fn n_features(&self) -> usize {
-        1 + self.0.regressor_names.len()
-    }
-    fn names_for_shift(&self, _shift: usize) -> Vec<String> {
-        std::iter::once("lag".to_owned()).chain(self.0.regressor_names.iter().cloned()).collect()
-    }
-    fn categorical(&self) -> Vec<usize> {
-        Vec::new()
-    }
-    fn row(&self, series: usize, history: &[f64], t: usize, shift: usize, out: &mut [f64]) -> Result<()> {
-        out[0] = t.checked_sub(shift).and_then(|i| history.get(i)).copied().unwrap_or(f64::NAN);
-        for (j, r) in self.0.series[series].regressors.iter().enumerate() {
-            out[1 + j] = r.get(t).copied().unwrap_or(f64::NAN);
-        }
-        Ok(())
-    }
-    fn training_rows(&self, end: &[usize], shift: usize) -> Result<TrainingRows> {
-        let nf = self.n_features();
-        let (mut x, mut y, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-        let mut buf = vec![0.0; nf];
-        for (s, series) in self.0.series.iter().enumerate() {
-            for t in shift..end[s] {
-                let target = series.target[t];
-                self.row(s, &series.target[..end[s]], t, shift, &mut buf)?;
-                if target.is_nan() || buf.iter().any(|v| v.is_nan()) {
-                    continue;
-                }
-                x.extend_from_slice(&buf);
-                y.push(target);
-                rows.push((s, t));
-            }
-        }
-        let x = Array2::from_shape_vec((y.len(), nf), x)
-            .map_err(|e| crate::Error::InvalidData(format!("test rows: {e}")))?;
-        Ok(TrainingRows { x, y: Array1::from(y), rows })
-    }
+/// One lag (`lag_1`, the previous target for shift 1) and the raw regressors.
+pub(crate) fn lag_and_regressors() -> FeatureSpec {
+    FeatureSpec::empty().lags([1]).with_regressors(true)
 }
 
 /// Ridge-stabilised least squares with an intercept, by normal equations (small feature
@@ -120,7 +73,7 @@ pub(crate) fn panel(series: Vec<(Vec<f64>, Vec<f64>)>) -> Panel {
             .into_iter()
             .enumerate()
             .map(|(i, (target, reg))| Series {
-                key: SeriesKey(vec![format!("s{i}")]),
+                key: SeriesKey(vec![format!("s{i:03}")]),
                 start,
                 target,
                 regressors: vec![reg],

@@ -1,9 +1,11 @@
 //! Quantile binning of feature values into at most 255 bins plus one NaN bin, and the
 //! feature-major `u8` bin matrix the histograms are built from.
 //!
-//! A bin's upper bound is a real feature value from the sample (the last numeric bin is open
-//! to +inf), so `x <= upper[b]` holds exactly when `bin(x) <= b`: a split on bin `b` compares
-//! raw floats with `upper[b]` and routes every value as training did.
+//! As in LightGBM, a bin's upper bound is the midpoint between the largest sample value inside
+//! it and the smallest value of the next bin (the last numeric bin is open to +inf), so a
+//! value unseen in training lands on the nearer side of a cut. `x <= upper[b]` holds exactly
+//! when `bin(x) <= b`: a split on bin `b` compares raw floats with `upper[b]` and routes every
+//! value as training did.
 
 use crate::{Error, Result};
 use ndarray::ArrayView2;
@@ -17,7 +19,7 @@ pub(crate) const BIN_SAMPLE_ROWS: usize = 200_000;
 /// The bin bounds of one feature.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BinMapper {
-    /// Inclusive upper bound of each numeric bin; the last is `+inf`.
+    /// Inclusive upper bound of each numeric bin (a midpoint between sample values); the last is `+inf`.
     upper: Vec<f64>,
 }
 
@@ -34,21 +36,28 @@ impl BinMapper {
             }
         }
         let mut upper = Vec::with_capacity(max_bins);
+        // The cut after distinct value `i`: halfway to the next one (never equal to the next,
+        // even where the midpoint rounds onto it).
+        let cut = |i: usize| {
+            let (a, b) = (distinct[i].0, distinct[i + 1].0);
+            let mid = a + (b - a) / 2.0;
+            if mid < b { mid } else { a }
+        };
         if distinct.len() <= max_bins {
-            upper.extend(distinct.iter().take(distinct.len().saturating_sub(1)).map(|d| d.0));
+            upper.extend((0..distinct.len().saturating_sub(1)).map(cut));
         } else {
             // Greedy equal-frequency cuts that re-aim at the remaining rows after every cut,
             // so heavy values do not starve the bins after them.
             let mut rest: usize = distinct.iter().map(|d| d.1).sum();
             let mut bins_left = max_bins;
             let mut acc = 0usize;
-            for (i, &(v, c)) in distinct.iter().enumerate() {
+            for (i, &(_, c)) in distinct.iter().enumerate() {
                 acc += c;
                 if i + 1 == distinct.len() || bins_left == 1 {
                     break;
                 }
                 if (acc * bins_left) as f64 >= rest as f64 {
-                    upper.push(v);
+                    upper.push(cut(i));
                     rest -= acc;
                     acc = 0;
                     bins_left -= 1;
@@ -77,13 +86,43 @@ impl BinMapper {
         if x.is_nan() { self.nan_bin() as u8 } else { self.upper.partition_point(|u| *u < x) as u8 }
     }
 
-    /// The split threshold of "left when bin <= b" (a real feature value for every `b`
-    /// below the last numeric bin).
+    /// The split threshold of "left when bin <= b". For the last numeric bin (a split that
+    /// sends every observed value left and NaN right) it is `f64::MAX`: every finite value
+    /// passes, and the threshold stays finite for the compiled predictor and for exporters.
     #[inline]
     pub(crate) fn threshold(&self, b: usize) -> f64 {
-        self.upper[b]
+        let u = self.upper[b];
+        if u.is_infinite() { f64::MAX } else { u }
     }
 }
+
+/// Quantile bins of one design matrix, built on first use and shared by every GBDT fitted on
+/// it with the same `max_bins` (the point and quantile heads of a forecaster's step).
+#[derive(Debug, Default)]
+pub(crate) struct BinCache(std::sync::Mutex<Option<(usize, std::sync::Arc<BinnedMatrix>)>>);
+
+impl BinCache {
+    /// The bins of `x` with `max_bins`, from the cache when they were built already.
+    ///
+    /// # Errors
+    /// As [`BinnedMatrix::build`].
+    pub(crate) fn get(&self, x: ArrayView2<'_, f64>, max_bins: usize) -> Result<std::sync::Arc<BinnedMatrix>> {
+        let mut slot = self.0.lock().map_err(|_| Error::InvalidData("GBDT bin cache: a fit panicked".into()))?;
+        if let Some((bins, data)) = slot.as_ref()
+            && *bins == max_bins
+            && data.n_rows == x.nrows()
+        {
+            return Ok(std::sync::Arc::clone(data));
+        }
+        let data = std::sync::Arc::new(BinnedMatrix::build(x, max_bins)?);
+        *slot = Some((max_bins, std::sync::Arc::clone(&data)));
+        Ok(data)
+    }
+}
+
+/// Seed of the row sample the bin bounds are found on (LightGBM's `data_random_seed`): fixed,
+/// so every model fitted on the same rows gets the same bins whatever its own seed.
+const BIN_SAMPLE_SEED: u64 = 0x6269_6e73;
 
 /// Binned training features, stored feature-major: column `f` is `bins[f * n_rows..][..n_rows]`.
 #[derive(Debug)]
@@ -100,10 +139,10 @@ impl BinnedMatrix {
     ///
     /// # Errors
     /// [`Error::InvalidData`] for an infinite feature value (missing values must be NaN).
-    pub(crate) fn build(x: ArrayView2<'_, f64>, max_bins: usize, seed: u64) -> Result<Self> {
+    pub(crate) fn build(x: ArrayView2<'_, f64>, max_bins: usize) -> Result<Self> {
         let (n_rows, n_features) = x.dim();
         let sample: Option<Vec<usize>> = (n_rows > BIN_SAMPLE_ROWS).then(|| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6269_6e73);
+            let mut rng = ChaCha8Rng::seed_from_u64(BIN_SAMPLE_SEED);
             let mut s = rand::seq::index::sample(&mut rng, n_rows, BIN_SAMPLE_ROWS).into_vec();
             s.sort_unstable();
             s
@@ -160,8 +199,17 @@ mod tests {
     fn few_distinct_values_get_one_bin_each_and_nan_its_own() {
         let m = BinMapper::from_sample(vec![3.0, 1.0, 2.0, 2.0, f64::NAN], 255);
         assert_eq!(m.n_bins(), 4);
-        assert_eq!([m.bin(0.5), m.bin(1.0), m.bin(1.5), m.bin(2.0), m.bin(9.0), m.bin(f64::NAN)], [0, 0, 1, 1, 2, 3]);
-        assert_eq!(m.threshold(1), 2.0);
+        // Cuts halfway between the distinct values 1, 2 and 3 (LightGBM's bin upper bounds).
+        assert_eq!(m.threshold(0), 1.5);
+        assert_eq!(m.threshold(1), 2.5);
+        assert_eq!(m.threshold(2), f64::MAX);
+        let bins = [0.5, 1.0, 1.5, 1.6, 2.0, 2.5, 2.6, 9.0, f64::NAN].map(|x| m.bin(x));
+        assert_eq!(bins, [0, 0, 0, 1, 1, 1, 2, 2, 3]);
+        // Adjacent floats: the cut never equals the larger one.
+        let a = 1.0f64;
+        let b = f64::from_bits(a.to_bits() + 1);
+        let m = BinMapper::from_sample(vec![a, b], 255);
+        assert_eq!((m.bin(a), m.bin(b)), (0, 1));
     }
 
     #[test]
@@ -187,6 +235,6 @@ mod tests {
     #[test]
     fn rejects_infinite_features() {
         let x = Array2::from_shape_vec((2, 1), vec![1.0, f64::INFINITY]).unwrap();
-        assert!(matches!(BinnedMatrix::build(x.view(), 255, 0), Err(Error::InvalidData(_))));
+        assert!(matches!(BinnedMatrix::build(x.view(), 255), Err(Error::InvalidData(_))));
     }
 }

@@ -31,6 +31,7 @@ mod params;
 mod split;
 mod train;
 
+pub(crate) use binning::BinCache;
 pub use importance::ImportanceKind;
 pub use model::GbdtModel;
 pub use params::{GbdtParams, GbdtValidParams, Objective};

@@ -78,14 +78,20 @@ pub(crate) fn best_split(feature: usize, hist: &[HistBin], parent: Sums, rules: 
     let has_nan = nan[1] > 0.0;
     let mut best: Option<SplitInfo> = None;
     let (mut gl, mut hl) = (0.0, 0.0);
-    for (b, bin) in numeric.iter().enumerate().take(numeric.len().saturating_sub(1)) {
+    let last = numeric.len().saturating_sub(1);
+    // Bins 0..last cut between observed values; bin `last` (every observed value left, NaN
+    // right) separates missing from present, as LightGBM tries for a feature with NaN.
+    for (b, bin) in numeric.iter().enumerate() {
         gl += bin[0];
         hl += bin[1];
-        if bin[1] <= 0.0 && b > 0 {
+        if b == last && !has_nan {
+            break;
+        }
+        if bin[1] <= 0.0 && b > 0 && b < last {
             continue;
         }
         for nan_left in [false, true] {
-            if nan_left && !has_nan {
+            if nan_left && (!has_nan || b == last) {
                 break;
             }
             let (g, h) = if nan_left { (gl + nan[0], hl + nan[1]) } else { (gl, hl) };
@@ -124,6 +130,21 @@ mod tests {
         let flipped = vec![[2.0, 2.0], [2.0, 2.0], [-4.0, 4.0], [3.0, 3.0]];
         let s = best_split(0, &flipped, Sums { grad: 3.0, ..parent }, &RULES).unwrap();
         assert_eq!((s.bin, s.default_left), (1, true));
+    }
+
+    #[test]
+    fn separates_missing_from_every_observed_value() {
+        // Observed rows have no signal (gradients cancel across bins); NaN rows differ: the
+        // only useful split is NaN versus everything else.
+        let hist = vec![[1.0, 2.0], [-1.0, 2.0], [6.0, 3.0]];
+        let parent = Sums { grad: 6.0, hess: 7.0, count: 7 };
+        let s = best_split(0, &hist, parent, &RULES).unwrap();
+        assert_eq!((s.bin, s.default_left), (1, false), "{s:?}");
+        assert_eq!((s.left.count, s.right.count), (4, 3));
+        // Without NaN rows there is nothing to separate.
+        let no_nan = vec![[1.0, 2.0], [-1.0, 2.0], [0.0, 0.0]];
+        let s = best_split(0, &no_nan, Sums { grad: 0.0, hess: 4.0, count: 4 }, &RULES);
+        assert!(s.is_none_or(|s| s.bin == 0), "{s:?}");
     }
 
     #[test]

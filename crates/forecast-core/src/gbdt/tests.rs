@@ -126,6 +126,23 @@ fn early_stopping_stops_and_truncates_to_the_best_round() {
 }
 
 #[test]
+fn early_stopping_without_validation_data_is_an_error() {
+    let x = uniform(200, 2, 3);
+    let y: Array1<f64> = x.column(0).to_owned();
+    let p = Gbdt::params().early_stopping_rounds(5).check().unwrap();
+    let e = p.fit(x.view(), y.view()).unwrap_err();
+    assert!(matches!(e, Error::InvalidParam { name: "early_stopping_rounds", .. }), "{e}");
+}
+
+#[test]
+fn zero_feature_columns_with_feature_sampling_is_an_error() {
+    let x = Array2::<f64>::zeros((30, 0));
+    let y = Array1::<f64>::ones(30);
+    let p = Gbdt::params().feature_fraction(0.5).check().unwrap();
+    assert!(matches!(p.fit(x.view(), y.view()), Err(Error::InvalidParam { name: "feature_fraction", .. })));
+}
+
+#[test]
 fn same_seed_same_model_any_thread_count() {
     let x = uniform(1200, 4, 9);
     let y: Array1<f64> = x.rows().into_iter().map(|r| r[0] * r[1] - r[2]).collect();

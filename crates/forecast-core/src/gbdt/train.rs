@@ -1,7 +1,7 @@
 //! The boosting loop: gradients, row and feature sampling, one tree per round, score updates,
 //! early stopping on a validation set.
 
-use super::binning::BinnedMatrix;
+use super::binning::{BinCache, BinnedMatrix};
 use super::grow::{GrowLimits, Grower, GrownTree};
 use super::histogram::GradPair;
 use super::importance::Importances;
@@ -9,6 +9,7 @@ use super::model::GbdtModel;
 use super::objective::{ROW_CHUNK, quantile};
 use super::params::{GbdtValidParams, Objective};
 use super::split::SplitRules;
+use crate::forecast::TrainingSet;
 use crate::model::{Fit, check_xy};
 use crate::tree::{Node, Tree, TreeEnsemble};
 use crate::{Error, Result};
@@ -20,8 +21,25 @@ use rayon::prelude::*;
 impl Fit for GbdtValidParams {
     type Fitted = GbdtModel;
 
+    /// Fit on every row of `(x, y)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when `early_stopping_rounds > 0` (early stopping needs
+    /// validation rows: use [`GbdtValidParams::fit_with_validation`], or a
+    /// [`GlobalForecaster`](crate::forecast::GlobalForecaster), which holds out the last periods
+    /// of every series); shape mismatches, no rows, non-finite targets, infinite features,
+    /// negative targets for Poisson or Tweedie.
     fn fit(&self, x: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>) -> Result<GbdtModel> {
-        train(self, x, y, None)
+        if self.early_stopping_rounds > 0 {
+            return Err(Error::InvalidParam {
+                name: "early_stopping_rounds",
+                value: self.early_stopping_rounds.to_string(),
+                expected: "0 when fitting without validation data; use fit_with_validation, or a \
+                           GlobalForecaster, which holds out the last periods of every series",
+            });
+        }
+        check_xy(&x, &y)?;
+        in_pool(self.threads, || train(self, x, &y.to_vec(), &BinCache::default(), None, self.n_rounds))
     }
 }
 
@@ -40,58 +58,129 @@ impl GbdtValidParams {
         x_valid: ArrayView2<'_, f64>,
         y_valid: ArrayView1<'_, f64>,
     ) -> Result<GbdtModel> {
-        train(self, x, y, Some((x_valid, y_valid)))
+        check_xy(&x, &y)?;
+        if x_valid.ncols() != x.ncols() {
+            return Err(Error::ShapeMismatch {
+                context: "fit_with_validation: validation feature columns",
+                expected: x.ncols(),
+                got: x_valid.ncols(),
+            });
+        }
+        check_xy(&x_valid, &y_valid)?;
+        let all = ndarray::concatenate(ndarray::Axis(0), &[x.view(), x_valid.view()])
+            .map_err(|e| Error::InvalidData(format!("fit_with_validation: stacking rows: {e}")))?;
+        let y_all: Vec<f64> = y.iter().chain(y_valid.iter()).copied().collect();
+        let mut valid = vec![false; x.nrows()];
+        valid.resize(y_all.len(), true);
+        in_pool(self.threads, || train(self, all.view(), &y_all, &BinCache::default(), Some(&valid), self.n_rounds))
+    }
+
+    /// Fit on a forecaster's training set. With early stopping: boost on the rows outside
+    /// the validation split while scoring the validation rows, then refit on every row for
+    /// the best number of rounds (so the latest periods still train the model). Without: fit
+    /// on every row. The set's quantile bins are built once and shared by every head.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when early stopping is on and the set has no validation rows
+    /// (or only validation rows); as [`Fit::fit`] otherwise.
+    pub(crate) fn fit_set(&self, set: &TrainingSet<'_>) -> Result<GbdtModel> {
+        check_xy(&set.x, &set.y)?;
+        let y = set.y.to_vec();
+        in_pool(self.threads, || {
+            if self.early_stopping_rounds == 0 {
+                return train(self, set.x, &y, &set.bins, None, self.n_rounds);
+            }
+            let valid = set.validation.filter(|v| v.contains(&true) && v.contains(&false)).ok_or_else(|| {
+                Error::InvalidData(format!(
+                    "early stopping ({} rounds) needs validation rows and training rows; {}",
+                    self.early_stopping_rounds,
+                    "give the forecaster validation periods (GlobalForecaster::validation) and series long enough for them"
+                ))
+            })?;
+            let stopped = train(self, set.x, &y, &set.bins, Some(valid), self.n_rounds)?;
+            let mut model = train(self, set.x, &y, &set.bins, None, stopped.best_iteration)?;
+            model.best_iteration = stopped.best_iteration;
+            model.best_validation_loss = stopped.best_validation_loss;
+            Ok(model)
+        })
     }
 }
 
-/// The validation set, row-major, with its running raw scores.
+/// Run `f` on a pool of `threads` workers: the caller's pool when it already has that many
+/// (or when `threads` is 0, "all cores"), so nested fits (one per step, quantile heads)
+/// share one pool instead of building one each.
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    if threads == 0 || threads == rayon::current_num_threads() {
+        return f();
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Backend { backend: "rayon", source: Box::new(e) })?
+        .install(f)
+}
+
+/// The validation rows with their targets, and the loss history.
 struct Validation {
-    x: Vec<f64>,
+    rows: Vec<usize>,
     y: Vec<f64>,
     score: Vec<f64>,
     best: (f64, usize),
     last: f64,
 }
 
+/// Boost `rounds` trees on the rows of `x` outside `valid` (all rows when `None`), scoring the
+/// `valid` rows after every round for early stopping.
 fn train(
     p: &GbdtValidParams,
     x: ArrayView2<'_, f64>,
-    y: ArrayView1<'_, f64>,
-    valid: Option<(ArrayView2<'_, f64>, ArrayView1<'_, f64>)>,
+    y: &[f64],
+    bins: &BinCache,
+    valid: Option<&[bool]>,
+    rounds: usize,
 ) -> Result<GbdtModel> {
-    check_xy(&x, &y)?;
-    let y = y.to_vec();
-    p.objective.check_targets(&y, "fit")?;
-    if let Some((xv, yv)) = &valid {
-        if xv.ncols() != x.ncols() {
-            return Err(Error::ShapeMismatch {
-                context: "fit_with_validation: validation feature columns",
-                expected: x.ncols(),
-                got: xv.ncols(),
-            });
-        }
-        check_xy(xv, yv)?;
-        p.objective.check_targets(&yv.to_vec(), "validation")?;
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(p.threads)
-        .build()
-        .map_err(|e| Error::Backend { backend: "rayon", source: Box::new(e) })?;
-    pool.install(|| {
-        let data = BinnedMatrix::build(x, p.max_bins, p.seed)?;
-        let base = p.objective.base_score(&y)?;
-        let valid = valid.map(|(xv, yv)| Validation {
-            x: xv.iter().copied().collect(),
-            y: yv.to_vec(),
-            score: vec![base; yv.len()],
-            best: (f64::INFINITY, 0),
-            last: f64::NAN,
+    if valid.is_some_and(|v| v.len() != y.len()) {
+        return Err(Error::ShapeMismatch {
+            context: "fit: validation flags vs rows",
+            expected: y.len(),
+            got: valid.map_or(0, <[bool]>::len),
         });
-        Ok(boost(p, &data, &y, base, valid))
-    })
+    }
+    let is_train = |i: usize| valid.is_none_or(|v| !v[i]);
+    let train_y: Vec<f64> = (0..y.len()).filter(|&i| is_train(i)).map(|i| y[i]).collect();
+    p.objective.check_targets(&train_y, "fit")?;
+    let data = bins.get(x, p.max_bins)?;
+    if p.feature_fraction < 1.0 && data.n_features() == 0 {
+        return Err(Error::InvalidParam {
+            name: "feature_fraction",
+            value: p.feature_fraction.to_string(),
+            expected: "1.0 when the design matrix has no feature columns (there is nothing to sample)",
+        });
+    }
+    let base = p.objective.base_score(&train_y)?;
+    let validation = match valid {
+        Some(v) => {
+            let rows: Vec<usize> = (0..y.len()).filter(|&i| v[i]).collect();
+            let yv: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+            p.objective.check_targets(&yv, "validation")?;
+            let n = rows.len();
+            Some(Validation { rows, y: yv, score: vec![base; n], best: (f64::INFINITY, 0), last: f64::NAN })
+        }
+        None => None,
+    };
+    let train_rows: Option<Vec<u32>> = valid.map(|_| (0..y.len()).filter(|&i| is_train(i)).map(|i| i as u32).collect());
+    Ok(boost(p, &data, y, base, train_rows.as_deref(), validation, rounds))
 }
 
-fn boost(p: &GbdtValidParams, data: &BinnedMatrix, y: &[f64], base: f64, mut valid: Option<Validation>) -> GbdtModel {
+fn boost(
+    p: &GbdtValidParams,
+    data: &BinnedMatrix,
+    y: &[f64],
+    base: f64,
+    train_rows: Option<&[u32]>,
+    mut valid: Option<Validation>,
+    rounds: usize,
+) -> GbdtModel {
     let n = data.n_rows;
     let limits = GrowLimits {
         num_leaves: p.num_leaves,
@@ -108,37 +197,37 @@ fn boost(p: &GbdtValidParams, data: &BinnedMatrix, y: &[f64], base: f64, mut val
     let mut grads: Vec<GradPair> = vec![[0.0; 2]; n];
     let mut bag: Vec<u32> = Vec::new();
     let mut in_bag: Vec<bool> = Vec::new();
+    if let Some(rows) = train_rows {
+        in_bag.resize(n, false);
+        rows.iter().for_each(|&r| in_bag[r as usize] = true);
+        bag.extend_from_slice(rows);
+    }
     let mut residuals: Vec<f64> = Vec::new();
-    let mut trees = Vec::with_capacity(p.n_rounds);
-    let mut split_gains: Vec<Vec<(usize, f64)>> = Vec::with_capacity(p.n_rounds);
-    for round in 0..p.n_rounds {
+    let mut trees = Vec::with_capacity(rounds);
+    let mut split_gains: Vec<Vec<(usize, f64)>> = Vec::with_capacity(rounds);
+    for round in 0..rounds {
         p.objective.gradients(y, &score, &mut grads);
         let bagged = p.bagging_fraction < 1.0;
         if bagged {
-            sample_bag(&mut rng, n, p.bagging_fraction, &mut bag, &mut in_bag);
+            sample_bag(&mut rng, n, p.bagging_fraction, train_rows, &mut bag, &mut in_bag);
         }
+        let subset = bagged || train_rows.is_some();
         let features = sample_features(&mut rng, data.n_features(), p.feature_fraction);
-        let mut grown = grower.grow(data, &grads, bagged.then_some(&bag[..]), &features);
+        let mut grown = grower.grow(data, &grads, subset.then_some(&bag[..]), &features);
         set_leaf_values(p, &mut grown, grower.rows(), y, &score, &mut residuals);
-        update_scores(&grown, grower.rows(), data, bagged.then_some(&in_bag[..]), &mut score);
-        let tree = Tree { nodes: grown.nodes, cover: grown.cover };
+        update_scores(&grown, grower.rows(), data, subset.then_some(&in_bag[..]), &mut score);
+        trees.push(Tree { nodes: grown.nodes, cover: grown.cover });
         split_gains.push(grown.gains);
         if let Some(v) = valid.as_mut() {
-            let p_cols = data.n_features();
-            v.score.par_chunks_mut(ROW_CHUNK).zip(v.x.par_chunks(ROW_CHUNK * p_cols.max(1))).for_each(|(s, x)| {
-                s.iter_mut().zip(x.chunks(p_cols.max(1))).for_each(|(s, row)| *s += tree.predict_row(row));
-            });
+            v.rows.iter().zip(v.score.iter_mut()).for_each(|(&r, s)| *s = score[r]);
             let loss = p.objective.loss(&v.y, &v.score);
             v.last = loss;
             if loss < v.best.0 {
                 v.best = (loss, round + 1);
             }
-            trees.push(tree);
             if p.early_stopping_rounds > 0 && round + 1 - v.best.1 >= p.early_stopping_rounds {
                 break;
             }
-        } else {
-            trees.push(tree);
         }
     }
     let (best_iteration, best_validation_loss) = match &valid {
@@ -165,15 +254,38 @@ fn boost(p: &GbdtValidParams, data: &BinnedMatrix, y: &[f64], base: f64, mut val
     }
 }
 
-/// Bernoulli row sampling: sorted row ids in `bag`, membership in `in_bag`.
-fn sample_bag(rng: &mut ChaCha8Rng, n: usize, fraction: f64, bag: &mut Vec<u32>, in_bag: &mut Vec<bool>) {
+/// Bernoulli row sampling among `eligible` rows (all when `None`): sorted row ids in `bag`,
+/// membership in `in_bag`.
+fn sample_bag(
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    fraction: f64,
+    eligible: Option<&[u32]>,
+    bag: &mut Vec<u32>,
+    in_bag: &mut Vec<bool>,
+) {
     let cut = (fraction * 4_294_967_296.0) as u64;
     bag.clear();
     in_bag.clear();
-    in_bag.extend((0..n).map(|_| u64::from(rng.next_u32()) < cut));
-    bag.extend(in_bag.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as u32));
+    match eligible {
+        None => {
+            in_bag.extend((0..n).map(|_| u64::from(rng.next_u32()) < cut));
+            bag.extend(in_bag.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as u32));
+        }
+        Some(rows) => {
+            in_bag.resize(n, false);
+            for &r in rows {
+                if u64::from(rng.next_u32()) < cut {
+                    in_bag[r as usize] = true;
+                    bag.push(r);
+                }
+            }
+        }
+    }
     if bag.is_empty() {
-        let i = (rng.next_u64() % n as u64) as usize;
+        let pool = eligible.map_or(n, <[u32]>::len);
+        let k = (rng.next_u64() % pool.max(1) as u64) as usize;
+        let i = eligible.map_or(k, |rows| rows.get(k).map_or(0, |&r| r as usize));
         in_bag[i] = true;
         bag.push(i as u32);
     }

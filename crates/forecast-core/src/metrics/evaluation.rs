@@ -43,7 +43,8 @@ pub struct MetricSet {
 }
 
 impl MetricSet {
-    /// All point metrics of one series; `train` and `season` give the MASE and RMSSE scales.
+    /// All point metrics of one series; `train` gives the MASE scale (with `season`) and the
+    /// RMSSE scale (one-step naive from the first sale, as in M5).
     /// Length mismatches give NaN metrics, as the free functions do.
     pub fn compute(actual: &[f64], pred: &[f64], train: &[f64], season: usize) -> Self {
         let (mape, mape_zeros_excluded) = mape(actual, pred);
@@ -57,7 +58,7 @@ impl MetricSet {
             smape: smape(actual, pred),
             wape: wape(actual, pred),
             mase: mase(actual, pred, train, season),
-            rmsse: rmsse(actual, pred, train, season),
+            rmsse: rmsse(actual, pred, train),
             r2: r2(actual, pred),
         }
     }
@@ -168,7 +169,7 @@ fn check_len(context: &'static str, expected: usize, got: usize) -> Result<()> {
 }
 
 impl Evaluation {
-    /// An empty evaluation; `season` is the seasonal period of the MASE/RMSSE scales.
+    /// An empty evaluation; `season` is the seasonal period of the MASE scale.
     pub fn new(season: usize) -> Self {
         Self {
             season,

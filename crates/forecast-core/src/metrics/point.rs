@@ -91,12 +91,17 @@ pub fn mase(actual: &[f64], pred: &[f64], train: &[f64], season: usize) -> f64 {
     scaled(mae(actual, pred), seasonal_scale(train, season, false))
 }
 
-/// Root mean squared scaled error (the M5 accuracy metric): `sqrt(MSE / s²)` with
-/// `s² = seasonal_scale(train, season, true)`, the in-sample mean squared seasonal naive error.
+/// Root mean squared scaled error, as the M5 competition defines it: `sqrt(MSE / s²)` where
+/// `s²` is the in-sample mean squared error of the one-step naive forecast,
+/// `Σ_{t=f+1}^{n} (y_t - y_{t-1})² / (n - f - 1)`, counted from the first non-zero sale `y_f`
+/// (periods before a product was sold do not shrink or inflate its scale). Pairs with a
+/// missing value are skipped.
 ///
-/// Returns NaN when the scale is undefined or zero, as [`mase`].
-pub fn rmsse(actual: &[f64], pred: &[f64], train: &[f64], season: usize) -> f64 {
-    scaled(mean_of(actual, pred, |a, p| (p - a) * (p - a)), seasonal_scale(train, season, true)).sqrt()
+/// Returns NaN when the scale is undefined or zero (no sale, one value after the first sale,
+/// or a constant series), as [`mase`].
+pub fn rmsse(actual: &[f64], pred: &[f64], train: &[f64]) -> f64 {
+    let first_sale = train.iter().position(|v| *v != 0.0 && !v.is_nan()).unwrap_or(train.len());
+    scaled(mean_of(actual, pred, |a, p| (p - a) * (p - a)), seasonal_scale(&train[first_sale..], 1, true)).sqrt()
 }
 
 fn scaled(value: f64, scale: f64) -> f64 {
@@ -184,10 +189,14 @@ mod tests {
         assert!(close(seasonal_scale(&TRAIN, 2, false), 2.0));
         assert!(close(seasonal_scale(&TRAIN, 2, true), 4.0));
         assert!(close(mase(&A, &P, &TRAIN, 2), 0.5));
-        assert!(close(rmsse(&A, &P, &TRAIN, 2), 0.6123724356957945));
+        // M5: one-step naive scale from the first sale. Leading zeros do not count: the
+        // scale of [0, 0, 2, 4, 3] is ((4-2)^2 + (3-4)^2) / 2 = 2.5; MSE of A vs P is 1.5.
+        assert!(close(rmsse(&A, &P, &[0.0, 0.0, 2.0, 4.0, 3.0]), (1.5f64 / 2.5).sqrt()));
+        assert!(close(rmsse(&A, &P, &[2.0, 4.0, 3.0]), (1.5f64 / 2.5).sqrt()));
         // Constant training series: zero scale, undefined.
         assert!(mase(&A, &P, &[3.0; 10], 2).is_nan());
-        assert!(rmsse(&A, &P, &[3.0; 10], 2).is_nan());
+        assert!(rmsse(&A, &P, &[3.0; 10]).is_nan());
+        assert!(rmsse(&A, &P, &[0.0, 0.0, 5.0]).is_nan(), "one value after the first sale");
         // Too short for the season, or season 0.
         assert!(mase(&A, &P, &[1.0, 2.0], 7).is_nan());
         assert!(seasonal_scale(&TRAIN, 0, false).is_nan());

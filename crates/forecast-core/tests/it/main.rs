@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod import_fixtures;
+mod pipeline;
 mod predictor_exact;

@@ -7,6 +7,7 @@ mod concurrency;
 mod crash;
 mod drift;
 mod health;
+mod pipeline;
 mod registry;
 mod tracking;
 

@@ -1,0 +1,97 @@
+//! Detection quality against the simulator's ground truth.
+
+use crate::source::{AnomalyKind, GroundTruth};
+use crate::{RealtimeError, Result};
+use chrono::{DateTime, Utc};
+use forecast_core::SeriesKey;
+use serde::{Deserialize, Serialize};
+
+/// Precision, recall, F1 and detection delay of one detector on one labelled stream.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DetectionScore {
+    /// Flagged labelled points.
+    pub true_positives: usize,
+    /// Flagged unlabelled points.
+    pub false_positives: usize,
+    /// Labelled points not flagged.
+    pub missed: usize,
+    /// `tp / (tp + fp)` (0 when nothing was flagged).
+    pub precision: f64,
+    /// `tp / (tp + missed)` (0 when nothing is labelled).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Episodes labelled.
+    pub episodes: usize,
+    /// Episodes with at least one flagged point.
+    pub episodes_detected: usize,
+    /// Mean periods from an episode's start to its first flagged point, over detected episodes.
+    pub delay_mean: Option<f64>,
+}
+
+/// Collects which observed points a detector flagged, then scores them against the truth.
+/// Points never recorded count as not flagged.
+#[derive(Debug, Clone)]
+pub struct Evaluation<'a> {
+    truth: &'a GroundTruth,
+    flagged: Vec<Vec<bool>>,
+}
+
+impl<'a> Evaluation<'a> {
+    /// An evaluation against `truth`.
+    pub fn new(truth: &'a GroundTruth) -> Self {
+        Self { truth, flagged: truth.lengths().iter().map(|&n| vec![false; n]).collect() }
+    }
+
+    /// Record the verdict on the period of `key` starting at `timestamp`.
+    ///
+    /// # Errors
+    /// [`RealtimeError::InvalidInput`] when the series or period is not in the ground truth's panel.
+    pub fn record(&mut self, key: &SeriesKey, timestamp: DateTime<Utc>, flagged: bool) -> Result<()> {
+        let (s, t) = self.truth.locate(key, timestamp.date_naive()).ok_or_else(|| {
+            RealtimeError::input("evaluation", format!("{key} at {timestamp}"), "not a period of the injected panel")
+        })?;
+        self.flagged[s][t] |= flagged;
+        Ok(())
+    }
+
+    /// The score on anomalies of `kind` (every kind when `None`); false positives are the flagged
+    /// unlabelled points in either case, so inject one kind at a time for a per-kind precision.
+    pub fn score(&self, kind: Option<AnomalyKind>) -> DetectionScore {
+        let wanted = |k: AnomalyKind| kind.is_none_or(|want| want == k);
+        let (mut tp, mut fp, mut missed) = (0, 0, 0);
+        for (s, flags) in self.flagged.iter().enumerate() {
+            for (t, &f) in flags.iter().enumerate() {
+                match self.truth.label(s, t) {
+                    Some(k) if wanted(k) => {
+                        if f {
+                            tp += 1
+                        } else {
+                            missed += 1
+                        }
+                    }
+                    Some(_) => {}
+                    None => fp += usize::from(f),
+                }
+            }
+        }
+        let episodes: Vec<_> = self.truth.episodes.iter().filter(|e| wanted(e.kind)).collect();
+        let delays: Vec<usize> = episodes
+            .iter()
+            .filter_map(|e| (0..e.len).find(|&d| self.flagged[e.series].get(e.start + d).copied().unwrap_or(false)))
+            .collect();
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + missed));
+        DetectionScore {
+            true_positives: tp,
+            false_positives: fp,
+            missed,
+            precision,
+            recall,
+            f1: if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 },
+            episodes: episodes.len(),
+            episodes_detected: delays.len(),
+            delay_mean: (!delays.is_empty()).then(|| delays.iter().sum::<usize>() as f64 / delays.len() as f64),
+        }
+    }
+}

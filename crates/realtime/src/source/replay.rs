@@ -1,0 +1,141 @@
+//! Replay a panel as a stream, at a chosen pace on the clock.
+
+use super::{Event, Next, Source};
+use crate::{RealtimeError, Result};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use forecast_core::{Clock, Panel, SeriesKey};
+use std::sync::Arc;
+
+/// How fast a [`Replay`] emits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Every event is ready at once (benchmarks).
+    AsFastAsPossible,
+    /// Event `i` is due `i / rate` seconds after the replay started, on its clock.
+    PerSecond(f64),
+}
+
+/// Plays a panel (the generator's, a CSV's, or one with [`super::inject`]ed anomalies) in time
+/// order: every series' observation of the first period, in panel order, then the next period.
+/// Series that start later join when their first period comes. Missing (NaN) periods are gaps in
+/// the stream: they are not emitted, and [`Replay::gaps`] counts them.
+#[derive(Debug)]
+pub struct Replay {
+    panel: Arc<Panel>,
+    keys: Vec<Arc<SeriesKey>>,
+    offsets: Vec<i64>,
+    first: NaiveDate,
+    horizon: i64,
+    step: i64,
+    series: usize,
+    seq: u64,
+    gaps: u64,
+    pace: Pace,
+    clock: Arc<dyn Clock>,
+    started: DateTime<Utc>,
+}
+
+impl Replay {
+    /// A replay of `panel` starting now on `clock`.
+    ///
+    /// # Errors
+    /// [`RealtimeError::InvalidParam`] for a rate that is not positive and finite; a core error when
+    /// a series' start is not on the panel's calendar.
+    pub fn new(panel: Arc<Panel>, pace: Pace, clock: Arc<dyn Clock>) -> Result<Self> {
+        if let Pace::PerSecond(rate) = pace
+            && !(rate > 0.0 && rate.is_finite())
+        {
+            return Err(RealtimeError::param("rate", rate, "events per second, a positive finite number"));
+        }
+        let first = panel.series.iter().map(|s| s.start).min().unwrap_or_default();
+        let offsets = panel
+            .series
+            .iter()
+            .map(|s| {
+                panel.frequency.periods_between(first, s.start).ok_or_else(|| {
+                    RealtimeError::Core(forecast_core::Error::InvalidData(format!(
+                        "series {} starts on {}, which is not on the {:?} calendar of {first}",
+                        s.key, s.start, panel.frequency
+                    )))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let horizon = panel.series.iter().zip(&offsets).map(|(s, o)| o + s.len() as i64).max().unwrap_or(0);
+        let keys = panel.series.iter().map(|s| Arc::new(s.key.clone())).collect();
+        let started = clock.now();
+        Ok(Self { panel, keys, offsets, first, horizon, step: 0, series: 0, seq: 0, gaps: 0, pace, clock, started })
+    }
+
+    /// Events emitted so far.
+    pub fn emitted(&self) -> u64 {
+        self.seq
+    }
+
+    /// Missing periods skipped so far.
+    pub fn gaps(&self) -> u64 {
+        self.gaps
+    }
+
+    /// The panel being played.
+    pub fn panel(&self) -> &Panel {
+        &self.panel
+    }
+
+    fn due(&self) -> Option<DateTime<Utc>> {
+        match self.pace {
+            Pace::AsFastAsPossible => None,
+            Pace::PerSecond(rate) => {
+                let nanos = (self.seq as f64 / rate * 1e9).round();
+                Some(self.started + TimeDelta::nanoseconds(nanos.min(i64::MAX as f64) as i64))
+            }
+        }
+    }
+
+    /// The next observation in time order, skipping gaps.
+    fn advance(&mut self) -> Option<Event> {
+        while self.step < self.horizon {
+            while self.series < self.panel.series.len() {
+                let s = self.series;
+                self.series += 1;
+                let t = self.step - self.offsets[s];
+                let series = &self.panel.series[s];
+                if t < 0 || t as usize >= series.len() {
+                    continue;
+                }
+                let t = t as usize;
+                let value = series.target[t];
+                if !value.is_finite() {
+                    self.gaps += 1;
+                    continue;
+                }
+                let date = self.panel.frequency.add(self.first, self.step)?;
+                let event = Event {
+                    seq: self.seq,
+                    key: self.keys[s].clone(),
+                    timestamp: date.and_hms_opt(0, 0, 0)?.and_utc(),
+                    value,
+                    regressors: series.regressors.iter().map(|r| r.get(t).copied().unwrap_or(f64::NAN)).collect(),
+                };
+                self.seq += 1;
+                return Some(event);
+            }
+            self.series = 0;
+            self.step += 1;
+        }
+        None
+    }
+}
+
+impl Source for Replay {
+    fn poll_next(&mut self) -> Result<Next> {
+        if self.step >= self.horizon {
+            return Ok(Next::Closed);
+        }
+        if let Some(due) = self.due()
+            && self.clock.now() < due
+        {
+            return Ok(Next::Pending { until: Some(due) });
+        }
+        Ok(self.advance().map_or(Next::Closed, Next::Event))
+    }
+}
