@@ -12,7 +12,9 @@ LightGBM's: the largest relative error and the share of values that are bit-iden
 
 Reference: LightGBM 4.7.0. Run from the workspace root after
     cargo build --release --example explain
-    python3 benches/scripts/check_explain_vs_lightgbm.py [--cases 40] [--seed 1]
+    python3 benches/scripts/check_explain_vs_lightgbm.py [--cases 40] [--seed 1] [--exact]
+(--exact runs the example's Algorithm 2 mode, which should be bit-identical; the default is its
+Linear TreeSHAP, which agrees to rounding.)
 Needs numpy, pandas, lightgbm. Exits 1 if any value is off by more than 1e-9 relative."""
 import argparse
 import os
@@ -28,6 +30,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--cases", type=int, default=40)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--bin", default="target/release/examples/explain")
+ap.add_argument("--exact", action="store_true")
 a = ap.parse_args()
 
 OBJECTIVES = ["regression", "regression_l1", "huber", "fair", "quantile", "mape", "poisson", "gamma", "tweedie",
@@ -87,14 +90,16 @@ def case(rng, k, out):
     b.save_model(model)
     names = b.feature_name()
     pd.DataFrame(R, columns=names).to_csv(rows, index=False, na_rep="", float_format="%.17g")
-    subprocess.run([a.bin, "--model", model, "--rows", rows, "--out", shap, "--threads", "1"], check=True,
-                   capture_output=True)
+    subprocess.run([a.bin, "--model", model, "--rows", rows, "--out", shap, "--threads", "1"]
+                   + (["--exact"] if a.exact else []), check=True, capture_output=True)
     got = pd.read_csv(shap, float_precision="round_trip")
     assert list(got.columns) == names + ["bias"], got.columns
     want = b.predict(R, pred_contrib=True)
     got = got.to_numpy()
     scale = np.maximum(np.abs(got), np.abs(want))
     rel = np.where(got == want, 0.0, np.abs(got - want) / np.where(scale == 0, 1, scale))
+    i = np.unravel_index(rel.argmax(), rel.shape)
+    params["worst"] = f"{got[i]!r} vs {want[i]!r} (row {i[0]}, column {i[1]}, row scale {np.abs(want[i[0]]).max():.3g})"
     return rel.max(), (got == want).mean(), params
 
 
@@ -104,7 +109,7 @@ with tempfile.TemporaryDirectory() as out:
     for k in range(a.cases):
         err, same, params = case(rng, k, out)
         worst = max(worst, err)
-        flag = "" if err <= 1e-9 else "  <-- FAIL"
+        flag = "" if err <= 1e-9 else "  <-- FAIL: " + params["worst"]
         print(f"case {k:3}: {params['objective']:<13} leaves {params['num_leaves']:>3} "
               f"{params.get('boosting', 'gbdt'):<4} zero_as_missing={params['zero_as_missing']!s:<5} "
               f"max rel err {err:.1e}, identical {same:.4f}{flag}")

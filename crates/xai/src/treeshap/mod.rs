@@ -1,9 +1,11 @@
 //! Exact SHAP values of tree ensembles ([`TreeEnsemble`]: our GBDT, imported LightGBM and
 //! XGBoost models, smartcore forests).
 //!
-//! - [`TreeShap`]: path-dependent TreeSHAP (Lundberg et al. 2020, Algorithm 2), weighting each
-//!   branch by the node covers the model carries. On an imported LightGBM model it returns what
-//!   LightGBM's `predict(X, pred_contrib=True)` returns, bit for bit (same arithmetic, same order).
+//! - [`TreeShap`]: path-dependent TreeSHAP (Lundberg et al. 2020), weighting each branch by the
+//!   node covers the model carries. By default it runs Linear TreeSHAP (`O(nodes × depth/2)` per
+//!   row and tree, see `linear`), which agrees with LightGBM's `predict(X, pred_contrib=True)` to
+//!   rounding (about 1e-15 relative); [`Strategy::Exact`] runs Algorithm 2 with LightGBM's own
+//!   arithmetic and returns its values bit for bit.
 //! - [`InterventionalShap`]: interventional TreeSHAP against a background set: the Shapley
 //!   values of `S -> mean_z f(x_S, z_rest)`, exact, with no cover needed.
 //!
@@ -13,6 +15,7 @@
 
 mod interventional;
 mod lightgbm;
+mod linear;
 pub(crate) mod path;
 mod prepare;
 mod table;
@@ -26,6 +29,7 @@ pub(crate) use values::feature_names as feature_names_of;
 
 use crate::{Result, XaiError};
 use forecast_core::tree::TreeEnsemble;
+use linear::{LinearScratch, LinearTree};
 use ndarray::ArrayView2;
 use path::PathElement;
 use prepare::ShapTree;
@@ -40,16 +44,22 @@ const CHUNK_ROWS: usize = 64;
 /// Largest table of one tree, in stored terms (8 bytes each).
 const MAX_TERMS_PER_TREE: f64 = (1u64 << 22) as f64;
 
-/// How [`TreeShap`] computes each tree's contributions (all give identical numbers).
+/// How [`TreeShap`] computes each tree's contributions. All are exact; `Auto` differs from the
+/// others by rounding only (about 1e-15 relative), the others give identical numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// Precompute a tree's table when the rows of a call repay its construction and it fits the
-    /// budget; otherwise walk the tree directly.
+    /// Linear TreeSHAP (Gauss-Legendre form) for every tree whose paths hold at most 32 distinct
+    /// features and whose tables fit the budget; Algorithm 2 for the others. The fastest.
     #[default]
     Auto,
-    /// Always the direct recursion of Algorithm 2.
+    /// Algorithm 2 with LightGBM's arithmetic: precompute a tree's table of states when the rows
+    /// of a call repay its construction and it fits the budget, otherwise walk the tree directly.
+    /// Bit-identical to LightGBM's `pred_contrib`.
+    Exact,
+    /// Always the direct recursion of Algorithm 2 (bit-identical, like `Exact`).
     Direct,
-    /// Build every table that fits the budget, whatever the number of rows.
+    /// Algorithm 2 with every table of states that fits the budget, whatever the number of rows
+    /// (bit-identical, like `Exact`).
     Tables,
 }
 
@@ -57,7 +67,7 @@ pub enum Strategy {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `strategy` | [`Strategy::Auto`] | direct walk or precomputed tables | any |
+/// | `strategy` | [`Strategy::Auto`] | Linear TreeSHAP, or Algorithm 2 (direct walk or precomputed tables) | any |
 /// | `table_budget` | 256 MiB | memory all tables of this explainer may take | bytes, 0 = none |
 ///
 /// Tables, once built, are kept for later calls.
@@ -66,6 +76,8 @@ pub struct TreeShap {
     trees: Vec<ShapTree>,
     costs: Vec<Cost>,
     tables: Vec<OnceLock<Table>>,
+    /// Linear TreeSHAP form of each tree (built on the first `Auto` call; `None`: Algorithm 2).
+    linear: OnceLock<Vec<Option<LinearTree>>>,
     table_bytes: AtomicUsize,
     /// Held while tables are planned and built, so two calls never build the same one.
     planning: Mutex<()>,
@@ -75,6 +87,7 @@ pub struct TreeShap {
     base_score: f64,
     expected_value: f64,
     max_depth: usize,
+    max_nodes: usize,
     feature_names: Vec<String>,
 }
 
@@ -82,6 +95,7 @@ pub struct TreeShap {
 struct Scratch {
     buf: Vec<PathElement>,
     stack: Vec<(u32, u32)>,
+    linear: LinearScratch,
 }
 
 impl TreeShap {
@@ -97,6 +111,7 @@ impl TreeShap {
         let expected_value = trees.iter().fold(ensemble.base_score, |acc, t| acc + t.expected);
         Ok(Self {
             tables: trees.iter().map(|_| OnceLock::new()).collect(),
+            linear: OnceLock::new(),
             costs,
             table_bytes: AtomicUsize::new(0),
             planning: Mutex::new(()),
@@ -106,6 +121,7 @@ impl TreeShap {
             base_score: ensemble.base_score,
             expected_value,
             max_depth: trees.iter().map(|t| t.depth).max().unwrap_or(0),
+            max_nodes: trees.iter().map(|t| t.nodes.len()).max().unwrap_or(0),
             feature_names: values::feature_names(ensemble),
             trees,
         })
@@ -150,8 +166,19 @@ impl TreeShap {
         }
         let x = x.as_standard_layout();
         let data = x.as_slice().unwrap_or_default();
-        self.plan_tables(x.nrows());
         let mut out = vec![0.0; x.nrows() * (p + 1)];
+        if self.strategy == Strategy::Auto {
+            let linear = self.linear_trees();
+            out.par_chunks_mut(CHUNK_ROWS * (p + 1)).enumerate().for_each_init(
+                || self.scratch(),
+                |scratch, (c, chunk)| {
+                    let rows = &data[c * CHUNK_ROWS * p..][..chunk.len() / (p + 1) * p];
+                    self.chunk_into(linear, rows, chunk, scratch);
+                },
+            );
+            return ShapValues::new(out, x.nrows(), self.feature_names.clone());
+        }
+        self.plan_tables(x.nrows());
         out.par_chunks_mut(CHUNK_ROWS * (p + 1)).enumerate().for_each_init(
             || self.scratch(),
             |scratch, (c, chunk)| {
@@ -177,14 +204,50 @@ impl TreeShap {
             });
         }
         let mut phi = vec![0.0; self.n_features + 1];
-        self.row_into(row, &mut phi, &mut self.scratch());
+        if self.strategy == Strategy::Auto {
+            self.chunk_into(self.linear_trees(), row, &mut phi, &mut self.scratch());
+        } else {
+            self.row_into(row, &mut phi, &mut self.scratch());
+        }
         Ok(phi)
     }
 
     fn scratch(&self) -> Scratch {
+        let mut linear = LinearScratch::default();
+        linear.reserve(self.max_nodes);
         Scratch {
             buf: vec![PathElement::default(); path::path_capacity(self.max_depth)],
             stack: Vec::with_capacity(2 * self.max_depth + 2),
+            linear,
+        }
+    }
+
+    /// The Linear TreeSHAP form of each tree, built once, within the table budget.
+    fn linear_trees(&self) -> &[Option<LinearTree>] {
+        self.linear.get_or_init(|| {
+            let built: Vec<Option<LinearTree>> =
+                self.trees.par_iter().map(|t| if t.nodes.len() > 1 { LinearTree::new(t) } else { None }).collect();
+            built.into_iter().map(|t| t.filter(|t| self.reserve(t.bytes()))).collect()
+        })
+    }
+
+    /// Contributions of the rows in `x` (row-major, `n_features` wide) into `out` (zeros,
+    /// `n_features + 1` wide), tree by tree so that each tree's tables stay in cache.
+    fn chunk_into(&self, linear: &[Option<LinearTree>], x: &[f64], out: &mut [f64], s: &mut Scratch) {
+        let p = self.n_features;
+        for phi in out.chunks_mut(p + 1) {
+            phi[p] = self.expected_value;
+        }
+        for (tree, lin) in self.trees.iter().zip(linear) {
+            match lin {
+                Some(l) => linear_rows(l, x, out, p, &mut s.linear),
+                None if tree.nodes.len() > 1 => {
+                    for (row, phi) in x.chunks_exact(p).zip(out.chunks_mut(p + 1)) {
+                        path::tree_shap(tree, row, &mut phi[..p], &mut s.buf);
+                    }
+                }
+                None => {}
+            }
         }
     }
 
@@ -228,12 +291,43 @@ impl TreeShap {
     }
 
     /// Take `bytes` from the budget, if they fit.
+    ///
+    /// Tables of states and Linear TreeSHAP forms share one budget.
     fn reserve(&self, bytes: usize) -> bool {
         self.table_bytes
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
                 used.checked_add(bytes).filter(|total| *total <= self.budget)
             })
             .is_ok()
+    }
+}
+
+/// One tree's Linear TreeSHAP over rows `x` into `out` (`p + 1` wide), with the lane count
+/// fixed at compile time.
+fn linear_rows(l: &LinearTree, x: &[f64], out: &mut [f64], p: usize, s: &mut LinearScratch) {
+    fn run<const Q: usize>(l: &LinearTree, x: &[f64], out: &mut [f64], p: usize, s: &mut LinearScratch) {
+        for (row, phi) in x.chunks_exact(p).zip(out.chunks_mut(p + 1)) {
+            l.add::<Q>(row, &mut phi[..p], s);
+        }
+    }
+    match l.points() {
+        1 => run::<1>(l, x, out, p, s),
+        2 => run::<2>(l, x, out, p, s),
+        3 => run::<3>(l, x, out, p, s),
+        4 => run::<4>(l, x, out, p, s),
+        5 => run::<5>(l, x, out, p, s),
+        6 => run::<6>(l, x, out, p, s),
+        7 => run::<7>(l, x, out, p, s),
+        8 => run::<8>(l, x, out, p, s),
+        9 => run::<9>(l, x, out, p, s),
+        10 => run::<10>(l, x, out, p, s),
+        11 => run::<11>(l, x, out, p, s),
+        12 => run::<12>(l, x, out, p, s),
+        13 => run::<13>(l, x, out, p, s),
+        14 => run::<14>(l, x, out, p, s),
+        15 => run::<15>(l, x, out, p, s),
+        // `LinearTree::new` keeps the points within 1..=MAX_POINTS (16).
+        _ => run::<16>(l, x, out, p, s),
     }
 }
 

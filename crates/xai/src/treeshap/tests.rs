@@ -107,16 +107,18 @@ fn path_dependent_equals_brute_force_shapley_of_the_conditional_expectation() {
         let p = 1 + seed as usize % 5;
         let e = random_ensemble(seed, p, 3, 5);
         let x = random_rows(seed + 1000, 6, p);
-        let shap = TreeShap::new(&e).unwrap().strategy(Strategy::Direct).explain(x.view()).unwrap();
-        for (r, row) in x.rows().into_iter().enumerate() {
-            let row = row.to_vec();
-            let v = |s: &[bool]| e.trees.iter().map(|t| cond_expectation(t, &row, s, 0)).sum::<f64>() / scale(&e);
-            let want = shapley(p, v);
-            for (j, w) in want.iter().enumerate() {
-                assert!(close(shap.values()[[r, j]], *w), "seed {seed} row {r} feature {j}");
+        for strategy in [Strategy::Direct, Strategy::Auto] {
+            let shap = TreeShap::new(&e).unwrap().strategy(strategy).explain(x.view()).unwrap();
+            for (r, row) in x.rows().into_iter().enumerate() {
+                let row = row.to_vec();
+                let v = |s: &[bool]| e.trees.iter().map(|t| cond_expectation(t, &row, s, 0)).sum::<f64>() / scale(&e);
+                let want = shapley(p, v);
+                for (j, w) in want.iter().enumerate() {
+                    assert!(close(shap.values()[[r, j]], *w), "{strategy:?} seed {seed} row {r} feature {j}");
+                }
+                let total: f64 = shap.as_pred_contrib().row(r).sum();
+                assert!(close(total, e.raw_row(&row)), "additivity, {strategy:?} seed {seed} row {r}");
             }
-            let total: f64 = shap.as_pred_contrib().row(r).sum();
-            assert!(close(total, e.raw_row(&row)), "additivity, seed {seed} row {r}");
         }
     }
 }
@@ -198,4 +200,70 @@ fn wrong_width_is_a_shape_error() {
     let shap = TreeShap::new(&e).unwrap();
     assert!(matches!(shap.explain(random_rows(1, 2, 4).view()), Err(XaiError::Shape { expected: 3, got: 4, .. })));
     assert!(shap.explain_row(&[1.0]).is_err());
+}
+
+#[test]
+fn gauss_legendre_integrates_polynomials_of_degree_2n_minus_1_exactly() {
+    for n in 1..=linear::MAX_POINTS {
+        let (t, w) = linear::gauss_legendre(n);
+        assert!(t.iter().all(|t| *t > 0.0 && *t < 1.0));
+        for m in 0..2 * n {
+            let got: f64 = t.iter().zip(&w).map(|(t, w)| w * t.powi(m as i32)).sum();
+            let want = 1.0 / (m + 1) as f64;
+            assert!((got - want).abs() <= 4e-16 * want.max(1.0) * n as f64, "n {n} m {m}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn linear_treeshap_equals_algorithm_2_to_rounding() {
+    for seed in 0..60 {
+        let p = 1 + seed as usize % 9;
+        // Deep trees on few features repeat features along paths, the case the telescoping handles.
+        let e = random_ensemble(seed, p, 5, 3 + seed as usize % 10);
+        let x = random_rows(seed + 3, 40, p);
+        let direct = TreeShap::new(&e).unwrap().strategy(Strategy::Direct).explain(x.view()).unwrap();
+        let linear = TreeShap::new(&e).unwrap().explain(x.view()).unwrap();
+        for (r, (a, b)) in direct.as_pred_contrib().rows().into_iter().zip(linear.as_pred_contrib().rows()).enumerate()
+        {
+            let size = a.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
+            for (j, (a, b)) in a.iter().zip(b.iter()).enumerate() {
+                assert!((a - b).abs() <= 1e-13 * size, "seed {seed} row {r} feature {j}: {a} vs {b}");
+            }
+        }
+        let one = TreeShap::new(&e).unwrap().explain_row(&x.row(0).to_vec()).unwrap();
+        assert_eq!(one, linear.as_pred_contrib().row(0).to_vec());
+    }
+}
+
+#[test]
+fn trees_past_the_quadrature_limit_fall_back_to_algorithm_2() {
+    // A chain of 40 splits on 40 distinct features (split k at node 2k, its left child a leaf,
+    // its right child the next split): 20 points would be needed, more than 16.
+    let p = 40;
+    let mut t = Tree::default();
+    for f in 0..p as u32 {
+        let at = 2 * f;
+        t.nodes.push(Node::Split(Split {
+            feature: f,
+            rule: SplitRule::LessOrEqual(0.5),
+            missing: Missing::NaN,
+            default_left: true,
+            left: at + 1,
+            right: at + 2,
+        }));
+        t.nodes.push(Node::Leaf(f as f64));
+    }
+    t.nodes.push(Node::Leaf(-3.0));
+    t.cover = vec![1.0; t.nodes.len()];
+    for i in (0..p).rev() {
+        t.cover[2 * i] = 1.0 + t.cover[2 * i + 2];
+    }
+    let e = TreeEnsemble { n_features: p, trees: vec![t], ..Default::default() };
+    let x = random_rows(9, 5, p);
+    let direct = TreeShap::new(&e).unwrap().strategy(Strategy::Direct).explain(x.view()).unwrap();
+    let auto = TreeShap::new(&e).unwrap();
+    let got = auto.explain(x.view()).unwrap();
+    assert_eq!(auto.table_bytes(), 0, "no Linear TreeSHAP form for a 40-feature path");
+    assert_eq!(direct, got);
 }

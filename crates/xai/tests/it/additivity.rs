@@ -91,7 +91,7 @@ proptest! {
     fn path_dependent_contributions_add_up(seed in any::<u64>(), p in 1usize..12, trees in 1usize..12, leaves in 1usize..40) {
         let e = ensemble(seed, p, trees, leaves);
         let x = rows(seed, 40, p);
-        for strategy in [Strategy::Direct, Strategy::Tables] {
+        for strategy in [Strategy::Auto, Strategy::Direct, Strategy::Tables] {
             let shap = TreeShap::new(&e).unwrap().strategy(strategy).explain(x.view()).unwrap();
             assert_adds_up(shap.as_pred_contrib(), &e, &x);
         }
