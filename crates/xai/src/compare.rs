@@ -81,8 +81,13 @@ impl SegmentComparison {
 /// # Errors
 /// [`XaiError::InvalidArgument`] naming `by` when it is neither a static nor a key column (the
 /// message lists them), or `period` when no selected series has a date in it.
-pub fn compare_segments(panel: &Panel, by: &str, series: &[usize], (from, to): (NaiveDate, NaiveDate)) -> Result<SegmentComparison> {
-    let label: Box<dyn Fn(usize) -> String> = if let Some(k) = panel.static_names.iter().position(|n| n == by) {
+pub fn compare_segments(
+    panel: &Panel,
+    by: &str,
+    series: &[usize],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<SegmentComparison> {
+    let label: Box<dyn Fn(usize) -> String + '_> = if let Some(k) = panel.static_names.iter().position(|n| n == by) {
         Box::new(move |s| {
             let code = panel.series[s].statics[k] as usize;
             panel.static_levels.get(k).and_then(|l| l.get(code)).cloned().unwrap_or_else(|| code.to_string())

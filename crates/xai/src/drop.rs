@@ -137,7 +137,7 @@ pub fn explain_drop(
     };
     let (cur, cur_t) = window(pipeline, panel, series, current, "period")?;
     let (refr, ref_t) = window(pipeline, panel, series, reference, "reference")?;
-    let sums = |e: &ForecastExplanation| {
+    fn sums(e: &ForecastExplanation) -> HashMap<&str, (f64, f64)> {
         let mut by: HashMap<&str, (f64, f64)> = HashMap::new();
         for r in &e.rows {
             for ((name, c), v) in e.feature_sets[r.features].iter().zip(&r.contributions).zip(&r.values) {
@@ -147,9 +147,10 @@ pub fn explain_drop(
             }
         }
         by
-    };
+    }
     let (cs, rs) = (sums(&cur), sums(&refr));
-    let mut names: Vec<&str> = cur.feature_sets.iter().chain(&refr.feature_sets).flatten().map(String::as_str).collect();
+    let mut names: Vec<&str> =
+        cur.feature_sets.iter().chain(&refr.feature_sets).flatten().map(String::as_str).collect();
     names.dedup();
     let mut seen = std::collections::HashSet::new();
     names.retain(|n| seen.insert(*n));

@@ -9,9 +9,9 @@
 
 use crate::error::{Result, XaiError};
 use crate::treeshap::TreeShap;
+use forecast_core::forecast::{Forecasts, SeriesForecast};
 use forecast_core::pipeline::ForecastPipeline;
 use forecast_core::tree::{OutputTransform, TreeEnsemble};
-use forecast_core::forecast::{Forecasts, SeriesForecast};
 use forecast_core::{ModelArtifact, Panel};
 use std::collections::HashMap;
 
@@ -145,15 +145,18 @@ pub fn explain_from(
         return Err(XaiError::argument("horizon", 0, "at least 1 step"));
     }
     let global = pipeline.global().ok_or_else(|| {
-        XaiError::argument("pipeline", pipeline.name(), "a global (tree model) pipeline; a local method has no features")
+        XaiError::argument(
+            "pipeline",
+            pipeline.name(),
+            "a global (tree model) pipeline; a local method has no features",
+        )
     })?;
     let (forecasts, steps) = pipeline.design_rows(panel, origins, horizon)?;
     let mut explainers: HashMap<usize, (TreeShap, &TreeEnsemble)> = HashMap::new();
     let mut feature_sets: Vec<Vec<String>> = Vec::new();
     let mut set_of_model: HashMap<usize, usize> = HashMap::new();
     let mut rows = Vec::new();
-    let point_of: HashMap<usize, &SeriesForecast> =
-        forecasts.series.iter().map(|f| (f.series, f)).collect();
+    let point_of: HashMap<usize, &SeriesForecast> = forecasts.series.iter().map(|f| (f.series, f)).collect();
     for step in &steps {
         let model = &global.steps[step.model];
         if let std::collections::hash_map::Entry::Vacant(e) = explainers.entry(step.model) {

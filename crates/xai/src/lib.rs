@@ -13,6 +13,7 @@ pub mod report;
 pub mod rows;
 #[cfg(feature = "rules")]
 pub mod segment;
+pub mod tools;
 pub mod treeshap;
 pub mod whatif;
 

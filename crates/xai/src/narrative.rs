@@ -28,7 +28,11 @@ pub fn forecast_narrative(e: &ForecastExplanation, panel: &Panel, label: &str, u
         text.push_str(&format!(" (80% interval {} to {})", number(lo), with_unit(hi, unit)));
     }
     if let Some(before) = same_periods_last_year(e, panel) {
-        text.push_str(&format!(", {} the same {period}s last year ({})", relative(e.total(), before), with_unit(before, unit)));
+        text.push_str(&format!(
+            ", {} the same {period}s last year ({})",
+            relative(e.total(), before),
+            with_unit(before, unit)
+        ));
     }
     text.push_str(&format!(". {}.", sentence(&drivers_sentence(&e.drivers(), top, unit, panel.frequency))));
     text
@@ -57,7 +61,9 @@ pub fn feature_phrase(feature: &str, frequency: Frequency) -> String {
     let plural = |n: usize| if n == 1 { period.to_string() } else { format!("{n} {period}s") };
     // Windows and smoothed levels of a direct step model carry `_s{shift}`.
     let (core, shift) = match feature.rsplit_once("_s") {
-        Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => (head, tail.parse().ok()),
+        Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
+            (head, tail.parse::<usize>().ok())
+        }
         _ => (feature, None),
     };
     let upto = match shift {
@@ -110,7 +116,11 @@ pub fn driver_phrase(driver: &Driver, frequency: Frequency) -> String {
             if pct.abs() < 0.5 {
                 "the price at its usual level".into()
             } else {
-                format!("the price {} {} its usual level", with_unit(pct.abs(), "%"), if pct > 0.0 { "above" } else { "below" })
+                format!(
+                    "the price {} {} its usual level",
+                    with_unit(pct.abs(), "%"),
+                    if pct > 0.0 { "above" } else { "below" }
+                )
             }
         }
         ("promo" | "promotion" | "holiday", Some(v)) => format!("{base} ({})", if v > 0.0 { "on" } else { "off" }),

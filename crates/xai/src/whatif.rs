@@ -89,7 +89,11 @@ pub fn what_if(
         return Err(XaiError::argument("horizon", 0, "at least 1 step"));
     }
     let j = panel.regressor_index(feature).ok_or_else(|| {
-        XaiError::argument("feature", feature, format!("a regressor of the panel: {}", panel.regressor_names.join(", ")))
+        XaiError::argument(
+            "feature",
+            feature,
+            format!("a regressor of the panel: {}", panel.regressor_names.join(", ")),
+        )
     })?;
     let origins = selected_origins(panel, series, |s| Some(panel.series[s].len()))?;
     let mut changed = panel.clone();

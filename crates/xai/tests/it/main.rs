@@ -8,6 +8,7 @@ mod counterfactual;
 mod covers;
 mod reference;
 mod report;
+mod tools;
 
 use ndarray::Array2;
 use std::path::{Path, PathBuf};
