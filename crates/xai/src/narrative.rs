@@ -71,7 +71,7 @@ pub fn feature_phrase(feature: &str, frequency: Frequency) -> String {
         _ => String::new(),
     };
     if let Some(k) = core.strip_prefix("lag_").and_then(|k| k.parse::<usize>().ok()) {
-        return format!("sales {} before", plural(k + 1));
+        return if k == 0 { format!("sales the {period} before") } else { format!("sales {} before", plural(k + 1)) };
     }
     if let Some(rest) = core.strip_prefix("roll_")
         && let Some((stat, w)) = rest.split_once('_')
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn every_family_reads_as_words() {
         let f = Frequency::Daily;
-        assert_eq!(feature_phrase("lag_0", f), "sales 1 day before");
+        assert_eq!(feature_phrase("lag_0", f), "sales the day before");
         assert_eq!(feature_phrase("lag_6", f), "sales 7 days before");
         assert_eq!(feature_phrase("roll_mean_28", f), "the average of the last 28 days");
         assert_eq!(feature_phrase("roll_std_7_s3", f), "the ups and downs of the last 7 days up to 2 days before");
