@@ -38,7 +38,7 @@ fn tree(rng: &mut ChaCha8Rng) -> Tree {
         });
         leaves.extend([left, right]);
     }
-    Tree { nodes }
+    Tree { nodes, cover: Vec::new() }
 }
 
 fn ensemble(seed: u64) -> TreeEnsemble {

@@ -9,8 +9,10 @@ use crate::model::{Predict, check_n_features};
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-/// LightGBM's `kZeroThreshold`: values with `|x| <= 1e-35` count as zero.
-pub const ZERO_THRESHOLD: f64 = 1e-35;
+/// LightGBM's `kZeroThreshold`: values with `|x| <= 1e-35` count as zero. LightGBM declares it
+/// `1e-35f`, a float widened to double, so the exact bound is `1.0000000180025095e-35` (a split
+/// threshold LightGBM often writes).
+pub const ZERO_THRESHOLD: f64 = 1e-35f32 as f64;
 
 /// Which inputs take a split's default direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +68,11 @@ pub enum Node {
 pub struct Tree {
     /// The nodes, root first.
     pub nodes: Vec<Node>,
+    /// The cover of each node (parallel to `nodes`): the training weight that reached it, a row
+    /// count (LightGBM `internal_count`/`leaf_count`, our GBDT) or a hessian sum (XGBoost
+    /// `sum_hessian`). Empty when the model does not say; path-dependent TreeSHAP needs it.
+    #[serde(default)]
+    pub cover: Vec<f64>,
 }
 
 /// How the raw score (sum of leaves plus base score) maps to a prediction.
@@ -199,6 +206,19 @@ impl TreeEnsemble {
             if tree.nodes.is_empty() {
                 return Err(crate::Error::InvalidData(format!("tree {t} has no nodes")));
             }
+            if !tree.cover.is_empty() && tree.cover.len() != tree.nodes.len() {
+                return Err(crate::Error::InvalidData(format!(
+                    "tree {t}: {} covers for {} nodes; give one cover per node or none",
+                    tree.cover.len(),
+                    tree.nodes.len()
+                )));
+            }
+            if let Some(i) = tree.cover.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+                return Err(crate::Error::InvalidData(format!(
+                    "tree {t} node {i}: cover {} is not a finite non-negative number",
+                    tree.cover[i]
+                )));
+            }
             let mut seen = vec![false; tree.nodes.len()];
             let mut stack = vec![0usize];
             while let Some(i) = stack.pop() {
@@ -270,6 +290,7 @@ mod tests {
                 Node::Leaf(-1.0),
                 Node::Leaf(1.0),
             ],
+            cover: Vec::new(),
         }
     }
 
@@ -285,6 +306,8 @@ mod tests {
         assert_eq!(zero.predict_row(&[0.0]), -1.0);
         assert_eq!(zero.predict_row(&[f64::NAN]), -1.0);
         assert_eq!(zero.predict_row(&[3.0]), 1.0);
+        assert_eq!(zero.predict_row(&[1.0000000180025095e-35]), -1.0, "LightGBM's float kZeroThreshold is zero");
+        assert_eq!(zero.predict_row(&[1.0000000180025096e-35]), 1.0);
         let none = stump(SplitRule::LessOrEqual(0.5), Missing::None, false);
         assert_eq!(none.predict_row(&[f64::NAN]), -1.0);
         let cat = stump(SplitRule::Category(vec![0b1010]), Missing::NaN, false);
@@ -312,5 +335,12 @@ mod tests {
             s.right = 7;
         }
         assert!(e.validate().is_err());
+        let mut covered = stump(SplitRule::Less(0.0), Missing::NaN, true);
+        covered.cover = vec![3.0, 1.0];
+        e.trees = vec![covered.clone()];
+        assert!(e.validate().unwrap_err().to_string().contains("2 covers for 3 nodes"));
+        covered.cover = vec![3.0, 1.0, f64::NAN];
+        e.trees = vec![covered];
+        assert!(e.validate().unwrap_err().to_string().contains("node 2: cover NaN"));
     }
 }

@@ -8,6 +8,9 @@
 //! - `security`: [`security`]: users, RBAC with tenant and region scopes, sessions, the hash-chained
 //!   audit log, guarded model operations, rate limits and data scopes.
 //! - `tenancy`: tenants, plans and entitlements, quotas, metering, invoices, white-label ([`tenancy`]).
+//! - `xai`: [`xai`]: exact TreeSHAP (path-dependent and interventional), importances, partial
+//!   dependence, counterfactuals, report building blocks; `xai-rules` adds the linfa-trees error
+//!   rules, `xai-pdf` the PDF reports.
 //! - `decisions`: [`decisions`]: inventory policies on the forecast's own distribution
 //!   (stockpyl-compatible), policy simulation, price elasticity, store expansion, recommendations.
 //! - `realtime`: [`realtime`]: stream sources and the replay simulator, rolling statistics, streaming
@@ -31,6 +34,8 @@ pub use forecast_retrain as retrain;
 pub use forecast_security as security;
 #[cfg(feature = "tenancy")]
 pub use forecast_tenancy as tenancy;
+#[cfg(feature = "xai")]
+pub use forecast_xai as xai;
 
 /// The types most programs need.
 pub mod prelude {

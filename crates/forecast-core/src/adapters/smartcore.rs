@@ -230,7 +230,8 @@ fn to_ensemble<M: serde::Serialize>(model: &M, impute: &[f64]) -> Result<TreeEns
                 _ => Ok(Node::Leaf(n.output)),
             })
             .collect::<Result<Vec<_>>>()?;
-        out.push(Tree { nodes });
+        // smartcore's regression trees keep no per-node sample counts, so no covers.
+        out.push(Tree { nodes, cover: Vec::new() });
     }
     let ensemble = TreeEnsemble {
         n_features: impute.len(),

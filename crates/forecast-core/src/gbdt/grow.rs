@@ -46,6 +46,8 @@ pub(crate) struct GrownTree {
     bin_splits: Vec<Option<BinSplit>>,
     /// `(feature, gain)` of each split.
     pub(crate) gains: Vec<(usize, f64)>,
+    /// Training rows that reached each node (parallel to `nodes`), as LightGBM's counts.
+    pub(crate) cover: Vec<f64>,
 }
 
 impl GrownTree {
@@ -132,8 +134,13 @@ impl Grower {
         };
         root.best = self.find_best(data, features, &root);
         let mut leaves = vec![root];
-        let mut tree =
-            GrownTree { nodes: vec![Node::Leaf(0.0)], leaves: Vec::new(), bin_splits: vec![None], gains: Vec::new() };
+        let mut tree = GrownTree {
+            nodes: vec![Node::Leaf(0.0)],
+            leaves: Vec::new(),
+            bin_splits: vec![None],
+            gains: Vec::new(),
+            cover: vec![self.rows.len() as f64],
+        };
         while leaves.len() < self.limits.num_leaves {
             let Some((i, split)) = leaves.iter().enumerate().filter_map(|(i, l)| l.best.map(|s| (i, s))).fold(
                 None,
@@ -166,6 +173,7 @@ impl Grower {
             });
             tree.nodes.extend([Node::Leaf(0.0), Node::Leaf(0.0)]);
             tree.bin_splits.extend([None, None]);
+            tree.cover.extend([(mid - parent.rows.start) as f64, (parent.rows.end - mid) as f64]);
             tree.gains.push((split.feature, split.gain));
             let child = |rows: Range<usize>, sums: Sums, node| Leaf {
                 sums: Sums { count: rows.len(), ..sums },

@@ -216,7 +216,7 @@ fn boost(
         let mut grown = grower.grow(data, &grads, subset.then_some(&bag[..]), &features);
         set_leaf_values(p, &mut grown, grower.rows(), y, &score, &mut residuals);
         update_scores(&grown, grower.rows(), data, subset.then_some(&in_bag[..]), &mut score);
-        trees.push(Tree { nodes: grown.nodes });
+        trees.push(Tree { nodes: grown.nodes, cover: grown.cover });
         split_gains.push(grown.gains);
         if let Some(v) = valid.as_mut() {
             v.rows.iter().zip(v.score.iter_mut()).for_each(|(&r, s)| *s = score[r]);

@@ -2,7 +2,8 @@
 //!
 //! Read: the header (`max_feature_idx`, `feature_names`, `objective`, `average_output`,
 //! `num_class`) and every `Tree=` block (`split_feature`, `threshold`, `decision_type`,
-//! `left_child`, `right_child`, `leaf_value`, `cat_boundaries`, `cat_threshold`). Leaf values
+//! `left_child`, `right_child`, `leaf_value`, `cat_boundaries`, `cat_threshold`, and the node
+//! covers `internal_count`, `leaf_count` when present). Leaf values
 //! already include the learning rate (`shrinkage` is informational) and, with
 //! `boost_from_average`, the initial score; predictions are `transform(Σ leaves)`.
 //!
@@ -158,7 +159,8 @@ fn tree(s: &Section<'_>, n_features: usize, scale: f64) -> Result<Tree> {
     let leaf_value: Vec<f64> = s.list("leaf_value", n_leaves)?;
     let leaf = |v: f64| Node::Leaf(if scale == 1.0 { v } else { v * scale });
     if n_leaves == 1 {
-        return Ok(Tree { nodes: vec![leaf(leaf_value[0])] });
+        let cover = if s.get("leaf_count").is_some() { s.list("leaf_count", 1)? } else { Vec::new() };
+        return Ok(Tree { nodes: vec![leaf(leaf_value[0])], cover });
     }
     let n_internal = n_leaves - 1;
     let feature: Vec<u32> = s.list("split_feature", n_internal)?;
@@ -218,7 +220,13 @@ fn tree(s: &Section<'_>, n_features: usize, scale: f64) -> Result<Tree> {
         }));
     }
     nodes.extend(leaf_value.into_iter().map(leaf));
-    Ok(Tree { nodes })
+    // Node order is internal nodes then leaves, so the covers are internal_count ++ leaf_count.
+    let mut cover = Vec::new();
+    if s.get("internal_count").is_some() && s.get("leaf_count").is_some() {
+        cover = s.list("internal_count", n_internal)?;
+        cover.extend(s.list::<f64>("leaf_count", n_leaves)?);
+    }
+    Ok(Tree { nodes, cover })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `num_target`), `learner.objective.name`, `learner.feature_names` and, per tree of
 //! `learner.gradient_booster.model.trees`, the parallel arrays `left_children`,
 //! `right_children`, `split_indices`, `split_conditions` (the leaf value at a leaf),
-//! `default_left` and `split_type`.
+//! `default_left`, `split_type` and `sum_hessian` (the node covers).
 //!
 //! XGBoost stores thresholds and leaves as `f32` and compares `f32(x) < threshold`, NaN taking
 //! the default direction. Rounding to `f32` is monotone, so that test equals `x < m` (or
@@ -62,6 +62,8 @@ struct JsonTree {
     default_left: Vec<Value>,
     #[serde(default)]
     split_type: Vec<u8>,
+    #[serde(default)]
+    sum_hessian: Vec<f64>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +168,7 @@ fn convert(t: usize, tree: &JsonTree, n_features: usize) -> Result<Tree> {
         ("split_indices", tree.split_indices.len()),
         ("split_conditions", tree.split_conditions.len()),
         ("default_left", tree.default_left.len()),
+        ("sum_hessian", if tree.sum_hessian.is_empty() { n } else { tree.sum_hessian.len() }),
     ] {
         if len != n {
             return Err(err(place(field), format!("has {len} entries, left_children has {n}")));
@@ -207,7 +210,7 @@ fn convert(t: usize, tree: &JsonTree, n_features: usize) -> Result<Tree> {
             right: r as u32,
         }));
     }
-    Ok(Tree { nodes })
+    Ok(Tree { nodes, cover: tree.sum_hessian.clone() })
 }
 
 #[cfg(test)]

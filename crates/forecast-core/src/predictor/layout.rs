@@ -377,7 +377,7 @@ mod tests {
         }
         let mut nodes = Vec::new();
         grow(&mut nodes, depth);
-        Tree { nodes }
+        Tree { nodes, cover: Vec::new() }
     }
 
     fn forest(trees: &[Tree]) -> Forest {

@@ -19,7 +19,7 @@
 //!                         default_left: true, left: 1, right: 2 }),
 //!     Node::Leaf(1.0),
 //!     Node::Leaf(2.0),
-//! ] };
+//! ], cover: Vec::new() };
 //! let ensemble = TreeEnsemble { n_features: 1, trees: vec![stump], base_score: 10.0, ..Default::default() };
 //! let p = CompiledPredictor::compile(&ensemble)?.threads(2)?;
 //! assert_eq!(p.predict_row(&[0.7]), 12.0);

@@ -47,7 +47,7 @@ fn ensemble(seed: u64) -> TreeEnsemble {
             let mut nodes = Vec::new();
             let max_depth = [1, 3, 5, 6, 8][rng.random_range(0..5)];
             grow(&mut rng, &mut nodes, n_features, 0, max_depth);
-            Tree { nodes }
+            Tree { nodes, cover: Vec::new() }
         })
         .collect();
     TreeEnsemble {
@@ -123,7 +123,7 @@ fn grow_until(seed: u64, n_features: u32, min_leaves: usize) -> Tree {
         let mut nodes = Vec::new();
         grow(&mut rng, &mut nodes, n_features, 0, 12);
         if nodes.iter().filter(|n| matches!(n, Node::Leaf(_))).count() > min_leaves {
-            return Tree { nodes };
+            return Tree { nodes, cover: Vec::new() };
         }
     }
 }
@@ -157,7 +157,7 @@ fn many_columns_stay_exact() {
                 };
                 let (root, inner) = (split(&mut rng, 1, 2), split(&mut rng, 3, 4));
                 let leaf = |rng: &mut ChaCha8Rng| Node::Leaf(rng.random_range(-1.0..1.0));
-                Tree { nodes: vec![root, inner, leaf(&mut rng), leaf(&mut rng), leaf(&mut rng)] }
+                Tree { nodes: vec![root, inner, leaf(&mut rng), leaf(&mut rng), leaf(&mut rng)], cover: Vec::new() }
             })
             .collect();
         let e = TreeEnsemble { n_features: 2, trees, ..Default::default() };
@@ -181,7 +181,7 @@ fn features_with_hundreds_of_thresholds_stay_exact() {
                     s.rule = SplitRule::LessOrEqual(f64::from(rng.random_range(0..2000u32)) / 100.0);
                 }
             }
-            Tree { nodes }
+            Tree { nodes, cover: Vec::new() }
         })
         .collect();
     let e = TreeEnsemble { n_features: 2, trees, ..Default::default() };
@@ -225,7 +225,7 @@ fn predict_checks_shapes_and_matches_predict_slice() {
 #[test]
 fn compile_rejects_invalid_trees() {
     let mut e = ensemble(9);
-    e.trees.push(Tree { nodes: Vec::new() });
+    e.trees.push(Tree { nodes: Vec::new(), cover: Vec::new() });
     assert!(CompiledPredictor::compile(&e).is_err());
 }
 

@@ -1,0 +1,152 @@
+//! Counterfactuals: the smallest changes to one feature row that bring a model's prediction
+//! into a target range, against any [`Predict`] model.
+//!
+//! Permitted ranges are enforced on every answer (DiCE does not for regressors, DiCE#426),
+//! immutable features never move, linear constraints between features always hold, answers
+//! change as few features as possible, and several answers use different features.
+//!
+//! ```
+//! use forecast_core::model::{LinearModel, Link};
+//! use forecast_xai::counterfactual::{counterfactuals, CounterfactualSpec, FeatureRule, SearchParams, Target};
+//!
+//! // units = 10 + 20 * discount + 4 * promo
+//! let model = LinearModel { impute: vec![0.0; 2], coefficients: vec![20.0, 4.0], intercept: 10.0, link: Link::Identity };
+//! let spec = CounterfactualSpec {
+//!     features: vec![FeatureRule::range("discount", 0.0, 0.5).with_step(0.05), FeatureRule::range("promo", 0.0, 1.0).with_step(1.0)],
+//!     constraints: vec![],
+//!     target: Target::at_least(13.5),
+//! };
+//! let found = counterfactuals(&model, &[0.0, 0.0], &spec, SearchParams::default())?;
+//! let first = &found.answers[0];
+//! assert_eq!(first.changes.len(), 1);
+//! assert!(first.prediction >= 13.5);
+//! # Ok::<(), forecast_xai::XaiError>(())
+//! ```
+
+mod search;
+mod spec;
+
+pub use spec::{CounterfactualSpec, FeatureRule, LinearConstraint, Target};
+
+use crate::{Result, XaiError};
+use forecast_core::Predict;
+use ndarray::Array2;
+use search::{Search, combine, rng_for, subsets};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of [`counterfactuals`].
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `n_answers` | 3 | answers wanted (on different feature sets) | >= 1 |
+/// | `max_changes` | 3 | most features one answer may change | >= 1 |
+/// | `max_evaluations` | 50,000 | rows the model may score in all | >= 1 |
+/// | `seed` | 0 | seed of the sampling | any |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchParams {
+    /// Answers wanted.
+    pub n_answers: usize,
+    /// Most features one answer may change.
+    pub max_changes: usize,
+    /// Budget of model evaluations (rows scored).
+    pub max_evaluations: usize,
+    /// Seed of the sampling.
+    pub seed: u64,
+}
+
+impl Default for SearchParams {
+    fn default() -> Self {
+        Self { n_answers: 3, max_changes: 3, max_evaluations: 50_000, seed: 0 }
+    }
+}
+
+/// One changed feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Column index.
+    pub feature: usize,
+    /// Column name.
+    pub name: String,
+    /// Current value.
+    pub from: f64,
+    /// Proposed value.
+    pub to: f64,
+}
+
+/// One answer: a changed row that reaches the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counterfactual {
+    /// The whole row with the changes applied.
+    pub row: Vec<f64>,
+    /// The model's prediction for it.
+    pub prediction: f64,
+    /// What changed, in column order.
+    pub changes: Vec<Change>,
+    /// Size of the change: Σ |change| / width of the feature's permitted range.
+    pub distance: f64,
+}
+
+/// The outcome of a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counterfactuals {
+    /// The prediction for the row as given.
+    pub prediction: f64,
+    /// Whether the row already meets the target (then there are no answers).
+    pub already_met: bool,
+    /// Answers, fewest changes first, then smallest distance.
+    pub answers: Vec<Counterfactual>,
+    /// Rows the model scored.
+    pub evaluations: usize,
+}
+
+/// Search for the smallest changes to `row` that bring `model`'s prediction into `spec.target`.
+///
+/// # Errors
+/// [`XaiError::Shape`] / [`XaiError::InvalidArgument`] for a spec that does not fit the model,
+/// [`XaiError::InfeasibleRow`] when the row breaks its own ranges or constraints, or the
+/// model's error.
+pub fn counterfactuals(
+    model: &dyn Predict,
+    row: &[f64],
+    spec: &CounterfactualSpec,
+    params: SearchParams,
+) -> Result<Counterfactuals> {
+    spec.check(row, model.n_features())?;
+    if params.n_answers == 0 || params.max_changes == 0 || params.max_evaluations == 0 {
+        return Err(XaiError::argument(
+            "search params",
+            format!("{params:?}"),
+            "n_answers, max_changes and max_evaluations >= 1",
+        ));
+    }
+    let x = Array2::from_shape_vec((1, row.len()), row.to_vec())
+        .map_err(|e| XaiError::Backend { backend: "ndarray", message: e.to_string() })?;
+    let prediction = model.predict(x.view())?[0];
+    if spec.target.met(prediction) {
+        return Ok(Counterfactuals { prediction, already_met: true, answers: Vec::new(), evaluations: 1 });
+    }
+    let mut s = Search { model, row, spec, params, evaluations: 1 };
+    let (mut answers, influence) = s.single(prediction)?;
+    let mut answered: Vec<Vec<usize>> = answers.iter().map(|a| a.changes.iter().map(|c| c.feature).collect()).collect();
+    let top: Vec<usize> = influence.iter().take(combine()).map(|(j, _)| *j).collect();
+    let mut k = 2;
+    while answers.len() < params.n_answers && k <= params.max_changes.min(top.len()) && !s.over_budget() {
+        let mut sets = subsets(&top, k);
+        sets.sort();
+        for set in sets {
+            // A superset of an answered set is never the sparsest answer.
+            if answered.iter().any(|a| a.iter().all(|j| set.contains(j))) || s.over_budget() {
+                continue;
+            }
+            let mut rng = rng_for(params.seed, &set);
+            if let Some(c) = s.on_set(&set, &mut rng)? {
+                answered.push(set.clone());
+                answers.push(c);
+            }
+        }
+        k += 1;
+    }
+    answers.sort_by(|a, b| a.changes.len().cmp(&b.changes.len()).then(a.distance.total_cmp(&b.distance)));
+    answers.truncate(params.n_answers);
+    Ok(Counterfactuals { prediction, already_met: false, answers, evaluations: s.evaluations })
+}

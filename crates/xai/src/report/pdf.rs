@@ -1,0 +1,231 @@
+//! The report as a one-page A4 PDF (printpdf, built-in Helvetica), drawing the same chart
+//! geometry as the HTML form.
+
+use super::chart::{self, Anchor, Chart, Rgb, Shape, fit, parse_colour, text_width};
+use super::model::Report;
+use crate::format::{number, signed, with_unit};
+use printpdf::{
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+};
+
+const PAGE_W: f64 = 595.0;
+const PAGE_H: f64 = 842.0;
+const MARGIN: f64 = 40.0;
+
+fn colour((r, g, b): Rgb) -> Color {
+    Color::Rgb(printpdf::Rgb {
+        r: f32::from(r) / 255.0,
+        g: f32::from(g) / 255.0,
+        b: f32::from(b) / 255.0,
+        icc_profile: None,
+    })
+}
+
+/// Page builder: `y` grows downwards from the top margin, like the chart geometry.
+struct Page {
+    ops: Vec<Op>,
+    y: f64,
+}
+
+impl Page {
+    fn pt(x: f64, y: f64) -> Point {
+        Point { x: Pt(x as f32), y: Pt((PAGE_H - y) as f32) }
+    }
+
+    fn text(&mut self, x: f64, y: f64, s: &str, size: f64, bold: bool, c: Rgb) {
+        let font = if bold { BuiltinFont::HelveticaBold } else { BuiltinFont::Helvetica };
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFillColor { col: colour(c) },
+            Op::SetFont { font: PdfFontHandle::Builtin(font), size: Pt(size as f32) },
+            Op::SetTextCursor { pos: Self::pt(x, y) },
+            Op::ShowText { items: vec![TextItem::Text(s.to_string())] },
+            Op::EndTextSection,
+        ]);
+    }
+
+    fn polygon(&mut self, pts: &[(f64, f64)], c: Rgb) {
+        let points = pts.iter().map(|&(x, y)| LinePoint { p: Self::pt(x, y), bezier: false }).collect();
+        self.ops.push(Op::SetFillColor { col: colour(c) });
+        self.ops.push(Op::DrawPolygon {
+            polygon: Polygon {
+                rings: vec![PolygonRing { points }],
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
+        });
+    }
+
+    fn line(&mut self, pts: &[(f64, f64)], c: Rgb, width: f64) {
+        let points = pts.iter().map(|&(x, y)| LinePoint { p: Self::pt(x, y), bezier: false }).collect();
+        self.ops.push(Op::SetOutlineColor { col: colour(c) });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(width as f32) });
+        self.ops.push(Op::DrawLine { line: Line { points, is_closed: false } });
+    }
+
+    /// Draw a chart with its top-left corner at `(x0, self.y)` and move below it.
+    fn chart(&mut self, c: &Chart, x0: f64) {
+        let y0 = self.y;
+        for s in &c.shapes {
+            match s {
+                Shape::Line { points, colour, width, dashed } => {
+                    let p: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x0 + x, y0 + y)).collect();
+                    if *dashed {
+                        for seg in p.windows(2) {
+                            dash(self, seg[0], seg[1], *colour, *width);
+                        }
+                    } else {
+                        self.line(&p, *colour, *width);
+                    }
+                }
+                Shape::Area { points, colour, opacity } => {
+                    // PDF fill opacity needs a graphics state; blend with white instead (same look on paper).
+                    let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * opacity).round() as u8;
+                    let c = (mix(colour.0), mix(colour.1), mix(colour.2));
+                    let p: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x0 + x, y0 + y)).collect();
+                    self.polygon(&p, c);
+                }
+                Shape::Rect { x, y, w, h, colour } => {
+                    let (x, y) = (x0 + x, y0 + y);
+                    self.polygon(&[(x, y), (x + w, y), (x + w, y + h), (x, y + h)], *colour);
+                }
+                Shape::Dot { x, y, r, colour } => {
+                    let (x, y) = (x0 + x, y0 + y);
+                    self.polygon(&[(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)], *colour);
+                }
+                Shape::Text { x, y, text, size, anchor, colour, bold } => {
+                    let w = text_width(text, *size);
+                    let x = x0
+                        + match anchor {
+                            Anchor::Start => *x,
+                            Anchor::Middle => x - w / 2.0,
+                            Anchor::End => x - w,
+                        };
+                    self.text(x, y0 + y, text, *size, *bold, *colour);
+                }
+            }
+        }
+        self.y += c.height + 8.0;
+    }
+
+    fn heading(&mut self, s: &str, c: Rgb) {
+        self.y += 24.0;
+        self.text(MARGIN, self.y, s, 13.0, true, c);
+        self.y += 10.0;
+    }
+
+    /// Wrapped paragraph lines of at most `width` points.
+    fn paragraph(&mut self, s: &str, size: f64, indent: f64) {
+        let width = PAGE_W - 2.0 * MARGIN - indent;
+        let mut line = String::new();
+        for word in s.split_whitespace() {
+            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            if text_width(&candidate, size) > width && !line.is_empty() {
+                self.y += size + 3.0;
+                self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
+                line = word.to_string();
+            } else {
+                line = candidate;
+            }
+        }
+        if !line.is_empty() {
+            self.y += size + 3.0;
+            self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
+        }
+    }
+}
+
+fn dash(p: &mut Page, a: (f64, f64), b: (f64, f64), c: Rgb, width: f64) {
+    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+    let n = (len / 8.0).ceil().max(1.0) as usize;
+    for k in 0..n {
+        let (t0, t1) = (k as f64 / n as f64, (k as f64 + 0.6) / n as f64);
+        let at = |t: f64| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        p.line(&[at(t0), at(t1)], c, width);
+    }
+}
+
+/// Render the report as PDF bytes.
+pub fn to_pdf(r: &Report) -> Vec<u8> {
+    let b = &r.branding;
+    let (primary, accent) = (parse_colour(&b.primary_colour), parse_colour(&b.accent_colour));
+    let mut p = Page { ops: Vec::new(), y: 0.0 };
+    p.polygon(&[(0.0, 0.0), (PAGE_W, 0.0), (PAGE_W, 70.0), (0.0, 70.0)], primary);
+    p.text(MARGIN, 28.0, &fit(&b.display_name, 10.0, PAGE_W - 2.0 * MARGIN), 10.0, false, (255, 255, 255));
+    p.text(MARGIN, 52.0, &fit(&r.title, 17.0, PAGE_W - 2.0 * MARGIN), 17.0, true, (255, 255, 255));
+    p.y = 80.0;
+    let width = PAGE_W - 2.0 * MARGIN;
+    if !r.summary.is_empty() {
+        p.heading("Summary", primary);
+        for s in &r.summary {
+            p.paragraph(&format!("• {s}"), 9.5, 0.0);
+        }
+    }
+    if let Some(f) = &r.forecast {
+        p.heading(&f.title, primary);
+        p.chart(&chart::forecast_chart(f, width, accent, primary), MARGIN);
+    }
+    if let Some(w) = &r.drivers {
+        p.heading(&w.title, primary);
+        p.chart(&chart::waterfall(w, width, primary), MARGIN);
+    }
+    if let Some(t) = &r.segments {
+        p.heading(&t.title, primary);
+        let cols = [
+            ("Segment".to_string(), 0.0, Anchor::Start),
+            (format!("Actual ({})", t.unit), 190.0, Anchor::End),
+            (format!("Forecast ({})", t.unit), 280.0, Anchor::End),
+            ("WAPE".to_string(), 330.0, Anchor::End),
+            ("Bias".to_string(), 380.0, Anchor::End),
+            ("Main driver".to_string(), 392.0, Anchor::Start),
+        ];
+        let cell = |p: &mut Page, s: &str, x: f64, a: Anchor, bold: bool| {
+            let s =
+                if a == Anchor::Start { fit(s, 8.5, if x == 0.0 { 110.0 } else { width - x }) } else { s.to_string() };
+            let dx = if a == Anchor::End { x - text_width(&s, 8.5) } else { x };
+            p.text(MARGIN + dx, p.y, &s, 8.5, bold, (31, 41, 55));
+        };
+        p.y += 12.0;
+        for (name, x, a) in &cols {
+            cell(&mut p, name, *x, *a, true);
+        }
+        for row in &t.rows {
+            p.y += 13.0;
+            if p.y > PAGE_H - 120.0 {
+                break;
+            }
+            let values = [
+                row.segment.clone(),
+                number(row.actual),
+                number(row.forecast),
+                with_unit(100.0 * row.wape, "%"),
+                format!("{}%", signed(100.0 * row.bias)),
+                row.main_driver.clone().unwrap_or_else(|| "–".into()),
+            ];
+            for (v, (_, x, a)) in values.iter().zip(&cols) {
+                cell(&mut p, v, *x, *a, false);
+            }
+        }
+        p.y += 6.0;
+    }
+    if !r.rules.is_empty() && p.y < PAGE_H - 100.0 {
+        p.heading("Where the forecast is weak", primary);
+        for s in &r.rules {
+            if p.y > PAGE_H - 60.0 {
+                break;
+            }
+            p.paragraph(&format!("• {s}"), 9.0, 0.0);
+        }
+    }
+    p.text(
+        MARGIN,
+        PAGE_H - 24.0,
+        &format!("{} · generated {}", b.display_name, r.generated_at),
+        8.0,
+        false,
+        chart::GREY,
+    );
+    let page = PdfPage::new(Mm((PAGE_W * 25.4 / 72.0) as f32), Mm((PAGE_H * 25.4 / 72.0) as f32), p.ops);
+    PdfDocument::new(&r.title).with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut Vec::new())
+}
