@@ -147,7 +147,7 @@ pub fn drivers_sentence(drivers: &[Driver], top: usize, unit: &str, frequency: F
 
 /// `"8% above"`, `"3% below"`, `"about the same as"` for `now` against `before`.
 pub fn relative(now: f64, before: f64) -> String {
-    if !(before.abs() > 0.0) || !now.is_finite() {
+    if before == 0.0 || before.is_nan() || !now.is_finite() {
         return "not comparable with".into();
     }
     let pct = (now / before - 1.0) * 100.0;
