@@ -7,6 +7,7 @@ pub mod expansion;
 pub mod inventory;
 pub mod lead_time;
 pub mod loss;
+pub mod lost_sales;
 pub mod pricing;
 pub mod recommend;
 pub mod simulate;

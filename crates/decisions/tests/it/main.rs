@@ -3,6 +3,7 @@
 
 mod elasticity;
 mod lead_time;
+mod lost_sales;
 mod properties;
 mod stockpyl_inventory;
 mod stockpyl_simulation;
