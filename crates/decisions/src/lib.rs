@@ -10,6 +10,7 @@ pub mod loss;
 pub mod lost_sales;
 pub mod pricing;
 pub mod recommend;
+pub mod reorder;
 pub mod simulate;
 pub mod special;
 
