@@ -18,9 +18,9 @@ use forecast::core::{ForecastPipeline, ParamGuard};
 use forecast::decisions::expansion::{DemandPoint, ExistingStore, HuffModel, HuffStore, project_analog};
 use forecast::decisions::lost_sales::{Censoring, LostSalesOptions, LostSalesReport, estimate_lost_sales};
 use forecast::decisions::pricing::{
-    HistorySpec, LeverCurve, LeverKind, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision,
-    SimulatedCurve, allocate_budget, elasticity_from_history, historical_promotions, optimise_lever,
-    planned_promotions, support_levels,
+    HistorySpec, LeverCurve, LeverKind, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision, SimulatedCurve,
+    allocate_budget, elasticity_from_history, historical_promotions, optimise_lever, planned_promotions,
+    support_levels,
 };
 use forecast::decisions::recommend::expansion_recommendation;
 use forecast::decisions::reorder::{ReorderSettings, plan_series};
@@ -72,7 +72,10 @@ fn main() -> Fallible<()> {
         censoring.count()
     );
     let pipeline = fit(&args, &data, &censoring)?;
-    println!("fitted a Poisson GBDT and 0.1/0.5/0.9 quantile GBDTs on uncensored days in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "fitted a Poisson GBDT and 0.1/0.5/0.9 quantile GBDTs on uncensored days in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     std::fs::create_dir_all(&args.out)?;
     let mut recommendations = reorder_plans(&data, &pipeline, &args)?;
     let lost = lost_sales(&data, &pipeline, &censoring, &args)?;
@@ -99,7 +102,12 @@ fn main() -> Fallible<()> {
     }
     let json = args.out.join("recommendations.json");
     std::fs::write(&json, serde_json::to_string_pretty(&ranked)?)?;
-    println!("\n{} recommendations -> {}\ndone in {:.1} s", ranked.len(), json.display(), started.elapsed().as_secs_f64());
+    println!(
+        "\n{} recommendations -> {}\ndone in {:.1} s",
+        ranked.len(),
+        json.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -127,7 +135,10 @@ fn reorder_plans(data: &GeneratedData, pipeline: &ForecastPipeline, args: &Args)
     }
     let settings = ReorderSettings::default();
     println!("\n== reorder plans (lead time 2 + review 1 day, 95% cycle service, comonotone steps)");
-    println!("{:<20} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>7}", "series", "p10", "p50", "p90", "reorder@", "safety", "position", "order");
+    println!(
+        "{:<20} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>7}",
+        "series", "p10", "p50", "p90", "reorder@", "safety", "position", "order"
+    );
     let mut out = Vec::new();
     for sf in forecasts.series.iter().filter(|f| f.key.0[0] == "store_01").take(5) {
         let position = closing.get(&(sf.key.0[0].as_str(), sf.key.0[1].as_str())).copied().unwrap_or(0.0);
@@ -174,7 +185,14 @@ fn lost_sales(
     let mut worst: Vec<_> = report.series.iter().collect();
     worst.sort_by(|a, b| b.lost_units.estimate.total_cmp(&a.lost_units.estimate));
     for s in worst.iter().take(3) {
-        println!("  {:<20} {} days, {:.0} units lost ({:.0} .. {:.0})", s.key.to_string(), s.censored_periods, s.lost_units.estimate, s.lost_units.low, s.lost_units.high);
+        println!(
+            "  {:<20} {} days, {:.0} units lost ({:.0} .. {:.0})",
+            s.key.to_string(),
+            s.censored_periods,
+            s.lost_units.estimate,
+            s.lost_units.low,
+            s.lost_units.high
+        );
     }
     if args.truth {
         let truth: f64 = report.periods.iter().map(|p| data.truth.series[p.series].lost_sales[p.t]).sum();
@@ -233,13 +251,16 @@ fn price_item(
     let truth = &data.truth.items[item_index];
     let unit_cost = args.cost_share * truth.base_price;
     let series: Vec<usize> = (0..panel.series.len()).filter(|&s| panel.series[s].key.0[1] == name).collect();
-    let levels: Vec<f64> = support_levels(panel, &series, "discount")?.into_iter().filter(|d| *d <= 0.4 + 1e-9).collect();
+    let levels: Vec<f64> =
+        support_levels(panel, &series, "discount")?.into_iter().filter(|d| *d <= 0.4 + 1e-9).collect();
     let past = historical_promotions(panel, &series, "promo", 28)?;
     let n_past = past.len();
-    let shape =
-        PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), past)?.simulate_grid(&levels)?.smoothed()?;
+    let shape = PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), past)?
+        .simulate_grid(&levels)?
+        .smoothed()?;
     let cells = planned_promotions(panel, &series, "promo")?;
-    let plan_curve = PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())?;
+    let plan_curve =
+        PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())?;
     let plan = plan_curve.simulate_grid(&levels)?;
     let fit = plan.smoothed_with_elasticity(shape.curve.elasticity)?;
     let smooth = plan.lever_curve(&fit)?;
@@ -282,8 +303,11 @@ fn price_item(
     };
     let true_profit = |d: f64| true_outcome(d).1;
     if args.truth {
-        let (d_opt, p_opt) =
-            grid.iter().filter(|d| **d <= 0.4 + 1e-9).map(|&d| (d, true_profit(d))).fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+        let (d_opt, p_opt) = grid
+            .iter()
+            .filter(|d| **d <= 0.4 + 1e-9)
+            .map(|&d| (d, true_profit(d)))
+            .fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
         println!(
             "  truth: elasticity {:.2} (pipeline {:+.0}%, history {:+.0}%); true optimum {:.0}% off, the chosen discount earns {:.1}% of its profit",
             truth.elasticity,
@@ -309,7 +333,10 @@ fn price_item(
                 Action::Discount { discount: best.outcome.value },
                 uplift,
                 agreement.clamp(0.0, 1.0),
-                format!("run the planned promotion at {:.0}% off: {uplift:+.0} profit over the plan", 100.0 * best.outcome.value),
+                format!(
+                    "run the planned promotion at {:.0}% off: {uplift:+.0} profit over the plan",
+                    100.0 * best.outcome.value
+                ),
                 vec![
                     Evidence::new("elasticity_pipeline", e, "simulated discount curve over past promotions"),
                     Evidence::new("elasticity_history", h.elasticity, "log-log regression with retail controls"),
@@ -372,7 +399,12 @@ fn draw_curves(
             .label("true expected units (generator)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
 
     let profits: Vec<f64> = smooth_points.iter().chain(&true_points).map(|p| p.2).collect();
     let (lo, hi) = profits.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
@@ -405,7 +437,12 @@ fn draw_curves(
             .label(format!("chosen: {:.0}% off", 100.0 * b.outcome.value))
             .legend(|(x, y)| TriangleMarker::new((x + 8, y), 6, MAGENTA.filled()));
     }
-    chart.configure_series_labels().position(SeriesLabelPosition::LowerLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }
@@ -415,7 +452,10 @@ fn budget(decisions: &[(String, PricingDecision)]) -> Fallible<()> {
     let free: f64 = decisions.iter().filter_map(|(_, d)| d.best()).map(|b| b.outcome.markdown.max(0.0)).sum();
     let items: Vec<(&str, &PricingDecision)> = decisions.iter().map(|(n, d)| (n.as_str(), d)).collect();
     let alloc = allocate_budget(&items, 0.5 * free)?;
-    println!("\n== promotion budget {:.0} (half of the {free:.0} markdown the best discounts would spend)", alloc.budget);
+    println!(
+        "\n== promotion budget {:.0} (half of the {free:.0} markdown the best discounts would spend)",
+        alloc.budget
+    );
     for p in &alloc.picks {
         println!("  {:<8} {:>3.0}% off: profit {:.0}, markdown {:.0}", p.target, 100.0 * p.value, p.profit, p.spend);
     }
@@ -434,7 +474,8 @@ fn expansion(data: &GeneratedData) -> Fallible<Recommendation> {
     for s in &panel.series {
         let store = panel.static_levels[0].iter().position(|l| *l == s.key.0[0]).unwrap_or(0);
         let n = s.len();
-        revenue[store] += (n - 365..n).map(|t| s.target[t] * s.regressors[0][t] * (1.0 - s.regressors[1][t])).sum::<f64>();
+        revenue[store] +=
+            (n - 365..n).map(|t| s.target[t] * s.regressors[0][t] * (1.0 - s.regressors[1][t])).sum::<f64>();
     }
     let total: f64 = revenue.iter().sum();
     // A 10 x 10 km town in 1 km cells, denser to the north-east.
@@ -459,17 +500,29 @@ fn expansion(data: &GeneratedData) -> Fallible<Recommendation> {
     stores.push(HuffStore { id: "rival_a".into(), location: (6.0, 4.5), attractiveness: 1.2, own: false, sales: None });
     stores.push(HuffStore { id: "rival_b".into(), location: (3.5, 5.5), attractiveness: 0.9, own: false, sales: None });
     let model = HuffModel::default();
-    let modelled: f64 = model.store_sales(&points, &stores)?.iter().zip(&stores).filter(|(_, s)| s.own).map(|(v, _)| v).sum();
+    let modelled: f64 =
+        model.store_sales(&points, &stores)?.iter().zip(&stores).filter(|(_, s)| s.own).map(|(v, _)| v).sum();
     let points: Vec<DemandPoint> =
         points.into_iter().map(|p| DemandPoint { spending: p.spending * total / modelled, ..p }).collect();
-    let candidate = HuffStore { id: "candidate_ne".into(), location: (8.5, 5.0), attractiveness: 1.0, own: true, sales: None };
+    let candidate =
+        HuffStore { id: "candidate_ne".into(), location: (8.5, 5.0), attractiveness: 1.0, own: true, sales: None };
     let report = model.add_store(&points, &stores, &candidate)?;
     let existing: Vec<ExistingStore> = stores
         .iter()
         .filter(|s| s.own)
-        .map(|s| ExistingStore { id: s.id.clone(), attributes: vec![s.attractiveness, catchment(&points, s.location)], sales: s.sales.unwrap_or(0.0) })
+        .map(|s| ExistingStore {
+            id: s.id.clone(),
+            attributes: vec![s.attractiveness, catchment(&points, s.location)],
+            sales: s.sales.unwrap_or(0.0),
+        })
         .collect();
-    let analog = project_analog(&[1.0, catchment(&points, candidate.location)], &existing, &["size", "spending_within_3km"], 3, None)?;
+    let analog = project_analog(
+        &[1.0, catchment(&points, candidate.location)],
+        &existing,
+        &["size", "spending_within_3km"],
+        3,
+        None,
+    )?;
     println!(
         "\n== expansion what-if: candidate at (8.5, 5.0) km (Huff alpha {}, beta {})\ncandidate sales {:.0} a year, of which {:.0} taken from our stores, net chain gain {:.0}",
         model.alpha, model.beta, report.candidate_sales, report.cannibalised, report.net_chain_gain
@@ -479,7 +532,8 @@ fn expansion(data: &GeneratedData) -> Fallible<Recommendation> {
         println!("  {:<9} {:>9.0} -> {:>9.0} ({:+.0})", s.id, s.before, s.after, s.change);
     }
     // Confidence from the analogs' agreement with the Huff figure.
-    let confidence = (1.0 - (analog.expected_sales - report.candidate_sales).abs() / analog.expected_sales.max(1.0)).clamp(0.05, 0.95);
+    let confidence = (1.0 - (analog.expected_sales - report.candidate_sales).abs() / analog.expected_sales.max(1.0))
+        .clamp(0.05, 0.95);
     Ok(expansion_recommendation("candidate_ne", &report, 0.35, 60_000.0, confidence)?)
 }
 

@@ -153,7 +153,12 @@ pub fn reorder_plans(forecasts: &Forecasts, positions: &[f64], settings: &Reorde
             got: positions.len(),
         });
     }
-    forecasts.series.iter().zip(positions).map(|(sf, &ip)| plan_series(sf, ip, settings).map(|(plan, _)| plan)).collect()
+    forecasts
+        .series
+        .iter()
+        .zip(positions)
+        .map(|(sf, &ip)| plan_series(sf, ip, settings).map(|(plan, _)| plan))
+        .collect()
 }
 
 /// The reorder plan of one series, with the protection-interval demand it was computed on.

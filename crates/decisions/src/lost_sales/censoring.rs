@@ -231,8 +231,11 @@ impl Censoring {
                 got: self.periods.len(),
             });
         }
-        if let Some((s, &t)) =
-            self.periods.iter().enumerate().find_map(|(s, p)| p.last().filter(|&&t| t >= panel.series[s].len()).map(|t| (s, t)))
+        if let Some((s, &t)) = self
+            .periods
+            .iter()
+            .enumerate()
+            .find_map(|(s, p)| p.last().filter(|&&t| t >= panel.series[s].len()).map(|t| (s, t)))
         {
             return Err(DecisionError::invalid(
                 format!("censored period of series {}", panel.series[s].key),
@@ -285,7 +288,8 @@ mod tests {
         assert_eq!((s.censored, s.unknown_stock, s.missing_sales, s.sales_above_stock), (4, 1, 1, 1));
         let masked = c.mask(&p).unwrap();
         assert!(masked.series[0].target[1].is_nan() && masked.series[0].target[0] == 3.0);
-        let later = c.between(&p, NaiveDate::from_ymd_opt(2024, 1, 3).unwrap(), NaiveDate::from_ymd_opt(2024, 1, 9).unwrap());
+        let later =
+            c.between(&p, NaiveDate::from_ymd_opt(2024, 1, 3).unwrap(), NaiveDate::from_ymd_opt(2024, 1, 9).unwrap());
         assert_eq!(later.unwrap().count(), 2);
     }
 
@@ -302,7 +306,8 @@ mod tests {
     #[test]
     fn bad_stock_names_series_and_date() {
         let p = panel();
-        let e = Censoring::from_stock(&p, &[vec![1.0; 4], vec![1.0, -2.0, 1.0, 1.0]], StockKind::Available).unwrap_err();
+        let e =
+            Censoring::from_stock(&p, &[vec![1.0; 4], vec![1.0, -2.0, 1.0, 1.0]], StockKind::Available).unwrap_err();
         assert_eq!(e.parameter(), Some("stock of series b/item_01 on 2024-01-02"));
         let e = Censoring::from_stock(&p, &[vec![1.0; 4]], StockKind::Available).unwrap_err();
         assert!(matches!(e, DecisionError::LengthMismatch { expected: 2, got: 1, .. }));

@@ -7,7 +7,8 @@
 //! fit uses [`Censoring::mask`]: censored periods are left out.
 
 use super::censoring::Censoring;
-use super::estimate::{LostSalesOptions, LostSalesReport, estimate_lost_sales, impute_demand};
+use super::estimate::{estimate_lost_sales, impute_demand};
+use super::report::{LostSalesOptions, LostSalesReport};
 use crate::error::{DecisionError, Result, positive};
 use forecast_core::Panel;
 use forecast_core::forecast::{FittedForecaster, Forecaster};

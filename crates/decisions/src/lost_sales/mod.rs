@@ -23,10 +23,11 @@ mod censoring;
 mod em;
 mod estimate;
 mod excess;
+mod report;
 
 pub use censoring::{Censoring, CensoringSummary, StockKind};
 pub use em::{EmOptions, EmResult, EmStep, estimate_lost_sales_em};
-pub use estimate::{
+pub use estimate::{estimate_lost_sales, impute_demand};
+pub use report::{
     DemandNoise, Estimate, LostPeriod, LostSalesOptions, LostSalesReport, RevenueSource, SeriesLostSales,
-    estimate_lost_sales, impute_demand,
 };

@@ -158,7 +158,11 @@ pub fn elasticity_from_history(
                 c.push(f64::from(u8::from(on_promo)));
                 if spec.post_promo_periods > 0 {
                     let k = spec.post_promo_periods;
-                    c.push(if since_promo >= 1 && since_promo <= k { 1.0 - (since_promo - 1) as f64 / k as f64 } else { 0.0 });
+                    c.push(if since_promo >= 1 && since_promo <= k {
+                        1.0 - (since_promo - 1) as f64 / k as f64
+                    } else {
+                        0.0
+                    });
                 }
             }
             if let Some(h) = holiday {

@@ -122,7 +122,8 @@ impl PriceLadder {
             Self::Points { values } => {
                 values.iter().copied().min_by(|a, b| (a - value).abs().total_cmp(&(b - value).abs())).unwrap_or(value)
             }
-            Self::Step { start, step } => start + ((value - start) / step).round() * step,
+            // Rounded to 1e-12 so that rungs like 6 x 0.05 read 0.3, not 0.30000000000000004.
+            Self::Step { start, step } => ((start + ((value - start) / step).round() * step) * 1e12).round() / 1e12,
         }
     }
 }

@@ -3,153 +3,31 @@
 //!
 //! Everything else stays as planned (calendar, holidays, promotions, the other series). The
 //! cells a what-if changes ([`WhatIfCells`]) are target indices of a series: in its planned
-//! future (a window of steps, [`future_window`], or its planned promotion,
-//! [`planned_promotions`]), forecast from the end of its history; or in its history
-//! ([`historical_promotions`]), forecast from the cells' start (a backcast).
+//! future (a window of steps, [`super::future_window`], or its planned promotion,
+//! [`super::planned_promotions`]), forecast from the end of its history; or in its history
+//! ([`super::historical_promotions`]), forecast from the cells' start (a backcast).
 //!
 //! A tree model is piecewise constant in each feature: between two discount levels it was
 //! trained on, the simulated demand stays flat and then jumps at a split threshold that may sit
-//! anywhere between them. So: simulate at the levels the history holds ([`support_levels`]);
+//! anywhere between them. So: simulate at the levels the history holds ([`super::support_levels`]);
 //! read the elasticity off a constant-elasticity fit of the simulated points
 //! ([`SimulatedCurve::smoothed`]), best over many historical promotions, whose contexts
 //! average out the model's local quirks; and optimise on that smooth curve, anchored at the
 //! planned window's simulated level ([`SimulatedCurve::smoothed_with_elasticity`],
 //! [`SimulatedCurve::lever_curve`]), not on a fine grid of the raw staircase.
 
-use super::curve::{ConstantElasticity, DemandCurve};
-use super::optimise::{LeverCurve, LeverKind, LeverOnCurve, Outcome};
+use super::cells::{WhatIfCells, column};
+use super::curve::DemandCurve;
+use super::optimise::{LeverCurve, LeverKind, Outcome};
+use super::simulated::SimulatedCurve;
 use crate::error::{DecisionError, Result, positive};
 use forecast_core::Panel;
 use forecast_core::forecast::FittedForecaster;
-use serde::{Deserialize, Serialize};
-use std::ops::Range;
-
-/// The cells of one series a what-if changes: target indices `periods` (past its history).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhatIfCells {
-    /// Series index in the panel.
-    pub series: usize,
-    /// Target indices, within the series' planned future.
-    pub periods: Range<usize>,
-}
-
-/// The first `steps` of the planned future of each series in `series`.
-///
-/// # Errors
-/// [`DecisionError::InvalidParameter`] for an unknown series or steps beyond a series' plan.
-pub fn future_window(panel: &Panel, series: &[usize], steps: Range<usize>) -> Result<Vec<WhatIfCells>> {
-    series
-        .iter()
-        .map(|&s| {
-            let sr = panel
-                .series
-                .get(s)
-                .ok_or_else(|| DecisionError::invalid("series", s, format!("a series index < {}", panel.series.len())))?;
-            let periods = sr.len() + steps.start..sr.len() + steps.end;
-            if steps.is_empty() || steps.end > sr.known_future() {
-                return Err(DecisionError::invalid(
-                    format!("steps of series {}", sr.key),
-                    format!("{}..{}", steps.start, steps.end),
-                    format!("a non-empty range within its {} planned periods", sr.known_future()),
-                ));
-            }
-            Ok(WhatIfCells { series: s, periods })
-        })
-        .collect()
-}
-
-/// The first planned promotion (a run of periods with `promo_column > 0` past the history) of
-/// each series in `series`; series with none planned are left out (compare the lengths).
-///
-/// # Errors
-/// [`DecisionError::UnknownName`] when the panel has no such column;
-/// [`DecisionError::InvalidParameter`] for an unknown series.
-pub fn planned_promotions(panel: &Panel, series: &[usize], promo_column: &str) -> Result<Vec<WhatIfCells>> {
-    let j = column(panel, promo_column)?;
-    let mut out = Vec::new();
-    for &s in series {
-        let sr = panel
-            .series
-            .get(s)
-            .ok_or_else(|| DecisionError::invalid("series", s, format!("a series index < {}", panel.series.len())))?;
-        let end_of_plan = sr.len() + sr.known_future();
-        let promo = &sr.regressors[j];
-        if let Some(start) = (sr.len()..end_of_plan).find(|&t| promo[t] > 0.0) {
-            let end = (start..end_of_plan).find(|&t| promo[t] <= 0.0).unwrap_or(end_of_plan);
-            out.push(WhatIfCells { series: s, periods: start..end });
-        }
-    }
-    Ok(out)
-}
-
-/// The distinct values of a regressor in the history of `series` (sorted, to 1e-9): the levels
-/// a model fitted on that history can speak for.
-///
-/// # Errors
-/// [`DecisionError::UnknownName`] when the panel has no such column.
-pub fn support_levels(panel: &Panel, series: &[usize], name: &str) -> Result<Vec<f64>> {
-    let j = column(panel, name)?;
-    let mut levels: Vec<f64> = series
-        .iter()
-        .filter_map(|&s| panel.series.get(s))
-        .flat_map(|sr| sr.regressors[j][..sr.len()].iter().copied())
-        .filter(|v| v.is_finite())
-        .collect();
-    levels.sort_by(f64::total_cmp);
-    levels.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
-    Ok(levels)
-}
-
-fn column(panel: &Panel, name: &str) -> Result<usize> {
-    panel.regressor_index(name).ok_or_else(|| DecisionError::UnknownName {
-        what: "regressor",
-        name: name.to_owned(),
-        known: panel.regressor_names.join(", "),
-    })
-}
 
 /// Where cells are forecast from: the end of the history for planned cells, their own start
 /// for cells in the history (a backcast what-if: the targets before them are read).
 fn origin_of(cells: &WhatIfCells, len: usize) -> usize {
     cells.periods.start.min(len)
-}
-
-/// The promotions in the history of each series in `series`: every run of periods with
-/// `promo_column > 0` starting at or after `first_start` (leave room for the model's lags) and
-/// ending within the history. What-ifs on them average a model's response over many past
-/// contexts, a steadier estimate of its elasticity than one planned window.
-///
-/// # Errors
-/// [`DecisionError::UnknownName`] when the panel has no such column;
-/// [`DecisionError::InvalidParameter`] for an unknown series.
-pub fn historical_promotions(
-    panel: &Panel,
-    series: &[usize],
-    promo_column: &str,
-    first_start: usize,
-) -> Result<Vec<WhatIfCells>> {
-    let j = column(panel, promo_column)?;
-    let mut out = Vec::new();
-    for &s in series {
-        let sr = panel
-            .series
-            .get(s)
-            .ok_or_else(|| DecisionError::invalid("series", s, format!("a series index < {}", panel.series.len())))?;
-        let promo = &sr.regressors[j][..sr.len()];
-        let mut t = first_start.max(1);
-        while t < promo.len() {
-            if promo[t] > 0.0 && promo[t - 1] <= 0.0 {
-                let end = (t..promo.len()).find(|&u| promo[u] <= 0.0).unwrap_or(promo.len());
-                if end < promo.len() {
-                    out.push(WhatIfCells { series: s, periods: t..end });
-                }
-                t = end;
-            } else {
-                t += 1;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// A demand curve simulated with a fitted forecaster over a price or discount lever.
@@ -214,7 +92,10 @@ impl<'a> PipelineCurve<'a> {
                 return Err(DecisionError::invalid(
                     format!("cells of series {}", sr.key),
                     format!("{}..{}", c.periods.start, c.periods.end),
-                    format!("a non-empty range within 1..{} (history after its first period, or plan)", sr.len() + sr.known_future()),
+                    format!(
+                        "a non-empty range within 1..{} (history after its first period, or plan)",
+                        sr.len() + sr.known_future()
+                    ),
                 ));
             }
         }
@@ -375,7 +256,12 @@ impl<'a> PipelineCurve<'a> {
             });
         }
         let points = values.iter().map(|&v| self.simulate(v)).collect::<Result<Vec<_>>>()?;
-        Ok(SimulatedCurve { lever: self.lever, reference_price: self.reference_price(), planned: self.planned_value(), points })
+        Ok(SimulatedCurve {
+            lever: self.lever,
+            reference_price: self.reference_price(),
+            planned: self.planned_value(),
+            points,
+        })
     }
 }
 
@@ -402,102 +288,5 @@ impl LeverCurve for PipelineCurve<'_> {
 
     fn planned_value(&self) -> f64 {
         self.mean_planned(self.lever_column)
-    }
-}
-
-/// Simulated points of a demand curve.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimulatedCurve {
-    /// The lever simulated.
-    pub lever: LeverKind,
-    /// Mean planned shelf price over the cells.
-    pub reference_price: f64,
-    /// Mean planned lever value over the cells.
-    pub planned: f64,
-    /// One outcome per grid value, in grid order.
-    pub points: Vec<Outcome>,
-}
-
-/// The constant-elasticity fit of a simulated curve.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CurveFit {
-    /// The fitted curve (units against net price).
-    pub curve: ConstantElasticity,
-    /// R squared of `ln units` on `ln net price` over the points.
-    pub r_squared: f64,
-}
-
-impl SimulatedCurve {
-    /// `(ln net price, ln units)` of every point (net price = revenue / units).
-    fn log_points(&self) -> Result<Vec<(f64, f64)>> {
-        self.points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                if p.units > 0.0 && p.revenue > 0.0 {
-                    Ok(((p.revenue / p.units).ln(), p.units.ln()))
-                } else {
-                    Err(DecisionError::invalid(format!("points[{i}].units"), p.units, "units and revenue > 0 for a log-log fit"))
-                }
-            })
-            .collect()
-    }
-
-    /// Least-squares fit of `ln units = a + e ln(net price)` over the points: the elasticity
-    /// the simulation implies, and a smooth curve to optimise on instead of a tree's staircase.
-    ///
-    /// # Errors
-    /// [`DecisionError::InvalidParameter`] for a point without units or revenue;
-    /// [`DecisionError::NoSolution`] when the net prices do not vary.
-    pub fn smoothed(&self) -> Result<CurveFit> {
-        let xy = self.log_points()?;
-        let n = xy.len() as f64;
-        let mx = xy.iter().map(|p| p.0).sum::<f64>() / n;
-        let sxx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        if sxx <= 1e-18 {
-            return Err(DecisionError::NoSolution {
-                what: "the curve's elasticity".into(),
-                reason: "the simulated net prices do not vary; widen the grid".into(),
-            });
-        }
-        let my = xy.iter().map(|p| p.1).sum::<f64>() / n;
-        let e = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
-        self.smoothed_with_elasticity(e)
-    }
-
-    /// The best fit of `ln units = a + e ln(net price)` with the elasticity `e` given (e.g.
-    /// estimated on many historical windows, [`historical_promotions`]): this curve's level,
-    /// another curve's shape.
-    ///
-    /// # Errors
-    /// As [`SimulatedCurve::smoothed`]; [`DecisionError::InvalidParameter`] for a non-finite
-    /// elasticity.
-    pub fn smoothed_with_elasticity(&self, elasticity: f64) -> Result<CurveFit> {
-        crate::error::finite("elasticity", elasticity)?;
-        let xy = self.log_points()?;
-        let n = xy.len() as f64;
-        let (mx, my) = (xy.iter().map(|p| p.0).sum::<f64>() / n, xy.iter().map(|p| p.1).sum::<f64>() / n);
-        let syy: f64 = xy.iter().map(|p| (p.1 - my).powi(2)).sum();
-        let rss: f64 = xy.iter().map(|p| (p.1 - my - elasticity * (p.0 - mx)).powi(2)).sum();
-        Ok(CurveFit {
-            curve: ConstantElasticity { reference_price: mx.exp(), reference_demand: my.exp(), elasticity },
-            r_squared: if syy > 0.0 { 1.0 - rss / syy } else { 1.0 },
-        })
-    }
-
-    /// The fitted curve read through this curve's lever, to optimise on: shelf price and net
-    /// factor taken from the simulated points.
-    ///
-    /// # Errors
-    /// [`DecisionError::InvalidParameter`] when the first point has no units.
-    pub fn lever_curve(&self, fit: &CurveFit) -> Result<LeverOnCurve<ConstantElasticity>> {
-        let p = self.points.first().filter(|p| p.units > 0.0).ok_or_else(|| {
-            DecisionError::invalid("points[0].units", self.points.first().map_or(0.0, |p| p.units), "units > 0")
-        })?;
-        let (shelf_price, net_factor) = match self.lever {
-            LeverKind::Discount => ((p.revenue + p.markdown) / p.units, 1.0),
-            LeverKind::Price => (self.planned, p.revenue / (p.value * p.units)),
-        };
-        Ok(LeverOnCurve { curve: fit.curve, lever: self.lever, shelf_price, net_factor, planned: self.planned })
     }
 }

@@ -31,9 +31,8 @@ pub(crate) fn default_fit() -> &'static Fitted {
             .lambda_l2(10.0)
             .check()
             .unwrap();
-        let pipeline = GlobalForecaster::new("gbdt", gbdt, features)
-            .fit_pipeline(&censoring.mask(&data.panel).unwrap())
-            .unwrap();
+        let pipeline =
+            GlobalForecaster::new("gbdt", gbdt, features).fit_pipeline(&censoring.mask(&data.panel).unwrap()).unwrap();
         Fitted { data, censoring, pipeline }
     })
 }

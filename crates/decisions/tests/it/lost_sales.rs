@@ -62,7 +62,8 @@ fn censored_days_get_the_conditional_demand_of_the_forecast() {
     let (panel, stock) = flat_panel();
     let censoring = Censoring::from_stock(&panel, &stock, StockKind::Available).unwrap();
     assert_eq!(censoring.periods(0), [12, 13]);
-    let model = LocalForecaster::new(MovingAverage { window: 5 }).fit_pipeline(&censoring.mask(&panel).unwrap()).unwrap();
+    let model =
+        LocalForecaster::new(MovingAverage { window: 5 }).fit_pipeline(&censoring.mask(&panel).unwrap()).unwrap();
     let options = LostSalesOptions { noise: DemandNoise::Poisson, ..LostSalesOptions::default() };
     let report = estimate_lost_sales(&model, &panel, &censoring, &options).unwrap();
     // Day 12: the mean of five tens is 10. Day 13 reads day 12 as imputed demand 3 + excess.
@@ -133,7 +134,9 @@ fn generator_lost_units_are_within_ten_percent_of_the_truth() {
         .series
         .iter()
         .zip(&data.truth.series)
-        .map(|(s, t)| (0..s.len()).map(|i| t.lost_sales[i] * s.regressors[0][i] * (1.0 - s.regressors[1][i])).sum::<f64>())
+        .map(|(s, t)| {
+            (0..s.len()).map(|i| t.lost_sales[i] * s.regressors[0][i] * (1.0 - s.regressors[1][i])).sum::<f64>()
+        })
         .sum();
     let revenue = report.lost_revenue.unwrap();
     assert!((revenue.estimate / truth_revenue - 1.0).abs() < 0.10, "{revenue:?} vs {truth_revenue}");
@@ -148,9 +151,16 @@ fn em_starts_from_the_masked_fit_and_refits_on_imputed_demand() {
     let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
     let gbdt = Gbdt::params().objective(Objective::Poisson).n_rounds(30).check().unwrap();
     let forecaster = GlobalForecaster::new("gbdt", gbdt, features);
-    let options = LostSalesOptions { noise: DemandNoise::NegativeBinomial { dispersion: Some(8.0) }, ..Default::default() };
-    let em = estimate_lost_sales_em(&forecaster, panel, &censoring, &options, EmOptions { max_iterations: 2, tolerance: 1e-9 })
-        .unwrap();
+    let options =
+        LostSalesOptions { noise: DemandNoise::NegativeBinomial { dispersion: Some(8.0) }, ..Default::default() };
+    let em = estimate_lost_sales_em(
+        &forecaster,
+        panel,
+        &censoring,
+        &options,
+        EmOptions { max_iterations: 2, tolerance: 1e-9 },
+    )
+    .unwrap();
     let masked = forecaster.fit_pipeline(&censoring.mask(panel).unwrap()).unwrap();
     let first = estimate_lost_sales(&masked, panel, &censoring, &options).unwrap();
     assert_eq!(em.steps.len(), 2);

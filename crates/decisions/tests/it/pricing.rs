@@ -7,9 +7,9 @@ use forecast_core::baseline::MovingAverage;
 use forecast_core::forecast::LocalForecaster;
 use forecast_core::{Frequency, Panel, Series, SeriesKey};
 use forecast_decisions::pricing::{
-    ConstantElasticity, HistorySpec, LeverCurve, LeverKind, LeverOnCurve, PipelineCurve, PriceConstraints,
-    PriceLadder, WhatIfCells, allocate_budget, elasticity_from_history, historical_promotions, optimise_lever,
-    planned_promotions, support_levels,
+    ConstantElasticity, HistorySpec, LeverCurve, LeverKind, LeverOnCurve, PipelineCurve, PriceConstraints, PriceLadder,
+    WhatIfCells, allocate_budget, elasticity_from_history, historical_promotions, optimise_lever, planned_promotions,
+    support_levels,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,7 +28,8 @@ fn constant_elasticity_optimum_is_the_textbook_markup() {
     // Net price p(1 - d) maximising (p(1 - d) - c) (p(1 - d))^e is c e / (1 + e).
     let (shelf, cost, e) = (10.0, 3.0, -2.0);
     let d_star = 1.0 - cost * e / (1.0 + e) / shelf;
-    let decision = optimise_lever(&discount_curve(e, shelf), cost, &grid(0.001, 0.9), &PriceConstraints::default()).unwrap();
+    let decision =
+        optimise_lever(&discount_curve(e, shelf), cost, &grid(0.001, 0.9), &PriceConstraints::default()).unwrap();
     let best = decision.best().unwrap();
     assert!((best.outcome.value - d_star).abs() <= 0.0005, "{} vs {d_star}", best.outcome.value);
     assert!((best.outcome.markdown - shelf * best.outcome.value * best.outcome.units).abs() < 1e-9);
@@ -154,7 +155,10 @@ fn pipeline_what_if_counts_units_revenue_and_markdown_on_its_cells() {
     let sim = curve.simulate_grid(&[0.0, 0.2, 0.4]).unwrap();
     let fit = sim.smoothed().unwrap();
     assert!(fit.curve.elasticity.abs() < 1e-12, "flat demand has elasticity 0");
-    assert_eq!(historical_promotions(&panel, &[0], "promo", 7).unwrap(), vec![WhatIfCells { series: 0, periods: 30..33 }]);
+    assert_eq!(
+        historical_promotions(&panel, &[0], "promo", 7).unwrap(),
+        vec![WhatIfCells { series: 0, periods: 30..33 }]
+    );
     assert!(planned_promotions(&panel, &[0], "promo").unwrap().is_empty());
     assert_eq!(support_levels(&panel, &[0], "discount").unwrap(), vec![0.0, 0.2]);
     let bad = vec![WhatIfCells { series: 0, periods: 50..60 }];
@@ -180,7 +184,13 @@ fn history_elasticity_recovers_an_exact_log_linear_demand() {
                 level * 50.0 * net.powf(-1.7) * if promo[t] > 0.0 { 1.3 } else { 1.0 } * if sat { 1.2 } else { 1.0 }
             })
             .collect();
-        Series { key: SeriesKey(vec![name.into()]), start, target, regressors: vec![price, discount, promo], statics: vec![] }
+        Series {
+            key: SeriesKey(vec![name.into()]),
+            start,
+            target,
+            regressors: vec![price, discount, promo],
+            statics: vec![],
+        }
     };
     let panel = Panel::new(
         Frequency::Daily,
@@ -227,10 +237,11 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
             .unwrap();
         let elasticity = shape.curve.elasticity;
         let cells = planned_promotions(panel, &series, "promo").unwrap();
-        let plan = PipelineCurve::new(&fit.pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())
-            .unwrap()
-            .simulate_grid(&levels)
-            .unwrap();
+        let plan =
+            PipelineCurve::new(&fit.pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())
+                .unwrap()
+                .simulate_grid(&levels)
+                .unwrap();
         let curve = plan.lever_curve(&plan.smoothed_with_elasticity(elasticity).unwrap()).unwrap();
         let chosen = optimise_lever(&curve, cost, &fine, &PriceConstraints::default()).unwrap();
         let d = chosen.best().unwrap().outcome.value;
@@ -249,7 +260,12 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
         let history = elasticity_from_history(panel, &series, &HistorySpec::retail(), Some(&fit.censoring)).unwrap();
         println!(
             "{}: elasticity truth {:.3} pipeline {elasticity:.3} history {:.3} [{:.3}, {:.3}]; discount {d:.2}, profit {:.4} of the optimum",
-            truth.name, truth.elasticity, history.estimate.elasticity, history.estimate.ci_low, history.estimate.ci_high, ratio
+            truth.name,
+            truth.elasticity,
+            history.estimate.elasticity,
+            history.estimate.ci_low,
+            history.estimate.ci_high,
+            ratio
         );
         assert!(ratio >= 0.95, "{}: discount {d} earns {ratio} of the true optimum", truth.name);
         errors.push((elasticity / truth.elasticity - 1.0).abs());

@@ -2,12 +2,12 @@
 //! fitted pipeline with quantile models.
 
 use chrono::NaiveDate;
+use forecast_core::ParamGuard;
 use forecast_core::SeriesKey;
 use forecast_core::data::RetailGenerator;
 use forecast_core::features::FeatureSpec;
 use forecast_core::forecast::{Forecasts, GlobalForecaster, QuantileForecast, SeriesForecast};
 use forecast_core::gbdt::{Gbdt, Objective};
-use forecast_core::ParamGuard;
 use forecast_decisions::inventory::ServiceTarget;
 use forecast_decisions::rank;
 use forecast_decisions::reorder::{DemandSource, LotSize, ReorderSettings, plan_series, reorder_plans};
