@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput};
+use forecast::core::tenant::{TenantAdminAction, TenantAdminCheck};
 use forecast::core::{ManualClock, NoAudit};
 use forecast::tenancy::{NewTenant, TenantId, TenantStore, UsageEvent};
 use std::hint::black_box;
@@ -34,16 +35,31 @@ struct Fixture {
     tenants: Vec<TenantId>,
 }
 
+/// The bench is the operator of its own store.
+#[derive(Debug)]
+struct Operator;
+
+impl TenantAdminCheck for Operator {
+    fn actor(&self) -> String {
+        "bench".into()
+    }
+    fn check(&self, _: TenantAdminAction, _: Option<&TenantId>) -> forecast::core::Result<()> {
+        Ok(())
+    }
+}
+
 fn fixture(n_tenants: usize) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(ManualClock::new(start() + TimeDelta::days(20)));
-    let store = TenantStore::open(dir.path().join("tenants.db"), clock, Arc::new(NoAudit)).expect("open store");
+    // Tenants exist from the start of February, so all of March's usage is theirs.
+    let clock = Arc::new(ManualClock::new(start() - TimeDelta::days(28)));
+    let store = TenantStore::open(dir.path().join("tenants.db"), clock.clone(), Arc::new(NoAudit)).expect("open store");
     let tenants = (0..n_tenants)
         .map(|i| {
             let new = NewTenant::new(&format!("tenant-{i:04}"), format!("Tenant {i}"), "pro").expect("tenant id");
-            store.create_tenant(new.timezone("Pacific/Auckland"), "bench").expect("create tenant").id
+            store.create_tenant(new.timezone("Pacific/Auckland"), &Operator).expect("create tenant").id
         })
         .collect();
+    clock.set(start() + TimeDelta::days(20));
     Fixture { _dir: dir, store, tenants }
 }
 

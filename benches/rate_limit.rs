@@ -2,6 +2,7 @@
 //! with the system clock (a real deployment) and a manual clock (the limiter's own cost).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use forecast::core::tenant::{ApiRate, FixedTenants, TenantId};
 use forecast::core::{Clock, ManualClock, SystemClock};
 use forecast::security::{KeyKind, RateLimiter, RateLimiterConfig};
 use std::hint::black_box;
@@ -30,6 +31,24 @@ fn decisions(c: &mut Criterion) {
             });
         }
     }
+    // A tenant's plan rate read through the directory (cached between refreshes).
+    let tenants: Vec<_> = (0..1_000).map(|i| TenantId::new(format!("tenant-{i}")).expect("tenant id")).collect();
+    let directory = Arc::new(FixedTenants::active(tenants.iter()));
+    for t in &tenants {
+        directory.set_api_rate(t, Some(ApiRate::per_minute(1_000_000)));
+    }
+    let limiter = RateLimiter::new(RateLimiterConfig::default(), Arc::new(ManualClock::new(SystemClock.now())))
+        .expect("default config is valid")
+        .with_tenants(directory, std::time::Duration::from_secs(60));
+    group.bench_function(BenchmarkId::new("check_tenant_plan_rate", tenants.len()), |b| {
+        let mut i = 0usize;
+        b.iter(|| {
+            for _ in 0..BATCH {
+                black_box(limiter.check_tenant(&tenants[i]));
+                i = (i + 1) % tenants.len();
+            }
+        })
+    });
     // The baseline: what reading the system clock alone costs on this machine.
     group.bench_function("system_clock_read_only", |b| {
         b.iter(|| {

@@ -1,13 +1,14 @@
 //! Resolve `name@champion` and load its artifact from a registry holding many versions.
 //!
-//! `cargo bench --bench registry` stores 10,000 versions (distinct 64-feature linear
-//! artifacts) in a WAL-mode SQLite file; run as a test (`cargo test --benches`) it stores 100
-//! so the smoke run stays cheap.
+//! `cargo bench --bench registry` stores 10,000 versions of tenant `acme` (distinct 64-feature
+//! linear artifacts) beside 1,000 of another tenant in a WAL-mode SQLite file; run as a test
+//! (`cargo test --benches`) it stores 100 so the smoke run stays cheap.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use forecast::core::model::{LinearModel, Link};
+use forecast::core::tenant::TenantId;
 use forecast::core::{ModelArtifact, ModelRef, NewModelVersion, NoAudit, SystemClock};
-use forecast::mlops::Registry;
+use forecast::mlops::{Registry, TenantRegistry};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -23,8 +24,14 @@ fn artifact(seed: usize) -> ModelArtifact {
     })
 }
 
-fn registry_with(n_versions: usize, dir: &std::path::Path) -> Registry {
-    let reg = Registry::open(dir.join("bench.db"), Arc::new(SystemClock), Arc::new(NoAudit)).expect("open registry");
+fn registry_with(n_versions: usize, dir: &std::path::Path) -> TenantRegistry {
+    let db = Registry::open(dir.join("bench.db"), Arc::new(SystemClock), Arc::new(NoAudit)).expect("open registry");
+    // A second tenant's versions share the tables, so the tenant key has to narrow every lookup.
+    let other = db.tenant(&TenantId::new("other").expect("tenant id"));
+    for seed in 0..n_versions / 10 {
+        other.register(NewModelVersion::new("demand", artifact(seed), "bench")).expect("register");
+    }
+    let reg = db.tenant(&TenantId::new("acme").expect("tenant id"));
     for seed in 0..n_versions {
         let v = reg.register(NewModelVersion::new("demand", artifact(seed), "bench")).expect("register");
         if v.version.is_multiple_of(1000) || v.version == 1 {

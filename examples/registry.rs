@@ -76,7 +76,9 @@ fn main() -> Result<(), MlopsError> {
     let dir = std::env::temp_dir().join(format!("forecast-registry-example-{}", std::process::id()));
     let io = |e: std::io::Error| MlopsError::InvalidInput(format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let registry = Registry::open(dir.join("mlops.db"), clock.clone(), audit.clone())?;
+    // Every row belongs to a tenant; this example works in one, `demo`.
+    let tenant = forecast::core::tenant::TenantId::new("demo")?;
+    let registry = Registry::open(dir.join("mlops.db"), clock.clone(), audit.clone())?.tenant(&tenant);
     let tracker = registry.tracker();
 
     let panel = default_panel();
@@ -105,9 +107,9 @@ fn main() -> Result<(), MlopsError> {
     let mut runs = Vec::new();
     for (name, objective, learning_rate) in candidates {
         let run = tracker.start_run("demand", name, None, "ana")?;
-        tracker.log_param(run, "objective", &format!("{objective:?}"))?;
-        tracker.log_param(run, "n_rounds", "150")?;
-        tracker.log_param(run, "learning_rate", &learning_rate.to_string())?;
+        tracker.log_param(run, "objective", &format!("{objective:?}"), "ana")?;
+        tracker.log_param(run, "n_rounds", "150", "ana")?;
+        tracker.log_param(run, "learning_rate", &learning_rate.to_string(), "ana")?;
         let model = Gbdt::params()
             .objective(objective)
             .n_rounds(150)
@@ -121,10 +123,10 @@ fn main() -> Result<(), MlopsError> {
         // One backtest fold per week of the hold-out, logged as steps; then the whole window.
         let per_fold = actual.len().div_ceil(HOLDOUT / 7);
         for (fold, (a, p)) in actual.chunks(per_fold).zip(pred.chunks(per_fold)).enumerate() {
-            tracker.log_metric(run, "wape_fold", wape(a, p), fold as i64)?;
+            tracker.log_metric(run, "wape_fold", wape(a, p), fold as i64, "ana")?;
         }
         let score = wape(&actual, &pred);
-        tracker.log_metric(run, "wape", score, 0)?;
+        tracker.log_metric(run, "wape", score, 0, "ana")?;
         tracker.end_run(run, RunStatus::Finished, "ana")?;
         let mut new = NewModelVersion::new("demand", ModelArtifact::from(model), "ana");
         new.params.insert("objective".into(), format!("{objective:?}"));

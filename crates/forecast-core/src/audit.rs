@@ -1,4 +1,19 @@
 //! The `AuditSink` port and the `AuditEvent` every crate emits through it.
+//!
+//! # One rule for ordering a change and its audit row
+//! A crate records the audit event of a state change *inside the change's transaction,
+//! before it commits*, through [`AuditSink::record_in`]:
+//! - when the sink keeps its rows in the same database as the change (one SQLite file shared
+//!   by the crates), the row is written through the caller's transaction, so the change and its
+//!   row commit together or not at all;
+//! - otherwise the sink records the row at once, and a sink failure rolls the change back: the
+//!   caller gets the error and nothing changed. A failed audit therefore never reports a
+//!   committed change as failed. (The one remaining gap, a commit that fails after a separate
+//!   sink accepted the row, returns the commit error; the row then describes an attempt.)
+//!
+//! Each operation is audited once, by the layer that carries it out: a store records its
+//! successful changes; a permission guard around it records only the refusals and failures
+//! it saw, never a second row for a change the store already recorded.
 
 use crate::Result;
 use chrono::{DateTime, Utc};
@@ -99,6 +114,19 @@ pub trait AuditSink: Send + Sync + Debug {
     /// # Errors
     /// When the event cannot be stored.
     fn record(&self, event: AuditEvent) -> Result<()>;
+
+    /// Record `event` as part of the caller's open transaction on `conn`: a sink that keeps its
+    /// rows in the same database writes through `conn`, so the row commits or rolls back with
+    /// the caller's change; any other sink records it as [`AuditSink::record`] does (the
+    /// default). See the module docs for the rule.
+    ///
+    /// # Errors
+    /// When the event cannot be stored; the caller then rolls its change back.
+    #[cfg(feature = "sqlite")]
+    fn record_in(&self, conn: &rusqlite::Connection, event: AuditEvent) -> Result<()> {
+        let _ = conn;
+        self.record(event)
+    }
 }
 
 /// An in-memory sink, for tests and for callers that forward events elsewhere.
@@ -139,5 +167,10 @@ impl AuditSink for NoAudit {
 impl<S: AuditSink + ?Sized> AuditSink for std::sync::Arc<S> {
     fn record(&self, event: AuditEvent) -> Result<()> {
         (**self).record(event)
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn record_in(&self, conn: &rusqlite::Connection, event: AuditEvent) -> Result<()> {
+        (**self).record_in(conn, event)
     }
 }

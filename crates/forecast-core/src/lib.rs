@@ -23,7 +23,10 @@ pub mod pipeline;
 pub mod predictor;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod stats;
+pub mod tenant;
 pub mod tool;
+pub mod tracking;
 pub mod tree;
 
 pub use artifact::ModelArtifact;
@@ -32,6 +35,7 @@ pub use authorization::{GuardedAction, PermissionCheck};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use model::{Fit, ParamGuard, Predict};
+pub use model_store::ModelStores;
 pub use model_store::{AliasMove, DataFingerprint, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 pub use panel::{Frequency, Panel, Series, SeriesKey};
 pub use pipeline::ForecastPipeline;

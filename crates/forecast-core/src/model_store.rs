@@ -2,13 +2,20 @@
 //!
 //! forecast-mlops implements it on SQLite; forecast-security wraps it with permission checks;
 //! retrain, realtime and the agent consume it.
+//!
+//! A store serves one tenant. Stores are obtained per tenant from a [`ModelStores`] (the
+//! registry, or a decorator such as forecast-tenancy's quota check), so the tenant is fixed
+//! when a store is handed out and no method takes one: a store cannot be pointed at another
+//! tenant's models.
 
 use crate::artifact::ModelArtifact;
+use crate::tenant::TenantId;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A reference to one model version: `name@3` or `name@champion`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -204,7 +211,9 @@ pub struct AliasMove {
     pub reason: String,
 }
 
-/// The registry operations other crates depend on.
+/// The registry operations other crates depend on, inside one tenant: names, version numbers,
+/// aliases and histories are the tenant's own, and another tenant's models are
+/// [`Error::NotFound`].
 pub trait ModelStore: Send + Sync + fmt::Debug {
     /// Register a new immutable version; returns it with its number.
     ///
@@ -250,6 +259,49 @@ pub trait ModelStore: Send + Sync + fmt::Debug {
     /// Storage failure.
     fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
         Ok(self.alias_history(name, alias)?.into_iter().rfind(|m| m.at <= at).and_then(|m| m.to))
+    }
+}
+
+impl<S: ModelStore + ?Sized> ModelStore for Arc<S> {
+    fn register(&self, version: NewModelVersion) -> Result<ModelVersion> {
+        (**self).register(version)
+    }
+    fn resolve(&self, reference: &ModelRef) -> Result<ModelVersion> {
+        (**self).resolve(reference)
+    }
+    fn load(&self, reference: &ModelRef) -> Result<ModelArtifact> {
+        (**self).load(reference)
+    }
+    fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> Result<AliasMove> {
+        (**self).set_alias(name, alias, version, actor, reason)
+    }
+    fn alias_history(&self, name: &str, alias: &str) -> Result<Vec<AliasMove>> {
+        (**self).alias_history(name, alias)
+    }
+    fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove> {
+        (**self).rollback(name, alias, actor, reason)
+    }
+    fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
+        (**self).alias_at(name, alias, at)
+    }
+}
+
+/// Hands out model stores bound to one tenant.
+///
+/// forecast-mlops' registry implements it; forecast-tenancy wraps one to meter the plan's
+/// `models` quota; forecast-security takes one to build a session's guarded store, so the
+/// tenant checked and the tenant served are the same by construction.
+pub trait ModelStores: Send + Sync + fmt::Debug {
+    /// The store of `tenant`'s models.
+    ///
+    /// # Errors
+    /// When the tenant may not be served (e.g. suspended) or the store cannot be opened.
+    fn models(&self, tenant: &TenantId) -> Result<Arc<dyn ModelStore>>;
+}
+
+impl<S: ModelStores + ?Sized> ModelStores for Arc<S> {
+    fn models(&self, tenant: &TenantId) -> Result<Arc<dyn ModelStore>> {
+        (**self).models(tenant)
     }
 }
 

@@ -12,8 +12,11 @@
 //!   (stockpyl-compatible), policy simulation, price elasticity, store expansion, recommendations.
 //! - `realtime`: [`realtime`]: stream sources and the replay simulator, rolling statistics, streaming
 //!   anomaly detectors (z-score, MAD, EWMA, CUSUM, forecast residual, Half-Space Trees, ADWIN) and alerts.
+//! - `agent`: business questions answered through typed tools: tool registry, planner, executor ([`agent`]).
 //! - `full`: all of the above.
 
+#[cfg(feature = "agent")]
+pub use forecast_agent as agent;
 pub use forecast_core as core;
 #[cfg(feature = "decisions")]
 pub use forecast_decisions as decisions;

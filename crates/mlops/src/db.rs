@@ -3,6 +3,7 @@
 
 use crate::error::{MlopsError, Result};
 use chrono::{DateTime, Utc};
+use forecast_core::tenant::TenantId;
 use forecast_core::{AuditEvent, AuditSink, Clock};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
@@ -13,18 +14,29 @@ use std::time::Duration;
 /// How long a writer waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Schema migrations; `PRAGMA user_version` is the number applied.
+/// Schema migrations of the `forecast-mlops` component (its version is kept in
+/// `schema_versions`, so the file may be shared with other crates). Every row carries its
+/// tenant; every key starts with it.
 const MIGRATIONS: &[&str] = &[r"
 CREATE TABLE blobs (
-    sha256 TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
     bytes BLOB NOT NULL,
-    size INTEGER NOT NULL
+    size INTEGER NOT NULL,
+    PRIMARY KEY (tenant, sha256)
+);
+CREATE TABLE model_names (
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    latest INTEGER NOT NULL,
+    PRIMARY KEY (tenant, name)
 );
 CREATE TABLE versions (
+    tenant TEXT NOT NULL,
     name TEXT NOT NULL,
     version INTEGER NOT NULL,
     kind TEXT NOT NULL,
-    artifact_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    artifact_sha256 TEXT NOT NULL,
     params TEXT NOT NULL,
     metrics TEXT NOT NULL,
     feature_names TEXT NOT NULL,
@@ -35,22 +47,25 @@ CREATE TABLE versions (
     created_at INTEGER NOT NULL,
     library_version TEXT NOT NULL,
     archived INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (name, version)
+    PRIMARY KEY (tenant, name, version),
+    FOREIGN KEY (tenant, artifact_sha256) REFERENCES blobs(tenant, sha256)
 );
-CREATE TRIGGER versions_immutable BEFORE UPDATE OF name, version, kind, artifact_sha256, params, metrics,
+CREATE TRIGGER versions_immutable BEFORE UPDATE OF tenant, name, version, kind, artifact_sha256, params, metrics,
     feature_names, data, parent, tags, created_by, created_at, library_version ON versions
 BEGIN SELECT RAISE(ABORT, 'model versions are immutable'); END;
 CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
 BEGIN SELECT RAISE(ABORT, 'model versions are archived, never deleted'); END;
 CREATE TABLE aliases (
+    tenant TEXT NOT NULL,
     name TEXT NOT NULL,
     alias TEXT NOT NULL,
     version INTEGER NOT NULL,
-    PRIMARY KEY (name, alias),
-    FOREIGN KEY (name, version) REFERENCES versions(name, version)
+    PRIMARY KEY (tenant, name, alias),
+    FOREIGN KEY (tenant, name, version) REFERENCES versions(tenant, name, version)
 );
 CREATE TABLE alias_history (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
     name TEXT NOT NULL,
     alias TEXT NOT NULL,
     from_version INTEGER,
@@ -59,19 +74,22 @@ CREATE TABLE alias_history (
     at INTEGER NOT NULL,
     reason TEXT NOT NULL
 );
-CREATE INDEX alias_history_by_alias ON alias_history(name, alias, seq);
+CREATE INDEX alias_history_by_alias ON alias_history(tenant, name, alias, seq);
 CREATE TRIGGER alias_history_no_update BEFORE UPDATE ON alias_history
 BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
 CREATE TRIGGER alias_history_no_delete BEFORE DELETE ON alias_history
 BEGIN SELECT RAISE(ABORT, 'alias history is append-only'); END;
 CREATE TABLE experiments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
     created_by TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    UNIQUE (tenant, name)
 );
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
     experiment_id INTEGER NOT NULL REFERENCES experiments(id),
     name TEXT NOT NULL,
     parent_id INTEGER REFERENCES runs(id),
@@ -80,7 +98,7 @@ CREATE TABLE runs (
     start_time INTEGER NOT NULL,
     end_time INTEGER
 );
-CREATE INDEX runs_by_experiment ON runs(experiment_id);
+CREATE INDEX runs_by_experiment ON runs(tenant, experiment_id);
 CREATE TABLE run_params (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     key TEXT NOT NULL,
@@ -104,13 +122,19 @@ CREATE TABLE run_tags (
 );
 CREATE TABLE run_artifacts (
     run_id INTEGER NOT NULL REFERENCES runs(id),
+    tenant TEXT NOT NULL,
     path TEXT NOT NULL,
-    sha256 TEXT NOT NULL REFERENCES blobs(sha256),
-    PRIMARY KEY (run_id, path)
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (run_id, path),
+    FOREIGN KEY (tenant, sha256) REFERENCES blobs(tenant, sha256)
 );
 "];
 
+/// The name under which this crate's schema version is kept in `schema_versions`.
+pub(crate) const COMPONENT: &str = "forecast-mlops";
+
 /// The newest schema version this build writes.
+#[cfg(test)]
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// One SQLite connection shared behind a mutex, plus the ports every operation uses.
@@ -176,8 +200,10 @@ impl Db {
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(MlopsError::storage(operation))?;
         let ctx = Ctx { now: self.clock.now() };
         let (value, events) = f(&tx, &ctx)?;
+        // Same transaction as the change when the sink shares this database; otherwise recorded
+        // first, so a refused audit rolls the change back (see forecast_core::audit).
         for event in events {
-            self.audit.record(event)?;
+            self.audit.record_in(&tx, event)?;
         }
         tx.commit().map_err(MlopsError::storage(operation))?;
         Ok(value)
@@ -192,17 +218,15 @@ pub(crate) struct Ctx {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(MlopsError::storage("migrate"))?;
-    // Read the version inside the write lock so two processes never apply a migration twice.
-    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(MlopsError::storage("migrate"))?;
-    if found > SCHEMA_VERSION {
-        return Err(MlopsError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    use forecast_core::sqlite::Migration;
+    match forecast_core::sqlite::migrate(conn, COMPONENT, MIGRATIONS).map_err(MlopsError::storage("migrate"))? {
+        Migration::Current { .. } => Ok(()),
+        Migration::TooNew { found, supported } => Err(MlopsError::SchemaTooNew { found, supported }),
+        Migration::Legacy { user_version } => Err(MlopsError::InvalidInput(format!(
+            "the database was written by an earlier build (PRAGMA user_version = {user_version}); this build keeps \
+             schema versions in table schema_versions: open a new file"
+        ))),
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
-        tx.execute_batch(sql).map_err(MlopsError::storage("migrate"))?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(MlopsError::storage("migrate"))?;
-    }
-    tx.commit().map_err(MlopsError::storage("migrate"))
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -210,22 +234,23 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Store `bytes` under their SHA-256 (once) and return the address.
-pub(crate) fn put_blob(tx: &Transaction<'_>, bytes: &[u8]) -> Result<String> {
+/// Store `bytes` of `tenant` under their SHA-256 (once per tenant) and return the address.
+/// Blobs are not shared across tenants, so nothing about one tenant's artifacts shows in another's.
+pub(crate) fn put_blob(tx: &Transaction<'_>, tenant: &TenantId, bytes: &[u8]) -> Result<String> {
     let sha = sha256_hex(bytes);
     tx.execute(
-        "INSERT OR IGNORE INTO blobs (sha256, bytes, size) VALUES (?1, ?2, ?3)",
-        params![sha, bytes, bytes.len() as i64],
+        "INSERT INTO blobs (tenant, sha256, bytes, size) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        params![tenant.as_str(), sha, bytes, bytes.len() as i64],
     )
     .map_err(MlopsError::storage("store blob"))?;
     Ok(sha)
 }
 
-/// Read the blob at `sha` and check that its bytes still hash to it.
-pub(crate) fn get_blob(tx: &Transaction<'_>, sha: &str) -> Result<Vec<u8>> {
+/// Read `tenant`'s blob at `sha` and check that its bytes still hash to it.
+pub(crate) fn get_blob(tx: &Transaction<'_>, tenant: &TenantId, sha: &str) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = tx
-        .prepare_cached("SELECT bytes FROM blobs WHERE sha256 = ?1")
-        .and_then(|mut stmt| stmt.query_row([sha], |r| r.get(0)).optional())
+        .prepare_cached("SELECT bytes FROM blobs WHERE tenant = ?1 AND sha256 = ?2")
+        .and_then(|mut stmt| stmt.query_row(params![tenant.as_str(), sha], |r| r.get(0)).optional())
         .map_err(MlopsError::storage("load blob"))?
         .ok_or_else(|| MlopsError::not_found("artifact", sha))?;
     let actual = sha256_hex(&bytes);
@@ -270,13 +295,20 @@ mod tests {
     fn migrates_once_and_refuses_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
+        let version = |db: &Db| -> i64 {
+            db.read("t", |tx| {
+                Ok(tx
+                    .query_row("SELECT version FROM schema_versions WHERE component = ?1", [COMPONENT], |r| r.get(0))
+                    .unwrap())
+            })
+            .unwrap()
+        };
         let db = Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap();
-        let v: i64 = db.read("t", |tx| Ok(tx.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap())).unwrap();
-        assert_eq!(v, SCHEMA_VERSION);
+        assert_eq!(version(&db), SCHEMA_VERSION);
         drop(db);
         Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap();
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        conn.execute("UPDATE schema_versions SET version = 99 WHERE component = ?1", [COMPONENT]).unwrap();
         drop(conn);
         let err = Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap_err();
         assert!(matches!(err, MlopsError::SchemaTooNew { found: 99, .. }), "{err}");

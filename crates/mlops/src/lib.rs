@@ -11,5 +11,5 @@ mod verify;
 pub use error::{MlopsError, Result};
 pub use fingerprint::data_fingerprint;
 pub use monitor::{HealthCheck, HealthReport, Verdict};
-pub use registry::Registry;
+pub use registry::{Registry, TenantRegistry};
 pub use tracking::Tracker;

@@ -13,32 +13,41 @@ pub(crate) fn verify(tx: &Transaction<'_>) -> Result<Vec<String>> {
     if integrity != "ok" {
         problems.push(format!("sqlite integrity_check: {integrity}"));
     }
-    let mut blobs = tx.prepare("SELECT sha256, bytes, size FROM blobs").map_err(&op)?;
+    let mut blobs = tx.prepare("SELECT tenant, sha256, bytes, size FROM blobs").map_err(&op)?;
     let rows = blobs
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+        })
         .map_err(&op)?;
     for row in rows {
-        let (sha, bytes, size) = row.map_err(&op)?;
+        let (tenant, sha, bytes, size) = row.map_err(&op)?;
         let actual = sha256_hex(&bytes);
         if actual != sha || i64::try_from(bytes.len()).ok() != Some(size) {
-            problems.push(format!("blob {sha}: {} bytes (recorded {size}) hashing to {actual}", bytes.len()));
+            problems.push(format!("blob {tenant}/{sha}: {} bytes (recorded {size}) hashing to {actual}", bytes.len()));
         }
     }
     let orphan_checks = [
         (
-            "SELECT name || '@' || version FROM versions v WHERE NOT EXISTS \
-             (SELECT 1 FROM blobs b WHERE b.sha256 = v.artifact_sha256)",
+            "SELECT tenant || '/' || name || '@' || version FROM versions v WHERE NOT EXISTS \
+             (SELECT 1 FROM blobs b WHERE b.tenant = v.tenant AND b.sha256 = v.artifact_sha256)",
             "version without its artifact",
         ),
         (
-            "SELECT a.name || '@' || a.alias FROM aliases a LEFT JOIN versions v \
-             ON v.name = a.name AND v.version = a.version WHERE v.version IS NULL OR v.archived != 0",
+            "SELECT a.tenant || '/' || a.name || '@' || a.alias FROM aliases a LEFT JOIN versions v \
+             ON v.tenant = a.tenant AND v.name = a.name AND v.version = a.version \
+             WHERE v.version IS NULL OR v.archived != 0",
             "alias pointing at a missing or archived version",
         ),
         (
-            "SELECT h.name || '@' || h.alias || ' seq ' || h.seq FROM alias_history h WHERE h.to_version IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.name = h.name AND v.version = h.to_version)",
+            "SELECT h.tenant || '/' || h.name || '@' || h.alias || ' seq ' || h.seq FROM alias_history h \
+             WHERE h.to_version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM versions v \
+             WHERE v.tenant = h.tenant AND v.name = h.name AND v.version = h.to_version)",
             "history move to a missing version",
+        ),
+        (
+            "SELECT v.tenant || '/' || v.name || '@' || v.version FROM versions v LEFT JOIN model_names n \
+             ON n.tenant = v.tenant AND n.name = v.name WHERE n.latest IS NULL OR v.version > n.latest",
+            "version beyond its name's counter",
         ),
     ];
     for (sql, what) in orphan_checks {
@@ -50,8 +59,9 @@ pub(crate) fn verify(tx: &Transaction<'_>) -> Result<Vec<String>> {
     // Replay each alias's history: each move starts where the previous ended, and the last
     // move ends at the current holder.
     let mut replay: BTreeMap<(String, String), Option<u32>> = BTreeMap::new();
-    let mut hist =
-        tx.prepare("SELECT seq, name, alias, from_version, to_version FROM alias_history ORDER BY seq").map_err(&op)?;
+    let mut hist = tx
+        .prepare("SELECT seq, tenant || '/' || name, alias, from_version, to_version FROM alias_history ORDER BY seq")
+        .map_err(&op)?;
     let moves = hist
         .query_map([], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?))
@@ -67,7 +77,7 @@ pub(crate) fn verify(tx: &Transaction<'_>) -> Result<Vec<String>> {
         *held = to;
     }
     let mut current: BTreeMap<(String, String), Option<u32>> = BTreeMap::new();
-    let mut stmt = tx.prepare("SELECT name, alias, version FROM aliases").map_err(&op)?;
+    let mut stmt = tx.prepare("SELECT tenant || '/' || name, alias, version FROM aliases").map_err(&op)?;
     for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(&op)? {
         let (name, alias, version): (String, String, u32) = row.map_err(&op)?;
         current.insert((name, alias), Some(version));

@@ -117,3 +117,26 @@ impl AuditQuery {
         (sql, params)
     }
 }
+
+impl crate::Security {
+    /// Rows of the audit trail `session` may read: with `tenant`, that tenant's rows only
+    /// (whatever `query` says about tenants), which needs `view_audit` in the tenant; with
+    /// `None`, every row, which needs `view_audit` on the platform.
+    ///
+    /// # Errors
+    /// [`crate::SecurityError::PermissionDenied`] (audited), storage.
+    pub fn audit_trail(
+        &self,
+        session: &crate::Session,
+        tenant: Option<&forecast_core::tenant::TenantId>,
+        query: &AuditQuery,
+    ) -> crate::Result<Vec<crate::AuditRecord>> {
+        let resource = tenant.map_or_else(crate::Resource::platform, crate::Resource::tenant).named("audit");
+        self.require_for(session, crate::Permission::ViewAudit, &resource, "audit.read")?;
+        let mut scoped = query.clone();
+        if let Some(t) = tenant {
+            scoped.tenant = Some(t.to_string());
+        }
+        self.audit.query(&scoped)
+    }
+}

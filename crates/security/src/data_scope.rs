@@ -2,52 +2,83 @@
 
 use crate::error::{Result, SecurityError};
 use crate::scope::{Resource, Scope};
+use forecast_core::tenant::TenantId;
 use forecast_core::{Panel, Series};
 
 /// The data a user may read in one tenant: a union of [`Scope`]s (regions and store sets).
-/// No scope at all means nothing is readable (deny by default).
 ///
-/// Series are placed by a column named [`DataScope::region_column`] (default `region`) and
-/// [`DataScope::store_column`] (default `store`), looked up among the panel's static columns,
-/// then its key columns.
+/// Only [`crate::Security::data_scope`] makes one, from a live session's grants: it cannot be
+/// built or widened outside this crate (the column setters only say where to look). The
+/// tenant is part of every check: a row, resource, panel or SQL row of another tenant is never
+/// readable, whatever its region or store.
+///
+/// Series are placed by a column named `region` and `store` (see
+/// [`DataScope::region_column`], [`DataScope::store_column`]), looked up among the panel's
+/// static columns, then its key columns; SQL rows by a `tenant_id` column too
+/// ([`DataScope::tenant_column`]).
+///
+/// A scope cannot be made up:
+///
+/// ```compile_fail
+/// let everything = forecast_security::DataScope::new("globex", vec![forecast_security::Scope::all()]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataScope {
-    /// The tenant.
-    pub tenant: String,
-    /// The scopes granting reads; a row is readable when any one covers it.
-    pub grants: Vec<Scope>,
-    /// Column holding a series' region.
-    pub region_column: String,
-    /// Column holding a series' store.
-    pub store_column: String,
+    tenant: TenantId,
+    grants: Vec<Scope>,
+    tenant_column: String,
+    region_column: String,
+    store_column: String,
 }
 
 impl DataScope {
-    /// A scope over `tenant` from `grants`.
-    pub fn new(tenant: impl Into<String>, grants: Vec<Scope>) -> Self {
-        Self { tenant: tenant.into(), grants, region_column: "region".into(), store_column: "store".into() }
+    /// A scope over `tenant` from `grants` (none: nothing readable).
+    pub(crate) fn new(tenant: TenantId, grants: Vec<Scope>) -> Self {
+        Self {
+            tenant,
+            grants,
+            tenant_column: "tenant_id".into(),
+            region_column: "region".into(),
+            store_column: "store".into(),
+        }
     }
 
-    /// Read regions from another column.
+    /// The tenant whose data this is.
+    pub fn tenant(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    /// The scopes granting reads; a row is readable when any one covers it.
+    pub fn grants(&self) -> &[Scope] {
+        &self.grants
+    }
+
+    /// Read the tenant of SQL rows from another column (default `tenant_id`).
+    pub fn tenant_column(mut self, column: impl Into<String>) -> Self {
+        self.tenant_column = column.into();
+        self
+    }
+
+    /// Read regions from another column (default `region`).
     pub fn region_column(mut self, column: impl Into<String>) -> Self {
         self.region_column = column.into();
         self
     }
 
-    /// Read stores from another column.
+    /// Read stores from another column (default `store`).
     pub fn store_column(mut self, column: impl Into<String>) -> Self {
         self.store_column = column.into();
         self
     }
 
-    /// Whether the scope reads everything in the tenant.
+    /// Whether the scope reads everything in its tenant.
     pub fn is_unrestricted(&self) -> bool {
         self.grants.iter().any(Scope::is_unrestricted)
     }
 
     /// Whether a row of `tenant` in `region` and `store` is readable.
     pub fn permits(&self, tenant: &str, region: Option<&str>, store: Option<&str>) -> bool {
-        tenant == self.tenant && self.grants.iter().any(|g| g.covers(region, store))
+        tenant == self.tenant.as_str() && self.grants.iter().any(|g| g.covers(region, store))
     }
 
     /// [`DataScope::permits`] for a resource, as a `Result`.
@@ -55,7 +86,8 @@ impl DataScope {
     /// # Errors
     /// [`SecurityError::PermissionDenied`] naming the resource.
     pub fn check(&self, user: &str, resource: &Resource) -> Result<()> {
-        if self.permits(&resource.tenant, resource.region.as_deref(), resource.store.as_deref()) {
+        let tenant = resource.tenant.as_ref().map_or("", TenantId::as_str);
+        if self.permits(tenant, resource.region.as_deref(), resource.store.as_deref()) {
             return Ok(());
         }
         Err(SecurityError::PermissionDenied {
@@ -66,29 +98,31 @@ impl DataScope {
         })
     }
 
-    /// Keep the readable items of a query result; `place` gives each item's region and store.
+    /// Keep the readable items of a query result; `place` gives each item's tenant, region and
+    /// store. Items of another tenant are always dropped.
     pub fn filter<T>(
         &self,
         items: impl IntoIterator<Item = T>,
-        place: impl Fn(&T) -> (Option<&str>, Option<&str>),
+        place: impl Fn(&T) -> (&str, Option<&str>, Option<&str>),
     ) -> Vec<T> {
         items
             .into_iter()
             .filter(|item| {
-                let (region, store) = place(item);
-                self.grants.iter().any(|g| g.covers(region, store))
+                let (tenant, region, store) = place(item);
+                self.permits(tenant, region, store)
             })
             .collect()
     }
 
     /// A SQL `WHERE` fragment with `?` placeholders and its parameters restricting a query to
-    /// the scope, for tables with `region_column` and `store_column` columns (names must be
-    /// plain identifiers). `0` (nothing) when there is no grant, `1` when unrestricted.
+    /// the scope, for tables with the tenant, region and store columns (names must be plain
+    /// identifiers). The tenant is always the first term: `tenant_id = ? AND (...)`, where
+    /// `(...)` is `0` (nothing) when no grant reads anything and `1` when one reads all.
     ///
     /// # Errors
     /// [`SecurityError::InvalidName`] for a column name that is not `[A-Za-z_][A-Za-z0-9_]*`.
     pub fn sql_predicate(&self) -> Result<(String, Vec<String>)> {
-        for c in [&self.region_column, &self.store_column] {
+        for c in [&self.tenant_column, &self.region_column, &self.store_column] {
             let ok = c.chars().next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
                 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
             if !ok {
@@ -99,10 +133,11 @@ impl DataScope {
                 });
             }
         }
+        let mut params = vec![self.tenant.to_string()];
+        let tenant_term = format!("{} = ?", self.tenant_column);
         if self.is_unrestricted() {
-            return Ok(("1".into(), Vec::new()));
+            return Ok((format!("{tenant_term} AND (1)"), params));
         }
-        let mut params = Vec::new();
         let mut alternatives = Vec::new();
         for g in &self.grants {
             let mut terms = Vec::new();
@@ -116,18 +151,27 @@ impl DataScope {
             alternatives.push(format!("({})", terms.join(" AND ")));
         }
         if alternatives.is_empty() {
-            return Ok(("0".into(), params));
+            return Ok((format!("{tenant_term} AND (0)"), params));
         }
-        Ok((alternatives.join(" OR "), params))
+        Ok((format!("{tenant_term} AND ({})", alternatives.join(" OR ")), params))
     }
 
-    /// The readable part of a panel of this scope's tenant. Static levels are renumbered to the
-    /// kept series, so no region or store name outside the scope survives.
+    /// The readable part of a panel that belongs to `owner`. Static levels are renumbered to
+    /// the kept series, so no region or store name outside the scope survives.
     ///
     /// # Errors
-    /// [`SecurityError::ScopeColumnMissing`] when a grant restricts regions (stores) and the panel
-    /// has no region (store) column.
-    pub fn filter_panel(&self, panel: &Panel) -> Result<Panel> {
+    /// [`SecurityError::PermissionDenied`] when `owner` is not this scope's tenant;
+    /// [`SecurityError::ScopeColumnMissing`] when a grant restricts regions (stores) and the
+    /// panel has no region (store) column.
+    pub fn filter_panel(&self, owner: &TenantId, panel: &Panel) -> Result<Panel> {
+        if owner != &self.tenant {
+            return Err(SecurityError::PermissionDenied {
+                user: "data scope".into(),
+                permission: "view_data".into(),
+                resource: format!("panel of tenant {owner}"),
+                reason: format!("this data scope reads tenant {} only", self.tenant),
+            });
+        }
         if self.is_unrestricted() {
             return Ok(panel.clone());
         }

@@ -1,35 +1,29 @@
-//! Opening SQLite databases: WAL mode, foreign keys, `PRAGMA user_version` migrations, time columns.
+//! Opening SQLite databases: WAL mode, foreign keys, `schema_versions` migrations, time columns.
 
 use crate::error::{Result, SecurityError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 use std::path::Path;
 
-/// Open a database file (created if missing), or an in-memory one when `path` is `None`,
-/// and bring its schema up to the newest of `migrations` (entry `i` moves version `i` to `i + 1`).
-pub(crate) fn open(path: Option<&Path>, migrations: &[&str]) -> Result<Connection> {
+/// Open a database file (created if missing), or an in-memory one when `path` is `None`, and
+/// bring `component`'s schema up to the newest of `migrations` (entry `i` moves version `i` to
+/// `i + 1`). The version lives in `schema_versions`, so the file may hold other crates' tables.
+pub(crate) fn open(path: Option<&Path>, component: &'static str, migrations: &[&str]) -> Result<Connection> {
     let mut conn = match path {
         Some(p) => Connection::open(p)?,
         None => Connection::open_in_memory()?,
     };
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
     // WAL lets readers run beside the single writer; in-memory databases ignore it.
     forecast_core::sqlite::enable_wal(&conn)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // Read the version inside the write lock so two processes never apply a migration twice.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let supported = migrations.len() as i64;
-    if found > supported {
-        return Err(SecurityError::SchemaTooNew { found, supported });
+    use forecast_core::sqlite::Migration;
+    match forecast_core::sqlite::migrate(&mut conn, component, migrations)? {
+        Migration::Current { .. } => Ok(conn),
+        Migration::TooNew { found, supported } => Err(SecurityError::SchemaTooNew { component, found, supported }),
+        Migration::Legacy { user_version } => Err(SecurityError::LegacySchema { user_version }),
     }
-    for (version, sql) in migrations.iter().enumerate().skip(found.max(0) as usize) {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version as i64 + 1)?;
-    }
-    tx.commit()?;
-    Ok(conn)
 }
 
 /// Fixed-width RFC 3339 with nanoseconds, so text order is time order.
@@ -64,10 +58,10 @@ mod tests {
     fn refuses_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
-        open(Some(&path), &["CREATE TABLE a(x);", "CREATE TABLE b(x);"]).unwrap();
-        let err = open(Some(&path), &["CREATE TABLE a(x);"]).unwrap_err();
-        assert!(matches!(err, SecurityError::SchemaTooNew { found: 2, supported: 1 }), "{err}");
+        open(Some(&path), "t", &["CREATE TABLE a(x);", "CREATE TABLE b(x);"]).unwrap();
+        let err = open(Some(&path), "t", &["CREATE TABLE a(x);"]).unwrap_err();
+        assert!(matches!(err, SecurityError::SchemaTooNew { found: 2, supported: 1, .. }), "{err}");
         // Re-opening at the same version runs no migration twice.
-        open(Some(&path), &["CREATE TABLE a(x);", "CREATE TABLE b(x);"]).unwrap();
+        open(Some(&path), "t", &["CREATE TABLE a(x);", "CREATE TABLE b(x);"]).unwrap();
     }
 }

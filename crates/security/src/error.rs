@@ -57,6 +57,17 @@ pub enum SecurityError {
         /// `idle` or `absolute`.
         kind: &'static str,
     },
+    /// The tenant of the user, or of the resource, is not active (suspended, deleted or unknown).
+    #[error("tenant `{tenant}` is {status}; its users, sessions, roles and stores are refused until it is active")]
+    TenantInactive {
+        /// The tenant.
+        tenant: String,
+        /// `suspended`, `deleted` or `unknown`.
+        status: String,
+    },
+    /// The first platform administrator can be created only once per database.
+    #[error("this security database was already bootstrapped; create further users through an administrator's session")]
+    AlreadyBootstrapped,
     /// An authorisation check refused the action.
     #[error("permission denied: `{user}` may not {permission} on {resource}: {reason}")]
     PermissionDenied {
@@ -78,12 +89,21 @@ pub enum SecurityError {
         available: String,
     },
     /// The database was written by a newer version of this crate.
-    #[error("database schema version {found} is newer than this build supports ({supported})")]
+    #[error("schema of `{component}` is at version {found}, newer than this build supports ({supported})")]
     SchemaTooNew {
-        /// Version found in `PRAGMA user_version`.
+        /// The schema component (`forecast-security` or `forecast-security.audit`).
+        component: &'static str,
+        /// Version found in `schema_versions`.
         found: i64,
         /// Newest version this build knows.
         supported: i64,
+    },
+    /// The database was written by an earlier development build that kept its version in
+    /// `PRAGMA user_version`.
+    #[error("database written by an earlier build (PRAGMA user_version = {user_version}); open a new file")]
+    LegacySchema {
+        /// The `PRAGMA user_version` found.
+        user_version: i64,
     },
     /// A stored row could not be decoded.
     #[error("corrupt {table} row {row}: {message}")]
@@ -125,6 +145,12 @@ impl From<SecurityError> for forecast_core::Error {
             SecurityError::PermissionDenied { user, permission, resource, reason } => {
                 Self::PermissionDenied { actor: user, action: permission, target: resource, reason }
             }
+            SecurityError::TenantInactive { tenant, status } => Self::PermissionDenied {
+                actor: "session".into(),
+                action: "act".into(),
+                target: format!("tenant {tenant}"),
+                reason: format!("the tenant is {status}"),
+            },
             other => Self::Backend { backend: "forecast-security", source: Box::new(other) },
         }
     }

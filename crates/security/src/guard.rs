@@ -1,126 +1,139 @@
-//! `GuardedModelStore`: forecast-core's `ModelStore` with a permission check and an audit record
-//! around every registry change.
+//! `GuardedModelStore`: forecast-core's `ModelStore` of one tenant with a permission check in
+//! front of every operation, for one session.
 
 use crate::Security;
+use crate::error::Result;
 use crate::permission::Permission;
 use crate::scope::Resource;
 use crate::session::Session;
+use forecast_core::tenant::TenantId;
 use forecast_core::{
-    AliasMove, AuditEvent, AuditOutcome, AuditSink, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion,
+    AliasMove, AuditOutcome, ModelArtifact, ModelRef, ModelStore, ModelStores, ModelVersion, NewModelVersion,
 };
 use std::sync::Arc;
 
-/// A [`ModelStore`] acting for one session: register needs [`Permission::RegisterModels`],
-/// `set_alias` (promotion) [`Permission::PromoteModels`], rollback [`Permission::RollbackModels`]
-/// and reads [`Permission::ViewModels`], each on the configured resource (tenant, region, store)
-/// named after the model.
+/// A [`ModelStore`] of one tenant acting for one session: register needs
+/// [`Permission::RegisterModels`], `set_alias` (promotion) [`Permission::PromoteModels`],
+/// rollback [`Permission::RollbackModels`] and reads [`Permission::ViewModels`], each on the
+/// model in the tenant, checked at every call (so a revoked session, a suspended tenant or a
+/// removed role stops it at once).
 ///
-/// Every register, promote and rollback attempt is recorded through the audit sink with its
-/// outcome (`success`, `denied` with the reason, or `failure` with the error); refused reads are
-/// recorded too. The `actor` the caller passes is replaced by the session's user, so a caller
-/// cannot act under another name. If the audit sink fails, the operation's result is replaced
-/// by that error.
+/// Only [`Security::model_store`] builds one, and it obtains the inner store itself from a
+/// [`ModelStores`] for the same tenant it checks, so the tenant authorised and the tenant
+/// served cannot differ; the inner store is never handed out:
+///
+/// ```compile_fail
+/// # fn bypass(guard: &forecast_security::GuardedModelStore) {
+/// let unguarded = guard.inner();
+/// # }
+/// ```
+///
+/// The `actor` a caller passes is replaced by the session's user. Models are tenant-wide: a
+/// role scoped to regions or stores does not cover them.
+///
+/// Audit: every refusal is recorded (`denied`, with the reason), and so is every allowed
+/// operation that fails (`failure`, with the error); a successful change is recorded once, by
+/// the inner store that made it (see [`forecast_core::audit`]).
 #[derive(Debug)]
-pub struct GuardedModelStore<S: ?Sized> {
-    inner: Arc<S>,
+pub struct GuardedModelStore {
+    inner: Arc<dyn ModelStore>,
     security: Arc<Security>,
-    audit: Arc<dyn AuditSink>,
     session: Session,
-    resource: Resource,
+    tenant: TenantId,
 }
 
-impl<S: ModelStore + ?Sized> GuardedModelStore<S> {
-    /// Guard `inner` (shared by any number of guards, `Arc<dyn ModelStore>` included) for
-    /// `session`; models live in `resource` (at least a tenant).
-    pub fn new(
-        inner: Arc<S>,
-        security: Arc<Security>,
-        audit: Arc<dyn AuditSink>,
-        session: Session,
-        resource: Resource,
-    ) -> Self {
-        Self { inner, security, audit, session, resource }
+impl Security {
+    /// The models of `tenant`, from `stores`, guarded for `session`.
+    ///
+    /// # Errors
+    /// [`crate::SecurityError::PermissionDenied`] (audited) when the session may not even view
+    /// the tenant's models; the store's own errors.
+    pub fn model_store(
+        self: &Arc<Self>,
+        session: &Session,
+        tenant: &TenantId,
+        stores: &dyn ModelStores,
+    ) -> Result<GuardedModelStore> {
+        self.require_for(session, Permission::ViewModels, &Resource::tenant(tenant).named("models"), "model.open")?;
+        let inner = stores.models(tenant)?;
+        Ok(GuardedModelStore { inner, security: self.clone(), session: session.clone(), tenant: tenant.clone() })
     }
 
-    /// The wrapped store.
-    pub fn inner(&self) -> &Arc<S> {
-        &self.inner
+    /// [`Security::require`] with the refusal audited under `action`.
+    pub(crate) fn require_for(
+        &self,
+        session: &Session,
+        permission: Permission,
+        resource: &Resource,
+        action: &str,
+    ) -> Result<()> {
+        let decision = self.authorize(session, permission, resource)?;
+        if decision.allowed {
+            return Ok(());
+        }
+        Err(self.refuse(session, permission, resource, action, &decision.reason)?)
     }
 
+    /// Record an allowed operation that failed (`result` is returned unchanged). A refusal
+    /// from an inner layer was audited by that layer and is not recorded again.
+    pub(crate) fn record_failure<T>(
+        &self,
+        session: &Session,
+        tenant: &TenantId,
+        action: &str,
+        target: &str,
+        result: forecast_core::Result<T>,
+    ) -> forecast_core::Result<T> {
+        if let Err(e) = &result
+            && !matches!(e, forecast_core::Error::PermissionDenied { .. })
+        {
+            let event = self
+                .event(session.username(), Some(tenant), action, target, AuditOutcome::Failure)
+                .detail("error", e.to_string())
+                .detail("session", session.id());
+            self.audit_refusal(event)?;
+        }
+        result
+    }
+}
+
+impl GuardedModelStore {
     /// The session acted for.
     pub fn session(&self) -> &Session {
         &self.session
     }
 
-    fn event(&self, action: &str, target: &str, outcome: AuditOutcome) -> AuditEvent {
-        AuditEvent::new(&self.session.username, action, target, outcome, self.security.clock().now())
-            .tenant(&self.resource.tenant)
-            .detail("session", &self.session.id)
+    /// The tenant served.
+    pub fn tenant(&self) -> &TenantId {
+        &self.tenant
     }
 
-    /// Authorise; on refusal record a `denied` event and return the error.
-    fn check(&self, permission: Permission, action: &str, model: &str, target: &str) -> forecast_core::Result<String> {
-        let resource = self.resource.clone().named(model);
-        let decision = self.security.authorize(&self.session, permission, &resource)?;
-        let reason = decision.reason.to_string();
-        if decision.allowed {
-            return Ok(reason);
-        }
-        let event = self
-            .event(action, target, AuditOutcome::Denied)
-            .detail("permission", permission.as_str())
-            .detail("reason", &reason);
-        self.audit.record(event)?;
-        Err(forecast_core::Error::PermissionDenied {
-            actor: self.session.username.clone(),
-            action: permission.to_string(),
-            target: resource.to_string(),
-            reason,
-        })
+    fn check(&self, permission: Permission, action: &str, model: &str) -> forecast_core::Result<()> {
+        let resource = Resource::tenant(&self.tenant).named(model);
+        Ok(self.security.require_for(&self.session, permission, &resource, action)?)
     }
 
-    /// Record the outcome of an allowed change.
-    fn finish<T>(
-        &self,
-        action: &str,
-        target: &str,
-        grant: String,
-        details: &[(&str, String)],
-        result: forecast_core::Result<T>,
-    ) -> forecast_core::Result<T> {
-        let outcome = if result.is_ok() { AuditOutcome::Success } else { AuditOutcome::Failure };
-        let mut event = self.event(action, target, outcome).detail("grant", grant);
-        for (k, v) in details {
-            event = event.detail(*k, v);
-        }
-        if let Err(e) = &result {
-            event = event.detail("error", e.to_string());
-        }
-        self.audit.record(event)?;
-        result
+    fn finish<T>(&self, action: &str, target: &str, result: forecast_core::Result<T>) -> forecast_core::Result<T> {
+        self.security.record_failure(&self.session, &self.tenant, action, target, result)
     }
 }
 
-impl<S: ModelStore + ?Sized> ModelStore for GuardedModelStore<S> {
+impl ModelStore for GuardedModelStore {
     fn register(&self, mut version: NewModelVersion) -> forecast_core::Result<ModelVersion> {
         let name = version.name.clone();
-        let grant = self.check(Permission::RegisterModels, "model.register", &name, &name)?;
-        version.created_by = self.session.username.clone();
+        self.check(Permission::RegisterModels, "model.register", &name)?;
+        version.created_by = self.session.username().to_string();
         let result = self.inner.register(version);
-        let details: Vec<(&str, String)> = result
-            .as_ref()
-            .map(|v| vec![("version", v.version.to_string()), ("sha256", v.artifact_sha256.clone())])
-            .unwrap_or_default();
-        self.finish("model.register", &name, grant, &details, result)
+        self.finish("model.register", &name, result)
     }
 
     fn resolve(&self, reference: &ModelRef) -> forecast_core::Result<ModelVersion> {
-        self.check(Permission::ViewModels, "model.resolve", reference.name(), &reference.to_string())?;
+        self.check(Permission::ViewModels, "model.resolve", reference.name())?;
         self.inner.resolve(reference)
     }
 
     fn load(&self, reference: &ModelRef) -> forecast_core::Result<ModelArtifact> {
-        self.check(Permission::ViewModels, "model.load", reference.name(), &reference.to_string())?;
+        self.check(Permission::ViewModels, "model.load", reference.name())?;
         self.inner.load(reference)
     }
 
@@ -132,27 +145,29 @@ impl<S: ModelStore + ?Sized> ModelStore for GuardedModelStore<S> {
         _actor: &str,
         reason: &str,
     ) -> forecast_core::Result<AliasMove> {
-        let target = format!("{name}@{alias}");
-        let grant = self.check(Permission::PromoteModels, "model.promote", name, &target)?;
-        let result = self.inner.set_alias(name, alias, version, &self.session.username, reason);
-        let details = [("version", version.to_string()), ("why", reason.to_string())];
-        self.finish("model.promote", &target, grant, &details, result)
+        self.check(Permission::PromoteModels, "model.promote", name)?;
+        let result = self.inner.set_alias(name, alias, version, self.session.username(), reason);
+        self.finish("model.promote", &format!("{name}@{alias}"), result)
     }
 
     fn alias_history(&self, name: &str, alias: &str) -> forecast_core::Result<Vec<AliasMove>> {
-        self.check(Permission::ViewModels, "model.alias_history", name, &format!("{name}@{alias}"))?;
+        self.check(Permission::ViewModels, "model.alias_history", name)?;
         self.inner.alias_history(name, alias)
     }
 
     fn rollback(&self, name: &str, alias: &str, _actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
-        let target = format!("{name}@{alias}");
-        let grant = self.check(Permission::RollbackModels, "model.rollback", name, &target)?;
-        let result = self.inner.rollback(name, alias, &self.session.username, reason);
-        let mut details = vec![("why", reason.to_string())];
-        if let Ok(m) = &result {
-            details.push(("from", m.from.map_or_else(|| "none".into(), |v| v.to_string())));
-            details.push(("to", m.to.map_or_else(|| "none".into(), |v| v.to_string())));
-        }
-        self.finish("model.rollback", &target, grant, &details, result)
+        self.check(Permission::RollbackModels, "model.rollback", name)?;
+        let result = self.inner.rollback(name, alias, self.session.username(), reason);
+        self.finish("model.rollback", &format!("{name}@{alias}"), result)
+    }
+
+    fn alias_at(
+        &self,
+        name: &str,
+        alias: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> forecast_core::Result<Option<u32>> {
+        self.check(Permission::ViewModels, "model.alias_at", name)?;
+        self.inner.alias_at(name, alias, at)
     }
 }

@@ -1,19 +1,23 @@
-//! Login: constant-work password check, lockout with backoff, rehash on login, a new session.
+//! Login: the same work and writes on every failing path, lockout counted by atomic
+//! conditional updates, rehash on login, a new session.
 
 use crate::Security;
-use crate::db::{from_db_time, to_db_time};
+use crate::db::to_db_time;
 use crate::error::{Result, SecurityError};
+use crate::name::QualifiedName;
 use crate::password::{hash_password, params_of, verify_password};
 use crate::session::{Session, SessionToken};
 use crate::users::store_hash;
+use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Why a login failed; kept for the audit trail only, never shown to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
     UnknownUser,
     WrongPassword,
+    PasswordTooLong,
     Locked,
     Disabled,
 }
@@ -23,6 +27,7 @@ impl Refusal {
         match self {
             Self::UnknownUser => "unknown_user",
             Self::WrongPassword => "wrong_password",
+            Self::PasswordTooLong => "password_too_long",
             Self::Locked => "locked",
             Self::Disabled => "disabled",
         }
@@ -32,94 +37,191 @@ impl Refusal {
 struct Account {
     id: i64,
     phc: String,
-    disabled: bool,
-    failed: u32,
-    locked_until: Option<String>,
 }
 
 impl Security {
-    /// Log in with a password and get a new session and its token.
+    /// Log in with a qualified user name (`ana@acme`, or `ops` on the platform) and a
+    /// password; get a new session and its token.
     ///
-    /// Every path (unknown user, wrong password, disabled or locked account) runs one Argon2
-    /// verification and fails with the same [`SecurityError::InvalidCredentials`]. A hash made
-    /// with parameters weaker than the configured ones is replaced after a successful login.
+    /// Every failing path (unknown user, wrong password, disabled or locked account) runs one
+    /// Argon2 verification, changes one counter row and one audit row in one transaction, and
+    /// fails with the same [`SecurityError::InvalidCredentials`]. A password longer than the
+    /// policy's maximum is refused the same way without hashing it (it could never be right),
+    /// so its cost is bounded. Failures are counted with a conditional
+    /// `failed_logins = failed_logins + 1`, so concurrent attempts lose none. A hash made with
+    /// parameters weaker than the configured ones is replaced after a successful login.
     ///
     /// # Errors
-    /// [`SecurityError::InvalidCredentials`], storage.
+    /// [`SecurityError::InvalidCredentials`]; [`SecurityError::TenantInactive`] for the right
+    /// password of a user whose tenant is not active; storage.
     pub fn login(&self, username: &str, password: &str) -> Result<(Session, SessionToken)> {
-        let now = self.clock.now();
-        let account = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT id, password_hash, disabled, failed_logins, locked_until FROM users WHERE username = ?1",
-                [username],
-                |r| {
-                    Ok(Account {
-                        id: r.get(0)?,
-                        phc: r.get(1)?,
-                        disabled: r.get(2)?,
-                        failed: r.get(3)?,
-                        locked_until: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?
-        };
-        // Argon2 runs outside the database lock and on every path.
-        let matches = verify_password(password, account.as_ref().map_or(self.dummy_hash.as_str(), |a| a.phc.as_str()))?;
-        let Some(account) = account else {
-            return self.refuse(username, Refusal::UnknownUser);
-        };
-        let locked = match &account.locked_until {
-            Some(t) => from_db_time("users", username, t)? > now,
-            None => false,
-        };
-        let refusal = if account.disabled {
-            Some(Refusal::Disabled)
-        } else if locked {
-            Some(Refusal::Locked)
-        } else if !matches {
-            Some(Refusal::WrongPassword)
-        } else {
-            None
-        };
-        if let Some(refusal) = refusal {
-            if refusal == Refusal::WrongPassword {
-                let failed = account.failed.saturating_add(1);
-                let until = self.config.lockout.lock_for(failed).map(|d| to_db_time(now + d));
-                let mut conn = self.lock();
-                let tx = conn.transaction()?;
-                tx.execute(
-                    "UPDATE users SET failed_logins = ?2, locked_until = ?3 WHERE id = ?1",
-                    (account.id, failed, until),
-                )?;
-                tx.commit()?;
+        let name = QualifiedName::parse("username", username).ok();
+        let account = match &name {
+            Some(name) => {
+                let conn = self.lock();
+                conn.prepare_cached("SELECT id, password_hash FROM users WHERE login = ?1")?
+                    .query_row([name.to_string()], |r| Ok(Account { id: r.get(0)?, phc: r.get(1)? }))
+                    .optional()?
             }
-            return self.refuse(username, refusal);
-        }
+            None => None,
+        };
+        let max = self.config.policy.max_chars;
+        let too_long = password.len() > max.saturating_mul(4) || password.chars().count() > max;
+        // Argon2 runs outside the database lock, on every path but an over-long password.
+        let matches = !too_long && self.verify(password, account.as_ref().map(|a| a.phc.as_str()))?;
+        let now = self.clock.now();
+        let (Some(account), Some(name), true) = (account, name, matches) else {
+            let refusal = if too_long { Refusal::PasswordTooLong } else { Refusal::WrongPassword };
+            return self.fail(username, refusal, now);
+        };
         let rehash = if params_of(&account.phc)?.is_weaker_than(&self.config.password) {
             Some(hash_password(password, self.config.password)?)
         } else {
             None
         };
-        let out = {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [account.id])?;
-            if let Some(hash) = &rehash {
-                store_hash(&tx, username, hash, &to_db_time(now))?;
+        if let Some(t) = name.realm.tenant()
+            && let Err(e) = self.require_active(t)
+        {
+            let event = self
+                .event(username, Some(t), "auth.login", username, AuditOutcome::Denied)
+                .detail("reason", "tenant_not_active");
+            self.audit_refusal(event)?;
+            return Err(e);
+        }
+        let out = self.write(|tx| {
+            // Conditional on the account being usable now: a lock or disable that landed while
+            // Argon2 ran wins over this success.
+            let usable = tx.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL
+                 WHERE id = ?1 AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?2)",
+                params![account.id, to_db_time(now)],
+            )?;
+            if usable == 0 {
+                return Ok(None);
             }
-            let out = self.insert_session(&tx, account.id, username, now, now + self.config.sessions.absolute)?;
-            tx.commit()?;
-            out
-        };
-        let rehashed = if rehash.is_some() { "true" } else { "false" };
-        self.emit(username, "auth.login", &out.0.id, AuditOutcome::Success, &[("rehashed", rehashed)])?;
-        Ok(out)
+            if let Some(hash) = &rehash {
+                store_hash(tx, account.id, hash, &to_db_time(now))?;
+            }
+            let out = self.insert_session(tx, account.id, &name, now, now + self.config.sessions.absolute)?;
+            let rehashed = if rehash.is_some() { "true" } else { "false" };
+            let event = self
+                .event(username, name.realm.tenant(), "auth.login", out.0.id(), AuditOutcome::Success)
+                .detail("rehashed", rehashed);
+            self.audit_in(tx, event)?;
+            Ok(Some(out))
+        })?;
+        match out {
+            Some(out) => Ok(out),
+            None => self.fail(username, Refusal::WrongPassword, now),
+        }
     }
 
-    fn refuse<T>(&self, username: &str, refusal: Refusal) -> Result<T> {
-        self.emit(username, "auth.login", username, AuditOutcome::Denied, &[("reason", refusal.as_str())])?;
+    /// One Argon2 verification against the account's hash, or the dummy hash for an unknown user.
+    fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool> {
+        #[cfg(test)]
+        tests::VERIFICATIONS.with(|n| n.set(n.get() + 1));
+        let matches = verify_password(password, phc.unwrap_or(&self.dummy_hash))?;
+        Ok(matches && phc.is_some())
+    }
+
+    /// Record a failed attempt and refuse. `refusal` is the caller's guess (wrong password or
+    /// over-long); the transaction finds out whether the user is unknown, locked or disabled.
+    fn fail<T>(&self, username: &str, refusal: Refusal, now: DateTime<Utc>) -> Result<T> {
+        let name = QualifiedName::parse("username", username).ok();
+        let login = name.as_ref().map(ToString::to_string).unwrap_or_default();
+        self.write(|tx| {
+            let refusal = count_failure(tx, &login, refusal, now, |failed| self.config.lockout.lock_for(failed))?;
+            let tenant = name.as_ref().and_then(|n| n.realm.tenant());
+            let target: String = username.chars().take(128).collect();
+            let event = self
+                .event(&target, tenant, "auth.login", &target, AuditOutcome::Denied)
+                .detail("reason", refusal.as_str());
+            self.audit_in(tx, event)
+        })?;
         Err(SecurityError::InvalidCredentials)
+    }
+}
+
+/// Count one failure inside `tx`: on the account when it exists and is not locked or
+/// disabled, else on the shared decoy row, so every path changes exactly one counter row.
+/// Returns the refusal as it turned out.
+fn count_failure(
+    tx: &Transaction<'_>,
+    login: &str,
+    refusal: Refusal,
+    now: DateTime<Utc>,
+    lock_for: impl Fn(u32) -> Option<chrono::TimeDelta>,
+) -> Result<Refusal> {
+    let state: Option<(i64, bool, Option<String>)> = tx
+        .prepare_cached("SELECT id, disabled, locked_until FROM users WHERE login = ?1")?
+        .query_row([login], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let now_text = to_db_time(now);
+    let refusal = match &state {
+        None => Refusal::UnknownUser,
+        Some((_, true, _)) => Refusal::Disabled,
+        Some((_, false, Some(until))) if *until > now_text => Refusal::Locked,
+        Some(_) => refusal,
+    };
+    let counted = match (&state, refusal) {
+        (Some((id, ..)), Refusal::WrongPassword | Refusal::PasswordTooLong) => tx
+            .prepare_cached(
+                "UPDATE users SET failed_logins = failed_logins + 1
+                 WHERE id = ?1 AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?2)
+                 RETURNING failed_logins",
+            )?
+            .query_row(params![id, now_text], |r| r.get::<_, u32>(0))
+            .optional()?
+            .map(|failed| (*id, failed)),
+        _ => None,
+    };
+    match counted {
+        Some((id, failed)) => {
+            if let Some(d) = lock_for(failed) {
+                // Only the attempt that reached this count sets its lock; a later, longer lock wins.
+                tx.execute(
+                    "UPDATE users SET locked_until = ?3 WHERE id = ?1 AND failed_logins = ?2",
+                    params![id, failed, to_db_time(now + d)],
+                )?;
+            }
+        }
+        None => {
+            tx.prepare_cached("UPDATE login_decoy SET failed_logins = failed_logins + 1 WHERE id = 1")?.execute([])?;
+        }
+    }
+    Ok(refusal)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{admin_session, fast_security};
+    use std::cell::Cell;
+
+    thread_local! {
+        pub(super) static VERIFICATIONS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// (Argon2 verifications, rows changed in the security database) of one failed login.
+    fn cost(s: &crate::Security, user: &str, password: &str) -> (u32, u64) {
+        let before = (VERIFICATIONS.with(Cell::get), s.lock().total_changes());
+        assert!(s.login(user, password).is_err());
+        (VERIFICATIONS.with(Cell::get) - before.0, s.lock().total_changes() - before.1)
+    }
+
+    #[test]
+    fn unknown_user_and_wrong_password_cost_the_same() {
+        let (s, _) = fast_security();
+        let ops = admin_session(&s);
+        s.create_user(&ops, "ana", crate::test_support::PASSWORD).unwrap();
+        let wrong = cost(&s, "ana", "not the password at all");
+        let unknown = cost(&s, "nobody", "not the password at all");
+        let malformed = cost(&s, "no body@@", "not the password at all");
+        assert_eq!(wrong, (1, 1), "one Argon2 verification and one counter row");
+        assert_eq!(unknown, wrong);
+        assert_eq!(malformed, wrong);
+        // An over-long password is never hashed, for a known or an unknown user alike.
+        let long = "x".repeat(1 << 20);
+        assert_eq!(cost(&s, "ana", &long), (0, 1));
+        assert_eq!(cost(&s, "nobody", &long), (0, 1));
     }
 }

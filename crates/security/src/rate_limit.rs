@@ -8,6 +8,7 @@
 
 use crate::error::{Result, SecurityError};
 use forecast_core::Clock;
+use forecast_core::tenant::{ApiRate, TenantDirectory, TenantId, TenantStatus};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, RwLock};
@@ -73,6 +74,14 @@ impl Quota {
             return Err(invalid("period", format!("{:?}", self.period), "at least `limit` nanoseconds"));
         }
         Ok(t)
+    }
+
+    /// The quota of a plan's API rate.
+    ///
+    /// # Errors
+    /// A zero rate or burst, or a period shorter than one nanosecond per request.
+    pub fn from_api_rate(rate: ApiRate) -> Result<Self> {
+        Self::new(rate.requests, rate.period)?.burst(rate.burst)
     }
 
     fn cell(&self) -> Cell {
@@ -197,6 +206,10 @@ pub struct RateLimiter {
     /// The clock at construction, as (seconds, nanoseconds) since the Unix epoch.
     epoch: (i64, u32),
     hasher: RandomState,
+    /// Where tenants' plan rates and statuses come from, and how long a reading is trusted.
+    tenants: Option<(Arc<dyn TenantDirectory>, Duration)>,
+    /// Per tenant key: when its plan was last read (ns on the limiter's clock) and whether it was active.
+    plan_readings: RwLock<HashMap<u64, (u64, bool)>>,
 }
 
 impl RateLimiter {
@@ -221,7 +234,54 @@ impl RateLimiter {
             clock,
             epoch,
             hasher: RandomState::new(),
+            tenants: None,
+            plan_readings: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// Feed tenants' plan rates into their keys: [`RateLimiter::check_tenant`] reads the
+    /// tenant's [`ApiRate`] (and status) from `directory`, again after `refresh` has passed, so a
+    /// plan change applies within `refresh`. A tenant that is not active, or whose plan cannot
+    /// be read, is refused.
+    pub fn with_tenants(mut self, directory: Arc<dyn TenantDirectory>, refresh: Duration) -> Self {
+        self.tenants = Some((directory, refresh));
+        self
+    }
+
+    /// Decide one request of `tenant` under its plan's API rate (see
+    /// [`RateLimiter::with_tenants`]; without a directory, the tenant default applies).
+    pub fn check_tenant(&self, tenant: &TenantId) -> RateDecision {
+        let key = self.key(KeyKind::Tenant, tenant.as_str());
+        if let Some((directory, refresh)) = &self.tenants {
+            let now = self.now_ns();
+            let refresh = u64::try_from(refresh.as_nanos()).unwrap_or(u64::MAX);
+            let reading = self.plan_readings.read().unwrap_or_else(|e| e.into_inner()).get(&key.hash).copied();
+            let active = match reading {
+                Some((at, active)) if now.saturating_sub(at) < refresh => active,
+                _ => {
+                    let active = self.read_plan(directory.as_ref(), tenant, key);
+                    self.plan_readings.write().unwrap_or_else(|e| e.into_inner()).insert(key.hash, (now, active));
+                    active
+                }
+            };
+            if !active {
+                return RateDecision { allowed: false, remaining: 0, retry_after: Duration::from_nanos(refresh) };
+            }
+        }
+        self.check(key)
+    }
+
+    /// Read `tenant`'s status and plan rate into `key`'s quota; whether the tenant may be served.
+    fn read_plan(&self, directory: &dyn TenantDirectory, tenant: &TenantId, key: RateKey) -> bool {
+        if !matches!(directory.status(tenant), Ok(Some(TenantStatus::Active))) {
+            return false;
+        }
+        match directory.api_rate(tenant).map(|r| r.map(Quota::from_api_rate)) {
+            Ok(Some(Ok(quota))) => self.set_quota(key, quota),
+            Ok(None) => self.clear_quota(key),
+            Ok(Some(Err(_))) | Err(_) => return false,
+        }
+        true
     }
 
     /// The key for `name` of `kind`. Hashing uses a per-limiter random seed, so clients cannot

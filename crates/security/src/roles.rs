@@ -1,25 +1,27 @@
-//! Custom roles with inheritance, and role assignments per tenant domain and scope.
+//! Roles (built-in, or custom roles of one realm) with inheritance, role assignments per tenant
+//! domain and scope, and the pure rules over them: which permissions a role holds, and whether
+//! a set of assignments holds everything another assignment would give.
 
-use crate::Security;
-use crate::db::to_db_time;
 use crate::error::{Result, SecurityError};
-use crate::permission::Permission;
-use crate::scope::{Domain, Scope, check_name};
-use crate::users::revoke_sessions_of;
-use forecast_core::AuditOutcome;
-use rusqlite::{Connection, OptionalExtension};
+use crate::name::{QualifiedName, Realm};
+use crate::permission::{BuiltinRole, Permission};
+use crate::scope::{Domain, Scope};
+use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A role: the permissions it holds itself and the roles it inherits.
+///
+/// Custom roles live in one realm, named like users: `lead@acme` is tenant acme's own role
+/// (assignable only in acme), `support` a platform role. The built-in names are reserved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleDef {
-    /// Name (`[A-Za-z0-9_.-@]`, at most 64).
+    /// Name: `local@tenant` or `local` (platform), the local part 1 to 64 of `A-Z a-z 0-9 _ . -`.
     pub name: String,
     /// What the role is for.
     pub description: String,
     /// Permissions held directly.
     pub permissions: BTreeSet<Permission>,
-    /// Roles whose permissions it also holds.
+    /// Roles whose permissions it also holds (built-in roles, or roles of the same realm).
     pub inherits: BTreeSet<String>,
     /// Built-in roles cannot be changed.
     pub builtin: bool,
@@ -50,7 +52,7 @@ impl RoleDef {
     }
 }
 
-/// A role granted to a user in a domain (tenant) and scope (regions, stores).
+/// A role granted (or to grant) to a user in a domain (tenant) and scope (regions, stores).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Assignment {
     /// The role's name.
@@ -68,15 +70,33 @@ impl Assignment {
     }
 }
 
+/// The realm a role name belongs to, or `None` for a built-in role.
+pub(crate) fn role_realm(name: &str) -> Result<Option<Realm>> {
+    if BuiltinRole::ALL.iter().any(|b| b.as_str() == name) {
+        return Ok(None);
+    }
+    Ok(Some(QualifiedName::parse("role", name)?.realm))
+}
+
+/// Whether a role of `realm` (`None`: built-in) may be granted in `domain`: built-in roles
+/// anywhere, a tenant's roles only in that tenant, platform roles anywhere.
+pub(crate) fn role_usable_in(realm: Option<&Realm>, domain: &Domain) -> bool {
+    match (realm, domain) {
+        (None | Some(Realm::Platform), _) => true,
+        (Some(Realm::Tenant(t)), Domain::Tenant(d)) => t == d,
+        (Some(Realm::Tenant(_)), Domain::AnyTenant) => false,
+    }
+}
+
 /// Every role, by name.
 pub(crate) fn load_roles(conn: &Connection) -> Result<BTreeMap<String, RoleDef>> {
     let mut roles = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT name, description, builtin FROM roles")?;
+    let mut stmt = conn.prepare_cached("SELECT name, description, builtin FROM roles")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))? {
         let (name, description, builtin) = row?;
         roles.insert(name.clone(), RoleDef { builtin, ..RoleDef::new(name, description) });
     }
-    let mut stmt = conn.prepare("SELECT role, permission FROM role_permissions")?;
+    let mut stmt = conn.prepare_cached("SELECT role, permission FROM role_permissions")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
         let (role, permission) = row?;
         let permission: Permission = permission.parse()?;
@@ -84,7 +104,7 @@ pub(crate) fn load_roles(conn: &Connection) -> Result<BTreeMap<String, RoleDef>>
             def.permissions.insert(permission);
         }
     }
-    let mut stmt = conn.prepare("SELECT role, parent FROM role_parents")?;
+    let mut stmt = conn.prepare_cached("SELECT role, parent FROM role_parents")?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
         let (role, parent) = row?;
         if let Some(def) = roles.get_mut(&role) {
@@ -112,181 +132,59 @@ pub(crate) fn grantor<'a>(roles: &'a BTreeMap<String, RoleDef>, role: &str, perm
     None
 }
 
-fn unknown_role(role: &str) -> SecurityError {
-    forecast_core::Error::NotFound { what: "role", id: role.into() }.into()
+/// Every permission `role` holds, directly or by inheritance.
+pub(crate) fn permissions_of(roles: &BTreeMap<String, RoleDef>, role: &RoleDef) -> BTreeSet<Permission> {
+    let mut out = role.permissions.clone();
+    for parent in &role.inherits {
+        out.extend(Permission::ALL.into_iter().filter(|p| grantor(roles, parent, *p).is_some()));
+    }
+    out
 }
 
-impl Security {
-    /// Create or replace a custom role.
-    ///
-    /// # Errors
-    /// Invalid name, [`SecurityError::BuiltinRole`], an unknown parent, [`SecurityError::RoleCycle`], storage.
-    pub fn define_role(&self, role: &RoleDef) -> Result<()> {
-        check_name("role", &role.name)?;
-        {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            let mut roles = load_roles(&tx)?;
-            if roles.get(&role.name).is_some_and(|r| r.builtin) {
-                return Err(SecurityError::BuiltinRole { role: role.name.clone() });
-            }
-            for parent in &role.inherits {
-                if !roles.contains_key(parent) {
-                    return Err(unknown_role(parent));
-                }
-            }
-            roles.insert(role.name.clone(), RoleDef { builtin: false, ..role.clone() });
-            // A cycle exists iff some parent reaches the new role again.
-            for parent in &role.inherits {
-                if reaches(&roles, parent, &role.name) {
-                    return Err(SecurityError::RoleCycle { role: role.name.clone(), parent: parent.clone() });
-                }
-            }
-            tx.execute(
-                "INSERT INTO roles(name, builtin, description) VALUES (?1, 0, ?2)
-                 ON CONFLICT(name) DO UPDATE SET description = excluded.description",
-                (&role.name, &role.description),
-            )?;
-            tx.execute("DELETE FROM role_permissions WHERE role = ?1", [&role.name])?;
-            tx.execute("DELETE FROM role_parents WHERE role = ?1", [&role.name])?;
-            for p in &role.permissions {
-                tx.execute("INSERT INTO role_permissions(role, permission) VALUES (?1, ?2)", (&role.name, p.as_str()))?;
-            }
-            for parent in &role.inherits {
-                tx.execute("INSERT INTO role_parents(role, parent) VALUES (?1, ?2)", (&role.name, parent))?;
-            }
-            tx.commit()?;
-        }
-        self.emit("system", "role.define", &role.name, AuditOutcome::Success, &[])
-    }
-
-    /// Delete a custom role that no user holds and no role inherits.
-    ///
-    /// # Errors
-    /// [`SecurityError::BuiltinRole`], unknown role, a role still in use, storage.
-    pub fn delete_role(&self, name: &str) -> Result<()> {
-        {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            let builtin: Option<bool> =
-                tx.query_row("SELECT builtin FROM roles WHERE name = ?1", [name], |r| r.get(0)).optional()?;
-            match builtin {
-                None => return Err(unknown_role(name)),
-                Some(true) => return Err(SecurityError::BuiltinRole { role: name.into() }),
-                Some(false) => {}
-            }
-            let used: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM assignments WHERE role = ?1) OR EXISTS(SELECT 1 FROM role_parents WHERE parent = ?1)",
-                [name],
-                |r| r.get(0),
-            )?;
-            if used {
-                return Err(forecast_core::Error::InvalidData(format!(
-                    "role `{name}` is still assigned to a user or inherited by a role; revoke those first"
-                ))
-                .into());
-            }
-            tx.execute("DELETE FROM roles WHERE name = ?1", [name])?;
-            tx.commit()?;
-        }
-        self.emit("system", "role.delete", name, AuditOutcome::Success, &[])
-    }
-
-    /// Every role (built-in and custom), by name.
-    ///
-    /// # Errors
-    /// Storage.
-    pub fn roles(&self) -> Result<Vec<RoleDef>> {
-        Ok(load_roles(&self.lock())?.into_values().collect())
-    }
-
-    /// Grant a role to a user. A privilege change: every session of the user is revoked in the
-    /// same transaction, so the next request needs a new login and gets a new token.
-    ///
-    /// # Errors
-    /// Unknown user or role, invalid names, storage. Granting an existing assignment again is a no-op.
-    pub fn assign_role(&self, username: &str, assignment: &Assignment) -> Result<()> {
-        if let Domain::Tenant(t) = &assignment.domain {
-            check_name("tenant", t)?;
-        }
-        assignment.scope.validate()?;
-        self.change_assignment(username, assignment, true)
-    }
-
-    /// Take a role assignment away (and revoke the user's sessions). Returns nothing if it was not held.
-    ///
-    /// # Errors
-    /// Unknown user, storage.
-    pub fn revoke_role(&self, username: &str, assignment: &Assignment) -> Result<()> {
-        self.change_assignment(username, assignment, false)
-    }
-
-    fn change_assignment(&self, username: &str, a: &Assignment, grant: bool) -> Result<()> {
-        let scope = serde_json::to_string(&a.scope)
-            .map_err(|e| forecast_core::Error::Serde { format: "json", message: e.to_string() })?;
-        {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            let user_id: i64 = tx
-                .query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| {
-                    SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
-                })?;
-            if grant {
-                let known: bool =
-                    tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;
-                if !known {
-                    return Err(unknown_role(&a.role));
-                }
-                tx.execute(
-                    "INSERT OR IGNORE INTO assignments(user_id, role, domain, scope) VALUES (?1, ?2, ?3, ?4)",
-                    (user_id, &a.role, a.domain.to_db(), &scope),
-                )?;
-            } else {
-                tx.execute(
-                    "DELETE FROM assignments WHERE user_id = ?1 AND role = ?2 AND domain = ?3 AND scope = ?4",
-                    (user_id, &a.role, a.domain.to_db(), &scope),
-                )?;
-            }
-            revoke_sessions_of(&tx, username, &to_db_time(self.clock.now()))?;
-            tx.commit()?;
-        }
-        let action = if grant { "role.assign" } else { "role.revoke" };
-        let detail = format!("{} in {} over {}", a.role, a.domain, a.scope);
-        self.emit("system", action, username, AuditOutcome::Success, &[("assignment", &detail)])
-    }
-
-    /// The role assignments of a user.
-    ///
-    /// # Errors
-    /// Storage, a corrupt scope.
-    pub fn assignments(&self, username: &str) -> Result<Vec<Assignment>> {
-        assignments_of(&self.lock(), username)
-    }
+/// Whether some assignment in `held` grants `permission` over all of `domain` and `scope`.
+pub(crate) fn holds(
+    roles: &BTreeMap<String, RoleDef>,
+    held: &[Assignment],
+    permission: Permission,
+    domain: &Domain,
+    scope: &Scope,
+) -> bool {
+    held.iter()
+        .any(|a| a.domain.contains(domain) && a.scope.contains(scope) && grantor(roles, &a.role, permission).is_some())
 }
 
-pub(crate) fn assignments_of(conn: &Connection, username: &str) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare(
-        "SELECT a.role, a.domain, a.scope FROM assignments a JOIN users u ON u.id = a.user_id
-         WHERE u.username = ?1 ORDER BY a.id",
-    )?;
+/// The first permission `target` would give that `held` does not hold over the same domain
+/// and scope (`None`: `held` covers all of it). An unknown role is never covered (deny by
+/// default): it reports `manage_roles`.
+pub(crate) fn missing_for(
+    roles: &BTreeMap<String, RoleDef>,
+    held: &[Assignment],
+    target: &Assignment,
+) -> Option<Permission> {
+    let Some(def) = roles.get(&target.role) else { return Some(Permission::ManageRoles) };
+    permissions_of(roles, def).into_iter().find(|p| !holds(roles, held, *p, &target.domain, &target.scope))
+}
+
+/// The role assignments of a user, by the user's id.
+pub(crate) fn assignments_of(conn: &Connection, user_id: i64) -> Result<Vec<Assignment>> {
+    let mut stmt = conn.prepare_cached("SELECT role, domain, scope FROM assignments WHERE user_id = ?1 ORDER BY id")?;
     let rows =
-        stmt.query_map([username], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        stmt.query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (role, domain, scope) = row?;
         let scope: Scope = serde_json::from_str(&scope).map_err(|e| SecurityError::CorruptRow {
             table: "assignments",
-            row: format!("{username}/{role}"),
+            row: format!("{user_id}/{role}"),
             message: e.to_string(),
         })?;
-        out.push(Assignment { role, domain: Domain::from_db(domain), scope });
+        out.push(Assignment { role, domain: Domain::from_db(&domain)?, scope });
     }
     Ok(out)
 }
 
-fn reaches(roles: &BTreeMap<String, RoleDef>, from: &str, target: &str) -> bool {
+/// Whether `from` reaches `target` by inheritance.
+pub(crate) fn reaches(roles: &BTreeMap<String, RoleDef>, from: &str, target: &str) -> bool {
     let mut seen = BTreeSet::new();
     let mut stack = vec![from];
     while let Some(r) = stack.pop() {
@@ -298,4 +196,49 @@ fn reaches(roles: &BTreeMap<String, RoleDef>, from: &str, target: &str) -> bool 
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use forecast_core::tenant::TenantId;
+
+    fn builtins() -> BTreeMap<String, RoleDef> {
+        BuiltinRole::ALL
+            .iter()
+            .map(|b| {
+                let mut def = RoleDef::new(b.as_str(), "").allow(b.own_permissions().iter().copied());
+                def.inherits.extend(b.parent().map(|p| p.as_str().to_string()));
+                (b.as_str().to_string(), def)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_grantor_cannot_give_more_than_it_holds() {
+        let roles = builtins();
+        let acme = Domain::tenant(&TenantId::new("acme").unwrap());
+        let manager = vec![Assignment::new("manager", acme.clone(), Scope::all())];
+        let analyst_all = Assignment::new("analyst", acme.clone(), Scope::all());
+        assert_eq!(missing_for(&roles, &manager, &analyst_all), None);
+        let admin = Assignment::new("admin", acme.clone(), Scope::all());
+        assert_eq!(missing_for(&roles, &manager, &admin), Some(Permission::ManageUsers));
+        let north = vec![Assignment::new("admin", acme.clone(), Scope::regions(["North"]))];
+        assert!(missing_for(&roles, &north, &analyst_all).is_some(), "a region admin cannot grant the whole tenant");
+        assert!(missing_for(&roles, &manager, &Assignment::new("viewer", Domain::AnyTenant, Scope::all())).is_some());
+        assert!(missing_for(&roles, &manager, &Assignment::new("ghost", acme, Scope::all())).is_some());
+    }
+
+    #[test]
+    fn realms_limit_where_roles_apply() {
+        let acme = TenantId::new("acme").unwrap();
+        assert_eq!(role_realm("admin").unwrap(), None);
+        assert_eq!(role_realm("lead@acme").unwrap(), Some(Realm::Tenant(acme.clone())));
+        assert_eq!(role_realm("support").unwrap(), Some(Realm::Platform));
+        let lead = Some(Realm::Tenant(acme.clone()));
+        assert!(role_usable_in(lead.as_ref(), &Domain::tenant(&acme)));
+        assert!(!role_usable_in(lead.as_ref(), &Domain::tenant(&TenantId::new("globex").unwrap())));
+        assert!(!role_usable_in(lead.as_ref(), &Domain::AnyTenant));
+        assert!(role_usable_in(None, &Domain::AnyTenant));
+    }
 }

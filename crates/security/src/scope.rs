@@ -1,54 +1,67 @@
 //! Resources, tenant domains and region/store scopes (Casbin's RBAC with domains).
 
 use crate::error::{Result, SecurityError};
+use forecast_core::tenant::TenantId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// Check a tenant, region, store or role name: 1 to 64 of `A-Z a-z 0-9 _ . - @`, or `*` is refused.
+/// Check a region or store name: 1 to 64 of `A-Z a-z 0-9 _ . -` (`*` and `@` are refused).
 pub(crate) fn check_name(what: &'static str, value: &str) -> Result<()> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c));
+    let ok =
+        !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
     if ok {
         Ok(())
     } else {
-        Err(SecurityError::InvalidName { what, value: value.into(), expected: "1 to 64 of A-Z a-z 0-9 _ . - @" })
+        Err(SecurityError::InvalidName { what, value: value.into(), expected: "1 to 64 of A-Z a-z 0-9 _ . -" })
     }
 }
 
 /// The tenants a role assignment applies in: Casbin's domain.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Domain {
     /// One tenant.
-    Tenant(String),
-    /// Every tenant (platform operators).
+    Tenant(TenantId),
+    /// Every tenant and the platform itself (platform operators only).
     AnyTenant,
 }
 
 impl Domain {
     /// The domain of one tenant.
-    pub fn tenant(name: impl Into<String>) -> Self {
-        Self::Tenant(name.into())
+    pub fn tenant(id: &TenantId) -> Self {
+        Self::Tenant(id.clone())
     }
 
-    /// Whether the domain includes `tenant`.
-    pub fn includes(&self, tenant: &str) -> bool {
-        match self {
-            Self::Tenant(t) => t == tenant,
-            Self::AnyTenant => true,
+    /// Whether the domain includes `resource` (a tenant's, or the platform's).
+    pub fn includes(&self, resource: &Resource) -> bool {
+        match (self, &resource.tenant) {
+            (Self::AnyTenant, _) => true,
+            (Self::Tenant(t), Some(r)) => t == r,
+            (Self::Tenant(_), None) => false,
         }
+    }
+
+    /// Whether every resource of `other` is also in `self`.
+    pub fn contains(&self, other: &Self) -> bool {
+        matches!(self, Self::AnyTenant) || self == other
     }
 
     pub(crate) fn to_db(&self) -> &str {
         match self {
-            Self::Tenant(t) => t,
+            Self::Tenant(t) => t.as_str(),
             Self::AnyTenant => "*",
         }
     }
 
-    pub(crate) fn from_db(s: String) -> Self {
-        if s == "*" { Self::AnyTenant } else { Self::Tenant(s) }
+    pub(crate) fn from_db(s: &str) -> Result<Self> {
+        if s == "*" {
+            return Ok(Self::AnyTenant);
+        }
+        TenantId::new(s).map(Self::Tenant).map_err(|e| SecurityError::CorruptRow {
+            table: "assignments",
+            row: s.to_string(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -91,6 +104,16 @@ impl Scope {
         self.regions.is_none() && self.stores.is_none()
     }
 
+    /// Whether everything `other` covers is also covered by `self`.
+    pub fn contains(&self, other: &Self) -> bool {
+        let within = |mine: &Option<BTreeSet<String>>, theirs: &Option<BTreeSet<String>>| match (mine, theirs) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(m), Some(t)) => t.is_subset(m),
+        };
+        within(&self.regions, &other.regions) && within(&self.stores, &other.stores)
+    }
+
     /// Whether a thing in `region` and `store` lies inside the scope. A restriction on regions
     /// (stores) covers only things that name a region (store) in the set: unknown is outside.
     pub fn covers(&self, region: Option<&str>, store: Option<&str>) -> bool {
@@ -123,11 +146,12 @@ impl fmt::Display for Scope {
     }
 }
 
-/// What an action is on: a tenant, optionally narrowed to a region and store, and a name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What an action is on: a tenant's thing (optionally in a region and store), or the platform
+/// itself (users and roles of operators, tenant lifecycle, billing).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Resource {
-    /// The owning tenant.
-    pub tenant: String,
+    /// The owning tenant; `None` for the platform.
+    pub tenant: Option<TenantId>,
     /// The region, when the thing belongs to one.
     pub region: Option<String>,
     /// The store, when the thing belongs to one.
@@ -138,8 +162,13 @@ pub struct Resource {
 
 impl Resource {
     /// A tenant-wide resource.
-    pub fn tenant(tenant: impl Into<String>) -> Self {
-        Self { tenant: tenant.into(), region: None, store: None, name: None }
+    pub fn tenant(tenant: &TenantId) -> Self {
+        Self { tenant: Some(tenant.clone()), region: None, store: None, name: None }
+    }
+
+    /// The platform: only assignments in [`Domain::AnyTenant`] include it.
+    pub fn platform() -> Self {
+        Self { tenant: None, region: None, store: None, name: None }
     }
 
     /// Narrow to a region.
@@ -163,7 +192,10 @@ impl Resource {
 
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.tenant)?;
+        match &self.tenant {
+            Some(t) => write!(f, "{t}")?,
+            None => f.write_str("platform")?,
+        }
         if let Some(r) = &self.region {
             write!(f, "/region:{r}")?;
         }
@@ -181,6 +213,10 @@ impl fmt::Display for Resource {
 mod tests {
     use super::*;
 
+    fn id(s: &str) -> TenantId {
+        TenantId::new(s).unwrap()
+    }
+
     #[test]
     fn scope_covers_only_named_places() {
         let north = Scope::regions(["North"]);
@@ -196,15 +232,37 @@ mod tests {
     }
 
     #[test]
+    fn containment_of_scopes_and_domains() {
+        let north = Scope::regions(["North"]);
+        let north_south = Scope::regions(["North", "South"]);
+        assert!(Scope::all().contains(&north));
+        assert!(north_south.contains(&north));
+        assert!(!north.contains(&north_south));
+        assert!(!north.contains(&Scope::all()));
+        assert!(!north.contains(&Scope::stores(["s1"])), "all regions' store s1 is not inside North");
+        assert!(Domain::AnyTenant.contains(&Domain::tenant(&id("acme"))));
+        assert!(!Domain::tenant(&id("acme")).contains(&Domain::AnyTenant));
+        assert!(!Domain::tenant(&id("acme")).contains(&Domain::tenant(&id("globex"))));
+    }
+
+    #[test]
     fn domains_and_names() {
-        assert!(Domain::AnyTenant.includes("acme"));
-        assert!(Domain::tenant("acme").includes("acme"));
-        assert!(!Domain::tenant("acme").includes("globex"));
-        assert_eq!(Domain::from_db(Domain::AnyTenant.to_db().to_string()), Domain::AnyTenant);
-        assert!(check_name("tenant", "acme-01").is_ok());
-        assert!(check_name("tenant", "*").is_err());
-        assert!(check_name("tenant", "").is_err());
+        let acme = Resource::tenant(&id("acme"));
+        assert!(Domain::AnyTenant.includes(&acme));
+        assert!(Domain::AnyTenant.includes(&Resource::platform()));
+        assert!(Domain::tenant(&id("acme")).includes(&acme));
+        assert!(!Domain::tenant(&id("acme")).includes(&Resource::tenant(&id("globex"))));
+        assert!(
+            !Domain::tenant(&id("acme")).includes(&Resource::platform()),
+            "a tenant role never reaches the platform"
+        );
+        assert_eq!(Domain::from_db(Domain::AnyTenant.to_db()).unwrap(), Domain::AnyTenant);
+        assert!(Domain::from_db("Not A Tenant").is_err());
+        assert!(check_name("region", "north-01").is_ok());
+        assert!(check_name("region", "*").is_err());
+        assert!(check_name("region", "").is_err());
         assert!(Scope::regions(["no pe"]).validate().is_err());
-        assert_eq!(Resource::tenant("acme").region("N").store("s1").named("m").to_string(), "acme/region:N/store:s1/m");
+        assert_eq!(acme.region("N").store("s1").named("m").to_string(), "acme/region:N/store:s1/m");
+        assert_eq!(Resource::platform().named("users").to_string(), "platform/users");
     }
 }

@@ -1,22 +1,32 @@
 //! `Security`: the store of users, roles, assignments and sessions, and its configuration.
 
+use crate::audit_log::AuditLog;
 use crate::db;
-use crate::error::Result;
+use crate::error::{Result, SecurityError};
 use crate::lockout::LockoutPolicy;
 use crate::password::{PasswordParams, hash_password};
 use crate::password_policy::PasswordPolicy;
 use crate::permission::BuiltinRole;
 use crate::session::SessionPolicy;
-use forecast_core::{AuditEvent, AuditOutcome, AuditSink, Clock, NoAudit};
-use rusqlite::Connection;
+use forecast_core::tenant::{TenantDirectory, TenantId, TenantStatus};
+use forecast_core::{AuditEvent, AuditOutcome, AuditSink, Clock};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// The schema component of the security store in `schema_versions`.
+const COMPONENT: &str = "forecast-security";
+
 const SCHEMA_V1: &str = "
+CREATE TABLE security_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    login TEXT NOT NULL UNIQUE,
+    tenant TEXT,
     password_hash TEXT NOT NULL,
     m_cost INTEGER NOT NULL,
     t_cost INTEGER NOT NULL,
@@ -27,8 +37,15 @@ CREATE TABLE users (
     created_at TEXT NOT NULL,
     password_changed_at TEXT NOT NULL
 );
+CREATE INDEX users_by_tenant ON users(tenant, login);
+CREATE TABLE login_decoy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    failed_logins INTEGER NOT NULL
+);
+INSERT INTO login_decoy (id, failed_logins) VALUES (1, 0);
 CREATE TABLE roles (
     name TEXT PRIMARY KEY,
+    realm TEXT NOT NULL,
     builtin INTEGER NOT NULL,
     description TEXT NOT NULL
 );
@@ -48,6 +65,8 @@ CREATE TABLE assignments (
     role TEXT NOT NULL REFERENCES roles(name),
     domain TEXT NOT NULL,
     scope TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
+    granted_at TEXT NOT NULL,
     UNIQUE (user_id, role, domain, scope)
 );
 CREATE TABLE sessions (
@@ -66,7 +85,7 @@ CREATE INDEX sessions_by_user ON sessions(user_id);
 /// | Name | Default | Purpose |
 /// |---|---|---|
 /// | `password` | [`PasswordParams::OWASP_MINIMUM`] | Argon2id cost for new hashes; older, cheaper hashes are upgraded on login |
-/// | `policy` | 12 to 128 characters, common passwords refused | what a new password must meet |
+/// | `policy` | 12 to 128 characters, common passwords refused | what a new password must meet (the maximum also bounds a login attempt) |
 /// | `lockout` | 5 failures, then 1 min doubling to 1 h | brute-force brake |
 /// | `sessions` | idle 30 min, absolute 12 h | session lifetime |
 #[derive(Debug, Clone, Default)]
@@ -83,52 +102,72 @@ pub struct SecurityConfig {
 
 /// Users, roles, role assignments and sessions in one SQLite database.
 ///
-/// Every state change runs in one transaction. Time comes only from the [`Clock`].
-/// Administrative methods (`create_user`, `assign_role`, ...) do not check permissions
-/// themselves: call [`Security::require`] with the acting session first.
+/// Every state change runs in one `BEGIN IMMEDIATE` transaction with its audit row (see
+/// [`forecast_core::audit`] for the ordering rule). Time comes only from the [`Clock`]; whether
+/// a tenant may act comes only from the [`TenantDirectory`] (forecast-tenancy's store). Every
+/// administrative method takes the acting [`crate::Session`] and is authorised, scoped to the
+/// actor's tenant unless the actor is a platform operator, and audited under the actor.
 pub struct Security {
     pub(crate) conn: Mutex<Connection>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) tenants: Arc<dyn TenantDirectory>,
+    pub(crate) audit: Arc<AuditLog>,
     pub(crate) config: SecurityConfig,
     /// A hash of a random password, verified when the user is unknown so the work is the same.
     pub(crate) dummy_hash: String,
-    pub(crate) audit: Arc<dyn AuditSink>,
 }
 
 impl fmt::Debug for Security {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Security").field("config", &self.config).field("clock", &self.clock).finish_non_exhaustive()
+        f.debug_struct("Security")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .field("tenants", &self.tenants)
+            .finish_non_exhaustive()
     }
 }
 
 impl Security {
-    /// Open (or create) the database at `path`.
+    /// Open (or create) the database at `path` (it may also hold the audit log and other crates'
+    /// tables). `tenants` says which tenants may act; `audit` records every change and refusal.
     ///
     /// # Errors
     /// SQLite errors, a schema newer than this build, invalid password parameters.
-    pub fn open(path: impl AsRef<Path>, clock: Arc<dyn Clock>, config: SecurityConfig) -> Result<Self> {
-        Self::from_connection(db::open(Some(path.as_ref()), &[SCHEMA_V1])?, clock, config)
+    pub fn open(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        tenants: Arc<dyn TenantDirectory>,
+        audit: Arc<AuditLog>,
+        config: SecurityConfig,
+    ) -> Result<Self> {
+        let conn = db::open(Some(path.as_ref()), COMPONENT, &[SCHEMA_V1])?;
+        Self::from_connection(conn, clock, tenants, audit, config)
     }
 
     /// A fresh in-memory store.
     ///
     /// # Errors
     /// As [`Security::open`].
-    pub fn in_memory(clock: Arc<dyn Clock>, config: SecurityConfig) -> Result<Self> {
-        Self::from_connection(db::open(None, &[SCHEMA_V1])?, clock, config)
+    pub fn in_memory(
+        clock: Arc<dyn Clock>,
+        tenants: Arc<dyn TenantDirectory>,
+        audit: Arc<AuditLog>,
+        config: SecurityConfig,
+    ) -> Result<Self> {
+        Self::from_connection(db::open(None, COMPONENT, &[SCHEMA_V1])?, clock, tenants, audit, config)
     }
 
-    fn from_connection(mut conn: Connection, clock: Arc<dyn Clock>, config: SecurityConfig) -> Result<Self> {
+    fn from_connection(
+        mut conn: Connection,
+        clock: Arc<dyn Clock>,
+        tenants: Arc<dyn TenantDirectory>,
+        audit: Arc<AuditLog>,
+        config: SecurityConfig,
+    ) -> Result<Self> {
         seed_builtin_roles(&mut conn)?;
         let random = hex::encode(crate::crypto::random_bytes::<16>()?);
         let dummy_hash = hash_password(&random, config.password)?.phc;
-        Ok(Self { conn: Mutex::new(conn), clock, config, dummy_hash, audit: Arc::new(NoAudit) })
-    }
-
-    /// Record logins, user, role and session changes through `sink` (e.g. an [`crate::AuditLog`]).
-    pub fn with_audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
-        self.audit = sink;
-        self
+        Ok(Self { conn: Mutex::new(conn), clock, tenants, audit, config, dummy_hash })
     }
 
     /// The configuration.
@@ -146,26 +185,64 @@ impl Security {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Record an event of the security store's own (login, grant, ...).
-    pub(crate) fn emit(
+    /// Run `f` in one write transaction (`BEGIN IMMEDIATE`) and commit; `f` records its audit
+    /// rows through [`Security::audit_in`] before it returns.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// An audit event at the clock's time.
+    pub(crate) fn event(
         &self,
         actor: &str,
+        tenant: Option<&TenantId>,
         action: &str,
         target: &str,
         outcome: AuditOutcome,
-        details: &[(&str, &str)],
-    ) -> Result<()> {
-        let mut event = AuditEvent::new(actor, action, target, outcome, self.clock.now());
-        for (k, v) in details {
-            event = event.detail(*k, *v);
+    ) -> AuditEvent {
+        let event = AuditEvent::new(actor, action, target, outcome, self.clock.now());
+        match tenant {
+            Some(t) => event.tenant(t.as_str()),
+            None => event,
         }
+    }
+
+    /// Record `event` as part of the open transaction `tx` (same transaction when the log shares
+    /// the file; otherwise first, so a refused audit rolls the change back).
+    pub(crate) fn audit_in(&self, tx: &Transaction<'_>, event: AuditEvent) -> Result<()> {
+        self.audit.record_in(tx, event)?;
+        Ok(())
+    }
+
+    /// Record a refusal (nothing changed, so there is no transaction to join).
+    pub(crate) fn audit_refusal(&self, event: AuditEvent) -> Result<()> {
         self.audit.record(event)?;
         Ok(())
+    }
+
+    /// The status of `tenant` from the directory; an unreadable directory counts as unknown.
+    pub(crate) fn tenant_status(&self, tenant: &TenantId) -> Option<TenantStatus> {
+        self.tenants.status(tenant).ok().flatten()
+    }
+
+    /// `Ok` when `tenant` is active, else [`SecurityError::TenantInactive`].
+    pub(crate) fn require_active(&self, tenant: &TenantId) -> Result<()> {
+        match self.tenant_status(tenant) {
+            Some(TenantStatus::Active) => Ok(()),
+            other => Err(SecurityError::TenantInactive {
+                tenant: tenant.to_string(),
+                status: other.map_or("unknown", |s| s.as_str()).to_string(),
+            }),
+        }
     }
 }
 
 fn seed_builtin_roles(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for role in BuiltinRole::ALL {
         let description = match role {
             BuiltinRole::Viewer => "reads forecasts and models",
@@ -174,18 +251,18 @@ fn seed_builtin_roles(conn: &mut Connection) -> Result<()> {
             BuiltinRole::Admin => "manager + users, roles, tenants, billing",
         };
         tx.execute(
-            "INSERT OR IGNORE INTO roles(name, builtin, description) VALUES (?1, 1, ?2)",
+            "INSERT INTO roles(name, realm, builtin, description) VALUES (?1, '', 1, ?2) ON CONFLICT DO NOTHING",
             (role.as_str(), description),
         )?;
         for p in role.own_permissions() {
             tx.execute(
-                "INSERT OR IGNORE INTO role_permissions(role, permission) VALUES (?1, ?2)",
+                "INSERT INTO role_permissions(role, permission) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 (role.as_str(), p.as_str()),
             )?;
         }
         if let Some(parent) = role.parent() {
             tx.execute(
-                "INSERT OR IGNORE INTO role_parents(role, parent) VALUES (?1, ?2)",
+                "INSERT INTO role_parents(role, parent) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 (role.as_str(), parent.as_str()),
             )?;
         }

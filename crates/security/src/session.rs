@@ -1,13 +1,15 @@
-//! Sessions: random tokens stored only as SHA-256 hashes, idle and absolute timeouts, rotation, revocation.
+//! Sessions: random tokens stored only as SHA-256 hashes, idle and absolute timeouts, rotation,
+//! revocation, and the tenant check on every use.
 
 use crate::Security;
 use crate::crypto::{random_bytes, sha256};
 use crate::db::{from_db_time, to_db_time};
 use crate::error::{Result, SecurityError};
-use crate::users::revoke_sessions_of;
+use crate::name::QualifiedName;
 use chrono::{DateTime, TimeDelta, Utc};
 use forecast_core::AuditOutcome;
-use rusqlite::{OptionalExtension, Transaction};
+use forecast_core::tenant::TenantId;
+use rusqlite::{Connection, OptionalExtension, Transaction};
 use std::fmt;
 
 /// Session lifetimes (OWASP ASVS 5.0 V7.3).
@@ -41,7 +43,7 @@ impl SessionToken {
         &self.0
     }
 
-    /// Wrap a token received from a client.
+    /// Wrap a token received from a client (checked only by [`Security::authenticate`]).
     pub fn from_client(token: impl Into<String>) -> Self {
         Self(token.into())
     }
@@ -50,7 +52,7 @@ impl SessionToken {
         Ok(Self(hex::encode(random_bytes::<32>()?)))
     }
 
-    fn hash(&self) -> [u8; 32] {
+    pub(crate) fn hash(&self) -> [u8; 32] {
         sha256(&[self.0.as_bytes()])
     }
 }
@@ -61,22 +63,87 @@ impl fmt::Debug for SessionToken {
     }
 }
 
-/// An authenticated session. Holds no secret: `id` is the first 16 hex digits of the token hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An authenticated session, as returned by [`Security::login`] and [`Security::authenticate`].
+///
+/// It cannot be built or edited outside this crate (no public fields or constructor, no
+/// `Deserialize`), and it is not proof by itself: every check re-reads the user, its tenant
+/// and the session's liveness from the store through the token hash it carries, so a session
+/// whose user was disabled, whose tenant was suspended or that was revoked stops working at once.
+///
+/// Neither forging one nor editing one compiles:
+///
+/// ```compile_fail
+/// # fn forge() -> forecast_security::Session {
+/// forecast_security::Session { id: String::new(), user_id: 1, username: "ops".into() }
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # fn edit(mut session: forecast_security::Session) {
+/// session.username = "ops".to_string();
+/// # }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
-    /// Short public identifier (for logs and audit).
-    pub id: String,
-    /// The user's id.
-    pub user_id: i64,
-    /// The user's name.
-    pub username: String,
+    id: String,
+    user_id: i64,
+    username: String,
+    tenant: Option<TenantId>,
+    created_at: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    absolute_expiry: DateTime<Utc>,
+    token_hash: [u8; 32],
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("tenant", &self.tenant)
+            .field("absolute_expiry", &self.absolute_expiry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Short public identifier: the first 16 hex digits of the token hash (for logs and audit).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The user's qualified name (`ana@acme`, or `ops` for a platform user).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The user's tenant (`None` for a platform user).
+    pub fn tenant(&self) -> Option<&TenantId> {
+        self.tenant.as_ref()
+    }
+
     /// Login time (rotation keeps it, so rotation does not extend the absolute timeout).
-    pub created_at: DateTime<Utc>,
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
     /// Last use.
-    pub last_seen: DateTime<Utc>,
+    pub fn last_seen(&self) -> DateTime<Utc> {
+        self.last_seen
+    }
+
     /// When the session ends regardless of use.
-    pub absolute_expiry: DateTime<Utc>,
-    pub(crate) token_hash: [u8; 32],
+    pub fn absolute_expiry(&self) -> DateTime<Utc> {
+        self.absolute_expiry
+    }
+
+    pub(crate) fn token_hash(&self) -> &[u8; 32] {
+        &self.token_hash
+    }
+
+    pub(crate) fn user_id(&self) -> i64 {
+        self.user_id
+    }
 }
 
 impl Security {
@@ -85,7 +152,7 @@ impl Security {
         &self,
         tx: &Transaction<'_>,
         user_id: i64,
-        username: &str,
+        name: &QualifiedName,
         created_at: DateTime<Utc>,
         absolute_expiry: DateTime<Utc>,
     ) -> Result<(Session, SessionToken)> {
@@ -99,7 +166,8 @@ impl Security {
         let session = Session {
             id: id_of(&hash),
             user_id,
-            username: username.into(),
+            username: name.to_string(),
+            tenant: name.realm.tenant().cloned(),
             created_at,
             last_seen: now,
             absolute_expiry,
@@ -108,34 +176,46 @@ impl Security {
         Ok((session, token))
     }
 
-    /// Validate a token and mark the session used.
+    /// Validate a token, check its user's tenant is active, and mark the session used.
     ///
     /// # Errors
     /// [`SecurityError::SessionInvalid`] (unknown, revoked, user disabled),
-    /// [`SecurityError::SessionExpired`] (idle or absolute timeout), storage.
+    /// [`SecurityError::SessionExpired`] (idle or absolute timeout),
+    /// [`SecurityError::TenantInactive`] (the user's tenant is suspended or deleted), storage.
+    /// Each refusal is audited.
     pub fn authenticate(&self, token: &SessionToken) -> Result<Session> {
         let now = self.clock.now();
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let session = live_session(&tx, &token.hash(), now, self.config.sessions.idle)?;
-        tx.execute(
-            "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1",
-            (&session.token_hash[..], to_db_time(now)),
-        )?;
-        tx.commit()?;
+        let hash = token.hash();
+        let checked = self.live_session(&hash).and_then(|s| {
+            if let Some(t) = &s.tenant {
+                self.require_active(t)?;
+            }
+            Ok(s)
+        });
+        let session = match checked {
+            Ok(s) => s,
+            Err(e) => {
+                let event = self
+                    .event("anonymous", None, "session.authenticate", &id_of(&hash), AuditOutcome::Denied)
+                    .detail("reason", e.to_string());
+                self.audit_refusal(event)?;
+                return Err(e);
+            }
+        };
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                (&hash[..], to_db_time(now)),
+            )?;
+            Ok(())
+        })?;
         Ok(Session { last_seen: now, ..session })
     }
 
-    /// Whether `session` is still live (not revoked, expired or disabled), without marking it used.
-    pub(crate) fn session_is_live(&self, session: &Session) -> Result<bool> {
-        let now = self.clock.now();
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        match live_session(&tx, &session.token_hash, now, self.config.sessions.idle) {
-            Ok(_) => Ok(true),
-            Err(SecurityError::SessionInvalid | SecurityError::SessionExpired { .. }) => Ok(false),
-            Err(e) => Err(e),
-        }
+    /// The session with token hash `hash` as stored now, checked live at the clock's time. The
+    /// user (name, tenant, disabled flag) is read through the token hash in the same query.
+    pub(crate) fn live_session(&self, hash: &[u8; 32]) -> Result<Session> {
+        live_session(&self.lock(), hash, self.clock.now(), self.config.sessions.idle)
     }
 
     /// Replace a session with a new token (same user and login time), revoking the old token.
@@ -144,20 +224,23 @@ impl Security {
     /// As [`Security::authenticate`].
     pub fn rotate(&self, token: &SessionToken) -> Result<(Session, SessionToken)> {
         let now = self.clock.now();
-        let out = {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            let old = live_session(&tx, &token.hash(), now, self.config.sessions.idle)?;
-            tx.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1",
+        let old = self.authenticate(token)?;
+        self.write(|tx| {
+            let revoked = tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
                 (&old.token_hash[..], to_db_time(now)),
             )?;
-            let out = self.insert_session(&tx, old.user_id, &old.username, old.created_at, old.absolute_expiry)?;
-            tx.commit()?;
-            out
-        };
-        self.emit(&out.0.username, "session.rotate", &out.0.id, AuditOutcome::Success, &[])?;
-        Ok(out)
+            if revoked == 0 {
+                return Err(SecurityError::SessionInvalid);
+            }
+            let name = QualifiedName::parse("username", &old.username)?;
+            let out = self.insert_session(tx, old.user_id, &name, old.created_at, old.absolute_expiry)?;
+            let event = self
+                .event(&old.username, old.tenant.as_ref(), "session.rotate", &out.0.id, AuditOutcome::Success)
+                .detail("previous", &old.id);
+            self.audit_in(tx, event)?;
+            Ok(out)
+        })
     }
 
     /// End a session. Logging out an unknown or already ended session is not an error.
@@ -166,55 +249,44 @@ impl Security {
     /// Storage.
     pub fn logout(&self, token: &SessionToken) -> Result<()> {
         let now = to_db_time(self.clock.now());
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-            (&token.hash()[..], now),
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// Revoke every live session of `username`; returns how many were revoked.
-    ///
-    /// # Errors
-    /// Storage.
-    pub fn revoke_all_sessions(&self, username: &str) -> Result<usize> {
-        let now = to_db_time(self.clock.now());
-        let n = {
-            let mut conn = self.lock();
-            let tx = conn.transaction()?;
-            let n = revoke_sessions_of(&tx, username, &now)?;
-            tx.commit()?;
-            n
-        };
-        self.emit("system", "session.revoke_all", username, AuditOutcome::Success, &[("count", &n.to_string())])?;
-        Ok(n)
+        let hash = token.hash();
+        let owner = self.live_session(&hash).ok();
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                (&hash[..], now),
+            )?;
+            if let (1, Some(s)) = (n, owner) {
+                self.audit_in(
+                    tx,
+                    self.event(&s.username, s.tenant.as_ref(), "session.logout", &s.id, AuditOutcome::Success),
+                )?;
+            }
+            Ok(())
+        })
     }
 }
 
 /// Load the session with `hash` and check it is live at `now`.
-fn live_session(tx: &Transaction<'_>, hash: &[u8; 32], now: DateTime<Utc>, idle: TimeDelta) -> Result<Session> {
-    let row = tx
-        .query_row(
-            "SELECT s.user_id, u.username, s.created_at, s.last_seen, s.absolute_expiry, s.revoked_at, u.disabled
+fn live_session(conn: &Connection, hash: &[u8; 32], now: DateTime<Utc>, idle: TimeDelta) -> Result<Session> {
+    let row = conn
+        .prepare_cached(
+            "SELECT s.user_id, u.login, s.created_at, s.last_seen, s.absolute_expiry, s.revoked_at, u.disabled
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-            [&hash[..]],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, bool>(6)?,
-                ))
-            },
-        )
+        )?
+        .query_row([&hash[..]], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, bool>(6)?,
+            ))
+        })
         .optional()?;
-    let Some((user_id, username, created, seen, expiry, revoked, disabled)) = row else {
+    let Some((user_id, login, created, seen, expiry, revoked, disabled)) = row else {
         return Err(SecurityError::SessionInvalid);
     };
     if revoked.is_some() || disabled {
@@ -230,9 +302,23 @@ fn live_session(tx: &Transaction<'_>, hash: &[u8; 32], now: DateTime<Utc>, idle:
     if now - last_seen >= idle {
         return Err(SecurityError::SessionExpired { kind: "idle" });
     }
-    Ok(Session { id, user_id, username, created_at, last_seen, absolute_expiry, token_hash: *hash })
+    let name = QualifiedName::parse("username", &login).map_err(|e| SecurityError::CorruptRow {
+        table: "users",
+        row: login.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(Session {
+        id,
+        user_id,
+        tenant: name.realm.tenant().cloned(),
+        username: login,
+        created_at,
+        last_seen,
+        absolute_expiry,
+        token_hash: *hash,
+    })
 }
 
-fn id_of(hash: &[u8; 32]) -> String {
+pub(crate) fn id_of(hash: &[u8; 32]) -> String {
     hex::encode(&hash[..8])
 }

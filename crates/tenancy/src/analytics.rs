@@ -1,12 +1,12 @@
 //! Usage analytics: one tenant's usage by meter and day, and the heaviest tenants.
 
 use crate::metering::to_u64;
-use crate::name::TenantId;
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::store::TenantStore;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, NaiveDate, Utc};
+use forecast_core::tenant::TenantId;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 

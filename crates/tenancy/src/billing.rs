@@ -1,24 +1,37 @@
-//! Billing: invoices from the plan's base price plus metered overage.
+//! Billing: invoices from the plan's base price, metered usage and soft-limit overage.
 //!
 //! # Money and rounding
-//! Prices are integers in micro-units of the currency's major unit (1 USD = 1,000,000
-//! micros), so sub-cent unit prices such as 0.0005 USD are exact. Each line's amount is
-//! `quantity x unit price` in micros (exact, 128-bit), converted to the currency's minor unit
-//! (10^exponent per major unit: cents for USD, yen for JPY, fils for KWD) and rounded half to
-//! even, once per line. The total is the sum of the rounded lines, so the lines always add up.
-//! An invoice is a pure function of the plan and the stored events, so regenerating it from
-//! the same events gives the same invoice.
+//! Prices are integers in micro-units of the plan currency's major unit (1 USD = 1,000,000
+//! micros), so sub-cent unit prices such as 0.0005 USD are exact. A plan is priced in one
+//! currency and a tenant is only ever on plans of its own currency. Each line's amount is
+//! `quantity x unit price / per_units` in micros (exact, 128-bit), converted to the currency's
+//! minor unit (10^exponent per major unit: cents for USD, yen for JPY, fils for KWD) and
+//! rounded half to even, once per line. The total is the sum of the rounded lines.
+//!
+//! # What a month's invoice holds
+//! - The base price of each plan the tenant was on that month, prorated by local day: a plan
+//!   change takes effect from the day it is made (that day is the new plan's), and the first
+//!   month counts from the day the tenant was created. No invoice exists for a month wholly
+//!   before the tenant existed.
+//! - For each priced meter of the plan in force at the end of the month: usage beyond the
+//!   included units; for a soft limit, the overage beyond the limit plus the month's grants
+//!   (for a capacity such as `models`, the month's peak, counting what was carried in).
+//! - Usage comes from the ledger only ([`crate::ledger`]); once a month's invoice is issued the
+//!   month is closed and late usage for it is refused, so an issued invoice never disagrees
+//!   with the ledger.
 
 use crate::currency::Currency;
-use crate::name::TenantId;
 use crate::period::BillingPeriod;
-use crate::schema::to_millis;
+use crate::plan::{Enforcement, Reset};
+use crate::schema::{from_millis, to_millis};
 use crate::scope::TenantScope;
-use crate::store::load_plan;
+use crate::store::{check_currency, load_plan};
 use crate::tenant::Tenant;
 use crate::{Result, TenancyError};
+use chrono::NaiveDate;
 use forecast_core::AuditOutcome;
-use rusqlite::{OptionalExtension, Transaction, params};
+use forecast_core::tenant::TenantId;
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -32,10 +45,10 @@ pub fn round_half_even(numerator: i128, denominator: i128) -> i128 {
     if twice_rem > denominator || (twice_rem == denominator && quotient % 2 != 0) { quotient + 1 } else { quotient }
 }
 
-/// `quantity x unit_price_micros` in minor units of `currency`, rounded half to even.
-pub fn line_amount_minor(quantity: u64, unit_price_micros: i64, currency: Currency) -> i64 {
+/// `quantity x unit_price_micros / per_units` in minor units of `currency`, rounded half to even.
+pub fn line_amount_minor(quantity: u64, unit_price_micros: i64, per_units: u64, currency: Currency) -> i64 {
     let micros = i128::from(quantity) * i128::from(unit_price_micros);
-    let minor = round_half_even(micros * 10i128.pow(currency.exponent()), MICROS);
+    let minor = round_half_even(micros * 10i128.pow(currency.exponent()), MICROS * i128::from(per_units.max(1)));
     i64::try_from(minor).unwrap_or(if minor < 0 { i64::MIN } else { i64::MAX })
 }
 
@@ -78,46 +91,139 @@ pub struct Invoice {
 impl fmt::Display for Invoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Invoice {} {} (plan {}, {})", self.tenant, self.period, self.plan, self.currency)?;
+        let width = self.lines.iter().map(|l| l.description.chars().count()).max().unwrap_or(0).max(5);
         for line in &self.lines {
             let amount = self.currency.format_minor(line.amount_minor);
             writeln!(
                 f,
-                "  {:<44} {:>10} x {:>9} micros = {:>14}",
+                "  {:<width$} {:>10} x {:>9} micros = {:>14}",
                 line.description, line.quantity, line.unit_price_micros, amount
             )?;
         }
-        write!(f, "  {:<44} {:>46}", "Total", self.currency.format_minor(self.total_minor))
+        write!(f, "  {:<width$} {:>46}", "Total", self.currency.format_minor(self.total_minor))
     }
 }
 
-fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Invoice> {
-    let plan = load_plan(tx, &tenant.plan)?;
-    let (start, end) = (to_millis(period.start(tenant.timezone)), to_millis(period.end(tenant.timezone)));
-    let mut lines = vec![InvoiceLine {
-        description: format!("Plan {}, {period}", plan.name),
-        meter: None,
-        used: 1,
-        included: 0,
-        quantity: 1,
-        unit_price_micros: plan.base_price_micros,
-        amount_minor: line_amount_minor(1, plan.base_price_micros, tenant.currency),
-    }];
-    let mut sum = tx.prepare_cached(
-        "SELECT COALESCE(SUM(quantity), 0) FROM usage_events
-         WHERE tenant_id = ?1 AND meter = ?2 AND occurred_at >= ?3 AND occurred_at < ?4",
+/// The plans of `tenant` and the local days each covered in `period`, in order.
+fn plan_days(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Vec<(String, i64)>> {
+    let tz = tenant.timezone;
+    let (first, after) =
+        (period.start(tz).with_timezone(&tz).date_naive(), period.end(tz).with_timezone(&tz).date_naive());
+    let mut stmt = tx.prepare_cached(
+        "SELECT plan, effective_from FROM plan_history WHERE tenant_id = ?1 ORDER BY effective_from, seq",
     )?;
-    for (meter, price) in &plan.meter_prices {
-        let used: i64 = sum.query_row(params![tenant.id.as_str(), meter, start, end], |r| r.get(0))?;
-        let used = crate::metering::to_u64(used);
-        let quantity = used.saturating_sub(price.included);
+    let history = stmt
+        .query_map([tenant.id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let starts: Vec<(String, NaiveDate)> =
+        history.into_iter().map(|(plan, at)| (plan, from_millis(at).with_timezone(&tz).date_naive())).collect();
+    let mut out = Vec::new();
+    for (i, (plan, start)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(after, |(_, next)| *next);
+        let days = (end.min(after) - (*start).max(first)).num_days();
+        if days > 0 {
+            out.push((plan.clone(), days));
+        }
+    }
+    Ok(out)
+}
+
+/// Ledger usage of `meter` in `period`.
+fn period_usage(tx: &Transaction<'_>, tenant: &Tenant, meter: &str, period: BillingPeriod) -> Result<u64> {
+    let used: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(quantity), 0) FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND period = ?3",
+        )?
+        .query_row(params![tenant.id.as_str(), meter, period.key()], |r| r.get(0))?;
+    Ok(crate::metering::to_u64(used))
+}
+
+/// The highest level a capacity reached in `period`: what was carried in, then the running
+/// total of the month's ledger rows in time order.
+fn capacity_peak(tx: &Transaction<'_>, tenant: &Tenant, meter: &str, period: BillingPeriod) -> Result<u64> {
+    let (start, end) = (to_millis(period.start(tenant.timezone)), to_millis(period.end(tenant.timezone)));
+    let carried: i64 = tx
+        .prepare_cached(
+            "SELECT COALESCE(SUM(quantity), 0) FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND occurred_at < ?3",
+        )?
+        .query_row(params![tenant.id.as_str(), meter, start], |r| r.get(0))?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT quantity FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND occurred_at >= ?3 AND occurred_at < ?4
+         ORDER BY occurred_at, event_id",
+    )?;
+    let (mut level, mut peak) = (carried, carried);
+    for q in stmt.query_map(params![tenant.id.as_str(), meter, start, end], |r| r.get::<_, i64>(0))? {
+        level = level.saturating_add(q?);
+        peak = peak.max(level);
+    }
+    Ok(crate::metering::to_u64(peak))
+}
+
+fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Invoice> {
+    if period.end(tenant.timezone) <= tenant.created_at {
+        return Err(TenancyError::PeriodBeforeTenant {
+            tenant: tenant.id.to_string(),
+            period: period.key(),
+            created_at: tenant.created_at,
+        });
+    }
+    let days_in_month = (period.end(tenant.timezone).with_timezone(&tenant.timezone).date_naive()
+        - period.start(tenant.timezone).with_timezone(&tenant.timezone).date_naive())
+    .num_days();
+    let mut lines = Vec::new();
+    let mut last_plan = None;
+    for (name, days) in plan_days(tx, tenant, period)? {
+        let plan = load_plan(tx, &name)?;
+        check_currency(&tenant.id, tenant.currency, &plan)?;
+        let amount = round_half_even(
+            i128::from(plan.base_price_micros) * i128::from(days) * 10i128.pow(tenant.currency.exponent()),
+            MICROS * i128::from(days_in_month.max(1)),
+        );
         lines.push(InvoiceLine {
-            description: format!("{meter} beyond {} included", price.included),
+            description: format!("Plan {name}, {period}, {days} of {days_in_month} days"),
+            meter: None,
+            used: u64::try_from(days).unwrap_or(0),
+            included: 0,
+            quantity: 1,
+            unit_price_micros: plan.base_price_micros,
+            amount_minor: i64::try_from(amount).unwrap_or(i64::MAX),
+        });
+        last_plan = Some(plan);
+    }
+    let plan = match last_plan {
+        Some(p) => p,
+        None => load_plan(tx, &tenant.plan)?,
+    };
+    for (meter, price) in &plan.meter_prices {
+        let soft = plan.limits.get(meter).filter(|l| l.enforcement == Enforcement::Soft);
+        let (used, included, description) = match soft {
+            Some(limit) => {
+                let counter = match limit.reset {
+                    Reset::Monthly => period.key(),
+                    Reset::Never => crate::ledger::NEVER.to_owned(),
+                };
+                let granted = crate::ledger::granted(tx, tenant, meter, &counter)?;
+                let used = match limit.reset {
+                    Reset::Monthly => period_usage(tx, tenant, meter, period)?,
+                    Reset::Never => capacity_peak(tx, tenant, meter, period)?,
+                };
+                let included = limit.value.saturating_add(granted);
+                (used, included, format!("{meter} over {} ({} + {granted} granted)", included, limit.value))
+            }
+            None => {
+                let used = period_usage(tx, tenant, meter, period)?;
+                (used, price.included, format!("{meter} beyond {} included", price.included))
+            }
+        };
+        let quantity = used.saturating_sub(included);
+        lines.push(InvoiceLine {
+            description,
             meter: Some(meter.clone()),
             used,
-            included: price.included,
+            included,
             quantity,
             unit_price_micros: price.unit_price_micros,
-            amount_minor: line_amount_minor(quantity, price.unit_price_micros, tenant.currency),
+            amount_minor: line_amount_minor(quantity, price.unit_price_micros, price.per_units, tenant.currency),
         });
     }
     let total_minor = lines.iter().map(|l| l.amount_minor).fold(0i64, i64::saturating_add);
@@ -125,20 +231,22 @@ fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -
 }
 
 impl TenantScope<'_> {
-    /// The invoice for `period` computed now from the tenant's plan and stored events
+    /// The invoice for `period` computed now from the tenant's plans and the ledger
     /// (a preview: nothing is stored).
     ///
     /// # Errors
-    /// The tenant-state errors; [`TenancyError::PlanNotFound`].
+    /// [`TenancyError::PeriodBeforeTenant`]; the tenant-state errors; [`TenancyError::PlanNotFound`].
     pub fn invoice(&self, period: BillingPeriod) -> Result<Invoice> {
         self.read(|tx, tenant| build_invoice(tx, &tenant, period))
     }
 
-    /// Issue the invoice for a month that has ended and store it; issuing again returns
-    /// the stored invoice unchanged (so a later plan change does not rewrite history).
+    /// Issue the invoice for a month that has ended, store it and close the month (later usage
+    /// for it is refused); issuing again returns the stored invoice unchanged (so a later plan
+    /// change does not rewrite history).
     ///
     /// # Errors
-    /// [`TenancyError::InvalidField`] when the month has not ended; the tenant-state errors.
+    /// [`TenancyError::InvalidField`] when the month has not ended;
+    /// [`TenancyError::PeriodBeforeTenant`]; the tenant-state errors.
     pub fn issue_invoice(&self, period: BillingPeriod) -> Result<Invoice> {
         let now = self.now();
         self.write(|tx, tenant| {
@@ -149,14 +257,22 @@ impl TenantScope<'_> {
                     expected: "a month that has ended in the tenant's timezone",
                 });
             }
-            let stored: Option<String> = tx
-                .query_row(
+            // Closing is a conditional update: exactly one issuer wins, and from then on every
+            // ledger write for the month fails its own conditional update on the same row.
+            tx.execute(
+                "INSERT INTO billing_periods (tenant_id, period) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![tenant.id.as_str(), period.key()],
+            )?;
+            let closed_now = tx.execute(
+                "UPDATE billing_periods SET closed = 1 WHERE tenant_id = ?1 AND period = ?2 AND closed = 0",
+                params![tenant.id.as_str(), period.key()],
+            )?;
+            if closed_now == 0 {
+                let document: String = tx.query_row(
                     "SELECT document FROM invoices WHERE tenant_id = ?1 AND period = ?2",
                     params![tenant.id.as_str(), period.key()],
                     |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(document) = stored {
+                )?;
                 return Ok(serde_json::from_str(&document)?);
             }
             let invoice = build_invoice(tx, &tenant, period)?;
@@ -164,7 +280,8 @@ impl TenantScope<'_> {
                 "INSERT INTO invoices (tenant_id, period, document, issued_at) VALUES (?1, ?2, ?3, ?4)",
                 params![tenant.id.as_str(), period.key(), serde_json::to_string(&invoice)?, to_millis(now)],
             )?;
-            self.audit(
+            self.audit_in(
+                tx,
                 self.event("invoice.issue", format!("invoice:{period}"), AuditOutcome::Success)
                     .detail("total_minor", invoice.total_minor.to_string())
                     .detail("currency", invoice.currency.code()),
@@ -193,13 +310,15 @@ mod tests {
         let (usd, jpy, kwd) =
             (Currency::new("USD").unwrap(), Currency::new("JPY").unwrap(), Currency::new("KWD").unwrap());
         // 25 x 0.0005 USD = 0.0125 USD = 1.25 cents -> 1 cent.
-        assert_eq!(line_amount_minor(25, 500, usd), 1);
+        assert_eq!(line_amount_minor(25, 500, 1, usd), 1);
         // 35 x 0.0005 USD = 1.75 cents -> 2 cents.
-        assert_eq!(line_amount_minor(35, 500, usd), 2);
+        assert_eq!(line_amount_minor(35, 500, 1, usd), 2);
         // 3 x 0.5 JPY = 1.5 yen -> 2 yen (even); 5 x 0.5 = 2.5 -> 2.
-        assert_eq!(line_amount_minor(3, 500_000, jpy), 2);
-        assert_eq!(line_amount_minor(5, 500_000, jpy), 2);
+        assert_eq!(line_amount_minor(3, 500_000, 1, jpy), 2);
+        assert_eq!(line_amount_minor(5, 500_000, 1, jpy), 2);
         // 7 x 0.0015 KWD = 0.0105 KWD = 10.5 fils -> 10 fils.
-        assert_eq!(line_amount_minor(7, 1_500, kwd), 10);
+        assert_eq!(line_amount_minor(7, 1_500, 1, kwd), 10);
+        // 2,500,000 bytes at 0.02 USD per 1,000,000 bytes = 0.05 USD = 5 cents.
+        assert_eq!(line_amount_minor(2_500_000, 20_000, 1_000_000, usd), 5);
     }
 }

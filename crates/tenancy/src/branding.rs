@@ -1,80 +1,106 @@
-//! White-label settings: how reports present a tenant.
+//! White-label settings: how reports present a tenant, stored and validated as forecast-core's
+//! [`Branding`] so forecast-xai's reports take it without depending on this crate.
 
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::tenant::check_locale;
 use crate::{Result, TenancyError};
 use forecast_core::AuditOutcome;
+pub use forecast_core::branding::Branding;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
-/// A tenant's white-label settings, read by reports.
+/// The longest accepted inline logo, in bytes.
+pub const MAX_LOGO_SVG_BYTES: usize = 64 * 1024;
+
+/// Check every field of a tenant's [`Branding`] (forecast-core's type, which reports render):
 ///
-/// | Field | Default | Accepted |
-/// |---|---|---|
-/// | `display_name` | the tenant's name | 1 to 100 bytes |
-/// | `logo_url` | none | an `https://` URL with a host, no credentials or spaces, at most 2,048 bytes |
-/// | `primary_colour` | `#1F2937` | `#RRGGBB` |
-/// | `accent_colour` | `#2563EB` | `#RRGGBB` |
-/// | `locale` | the tenant's locale | BCP 47, e.g. `en-NZ` |
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Branding {
-    /// The name reports show.
-    pub display_name: String,
-    /// The logo location.
-    pub logo_url: Option<String>,
-    /// Main colour, `#RRGGBB`.
-    pub primary_colour: String,
-    /// Highlight colour, `#RRGGBB`.
-    pub accent_colour: String,
-    /// Report language and number format.
-    pub locale: String,
+/// | Field | Accepted |
+/// |---|---|
+/// | `display_name` | 1 to 100 bytes, no control characters |
+/// | `logo_url` | an `https://` URL with a host, no credentials or spaces, at most 2,048 bytes |
+/// | `logo_svg` | an SVG document (`<svg ...>...</svg>`, optionally after an XML declaration) of at most 64 KiB, with no scripts, event handlers, `<foreignObject>`, external or `javascript:`/`data:` references |
+/// | `primary_colour`, `accent_colour` | `#RRGGBB` |
+/// | `locale` | BCP 47, e.g. `en-NZ` |
+///
+/// # Errors
+/// [`TenancyError::InvalidField`] naming the field and what it accepts.
+pub fn validate(branding: &Branding) -> Result<()> {
+    let name = &branding.display_name;
+    if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(TenancyError::InvalidField {
+            field: "display name",
+            value: name.clone(),
+            expected: "1 to 100 bytes of text without control characters",
+        });
+    }
+    if let Some(url) = &branding.logo_url {
+        check_https_url(url)?;
+    }
+    if let Some(svg) = &branding.logo_svg {
+        check_svg(svg)?;
+    }
+    check_colour("primary colour", &branding.primary_colour)?;
+    check_colour("accent colour", &branding.accent_colour)?;
+    check_locale(&branding.locale)
 }
 
-impl Branding {
-    /// Default colours and no logo, for `display_name` in `locale`.
-    pub fn new(display_name: impl Into<String>, locale: impl Into<String>) -> Self {
-        Self {
-            display_name: display_name.into(),
-            logo_url: None,
-            primary_colour: "#1F2937".into(),
-            accent_colour: "#2563EB".into(),
-            locale: locale.into(),
+/// Refuse an inline SVG that could run code or fetch anything when a report embeds it.
+fn check_svg(svg: &str) -> Result<()> {
+    let bad = |why: &str| TenancyError::InvalidField {
+        field: "logo SVG",
+        value: format!("{why} ({} bytes)", svg.len()),
+        expected: "an SVG document of at most 64 KiB without scripts, event handlers, foreignObject or external references",
+    };
+    if svg.len() > MAX_LOGO_SVG_BYTES {
+        return Err(bad("too long"));
+    }
+    let lower = svg.to_ascii_lowercase();
+    let body = lower.trim_start();
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or("", |(_, after)| after).trim_start(),
+        None => body,
+    };
+    if !body.starts_with("<svg") || !lower.trim_end().ends_with("</svg>") {
+        return Err(bad("not an <svg> document"));
+    }
+    let compact: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    for needle in
+        ["<script", "<foreignobject", "javascript:", "data:", "<!entity", "<!doctype", "<iframe", "<embed", "<object"]
+    {
+        if compact.contains(needle) {
+            return Err(bad(&format!("contains `{needle}`")));
         }
     }
-
-    /// Set the logo URL.
-    pub fn logo_url(mut self, url: impl Into<String>) -> Self {
-        self.logo_url = Some(url.into());
-        self
-    }
-
-    /// Set both colours.
-    pub fn colours(mut self, primary: impl Into<String>, accent: impl Into<String>) -> Self {
-        self.primary_colour = primary.into();
-        self.accent_colour = accent.into();
-        self
-    }
-
-    /// Check every field.
-    ///
-    /// # Errors
-    /// [`TenancyError::InvalidField`] naming the field and what it accepts.
-    pub fn validate(&self) -> Result<()> {
-        if self.display_name.trim().is_empty() || self.display_name.len() > 100 {
-            return Err(TenancyError::InvalidField {
-                field: "display name",
-                value: self.display_name.clone(),
-                expected: "1 to 100 bytes of text",
-            });
+    // Event handler attributes (onload=, onclick= ...) and references to anything outside the document.
+    let bytes = lower.as_bytes();
+    for (i, w) in bytes.windows(2).enumerate() {
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if w == b"on" && boundary {
+            let rest = &lower[i + 2..];
+            let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
+            if name_len > 0 && rest[name_len..].trim_start().starts_with('=') {
+                return Err(bad("has an event handler attribute"));
+            }
         }
-        if let Some(url) = &self.logo_url {
-            check_https_url(url)?;
-        }
-        check_colour("primary colour", &self.primary_colour)?;
-        check_colour("accent colour", &self.accent_colour)?;
-        check_locale(&self.locale)
     }
+    for attr in ["href", "src"] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(attr) {
+            let start = from + at + attr.len();
+            let value = lower[start..].trim_start().strip_prefix('=').map(str::trim_start);
+            if let Some(v) = value {
+                let v = v.trim_start_matches(['"', '\'']);
+                if !v.starts_with('#') {
+                    return Err(bad(&format!("{attr} points outside the document")));
+                }
+            }
+            from = start;
+        }
+    }
+    if compact.contains("url(") && !compact.contains("url(#") {
+        return Err(bad("url() points outside the document"));
+    }
+    Ok(())
 }
 
 fn check_colour(field: &'static str, value: &str) -> Result<()> {
@@ -119,28 +145,29 @@ impl TenantScope<'_> {
     /// Store the tenant's white-label settings.
     ///
     /// # Errors
-    /// [`TenancyError::InvalidField`] from [`Branding::validate`]; the tenant-state errors.
+    /// [`TenancyError::InvalidField`] from [`validate`]; the tenant-state errors.
     pub fn set_branding(&self, branding: &Branding) -> Result<()> {
-        branding.validate()?;
+        validate(branding)?;
         let now = to_millis(self.now());
         self.write(|tx, tenant| {
             tx.execute(
-                "INSERT INTO branding (tenant_id, display_name, logo_url, primary_colour, accent_colour, locale, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO branding (tenant_id, display_name, logo_url, logo_svg, primary_colour, accent_colour, locale, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(tenant_id) DO UPDATE SET display_name = excluded.display_name, logo_url = excluded.logo_url,
-                   primary_colour = excluded.primary_colour, accent_colour = excluded.accent_colour,
-                   locale = excluded.locale, updated_at = excluded.updated_at",
+                   logo_svg = excluded.logo_svg, primary_colour = excluded.primary_colour,
+                   accent_colour = excluded.accent_colour, locale = excluded.locale, updated_at = excluded.updated_at",
                 params![
                     tenant.id.as_str(),
                     branding.display_name,
                     branding.logo_url,
+                    branding.logo_svg,
                     branding.primary_colour,
                     branding.accent_colour,
                     branding.locale,
                     now
                 ],
             )?;
-            self.audit(self.event("branding.set", "branding", AuditOutcome::Success))
+            self.audit_in(tx, self.event("branding.set", "branding", AuditOutcome::Success))
         })
     }
 
@@ -152,15 +179,16 @@ impl TenantScope<'_> {
         self.read(|tx, tenant| {
             let stored = tx
                 .query_row(
-                    "SELECT display_name, logo_url, primary_colour, accent_colour, locale FROM branding WHERE tenant_id = ?1",
+                    "SELECT display_name, logo_url, logo_svg, primary_colour, accent_colour, locale FROM branding WHERE tenant_id = ?1",
                     [tenant.id.as_str()],
                     |r| {
                         Ok(Branding {
                             display_name: r.get(0)?,
                             logo_url: r.get(1)?,
-                            primary_colour: r.get(2)?,
-                            accent_colour: r.get(3)?,
-                            locale: r.get(4)?,
+                            logo_svg: r.get(2)?,
+                            primary_colour: r.get(3)?,
+                            accent_colour: r.get(4)?,
+                            locale: r.get(5)?,
                         })
                     },
                 )
@@ -201,9 +229,34 @@ mod tests {
         for bad in ["A1B2C3", "#A1B2C", "#A1B2C3D", "#GGGGGG", "red", "#fff"] {
             assert!(check_colour("c", bad).is_err(), "{bad}");
         }
-        let err = Branding::new("Acme", "en").colours("#000000", "blue").validate().unwrap_err();
+        let blue = Branding { accent_colour: "blue".into(), ..Branding::new("Acme", "en") };
+        let err = validate(&blue).unwrap_err();
         assert!(err.to_string().contains("accent colour"), "{err}");
-        assert!(Branding::new("", "en").validate().is_err());
-        assert!(Branding::new("Acme", "english").validate().is_err());
+        assert!(validate(&Branding::new("", "en")).is_err());
+        assert!(validate(&Branding::new("Acme", "english")).is_err());
+        assert!(validate(&Branding::new("Acme", "en")).is_ok());
+    }
+
+    #[test]
+    fn inline_logos_cannot_run_or_fetch_anything() {
+        let logo = |svg: &str| validate(&Branding { logo_svg: Some(svg.into()), ..Branding::new("Acme", "en") });
+        let good = r##"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="10" height="10"/><use href="#g"/></svg>"##;
+        assert!(logo(good).is_ok(), "{:?}", logo(good));
+        for bad in [
+            "<svg><script>alert(1)</script></svg>",
+            "<svg onload=\"alert(1)\"></svg>",
+            "<svg><rect ONCLICK = 'x'/></svg>",
+            "<svg><foreignObject><div/></foreignObject></svg>",
+            "<svg><a href=\"javascript:alert(1)\"/></svg>",
+            "<svg><image href=\"https://tracker.example/p.png\"/></svg>",
+            "<svg><image xlink:href='data:image/png;base64,AAAA'/></svg>",
+            "<svg><rect style=\"fill:url(https://x.example/a)\"/></svg>",
+            "<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><svg>&x;</svg>",
+            "<html><svg></svg></html>",
+            "not svg at all",
+        ] {
+            assert!(logo(bad).is_err(), "{bad}");
+        }
+        assert!(logo(&format!("<svg>{}</svg>", " ".repeat(MAX_LOGO_SVG_BYTES))).is_err());
     }
 }

@@ -33,6 +33,9 @@ pub struct Currency {
 }
 
 impl Currency {
+    /// The US dollar, the built-in plans' currency.
+    pub const USD: Self = Self { code: *b"USD", exponent: 2 };
+
     /// The currency for an upper-case ISO 4217 code.
     ///
     /// # Errors

@@ -1,8 +1,8 @@
 //! Entitlements: the checks callers make against a tenant's plan.
 
-use crate::name::TenantId;
 use crate::plan::{LimitSpec, Plan};
 use crate::{Result, TenancyError};
+use forecast_core::tenant::TenantId;
 
 /// What a tenant's plan entitles it to, read through one `TenantScope`.
 #[derive(Debug, Clone, PartialEq)]

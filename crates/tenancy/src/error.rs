@@ -56,6 +56,64 @@ pub enum TenancyError {
         /// The tenant id.
         tenant: String,
     },
+    /// The id belonged to a deleted tenant; ids are never reused, so nothing granted under the
+    /// old tenant (roles, keys, exports) can pass to a new one.
+    #[error("tenant id `{tenant}` belonged to a deleted tenant and is retired; choose another id")]
+    TenantIdRetired {
+        /// The tenant id.
+        tenant: String,
+    },
+    /// A plan is priced in another currency than the tenant is billed in.
+    #[error(
+        "plan `{plan}` is priced in {plan_currency}, but tenant `{tenant}` is billed in {tenant_currency}; use a plan priced in {tenant_currency}"
+    )]
+    CurrencyMismatch {
+        /// The tenant id.
+        tenant: String,
+        /// The plan.
+        plan: String,
+        /// The plan's currency.
+        plan_currency: String,
+        /// The tenant's currency.
+        tenant_currency: String,
+    },
+    /// The period's invoice is already issued, so usage in it can no longer be recorded.
+    #[error(
+        "usage of tenant `{tenant}` at {occurred_at} (key `{key}`) falls in {period}, whose invoice was issued; record it in an open month"
+    )]
+    PeriodClosed {
+        /// The tenant id.
+        tenant: String,
+        /// The closed month.
+        period: String,
+        /// The idempotency key of the refused event.
+        key: String,
+        /// When the refused usage happened.
+        occurred_at: DateTime<Utc>,
+    },
+    /// No invoice exists for a month wholly before the tenant was created.
+    #[error("tenant `{tenant}` was created at {created_at}; there is no invoice for {period}, before it existed")]
+    PeriodBeforeTenant {
+        /// The tenant id.
+        tenant: String,
+        /// The month asked for.
+        period: String,
+        /// When the tenant was created.
+        created_at: DateTime<Utc>,
+    },
+    /// An operator action was refused by the permission check (see
+    /// [`forecast_core::tenant::TenantAdminCheck`]).
+    #[error("`{actor}` may not {action} tenant `{tenant}`: {reason}")]
+    NotPermitted {
+        /// Who asked.
+        actor: String,
+        /// The refused action.
+        action: String,
+        /// The tenant (or `catalogue`).
+        tenant: String,
+        /// Why.
+        reason: String,
+    },
     /// The tenant exists but is not active, so it cannot be used.
     #[error("tenant `{tenant}` is {status}; only active tenants can be used (reactivate it first)")]
     TenantInactive {
@@ -151,10 +209,17 @@ pub enum TenancyError {
     /// The database schema is newer than this build understands.
     #[error("tenant store schema version {found} is newer than this build's {supported}")]
     SchemaTooNew {
-        /// `PRAGMA user_version` found.
+        /// Version found in `schema_versions`.
         found: i64,
         /// Newest version this build reads.
         supported: i64,
+    },
+    /// The database was written by an earlier development build that kept its version in
+    /// `PRAGMA user_version`.
+    #[error("tenant store written by an earlier build (PRAGMA user_version = {user_version}); open a new file")]
+    LegacySchema {
+        /// The `PRAGMA user_version` found.
+        user_version: i64,
     },
     /// SQLite failed.
     #[error("sqlite: {0}")]
@@ -169,3 +234,29 @@ pub enum TenancyError {
 
 /// Result alias with [`TenancyError`] as the default error.
 pub type Result<T, E = TenancyError> = std::result::Result<T, E>;
+
+impl From<TenancyError> for forecast_core::Error {
+    /// Refusals (quota, entitlement, inactive tenant, operator check) become
+    /// [`forecast_core::Error::PermissionDenied`], so layers above know a refusal was already
+    /// audited here; other errors keep their kind where forecast-core has one.
+    fn from(e: TenancyError) -> Self {
+        let denied = |actor: String, action: &str, target: String, reason: String| Self::PermissionDenied {
+            actor,
+            action: action.to_string(),
+            target,
+            reason,
+        };
+        match e {
+            TenancyError::Core(inner) => inner,
+            TenancyError::TenantNotFound { tenant } => Self::NotFound { what: "tenant", id: tenant },
+            TenancyError::NotPermitted { actor, action, tenant, reason } => denied(actor, &action, tenant, reason),
+            e @ (TenancyError::QuotaExceeded { .. }
+            | TenancyError::FeatureNotEntitled { .. }
+            | TenancyError::TenantInactive { .. }
+            | TenancyError::NotInPlan { .. }) => {
+                denied("tenant".into(), "use the plan", "tenant".into(), e.to_string())
+            }
+            other => Self::Backend { backend: "forecast-tenancy", source: Box::new(other) },
+        }
+    }
+}

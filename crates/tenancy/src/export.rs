@@ -1,10 +1,10 @@
 //! Export of every row a tenant owns, as JSON (before deletion, or on request).
 
 use crate::Result;
-use crate::name::TenantId;
 use crate::schema::tenant_tables;
 use crate::scope::TenantScope;
 use chrono::{DateTime, Utc};
+use forecast_core::tenant::TenantId;
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 
 /// Every stored row of one tenant, table by table, column by column.
 ///
-/// Tables are found from the schema (every table with a `tenant_id` column), so a table added
-/// later is exported without changes here.
+/// Tables are this crate's own (`crate::schema`'s list), so the export never reads another
+/// crate's tables when the file is shared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantExport {
     /// The tenant exported.
@@ -57,7 +57,7 @@ fn to_json_value(value: ValueRef<'_>) -> Value {
 /// Read every row of `tenant` in every tenant table.
 pub(crate) fn export_rows(conn: &Connection, tenant: &TenantId, now: DateTime<Utc>) -> Result<TenantExport> {
     let mut tables = BTreeMap::new();
-    for table in tenant_tables(conn)? {
+    for table in tenant_tables() {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\" WHERE tenant_id = ?1"))?;
         let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let mut rows = stmt.query([tenant.as_str()])?;
@@ -69,7 +69,7 @@ pub(crate) fn export_rows(conn: &Connection, tenant: &TenantId, now: DateTime<Ut
             }
             out.push(object);
         }
-        tables.insert(table, out);
+        tables.insert(table.to_owned(), out);
     }
     Ok(TenantExport { tenant: tenant.clone(), exported_at: now, tables })
 }

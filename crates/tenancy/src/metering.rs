@@ -1,5 +1,11 @@
 //! Metering: usage events with idempotency keys, batch ingest and per-period aggregates.
 //!
+//! Events go into the same ledger as quota consumes ([`crate::ledger`]): an event of a meter
+//! that is one of the plan's limits also counts against that limit (a hard limit refuses the
+//! batch), so quotas, meter totals and invoices agree. An event in a month whose invoice was
+//! issued is refused ([`TenancyError::PeriodClosed`]), and so is one from before the tenant
+//! existed.
+//!
 //! # Idempotency
 //! An event's key is unique per tenant. Sending the same key with the same payload (meter,
 //! quantity, time) again is a duplicate and is counted once; the same key with a different
@@ -94,15 +100,25 @@ impl MeterTotal {
     }
 }
 
+/// Check an idempotency key: 1 to 255 bytes.
+pub(crate) fn check_key(tenant: &str, key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(TenancyError::InvalidUsage {
+            tenant: tenant.to_owned(),
+            key: key.chars().take(64).collect(),
+            reason: format!("the idempotency key must be 1 to {MAX_KEY_LEN} bytes"),
+        });
+    }
+    Ok(())
+}
+
 fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
     let bad = |reason: String| TenancyError::InvalidUsage {
         tenant: tenant.to_owned(),
         key: event.idempotency_key.clone(),
         reason,
     };
-    if event.idempotency_key.is_empty() || event.idempotency_key.len() > MAX_KEY_LEN {
-        return Err(bad(format!("the idempotency key must be 1 to {MAX_KEY_LEN} bytes")));
-    }
+    check_key(tenant, &event.idempotency_key)?;
     crate::name::check_slug("meter", &event.meter)?;
     if i64::try_from(event.quantity).is_err() {
         return Err(bad(format!("quantity {} is above {}", event.quantity, i64::MAX)));
@@ -126,54 +142,35 @@ impl TenantScope<'_> {
     /// Record many usage events in one transaction with cached prepared statements.
     ///
     /// Duplicates (a key seen before, or earlier in the batch, with the same payload) are
-    /// counted once. The batch is all or nothing: one invalid event or one key reused with a
-    /// different payload rejects the whole batch.
+    /// counted once. The batch is all or nothing: one invalid event, one key reused with a
+    /// different payload, one event in a closed month, or one that would pass a hard limit
+    /// rejects the whole batch.
     ///
     /// # Errors
-    /// [`TenancyError::IdempotencyConflict`] naming the key; [`TenancyError::InvalidUsage`] or
+    /// [`TenancyError::IdempotencyConflict`] naming the key; [`TenancyError::PeriodClosed`];
+    /// [`TenancyError::QuotaExceeded`]; [`TenancyError::InvalidUsage`] or
     /// [`TenancyError::InvalidName`] for a malformed event; the tenant-state errors.
     pub fn ingest_batch(&self, events: &[UsageEvent]) -> Result<IngestReport> {
         let tenant_id = self.tenant_id().as_str();
         events.iter().try_for_each(|e| check_event(tenant_id, e))?;
-        let received = to_millis(self.now());
+        let now = self.now();
         self.write(|tx, tenant| {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO usage_events (tenant_id, meter, quantity, occurred_at, day, idempotency_key, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(tenant_id, idempotency_key) DO NOTHING",
-            )?;
-            let mut existing = tx.prepare_cached(
-                "SELECT meter, quantity, occurred_at FROM usage_events WHERE tenant_id = ?1 AND idempotency_key = ?2",
-            )?;
+            let plan = crate::store::load_plan(tx, &tenant.plan)?;
             let mut report = IngestReport::default();
             for e in events {
-                let at = to_millis(e.occurred_at);
-                let day = e.occurred_at.with_timezone(&tenant.timezone).date_naive();
-                let quantity = i64::try_from(e.quantity).unwrap_or(i64::MAX);
-                let inserted = insert.execute(params![
-                    tenant_id,
-                    e.meter,
-                    quantity,
-                    at,
-                    day.to_string(),
-                    e.idempotency_key,
-                    received
-                ])?;
-                if inserted == 1 {
-                    report.accepted += 1;
-                    continue;
+                let entry = crate::ledger::Entry {
+                    key: &e.idempotency_key,
+                    meter: &e.meter,
+                    quantity: i64::try_from(e.quantity).unwrap_or(i64::MAX),
+                    occurred_at: e.occurred_at,
+                };
+                match crate::ledger::record(tx, &tenant, &plan, &entry, now)? {
+                    crate::ledger::Recorded::New => report.accepted += 1,
+                    crate::ledger::Recorded::Duplicate => report.duplicates += 1,
                 }
-                let stored: Option<(String, i64, i64)> = existing
-                    .query_row(params![tenant_id, e.idempotency_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                if stored != Some((e.meter.clone(), quantity, at)) {
-                    return Err(TenancyError::IdempotencyConflict {
-                        tenant: tenant_id.to_owned(),
-                        key: e.idempotency_key.clone(),
-                    });
-                }
-                report.duplicates += 1;
             }
-            self.audit(
+            self.audit_in(
+                tx,
                 self.event("metering.ingest", "usage_events", AuditOutcome::Success)
                     .detail("accepted", report.accepted.to_string())
                     .detail("duplicates", report.duplicates.to_string()),
@@ -247,7 +244,8 @@ impl TenantStore {
                 "UPDATE usage_events SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < ?1",
                 [cutoff],
             )?;
-            self.audit(
+            self.audit_in(
+                tx,
                 AuditEvent::new("system", "metering.purge_keys", "usage_events", AuditOutcome::Success, now)
                     .detail("purged", purged.to_string())
                     .detail("cutoff", from_millis(cutoff).to_rfc3339()),

@@ -1,19 +1,19 @@
-//! Quotas: atomic check-and-consume against plan limits plus one-off grants.
+//! Quotas: atomic, idempotent check-and-consume against plan limits plus one-off grants, the
+//! usage kept in the ledger (see [`crate::ledger`]) so quotas and metering agree.
 
+use crate::ledger::{self, Entry, Recorded, counter_period};
 use crate::period::BillingPeriod;
 use crate::plan::{Enforcement, LimitSpec, Reset};
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
-use crate::store::load_plan;
+use crate::store::{TenantStore, load_active_tenant, load_plan};
 use crate::tenant::Tenant;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
-use rusqlite::{OptionalExtension, Transaction, params};
+use forecast_core::tenant::{TenantAdminAction, TenantAdminCheck, TenantId};
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
-
-/// The period key of limits that never reset.
-const NEVER: &str = "all";
 
 /// Where a tenant stands against one limit in the current period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,10 +30,13 @@ pub struct QuotaStatus {
     pub granted: u64,
     /// Usage so far in the period.
     pub used: u64,
-    /// Usage beyond `limit_value` (soft limits only; hard limits never go over).
+    /// Usage beyond `limit_value` (soft limits only; hard limits never go over). Invoiced.
     pub overage: u64,
     /// When usage resets: local midnight on the 1st of next month; `None` if never.
     pub resets_at: Option<DateTime<Utc>>,
+    /// Whether this call was a replay of an earlier one with the same idempotency key (nothing
+    /// was counted again).
+    pub replayed: bool,
 }
 
 impl QuotaStatus {
@@ -43,141 +46,121 @@ impl QuotaStatus {
     }
 }
 
-/// The counted state of one limit, read inside a transaction.
-struct Counter {
+fn spec_of(tenant: &Tenant, plan: &crate::plan::Plan, limit: &str) -> Result<LimitSpec> {
+    crate::entitlements::Entitlements::new(tenant.id.clone(), plan.clone()).limit(limit)
+}
+
+fn status(
+    tx: &Transaction<'_>,
+    tenant: &Tenant,
+    limit: &str,
     spec: LimitSpec,
-    period: Option<BillingPeriod>,
-    key: String,
-    granted: u64,
-    used: u64,
+    now: DateTime<Utc>,
+) -> Result<QuotaStatus> {
+    let key = counter_period(spec.reset, now, tenant);
+    let granted = ledger::granted(tx, tenant, limit, &key)?;
+    let used = ledger::used(tx, tenant, limit, &key)?;
+    let limit_value = spec.value.saturating_add(granted);
+    let period = match spec.reset {
+        Reset::Monthly => Some(BillingPeriod::containing(now, tenant.timezone)),
+        Reset::Never => None,
+    };
+    Ok(QuotaStatus {
+        limit: limit.to_owned(),
+        period,
+        enforcement: spec.enforcement,
+        limit_value,
+        granted,
+        used,
+        overage: used.saturating_sub(limit_value),
+        resets_at: period.map(|p| p.end(tenant.timezone)),
+        replayed: false,
+    })
 }
 
-impl Counter {
-    fn load(tx: &Transaction<'_>, tenant: &Tenant, limit: &str, now: DateTime<Utc>) -> Result<Self> {
-        let plan = load_plan(tx, &tenant.plan)?;
-        let spec = crate::entitlements::Entitlements::new(tenant.id.clone(), plan).limit(limit)?;
-        let period = match spec.reset {
-            Reset::Monthly => Some(BillingPeriod::containing(now, tenant.timezone)),
-            Reset::Never => None,
-        };
-        let key = period.map_or_else(|| NEVER.to_owned(), |p| p.key());
-        let id = tenant.id.as_str();
-        let granted: i64 = tx
-            .prepare_cached(
-                "SELECT COALESCE(SUM(amount), 0) FROM quota_grants WHERE tenant_id = ?1 AND limit_name = ?2 AND period = ?3",
-            )?
-            .query_row(params![id, limit, key], |r| r.get(0))?;
-        let used: Option<i64> = tx
-            .prepare_cached("SELECT used FROM quota_usage WHERE tenant_id = ?1 AND limit_name = ?2 AND period = ?3")?
-            .query_row(params![id, limit, key], |r| r.get(0))
-            .optional()?;
-        Ok(Self { spec, period, key, granted: to_u64(granted), used: to_u64(used.unwrap_or(0)) })
-    }
-
-    fn limit_value(&self) -> u64 {
-        self.spec.value.saturating_add(self.granted)
-    }
-
-    fn status(&self, limit: &str, tenant: &Tenant) -> QuotaStatus {
-        QuotaStatus {
-            limit: limit.to_owned(),
-            period: self.period,
-            enforcement: self.spec.enforcement,
-            limit_value: self.limit_value(),
-            granted: self.granted,
-            used: self.used,
-            overage: self.used.saturating_sub(self.limit_value()),
-            resets_at: self.period.map(|p| p.end(tenant.timezone)),
-        }
-    }
-
-    fn store(&self, tx: &Transaction<'_>, tenant: &Tenant, limit: &str) -> Result<()> {
-        let overage = self.used.saturating_sub(self.limit_value());
-        tx.prepare_cached(
-            "INSERT INTO quota_usage (tenant_id, limit_name, period, used, overage) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(tenant_id, limit_name, period) DO UPDATE SET used = excluded.used, overage = excluded.overage",
-        )?
-        .execute(params![tenant.id.as_str(), limit, self.key, to_i64(self.used), to_i64(overage)])?;
-        Ok(())
-    }
-}
-
-fn to_u64(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn to_i64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
+fn check_amount(tenant: &TenantId, key: &str, amount: u64) -> Result<i64> {
+    i64::try_from(amount).map_err(|_| TenancyError::InvalidUsage {
+        tenant: tenant.to_string(),
+        key: key.to_owned(),
+        reason: format!("an amount is at most {}, got {amount}", i64::MAX),
+    })
 }
 
 impl TenantScope<'_> {
-    /// Check `amount` against the limit and consume it, atomically.
+    /// Check `amount` against the limit and consume it, atomically and once per
+    /// `idempotency_key`: a retry with the same key and amount returns the current status
+    /// without counting again (`replayed`), the same key with another amount is an
+    /// [`TenancyError::IdempotencyConflict`].
     ///
     /// A hard limit refuses when usage would pass it and consumes nothing; a soft limit
-    /// consumes and records the overage. The check and the update are one `BEGIN IMMEDIATE`
-    /// transaction, so concurrent callers (threads or processes) never overshoot a hard limit.
+    /// consumes and records the overage, which is invoiced. The usage is a row of the ledger
+    /// (meter = the limit's name), so it shows in meter totals and invoices exactly as counted
+    /// here. The check is a conditional update, so concurrent callers never overshoot.
     ///
     /// # Errors
-    /// [`TenancyError::QuotaExceeded`] naming the limit, usage and reset time;
-    /// [`TenancyError::NotInPlan`] for an unknown limit; the tenant-state errors.
-    pub fn consume(&self, limit: &str, amount: u64) -> Result<QuotaStatus> {
+    /// [`TenancyError::QuotaExceeded`] naming the limit, usage and reset time (audited);
+    /// [`TenancyError::NotInPlan`] for an unknown limit; an invalid key; the tenant-state errors.
+    pub fn consume(&self, limit: &str, amount: u64, idempotency_key: &str) -> Result<QuotaStatus> {
         let now = self.now();
+        crate::metering::check_key(self.tenant_id().as_str(), idempotency_key)?;
+        let quantity = check_amount(self.tenant_id(), idempotency_key, amount)?;
         let outcome = self.write(|tx, tenant| {
-            let mut counter = Counter::load(tx, &tenant, limit, now)?;
-            let after = counter.used.checked_add(amount).filter(|a| i64::try_from(*a).is_ok()).ok_or_else(|| {
-                TenancyError::InvalidUsage {
-                    tenant: tenant.id.to_string(),
-                    key: limit.to_owned(),
-                    reason: format!("consuming {amount} on top of {} overflows the counter", counter.used),
-                }
-            })?;
-            if counter.spec.enforcement == Enforcement::Hard && after > counter.limit_value() {
-                return Err(TenancyError::QuotaExceeded {
-                    tenant: tenant.id.to_string(),
-                    limit: limit.to_owned(),
-                    limit_value: counter.limit_value(),
-                    used: counter.used,
-                    requested: amount,
-                    resets_at: counter.period.map(|p| p.end(tenant.timezone)),
-                });
+            let plan = load_plan(tx, &tenant.plan)?;
+            let spec = spec_of(&tenant, &plan, limit)?;
+            let entry = Entry { key: idempotency_key, meter: limit, quantity, occurred_at: now };
+            let recorded = ledger::record(tx, &tenant, &plan, &entry, now)?;
+            let mut status = status(tx, &tenant, limit, spec, now)?;
+            status.replayed = recorded == Recorded::Duplicate;
+            if !status.replayed {
+                let event = self
+                    .event("quota.consume", format!("limit:{limit}"), AuditOutcome::Success)
+                    .detail("amount", amount.to_string())
+                    .detail("key", idempotency_key)
+                    .detail("used", status.used.to_string())
+                    .detail("overage", status.overage.to_string());
+                self.audit_in(tx, event)?;
             }
-            counter.used = after;
-            counter.store(tx, &tenant, limit)?;
-            let status = counter.status(limit, &tenant);
-            let event = self
-                .event("quota.consume", format!("limit:{limit}"), AuditOutcome::Success)
-                .detail("amount", amount.to_string())
-                .detail("used", status.used.to_string())
-                .detail("overage", status.overage.to_string());
-            self.audit(event)?;
             Ok(status)
         });
         if let Err(TenancyError::QuotaExceeded { used, limit_value, .. }) = &outcome {
             let event = self
                 .event("quota.consume", format!("limit:{limit}"), AuditOutcome::Denied)
                 .detail("amount", amount.to_string())
+                .detail("key", idempotency_key)
                 .detail("used", used.to_string())
                 .detail("limit", limit_value.to_string());
-            self.audit(event)?;
+            self.audit_refusal(event)?;
         }
         outcome
     }
 
-    /// Give back `amount` of a limit (e.g. a model was deleted); usage never goes below zero.
+    /// Give back up to `amount` of a limit (e.g. a model was deleted), once per
+    /// `idempotency_key`; usage never goes below zero, and the ledger records what was
+    /// actually given back.
     ///
     /// # Errors
-    /// [`TenancyError::NotInPlan`] for an unknown limit; the tenant-state errors.
-    pub fn release(&self, limit: &str, amount: u64) -> Result<QuotaStatus> {
+    /// [`TenancyError::NotInPlan`] for an unknown limit; an invalid key; the tenant-state errors.
+    pub fn release(&self, limit: &str, amount: u64, idempotency_key: &str) -> Result<QuotaStatus> {
         let now = self.now();
+        crate::metering::check_key(self.tenant_id().as_str(), idempotency_key)?;
+        check_amount(self.tenant_id(), idempotency_key, amount)?;
         self.write(|tx, tenant| {
-            let mut counter = Counter::load(tx, &tenant, limit, now)?;
-            counter.used = counter.used.saturating_sub(amount);
-            counter.store(tx, &tenant, limit)?;
-            self.audit(
-                self.event("quota.release", format!("limit:{limit}"), AuditOutcome::Success)
-                    .detail("amount", amount.to_string()),
-            )?;
-            Ok(counter.status(limit, &tenant))
+            let plan = load_plan(tx, &tenant.plan)?;
+            let spec = spec_of(&tenant, &plan, limit)?;
+            let held = ledger::used(tx, &tenant, limit, &counter_period(spec.reset, now, &tenant))?;
+            let given_back = i64::try_from(amount.min(held)).unwrap_or(0);
+            let entry = Entry { key: idempotency_key, meter: limit, quantity: -given_back, occurred_at: now };
+            let recorded = ledger::record(tx, &tenant, &plan, &entry, now)?;
+            let mut status = status(tx, &tenant, limit, spec, now)?;
+            status.replayed = recorded == Recorded::Duplicate;
+            if !status.replayed {
+                let event = self
+                    .event("quota.release", format!("limit:{limit}"), AuditOutcome::Success)
+                    .detail("amount", given_back.to_string())
+                    .detail("key", idempotency_key);
+                self.audit_in(tx, event)?;
+            }
+            Ok(status)
         })
     }
 
@@ -187,46 +170,71 @@ impl TenantScope<'_> {
     /// [`TenancyError::NotInPlan`] for an unknown limit; the tenant-state errors.
     pub fn quota(&self, limit: &str) -> Result<QuotaStatus> {
         let now = self.now();
-        self.read(|tx, tenant| Ok(Counter::load(tx, &tenant, limit, now)?.status(limit, &tenant)))
+        self.read(|tx, tenant| {
+            let plan = load_plan(tx, &tenant.plan)?;
+            let spec = spec_of(&tenant, &plan, limit)?;
+            status(tx, &tenant, limit, spec, now)
+        })
     }
+}
 
-    /// A one-off grant (top-up) adding `amount` to `limit` for the current period only
-    /// (for a limit that never resets, for good).
+impl TenantStore {
+    /// A one-off grant (top-up) adding `amount` to `limit` of `tenant` for the current period
+    /// only (for a limit that never resets, for good). An operator action: `by` must allow
+    /// [`TenantAdminAction::GrantQuota`] (a platform operator), and tenant-side code, which only
+    /// holds a [`TenantScope`], has no way to call it.
     ///
     /// # Errors
-    /// [`TenancyError::NotInPlan`]; [`TenancyError::InvalidUsage`] for a zero amount.
-    pub fn grant(&self, limit: &str, amount: u64, reason: &str) -> Result<QuotaStatus> {
-        let now = self.now();
-        self.write(|tx, tenant| {
-            let counter = Counter::load(tx, &tenant, limit, now)?;
-            if amount == 0 || i64::try_from(amount).is_err() {
-                return Err(TenancyError::InvalidUsage {
-                    tenant: tenant.id.to_string(),
-                    key: limit.to_owned(),
-                    reason: format!("a grant must be 1..={}, got {amount}", i64::MAX),
-                });
-            }
+    /// [`TenancyError::NotPermitted`] (audited); [`TenancyError::NotInPlan`];
+    /// [`TenancyError::InvalidUsage`] for a zero amount; the tenant-state errors.
+    pub fn grant_quota(
+        &self,
+        tenant: &TenantId,
+        limit: &str,
+        amount: u64,
+        reason: &str,
+        by: &dyn TenantAdminCheck,
+    ) -> Result<QuotaStatus> {
+        let actor = self.authorise(by, TenantAdminAction::GrantQuota, Some(tenant), "quota.grant")?;
+        let now = self.clock().now();
+        if amount == 0 || i64::try_from(amount).is_err() {
+            return Err(TenancyError::InvalidUsage {
+                tenant: tenant.to_string(),
+                key: limit.to_owned(),
+                reason: format!("a grant must be 1..={}, got {amount}", i64::MAX),
+            });
+        }
+        self.write(|tx| {
+            let t = load_active_tenant(tx, tenant)?;
+            let plan = load_plan(tx, &t.plan)?;
+            let spec = spec_of(&t, &plan, limit)?;
+            let period = counter_period(spec.reset, now, &t);
             tx.prepare_cached(
-                "INSERT INTO quota_grants (tenant_id, limit_name, period, amount, reason, granted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO quota_grants (tenant_id, limit_name, period, amount, reason, granted_by, granted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
-                tenant.id.as_str(),
+                tenant.as_str(),
                 limit,
-                counter.key,
-                to_i64(amount),
+                period,
+                i64::try_from(amount).unwrap_or(i64::MAX),
                 reason,
+                actor,
                 to_millis(now)
             ])?;
-            let counter = Counter::load(tx, &tenant, limit, now)?;
-            counter.store(tx, &tenant, limit)?;
-            self.audit(
-                self.event("quota.grant", format!("limit:{limit}"), AuditOutcome::Success)
-                    .detail("amount", amount.to_string())
-                    .detail("period", counter.key.clone())
-                    .detail("reason", reason),
-            )?;
-            Ok(counter.status(limit, &tenant))
+            let event = forecast_core::AuditEvent::new(
+                &actor,
+                "quota.grant",
+                format!("limit:{limit}"),
+                AuditOutcome::Success,
+                now,
+            )
+            .tenant(tenant.as_str())
+            .detail("amount", amount.to_string())
+            .detail("period", &period)
+            .detail("reason", reason);
+            self.audit_in(tx, event)?;
+            status(tx, &t, limit, spec, now)
         })
     }
 }

@@ -1,12 +1,13 @@
-//! The SQLite schema and its migrations (`PRAGMA user_version`).
+//! The SQLite schema and its migrations (component `forecast-tenancy` in `schema_versions`,
+//! so the file may also hold forecast-security's and forecast-mlops' tables).
 
 use crate::plan::Plan;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 
-/// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// The name under which this crate's schema version is kept.
+const COMPONENT: &str = "forecast-tenancy";
 
 /// Version 1. Every table except the plan catalogue carries `tenant_id`.
 const V1: &str = "
@@ -23,12 +24,21 @@ CREATE TABLE tenants (
     timezone TEXT NOT NULL,
     currency TEXT NOT NULL,
     locale TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
 );
+CREATE TABLE plan_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
+    plan TEXT NOT NULL,
+    effective_from INTEGER NOT NULL
+);
+CREATE INDEX plan_history_by_tenant ON plan_history(tenant_id, effective_from, seq);
 CREATE TABLE branding (
     tenant_id TEXT PRIMARY KEY REFERENCES tenants(tenant_id),
     display_name TEXT NOT NULL,
     logo_url TEXT,
+    logo_svg TEXT,
     primary_colour TEXT NOT NULL,
     accent_colour TEXT NOT NULL,
     locale TEXT NOT NULL,
@@ -39,7 +49,6 @@ CREATE TABLE quota_usage (
     limit_name TEXT NOT NULL,
     period TEXT NOT NULL,
     used INTEGER NOT NULL,
-    overage INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, limit_name, period)
 ) WITHOUT ROWID;
 CREATE TABLE quota_grants (
@@ -49,6 +58,7 @@ CREATE TABLE quota_grants (
     period TEXT NOT NULL,
     amount INTEGER NOT NULL,
     reason TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
     granted_at INTEGER NOT NULL
 );
 CREATE INDEX quota_grants_period ON quota_grants(tenant_id, limit_name, period);
@@ -59,11 +69,19 @@ CREATE TABLE usage_events (
     quantity INTEGER NOT NULL,
     occurred_at INTEGER NOT NULL,
     day TEXT NOT NULL,
+    period TEXT NOT NULL,
     idempotency_key TEXT,
     received_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX usage_events_key ON usage_events(tenant_id, idempotency_key);
 CREATE INDEX usage_events_meter_time ON usage_events(tenant_id, meter, occurred_at);
+CREATE INDEX usage_events_period ON usage_events(tenant_id, period, meter);
+CREATE TABLE billing_periods (
+    tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
+    period TEXT NOT NULL,
+    closed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, period)
+) WITHOUT ROWID;
 CREATE TABLE invoices (
     tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
     period TEXT NOT NULL,
@@ -73,7 +91,25 @@ CREATE TABLE invoices (
 ) WITHOUT ROWID;
 ";
 
-/// Configure a connection and bring its schema to [`SCHEMA_VERSION`].
+/// This crate's tables holding a tenant's rows, children first, `tenants` last. Listed, not
+/// discovered, so another crate's tables in a shared file are never touched.
+const TENANT_TABLES: [&str; 8] = [
+    "billing_periods",
+    "branding",
+    "invoices",
+    "plan_history",
+    "quota_grants",
+    "quota_usage",
+    "usage_events",
+    "tenants",
+];
+
+/// The tenant tables, `tenants` last.
+pub(crate) fn tenant_tables() -> impl Iterator<Item = &'static str> {
+    TENANT_TABLES.into_iter()
+}
+
+/// Configure a connection and bring this crate's schema up to date.
 ///
 /// WAL with `synchronous = NORMAL`: a commit survives a process crash; the last commits
 /// before a power loss may be lost. Writers wait up to 30 s for the lock.
@@ -82,22 +118,18 @@ pub(crate) fn prepare(conn: &mut Connection) -> Result<()> {
     forecast_core::sqlite::enable_wal(conn)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(TenancyError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    use forecast_core::sqlite::Migration;
+    match forecast_core::sqlite::migrate(conn, COMPONENT, &[V1])? {
+        Migration::Current { .. } => {}
+        Migration::TooNew { found, supported } => return Err(TenancyError::SchemaTooNew { found, supported }),
+        Migration::Legacy { user_version } => return Err(TenancyError::LegacySchema { user_version }),
     }
-    if found < 1 {
-        tx.execute_batch(V1)?;
-        for plan in Plan::builtin() {
-            tx.execute(
-                "INSERT INTO plans (name, spec) VALUES (?1, ?2)",
-                params![plan.name, serde_json::to_string(&plan)?],
-            )?;
-        }
+    for plan in Plan::builtin() {
+        conn.execute(
+            "INSERT INTO plans (name, spec) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![plan.name, serde_json::to_string(&plan)?],
+        )?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -111,16 +143,6 @@ pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
-/// Tables whose rows belong to a tenant (they have a `tenant_id` column), children first.
-pub(crate) fn tenant_tables(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(
-        "SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c
-         WHERE m.type = 'table' AND c.name = 'tenant_id' ORDER BY m.name = 'tenants', m.name",
-    )?;
-    let names = stmt.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(names)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,10 +154,18 @@ mod tests {
         prepare(&mut conn).unwrap();
         let plans: i64 = conn.query_row("SELECT COUNT(*) FROM plans", [], |r| r.get(0)).unwrap();
         assert_eq!(plans, 3);
-        let tables = tenant_tables(&conn).unwrap();
-        assert_eq!(tables.last().map(String::as_str), Some("tenants"));
-        assert_eq!(tables.len(), 6, "{tables:?}");
-        conn.pragma_update(None, "user_version", 99).unwrap();
+        // Every listed table exists and has a tenant_id column.
+        for table in tenant_tables() {
+            let n: i64 = conn
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'tenant_id'"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "{table}");
+        }
+        conn.execute("UPDATE schema_versions SET version = 99 WHERE component = ?1", [COMPONENT]).unwrap();
         assert!(matches!(prepare(&mut conn), Err(TenancyError::SchemaTooNew { found: 99, .. })));
     }
 }

@@ -2,25 +2,35 @@
 
 use crate::Result;
 use crate::entitlements::Entitlements;
-use crate::name::TenantId;
 use crate::store::{TenantStore, load_active_tenant, load_plan};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
+use forecast_core::tenant::TenantId;
 use forecast_core::{AuditEvent, AuditOutcome};
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
 
 /// A handle bound to one tenant, obtained only from [`TenantStore::scope`].
 ///
 /// Every method reads or writes that tenant's rows and no others: no method takes a tenant
 /// id, so a cross-tenant read or write cannot be written down. Each operation re-checks, in
 /// its own transaction, that the tenant still exists and is active, so a scope held across
-/// a suspension or deletion stops working.
+/// a suspension or deletion stops working. Nothing here raises the tenant's limits: top-ups
+/// are an operator action ([`TenantStore::grant_quota`]).
 ///
 /// A scope cannot be built by hand, only obtained from the store:
 ///
 /// ```compile_fail
 /// # fn f(store: &forecast_tenancy::TenantStore, id: forecast_tenancy::TenantId) {
 /// let scope = forecast_tenancy::TenantScope { store, tenant: id, actor: String::new() };
+/// # }
+/// ```
+///
+/// and it cannot top its own quota up (grants are [`TenantStore::grant_quota`], an operator
+/// action):
+///
+/// ```compile_fail
+/// # fn f(scope: &forecast_tenancy::TenantScope<'_>) {
+/// scope.grant("api_calls", 1_000_000, "self-service").unwrap();
 /// # }
 /// ```
 #[derive(Debug)]
@@ -89,8 +99,13 @@ impl<'s> TenantScope<'s> {
         AuditEvent::new(&self.actor, action, target, outcome, self.now()).tenant(self.tenant.as_str())
     }
 
-    /// Record an audit event through the store's sink.
-    pub(crate) fn audit(&self, event: AuditEvent) -> Result<()> {
-        self.store.audit(event)
+    /// Record an audit event inside the write transaction `tx`.
+    pub(crate) fn audit_in(&self, tx: &Connection, event: AuditEvent) -> Result<()> {
+        self.store.audit_in(tx, event)
+    }
+
+    /// Record an audit event of a refusal (no transaction: nothing changed).
+    pub(crate) fn audit_refusal(&self, event: AuditEvent) -> Result<()> {
+        self.store.audit_refusal(event)
     }
 }

@@ -1,39 +1,12 @@
 //! Tenants: who they are, where they live (timezone, currency, locale) and whether they are active.
 
 use crate::currency::Currency;
-use crate::name::{TenantId, check_slug};
+use crate::name::check_slug;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use forecast_core::tenant::{TenantId, TenantStatus};
 use serde::{Deserialize, Serialize};
-
-/// Where a tenant is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TenantStatus {
-    /// Usable: scopes can be opened and usage recorded.
-    Active,
-    /// Kept but refused: no scope can be opened until it is reactivated.
-    Suspended,
-}
-
-impl TenantStatus {
-    /// The lower-case name used in storage.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "suspended" => Some(Self::Suspended),
-            _ => None,
-        }
-    }
-}
 
 /// Check a BCP 47 tag of the common shapes: `en`, `en-NZ`, `zh-Hant-TW`, `es-419`.
 pub(crate) fn check_locale(locale: &str) -> Result<()> {
@@ -85,7 +58,8 @@ pub struct Tenant {
     pub name: String,
     /// The plan it is on.
     pub plan: String,
-    /// Active or suspended.
+    /// Active, suspended or deleted (a deleted tenant's row stays as a tombstone: its id is
+    /// never given to another tenant).
     pub status: TenantStatus,
     /// IANA timezone: quota and billing months start at local midnight on the 1st.
     pub timezone: Tz,
@@ -118,7 +92,7 @@ impl NewTenant {
     /// A tenant `id` named `name` on `plan`, in UTC, billed in USD, locale `en`.
     ///
     /// # Errors
-    /// [`TenancyError::InvalidName`] for a bad id or plan name.
+    /// [`TenancyError::Core`] for a bad id, [`TenancyError::InvalidName`] for a bad plan name.
     pub fn new(id: &str, name: impl Into<String>, plan: &str) -> Result<Self> {
         check_slug("plan name", plan)?;
         Ok(Self {
@@ -150,6 +124,11 @@ impl NewTenant {
     }
 
     /// Validate every field into a [`Tenant`] created at `now`.
+    /// The id asked for.
+    pub fn id(&self) -> &TenantId {
+        &self.id
+    }
+
     pub(crate) fn into_tenant(self, now: DateTime<Utc>) -> Result<Tenant> {
         if self.name.trim().is_empty() || self.name.len() > 200 {
             return Err(TenancyError::InvalidField {

@@ -5,7 +5,7 @@
 //! A forecast starts at an *origin* per series: the exclusive end of the target history it may
 //! read. Step `k` (1-based) of the forecast is the target index `origin + k - 1`. Known-future
 //! regressors are read at each step's own index. Fitting returns an owned
-//! [`ForecastPipeline`](crate::pipeline::ForecastPipeline) for every built-in forecaster: it
+//! [`ForecastPipeline`] for every built-in forecaster: it
 //! borrows no panel and forecasts any panel of the same layout.
 //!
 //! ```

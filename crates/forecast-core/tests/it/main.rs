@@ -6,3 +6,4 @@
 mod import_fixtures;
 mod pipeline;
 mod predictor_exact;
+mod stats_vs_statsforecast;

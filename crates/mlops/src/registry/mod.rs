@@ -1,5 +1,15 @@
-//! The model registry: immutable versions numbered per name, content-addressed artifacts,
-//! aliases moved atomically with an append-only history, rollback and archiving.
+//! The model registry: immutable versions numbered per tenant and name, content-addressed
+//! artifacts, aliases moved atomically with an append-only history, rollback and archiving.
+//!
+//! Every row carries its tenant and every query binds it: [`Registry`] is the database, and
+//! all model operations go through a [`TenantRegistry`] bound to one tenant
+//! ([`Registry::tenant`], or [`forecast_core::ModelStores::models`]).
+//!
+//! No rule relies on SQLite's single writer: version numbers come from a conditional
+//! upsert of a per-name counter (`... ON CONFLICT DO UPDATE SET latest = latest + 1
+//! RETURNING latest`) and alias moves are compare-and-set updates on the holder read before
+//! (`UPDATE ... WHERE version = <read>`), retried when another writer moved it first, so a
+//! PostgreSQL store can follow the same statements.
 
 mod rows;
 mod store;
@@ -8,6 +18,7 @@ use crate::db::{Ctx, Db, check_name, from_micros, get_blob, put_blob, sha256_hex
 use crate::error::{MlopsError, Result};
 use crate::tracking::Tracker;
 use chrono::{DateTime, Utc};
+use forecast_core::tenant::TenantId;
 use forecast_core::{
     AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, ModelArtifact, ModelRef, ModelVersion, NewModelVersion,
     Predict,
@@ -18,7 +29,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-/// A model registry on SQLite. Cheap to clone; clones share one connection.
+/// How often a compare-and-set alias move is retried after losing a race.
+const CAS_ATTEMPTS: usize = 16;
+
+/// A model registry database on SQLite. Cheap to clone; clones share one connection.
 ///
 /// Several `Registry` values (in one process or many) may open the same file: every
 /// write is one `BEGIN IMMEDIATE` transaction and waits for the others.
@@ -28,7 +42,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Open (or create) the registry file at `path`.
+    /// Open (or create) the registry file at `path` (it may be shared with other crates).
     ///
     /// # Errors
     /// When the file cannot be opened, is not a registry, or has a newer schema.
@@ -44,12 +58,48 @@ impl Registry {
         Ok(Self { db: Arc::new(Db::open_in_memory(clock, audit)?) })
     }
 
-    /// The experiment tracker sharing this registry's database.
-    pub fn tracker(&self) -> Tracker {
-        Tracker::from_db(self.db.clone())
+    /// The registry of `tenant`'s models and runs. Nothing it does reads or writes another
+    /// tenant's rows.
+    pub fn tenant(&self, tenant: &TenantId) -> TenantRegistry {
+        TenantRegistry { db: self.db.clone(), tenant: tenant.clone() }
     }
 
-    /// Register a new immutable version; its number is one more than the newest of `name`.
+    /// Check the whole database: every artifact hashes to its address, every alias points at
+    /// an existing, unarchived version of its own tenant, and each alias's history chains from
+    /// nothing to its current holder. Returns the problems found (empty when sound).
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn verify(&self) -> Result<Vec<String>> {
+        self.db.read("verify", crate::verify::verify)
+    }
+}
+
+/// The registry of one tenant: the [`forecast_core::ModelStore`] implementation, plus
+/// listing, archiving and the tenant's [`Tracker`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TenantRegistry {
+    db: Arc<Db>,
+    tenant: TenantId,
+}
+
+impl TenantRegistry {
+    /// The tenant served.
+    pub fn tenant(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    /// The experiment tracker of this tenant, sharing the registry's database.
+    pub fn tracker(&self) -> Tracker {
+        Tracker::from_db(self.db.clone(), self.tenant.clone())
+    }
+
+    fn event(&self, ctx: &Ctx, actor: &str, action: &str, target: String) -> AuditEvent {
+        AuditEvent::new(actor, action, target, AuditOutcome::Success, ctx.now).tenant(self.tenant.as_str())
+    }
+
+    /// Register a new immutable version; its number is one more than the newest of `name` in
+    /// this tenant.
     ///
     /// # Errors
     /// Invalid name, a non-finite metric, an unknown parent, or a storage failure.
@@ -67,22 +117,28 @@ impl Registry {
         let features_json = json::to_text(&new.feature_names)?;
         let tags_json = json::to_text(&new.tags)?;
         let data_json = new.data.as_ref().map(json::to_text).transpose()?;
+        let tenant = self.tenant.as_str();
         self.db.write("register", |tx, ctx| {
-            let sha = put_blob(tx, &bytes)?;
+            let sha = put_blob(tx, &self.tenant, &bytes)?;
             let next: u32 = tx
-                .query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE name = ?1", [&new.name], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "INSERT INTO model_names (tenant, name, latest) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (tenant, name) DO UPDATE SET latest = latest + 1 RETURNING latest",
+                    params![tenant, new.name],
+                    |r| r.get(0),
+                )
                 .map_err(MlopsError::storage("register"))?;
-            if let Some(parent) = new.parent.filter(|p| *p >= next) {
+            if let Some(parent) = new.parent.filter(|p| *p >= next || *p == 0) {
                 return Err(MlopsError::not_found("parent version", format!("{}@{parent}", new.name)));
             }
             let library_version = concat!("forecast-mlops ", env!("CARGO_PKG_VERSION"));
             tx.execute(
                 &format!(
-                    "INSERT INTO versions ({VERSION_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,0)"
+                    "INSERT INTO versions (tenant, {VERSION_COLUMNS}) \
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,0)"
                 ),
                 params![
+                    tenant,
                     new.name,
                     next,
                     new.artifact.kind(),
@@ -99,8 +155,9 @@ impl Registry {
                 ],
             )
             .map_err(MlopsError::storage("register"))?;
-            let version = read_version(tx, &new.name, next)?;
-            let event = audit(ctx, &new.created_by, "model.register", format!("{}@{next}", new.name))
+            let version = read_version(tx, &self.tenant, &new.name, next)?;
+            let event = self
+                .event(ctx, &new.created_by, "model.register", format!("{}@{next}", new.name))
                 .detail("artifact_sha256", &sha)
                 .detail("kind", new.artifact.kind());
             Ok((version, vec![event]))
@@ -112,7 +169,7 @@ impl Registry {
     /// # Errors
     /// [`forecast_core::Error::NotFound`] (inside [`MlopsError::Core`]) for an unknown reference.
     pub fn resolve(&self, reference: &ModelRef) -> Result<ModelVersion> {
-        self.db.read("resolve", |tx| resolve_in(tx, reference))
+        self.db.read("resolve", |tx| resolve_in(tx, &self.tenant, reference))
     }
 
     /// Load the artifact of a reference, checking its hash.
@@ -121,8 +178,8 @@ impl Registry {
     /// Unknown reference, corrupt bytes, or an artifact format this build cannot read.
     pub fn load(&self, reference: &ModelRef) -> Result<ModelArtifact> {
         let bytes = self.db.read("load", |tx| {
-            let v = resolve_in(tx, reference)?;
-            get_blob(tx, &v.artifact_sha256)
+            let v = resolve_in(tx, &self.tenant, reference)?;
+            get_blob(tx, &self.tenant, &v.artifact_sha256)
         })?;
         Ok(ModelArtifact::from_bytes(&bytes)?)
     }
@@ -130,8 +187,8 @@ impl Registry {
     /// Load a reference as a ready predictor.
     ///
     /// # Errors
-    /// As [`Registry::load`], plus [`forecast_core::Error::Unsupported`] for an artifact that does not score
-    /// design-matrix rows (a per-series baseline).
+    /// As [`TenantRegistry::load`], plus [`forecast_core::Error::Unsupported`] for an artifact
+    /// that does not score design-matrix rows (a per-series baseline).
     pub fn load_predictor(&self, reference: &ModelRef) -> Result<Box<dyn Predict>> {
         Ok(self.load(reference)?.into_predictor()?)
     }
@@ -143,23 +200,27 @@ impl Registry {
     pub fn versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
         self.db.read("versions", |tx| {
             let mut stmt = tx
-                .prepare(&format!("SELECT {VERSION_COLUMNS} FROM versions WHERE name = ?1 ORDER BY version"))
+                .prepare(&format!(
+                    "SELECT {VERSION_COLUMNS} FROM versions WHERE tenant = ?1 AND name = ?2 ORDER BY version"
+                ))
                 .map_err(MlopsError::storage("versions"))?;
-            let rows = stmt.query_map([name], version_from_row).map_err(MlopsError::storage("versions"))?;
+            let rows = stmt
+                .query_map(params![self.tenant.as_str(), name], version_from_row)
+                .map_err(MlopsError::storage("versions"))?;
             rows.map(|r| r.map_err(MlopsError::storage("versions"))?).collect()
         })
     }
 
-    /// The registered model names, sorted.
+    /// The tenant's model names, sorted.
     ///
     /// # Errors
     /// Storage failure.
     pub fn models(&self) -> Result<Vec<String>> {
         self.db.read("models", |tx| {
             let mut stmt = tx
-                .prepare("SELECT DISTINCT name FROM versions ORDER BY name")
+                .prepare("SELECT name FROM model_names WHERE tenant = ?1 ORDER BY name")
                 .map_err(MlopsError::storage("models"))?;
-            let rows = stmt.query_map([], |r| r.get(0)).map_err(MlopsError::storage("models"))?;
+            let rows = stmt.query_map([self.tenant.as_str()], |r| r.get(0)).map_err(MlopsError::storage("models"))?;
             rows.collect::<rusqlite::Result<_>>().map_err(MlopsError::storage("models"))
         })
     }
@@ -171,10 +232,11 @@ impl Registry {
     pub fn aliases(&self, name: &str) -> Result<BTreeMap<String, u32>> {
         self.db.read("aliases", |tx| {
             let mut stmt = tx
-                .prepare("SELECT alias, version FROM aliases WHERE name = ?1")
+                .prepare("SELECT alias, version FROM aliases WHERE tenant = ?1 AND name = ?2")
                 .map_err(MlopsError::storage("aliases"))?;
-            let rows =
-                stmt.query_map([name], |r| Ok((r.get(0)?, r.get(1)?))).map_err(MlopsError::storage("aliases"))?;
+            let rows = stmt
+                .query_map(params![self.tenant.as_str(), name], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(MlopsError::storage("aliases"))?;
             rows.collect::<rusqlite::Result<_>>().map_err(MlopsError::storage("aliases"))
         })
     }
@@ -186,12 +248,12 @@ impl Registry {
     pub fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> Result<AliasMove> {
         check_alias(alias)?;
         self.db.write("set alias", |tx, ctx| {
-            let v = read_version(tx, name, version)?;
+            let v = read_version(tx, &self.tenant, name, version)?;
             if v.archived {
                 return Err(MlopsError::Archived { name: name.into(), version });
             }
-            let m = move_alias(tx, ctx, name, alias, Some(version), actor, reason)?;
-            Ok((m.clone(), vec![move_event(ctx, "model.alias.set", &m)]))
+            let m = self.move_alias(tx, ctx, name, alias, |_| Ok(Some(version)), actor, reason)?;
+            Ok((m.clone(), vec![self.move_event(ctx, "model.alias.set", &m)]))
         })
     }
 
@@ -201,11 +263,10 @@ impl Registry {
     /// [`forecast_core::Error::NotFound`] when the alias is not set.
     pub fn remove_alias(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove> {
         self.db.write("remove alias", |tx, ctx| {
-            if current_holder(tx, name, alias)?.is_none() {
-                return Err(MlopsError::not_found("alias", format!("{name}@{alias}")));
-            }
-            let m = move_alias(tx, ctx, name, alias, None, actor, reason)?;
-            Ok((m.clone(), vec![move_event(ctx, "model.alias.remove", &m)]))
+            let unset = || MlopsError::not_found("alias", format!("{name}@{alias}"));
+            let m =
+                self.move_alias(tx, ctx, name, alias, |from| from.map(|_| None).ok_or_else(unset), actor, reason)?;
+            Ok((m.clone(), vec![self.move_event(ctx, "model.alias.remove", &m)]))
         })
     }
 
@@ -214,7 +275,7 @@ impl Registry {
     /// # Errors
     /// Storage failure.
     pub fn alias_history(&self, name: &str, alias: &str) -> Result<Vec<AliasMove>> {
-        self.history_where("alias_history", "name = ?1 AND alias = ?2", &[&name, &alias])
+        self.history_where("alias_history", "name = ?2 AND alias = ?3", &[&name, &alias])
     }
 
     /// Every alias move of `name` (all aliases), oldest first.
@@ -222,17 +283,20 @@ impl Registry {
     /// # Errors
     /// Storage failure.
     pub fn model_history(&self, name: &str) -> Result<Vec<AliasMove>> {
-        self.history_where("model_history", "name = ?1", &[&name])
+        self.history_where("model_history", "name = ?2", &[&name])
     }
 
     fn history_where(&self, op: &'static str, cond: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<AliasMove>> {
         self.db.read(op, |tx| {
             let sql = format!(
                 "SELECT name, alias, from_version, to_version, actor, at, reason FROM alias_history \
-                 WHERE {cond} ORDER BY seq"
+                 WHERE tenant = ?1 AND {cond} ORDER BY seq"
             );
             let mut stmt = tx.prepare(&sql).map_err(MlopsError::storage(op))?;
-            let rows = stmt.query_map(args, move_from_row).map_err(MlopsError::storage(op))?;
+            let tenant = self.tenant.as_str();
+            let all: Vec<&dyn rusqlite::ToSql> =
+                std::iter::once(&tenant as &dyn rusqlite::ToSql).chain(args.iter().copied()).collect();
+            let rows = stmt.query_map(all.as_slice(), move_from_row).map_err(MlopsError::storage(op))?;
             rows.collect::<rusqlite::Result<_>>().map_err(MlopsError::storage(op))
         })
     }
@@ -247,9 +311,9 @@ impl Registry {
     pub fn alias_at(&self, name: &str, alias: &str, at: DateTime<Utc>) -> Result<Option<u32>> {
         self.db.read("alias_at", |tx| {
             tx.query_row(
-                "SELECT to_version FROM alias_history WHERE name = ?1 AND alias = ?2 AND at <= ?3 \
+                "SELECT to_version FROM alias_history WHERE tenant = ?1 AND name = ?2 AND alias = ?3 AND at <= ?4 \
                  ORDER BY seq DESC LIMIT 1",
-                params![name, alias, to_micros(at)],
+                params![self.tenant.as_str(), name, alias, to_micros(at)],
                 |r| r.get::<_, Option<u32>>(0),
             )
             .optional()
@@ -265,22 +329,26 @@ impl Registry {
     /// [`MlopsError::Archived`] when that holder has since been archived.
     pub fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> Result<AliasMove> {
         self.db.write("rollback", |tx, ctx| {
-            let previous: Option<u32> = tx
-                .query_row(
-                    "SELECT from_version FROM alias_history WHERE name = ?1 AND alias = ?2 ORDER BY seq DESC LIMIT 1",
-                    params![name, alias],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(MlopsError::storage("rollback"))?
-                .flatten();
-            let target =
-                previous.ok_or_else(|| MlopsError::not_found("previous alias holder", format!("{name}@{alias}")))?;
-            if read_version(tx, name, target)?.archived {
-                return Err(MlopsError::Archived { name: name.into(), version: target });
-            }
-            let m = move_alias(tx, ctx, name, alias, Some(target), actor, reason)?;
-            Ok((m.clone(), vec![move_event(ctx, "model.alias.rollback", &m)]))
+            let target = |_: Option<u32>| -> Result<Option<u32>> {
+                let previous: Option<u32> = tx
+                    .query_row(
+                        "SELECT from_version FROM alias_history WHERE tenant = ?1 AND name = ?2 AND alias = ?3 \
+                         ORDER BY seq DESC LIMIT 1",
+                        params![self.tenant.as_str(), name, alias],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(MlopsError::storage("rollback"))?
+                    .flatten();
+                let target = previous
+                    .ok_or_else(|| MlopsError::not_found("previous alias holder", format!("{name}@{alias}")))?;
+                if read_version(tx, &self.tenant, name, target)?.archived {
+                    return Err(MlopsError::Archived { name: name.into(), version: target });
+                }
+                Ok(Some(target))
+            };
+            let m = self.move_alias(tx, ctx, name, alias, target, actor, reason)?;
+            Ok((m.clone(), vec![self.move_event(ctx, "model.alias.rollback", &m)]))
         })
     }
 
@@ -289,35 +357,100 @@ impl Registry {
     /// # Errors
     /// Unknown version; [`MlopsError::AliasHeld`] while an alias points at it.
     pub fn archive(&self, name: &str, version: u32, actor: &str, reason: &str) -> Result<ModelVersion> {
+        let tenant = self.tenant.as_str();
         self.db.write("archive", |tx, ctx| {
-            read_version(tx, name, version)?;
-            let held: Option<String> = tx
-                .query_row(
-                    "SELECT alias FROM aliases WHERE name = ?1 AND version = ?2 ORDER BY alias LIMIT 1",
-                    params![name, version],
-                    |r| r.get(0),
+            read_version(tx, &self.tenant, name, version)?;
+            // The update itself re-checks that no alias holds the version, so a concurrent
+            // promotion cannot slip in between a check and the write.
+            let changed = tx
+                .execute(
+                    "UPDATE versions SET archived = 1 WHERE tenant = ?1 AND name = ?2 AND version = ?3 \
+                     AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.tenant = ?1 AND a.name = ?2 AND a.version = ?3)",
+                    params![tenant, name, version],
                 )
-                .optional()
                 .map_err(MlopsError::storage("archive"))?;
-            if let Some(alias) = held {
+            if changed == 0 {
+                let alias: String = tx
+                    .query_row(
+                        "SELECT alias FROM aliases WHERE tenant = ?1 AND name = ?2 AND version = ?3 ORDER BY alias LIMIT 1",
+                        params![tenant, name, version],
+                        |r| r.get(0),
+                    )
+                    .map_err(MlopsError::storage("archive"))?;
                 return Err(MlopsError::AliasHeld { name: name.into(), version, alias });
             }
-            tx.execute("UPDATE versions SET archived = 1 WHERE name = ?1 AND version = ?2", params![name, version])
-                .map_err(MlopsError::storage("archive"))?;
-            let v = read_version(tx, name, version)?;
-            let event = audit(ctx, actor, "model.archive", format!("{name}@{version}")).detail("reason", reason);
+            let v = read_version(tx, &self.tenant, name, version)?;
+            let event = self.event(ctx, actor, "model.archive", format!("{name}@{version}")).detail("reason", reason);
             Ok((v, vec![event]))
         })
     }
 
-    /// Check the whole registry: every artifact hashes to its address, every alias points at
-    /// an existing, unarchived version, and each alias's history chains from nothing to its
-    /// current holder. Returns the problems found (empty when sound).
-    ///
-    /// # Errors
-    /// Storage failure.
-    pub fn verify(&self) -> Result<Vec<String>> {
-        self.db.read("verify", crate::verify::verify)
+    fn move_event(&self, ctx: &Ctx, action: &str, m: &AliasMove) -> AuditEvent {
+        let show = |v: Option<u32>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+        self.event(ctx, &m.actor, action, format!("{}@{}", m.name, m.alias))
+            .detail("from", show(m.from))
+            .detail("to", show(m.to))
+            .detail("reason", &m.reason)
+    }
+
+    /// Move `alias` from its current holder to `target(holder)` by compare-and-set, and append
+    /// the move to the history. Under SQLite's `BEGIN IMMEDIATE` the first attempt always
+    /// wins; a store whose transactions interleave (PostgreSQL, READ COMMITTED) re-reads and
+    /// retries, so two concurrent moves never both start from the same holder.
+    #[allow(clippy::too_many_arguments)]
+    fn move_alias(
+        &self,
+        tx: &Transaction<'_>,
+        ctx: &Ctx,
+        name: &str,
+        alias: &str,
+        target: impl Fn(Option<u32>) -> Result<Option<u32>>,
+        actor: &str,
+        reason: &str,
+    ) -> Result<AliasMove> {
+        let tenant = self.tenant.as_str();
+        let op = MlopsError::storage("move alias");
+        for _ in 0..CAS_ATTEMPTS {
+            let from = current_holder(tx, &self.tenant, name, alias)?;
+            let to = target(from)?;
+            let changed = match (from, to) {
+                (None, Some(v)) => tx.execute(
+                    "INSERT INTO aliases (tenant, name, alias, version) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![tenant, name, alias, v],
+                ),
+                (Some(f), Some(v)) => tx.execute(
+                    "UPDATE aliases SET version = ?4 WHERE tenant = ?1 AND name = ?2 AND alias = ?3 AND version = ?5",
+                    params![tenant, name, alias, v, f],
+                ),
+                (Some(f), None) => tx.execute(
+                    "DELETE FROM aliases WHERE tenant = ?1 AND name = ?2 AND alias = ?3 AND version = ?4",
+                    params![tenant, name, alias, f],
+                ),
+                (None, None) => return Err(MlopsError::not_found("alias", format!("{name}@{alias}"))),
+            }
+            .map_err(&op)?;
+            if changed == 0 {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO alias_history (tenant, name, alias, from_version, to_version, actor, at, reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![tenant, name, alias, from, to, actor, to_micros(ctx.now), reason],
+            )
+            .map_err(&op)?;
+            return Ok(AliasMove {
+                name: name.into(),
+                alias: alias.into(),
+                from,
+                to,
+                actor: actor.into(),
+                at: from_micros(to_micros(ctx.now)),
+                reason: reason.into(),
+            });
+        }
+        Err(MlopsError::InvalidInput(format!(
+            "{name}@{alias} kept moving under {CAS_ATTEMPTS} attempts to move it; try again"
+        )))
     }
 }
 
@@ -333,68 +466,19 @@ fn check_alias(alias: &str) -> Result<()> {
     Ok(())
 }
 
-fn audit(ctx: &Ctx, actor: &str, action: &str, target: String) -> AuditEvent {
-    AuditEvent::new(actor, action, target, AuditOutcome::Success, ctx.now)
-}
-
-fn move_event(ctx: &Ctx, action: &str, m: &AliasMove) -> AuditEvent {
-    let show = |v: Option<u32>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
-    audit(ctx, &m.actor, action, format!("{}@{}", m.name, m.alias))
-        .detail("from", show(m.from))
-        .detail("to", show(m.to))
-        .detail("reason", &m.reason)
-}
-
-fn current_holder(tx: &Transaction<'_>, name: &str, alias: &str) -> Result<Option<u32>> {
-    tx.prepare_cached("SELECT version FROM aliases WHERE name = ?1 AND alias = ?2")
-        .and_then(|mut stmt| stmt.query_row(params![name, alias], |r| r.get(0)).optional())
+fn current_holder(tx: &Transaction<'_>, tenant: &TenantId, name: &str, alias: &str) -> Result<Option<u32>> {
+    tx.prepare_cached("SELECT version FROM aliases WHERE tenant = ?1 AND name = ?2 AND alias = ?3")
+        .and_then(|mut stmt| stmt.query_row(params![tenant.as_str(), name, alias], |r| r.get(0)).optional())
         .map_err(MlopsError::storage("read alias"))
 }
 
-fn move_alias(
-    tx: &Transaction<'_>,
-    ctx: &Ctx,
-    name: &str,
-    alias: &str,
-    to: Option<u32>,
-    actor: &str,
-    reason: &str,
-) -> Result<AliasMove> {
-    let from = current_holder(tx, name, alias)?;
-    let op = MlopsError::storage("move alias");
-    match to {
-        Some(v) => tx.execute(
-            "INSERT INTO aliases (name, alias, version) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
-            params![name, alias, v],
-        ),
-        None => tx.execute("DELETE FROM aliases WHERE name = ?1 AND alias = ?2", params![name, alias]),
-    }
-    .map_err(&op)?;
-    tx.execute(
-        "INSERT INTO alias_history (name, alias, from_version, to_version, actor, at, reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![name, alias, from, to, actor, to_micros(ctx.now), reason],
-    )
-    .map_err(&op)?;
-    Ok(AliasMove {
-        name: name.into(),
-        alias: alias.into(),
-        from,
-        to,
-        actor: actor.into(),
-        at: from_micros(to_micros(ctx.now)),
-        reason: reason.into(),
-    })
-}
-
-fn resolve_in(tx: &Transaction<'_>, reference: &ModelRef) -> Result<ModelVersion> {
+fn resolve_in(tx: &Transaction<'_>, tenant: &TenantId, reference: &ModelRef) -> Result<ModelVersion> {
     match reference {
-        ModelRef::Version { name, version } => read_version(tx, name, *version),
+        ModelRef::Version { name, version } => read_version(tx, tenant, name, *version),
         ModelRef::Alias { name, alias } => {
-            let version = current_holder(tx, name, alias)?
+            let version = current_holder(tx, tenant, name, alias)?
                 .ok_or_else(|| MlopsError::not_found("alias", reference.to_string()))?;
-            read_version(tx, name, version)
+            read_version(tx, tenant, name, version)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::db::from_micros;
 use crate::error::{MlopsError, Result};
+use forecast_core::tenant::TenantId;
 use forecast_core::{AliasMove, DataFingerprint, ModelVersion};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -9,12 +10,14 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 pub(super) const VERSION_COLUMNS: &str = "name, version, kind, artifact_sha256, params, metrics, feature_names, data, \
      parent, tags, created_by, created_at, library_version, archived";
 
-pub(super) fn read_version(tx: &Transaction<'_>, name: &str, version: u32) -> Result<ModelVersion> {
+pub(super) fn read_version(tx: &Transaction<'_>, tenant: &TenantId, name: &str, version: u32) -> Result<ModelVersion> {
     // Cached statements: resolving is the hot path of serving.
-    tx.prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM versions WHERE name = ?1 AND version = ?2"))
-        .and_then(|mut stmt| stmt.query_row(params![name, version], version_from_row).optional())
-        .map_err(MlopsError::storage("read version"))?
-        .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
+    tx.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS} FROM versions WHERE tenant = ?1 AND name = ?2 AND version = ?3"
+    ))
+    .and_then(|mut stmt| stmt.query_row(params![tenant.as_str(), name, version], version_from_row).optional())
+    .map_err(MlopsError::storage("read version"))?
+    .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
 }
 
 /// Decode one `versions` row; JSON columns decode in a second step so errors keep their kind.

@@ -1,6 +1,6 @@
 //! Side-by-side comparison of runs.
 
-use super::run::Run;
+use forecast_core::tracking::Run;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;

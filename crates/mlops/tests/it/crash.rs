@@ -1,6 +1,6 @@
 //! Crash safety: a child process writes in a loop and is killed with SIGKILL mid-way.
 
-use super::{artifact, start};
+use super::{artifact, start, tenant};
 use forecast_core::{ManualClock, ModelRef, NewModelVersion, NoAudit};
 use forecast_mlops::Registry;
 use forecast_mlops::registry::artifact_sha256;
@@ -15,7 +15,8 @@ const MODELS: [&str; 3] = ["demand", "returns", "markdown"];
 /// Register versions and move aliases; report each committed registration on stdout.
 /// Returns the number of registrations.
 fn write_loop(path: &Path, iterations: u64, mut committed: impl FnMut(u64)) -> u64 {
-    let reg = Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap();
+    let reg =
+        Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap().tenant(&tenant("acme"));
     for i in 0..iterations {
         let name = MODELS[(i % 3) as usize];
         // Larger artifacts every few steps, so a kill often lands inside a write.
@@ -82,8 +83,9 @@ fn sigkill_mid_write_leaves_every_version_whole_or_absent() {
 /// numbered without gaps, no alias points at a missing version, and each alias's history
 /// chains from nothing to its current holder.
 fn check_consistent(path: &Path, at_least: u64) {
-    let reg = Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap();
-    assert_eq!(reg.verify().unwrap(), Vec::<String>::new());
+    let db = Registry::open(path, Arc::new(ManualClock::new(start())), Arc::new(NoAudit)).unwrap();
+    assert_eq!(db.verify().unwrap(), Vec::<String>::new());
+    let reg = db.tenant(&tenant("acme"));
     let mut total = 0;
     for name in MODELS {
         let versions = reg.versions(name).unwrap();

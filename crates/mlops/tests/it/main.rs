@@ -9,12 +9,14 @@ mod drift;
 mod health;
 mod pipeline;
 mod registry;
+mod tenants;
 mod tracking;
 
 use chrono::{DateTime, TimeZone, Utc};
 use forecast_core::model::{LinearModel, Link};
+use forecast_core::tenant::TenantId;
 use forecast_core::{ManualClock, MemoryAuditSink, ModelArtifact};
-use forecast_mlops::Registry;
+use forecast_mlops::{Registry, TenantRegistry};
 use std::sync::Arc;
 
 pub(crate) fn start() -> DateTime<Utc> {
@@ -32,7 +34,17 @@ pub(crate) fn artifact(seed: u64, n_features: usize) -> ModelArtifact {
     })
 }
 
-pub(crate) fn memory_registry() -> (Registry, Arc<ManualClock>, Arc<MemoryAuditSink>) {
+pub(crate) fn tenant(id: &str) -> TenantId {
+    TenantId::new(id).unwrap()
+}
+
+/// An in-memory registry database and the registry of its tenant `acme`.
+pub(crate) fn memory_registry() -> (TenantRegistry, Arc<ManualClock>, Arc<MemoryAuditSink>) {
+    let (db, clock, audit) = memory_db();
+    (db.tenant(&tenant("acme")), clock, audit)
+}
+
+pub(crate) fn memory_db() -> (Registry, Arc<ManualClock>, Arc<MemoryAuditSink>) {
     let clock = Arc::new(ManualClock::new(start()));
     let audit = Arc::new(MemoryAuditSink::new());
     (Registry::open_in_memory(clock.clone(), audit.clone()).unwrap(), clock, audit)

@@ -1,11 +1,15 @@
-//! Shared fixtures: a manual clock, a cheap-hash configuration, an in-memory `ModelStore`.
+//! Shared fixtures: a manual clock, a cheap-hash configuration, two active tenants, a
+//! bootstrapped platform operator, and an in-memory per-tenant `ModelStore`.
 
 use chrono::{DateTime, TimeZone, Utc};
 use forecast_core::model::{LinearModel, Link};
+use forecast_core::tenant::{FixedTenants, TenantId};
 use forecast_core::{
-    AliasMove, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion,
+    AliasMove, Error, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelStores, ModelVersion, NewModelVersion,
 };
-use forecast_security::{PasswordParams, Security, SecurityConfig};
+use forecast_security::{
+    Assignment, AuditKey, AuditLog, Domain, PasswordParams, Scope, Security, SecurityConfig, Session,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -19,13 +23,75 @@ pub(crate) fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(t0()))
 }
 
+pub(crate) fn id(s: &str) -> TenantId {
+    TenantId::new(s).unwrap()
+}
+
+pub(crate) fn key() -> AuditKey {
+    AuditKey::from_bytes(*b"test audit key, 32 bytes long!!!")
+}
+
 /// Bulk tests use cheap Argon2 parameters; `users::owasp_default_parameters_end_to_end` keeps the real ones.
 pub(crate) fn fast_config() -> SecurityConfig {
     SecurityConfig { password: PasswordParams::INSECURE_FAST, ..SecurityConfig::default() }
 }
 
-pub(crate) fn security(clock: &Arc<ManualClock>) -> Security {
-    Security::in_memory(clock.clone(), fast_config()).unwrap()
+/// A security store with tenants `acme` and `globex` active and `ops` bootstrapped as the
+/// platform administrator.
+pub(crate) struct Env {
+    pub(crate) security: Arc<Security>,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) tenants: Arc<FixedTenants>,
+    pub(crate) audit: Arc<AuditLog>,
+    pub(crate) ops: Session,
+}
+
+pub(crate) fn env() -> Env {
+    env_with(fast_config())
+}
+
+pub(crate) fn env_with(config: SecurityConfig) -> Env {
+    let clock = clock();
+    let tenants = Arc::new(FixedTenants::active([&id("acme"), &id("globex")]));
+    let audit = Arc::new(AuditLog::in_memory(key()).unwrap());
+    let security = Arc::new(Security::in_memory(clock.clone(), tenants.clone(), audit.clone(), config).unwrap());
+    security.bootstrap_admin("ops", PASSWORD).unwrap();
+    let ops = security.login("ops", PASSWORD).unwrap().0;
+    Env { security, clock, tenants, audit, ops }
+}
+
+impl Env {
+    /// Create `name` (by `ops`), grant it `role` over the whole of its own tenant, log it in.
+    pub(crate) fn user(&self, name: &str, role: &str) -> Session {
+        let tenant = name.split_once('@').map(|(_, t)| id(t));
+        let domain = tenant.as_ref().map_or(Domain::AnyTenant, Domain::tenant);
+        self.user_with(name, Assignment::new(role, domain, Scope::all()))
+    }
+
+    /// Create `name` (by `ops`) with one assignment and log it in.
+    pub(crate) fn user_with(&self, name: &str, assignment: Assignment) -> Session {
+        self.security.create_user(&self.ops_session(), name, PASSWORD).unwrap();
+        self.security.assign_role(&self.ops_session(), name, &assignment).unwrap();
+        self.login(name)
+    }
+
+    pub(crate) fn login(&self, name: &str) -> Session {
+        self.security.login(name, PASSWORD).unwrap().0
+    }
+
+    /// A live `ops` session (logging in again after the clock moved past the idle timeout).
+    pub(crate) fn ops_session(&self) -> Session {
+        self.login("ops")
+    }
+
+    /// Denied rows of the audit log for `action`, as (actor, reason).
+    pub(crate) fn denials(&self, action: &str) -> Vec<(String, String)> {
+        let rows = self
+            .audit
+            .query(&forecast_security::AuditQuery::new().action(action).outcome(forecast_core::AuditOutcome::Denied))
+            .unwrap();
+        rows.into_iter().map(|r| (r.event.actor, r.event.details.get("reason").cloned().unwrap_or_default())).collect()
+    }
 }
 
 pub(crate) fn artifact() -> ModelArtifact {
@@ -37,11 +103,21 @@ pub(crate) fn artifact() -> ModelArtifact {
     })
 }
 
-/// A small in-memory registry implementing the port, for the guard tests.
+/// A small in-memory registry implementing the port for one tenant, for the guard tests.
 #[derive(Debug, Default)]
 pub(crate) struct MemStore {
     versions: Mutex<BTreeMap<String, Vec<ModelVersion>>>,
     moves: Mutex<Vec<AliasMove>>,
+}
+
+/// One [`MemStore`] per tenant.
+#[derive(Debug, Default)]
+pub(crate) struct MemStores(Mutex<BTreeMap<TenantId, Arc<MemStore>>>);
+
+impl ModelStores for MemStores {
+    fn models(&self, tenant: &TenantId) -> forecast_core::Result<Arc<dyn ModelStore>> {
+        Ok(self.0.lock().unwrap().entry(tenant.clone()).or_default().clone())
+    }
 }
 
 impl MemStore {

@@ -3,6 +3,7 @@
 // Fixture helpers outside `#[test]` functions are test code too.
 #![allow(clippy::unwrap_used)]
 
+mod admin;
 mod audit;
 mod common;
 mod data_scope;

@@ -115,3 +115,26 @@ fn invalid_quotas_are_refused() {
         RateLimiterConfig { user: Quota { limit: 0, period: Duration::from_secs(1), burst: 1 }, ..Default::default() };
     assert!(RateLimiter::new(bad, clock()).is_err());
 }
+
+/// Wiring: a tenant's plan rate (read through the tenant directory) feeds its key's quota,
+/// a plan change applies after the refresh interval, and an inactive tenant is refused.
+#[test]
+fn plan_rates_feed_tenant_keys() {
+    use forecast_core::tenant::{ApiRate, FixedTenants, TenantStatus};
+    let c = clock();
+    let acme = crate::common::id("acme");
+    let directory = Arc::new(FixedTenants::active([&acme]));
+    directory.set_api_rate(&acme, Some(ApiRate::per_minute(20)));
+    let limiter = RateLimiter::new(RateLimiterConfig::default(), c.clone())
+        .unwrap()
+        .with_tenants(directory.clone(), Duration::from_secs(30));
+    assert_eq!((0..100).filter(|_| limiter.check_tenant(&acme).allowed).count(), 20);
+    directory.set_api_rate(&acme, Some(ApiRate::per_minute(50)));
+    c.advance(TimeDelta::minutes(1));
+    assert_eq!((0..100).filter(|_| limiter.check_tenant(&acme).allowed).count(), 50, "re-read after the refresh");
+    directory.set(&acme, TenantStatus::Suspended);
+    c.advance(TimeDelta::minutes(1));
+    assert!(!limiter.check_tenant(&acme).allowed);
+    let unknown = crate::common::id("ghost");
+    assert!(!limiter.check_tenant(&unknown).allowed, "unknown tenants are refused");
+}

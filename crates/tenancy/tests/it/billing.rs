@@ -1,14 +1,16 @@
-use crate::common::{Fixture, fixture, utc};
-use forecast_tenancy::{BillingPeriod, MeterPrice, Plan, TenancyError, TenantScope, UsageEvent};
+use crate::common::{Fixture, Ops, fixture, utc};
+use forecast_core::Clock;
+use forecast_tenancy::{BillingPeriod, Currency, MeterPrice, NewTenant, Plan, TenancyError, TenantScope, UsageEvent};
 
-/// The golden plan: 79.99 a month; 10,000 API calls included then 0.00125 each; every forecast
-/// row at 0.000333; 100 explanations included then 0.015 each.
-fn growth() -> Plan {
+/// The golden plan, priced in `currency`: 79.99 a month; 10,000 API calls included then
+/// 0.00125 each; every forecast row at 0.000333; 100 explanations included then 0.015 each.
+fn growth(currency: &str) -> Plan {
     Plan::custom("growth")
+        .currency(Currency::new(currency).unwrap())
         .base_price_micros(79_990_000)
-        .meter_price("api_calls", MeterPrice { included: 10_000, unit_price_micros: 1_250 })
-        .meter_price("forecast_rows", MeterPrice { included: 0, unit_price_micros: 333 })
-        .meter_price("explanations", MeterPrice { included: 100, unit_price_micros: 15_000 })
+        .meter_price("api_calls", MeterPrice::per_unit(10_000, 1_250))
+        .meter_price("forecast_rows", MeterPrice::per_unit(0, 333))
+        .meter_price("explanations", MeterPrice::per_unit(100, 15_000))
 }
 
 /// March 2026 usage of an Auckland tenant: 12,348 API calls, 1,000,001 forecast rows,
@@ -35,7 +37,7 @@ fn march_usage(scope: &TenantScope<'_>) {
 
 fn golden(currency: &str) -> (Fixture, forecast_tenancy::Invoice) {
     let f = fixture("2026-04-02T00:00:00Z");
-    f.store.define_plan(&growth(), "ops").unwrap();
+    f.store.define_plan(&growth(currency), &Ops).unwrap();
     let t = f.tenant("kiwi-grocer", "growth", "Pacific/Auckland", currency);
     let scope = f.store.scope(&t.id).unwrap();
     march_usage(&scope);
@@ -85,14 +87,79 @@ fn regenerating_gives_the_same_invoice_and_issuing_is_stable() {
     let march = BillingPeriod::new(2026, 3).unwrap();
     assert_eq!(scope.invoice(march).unwrap(), issued);
     assert_eq!(scope.issue_invoice(march).unwrap(), issued);
-    // A later plan change does not rewrite the issued invoice, but would change a preview.
-    f.store.change_plan(&issued.tenant, "free", "ops").unwrap();
+    // A later plan change does not rewrite the issued invoice.
+    let free_nzd = f.plan_in("free", "NZD");
+    f.store.change_plan(&issued.tenant, &free_nzd, &Ops).unwrap();
     assert_eq!(scope.issue_invoice(march).unwrap(), issued);
-    assert_eq!(scope.invoice(march).unwrap().total_minor, 0);
     assert_eq!(f.actions().iter().filter(|a| *a == "invoice.issue:success").count(), 1);
     // April has not ended in Auckland on 2 April.
     let early = scope.issue_invoice(march.next()).unwrap_err();
     assert!(matches!(early, TenancyError::InvalidField { field: "billing period", .. }), "{early}");
     let text = issued.to_string();
     assert!(text.contains("415.93 NZD") && text.contains("api_calls beyond 10000 included"), "{text}");
+}
+
+/// Hole 11, currency: on main a tenant billed in NZD could be put on a plan priced in USD
+/// (or yen) and invoiced the plan's numbers in its own currency. Plans now carry their currency.
+#[test]
+fn a_plan_bills_only_in_its_own_currency() {
+    let f = fixture("2026-03-10T00:00:00Z");
+    f.store.define_plan(&growth("USD"), &Ops).unwrap();
+    let nzd = NewTenant::new("kiwi", "Kiwi", "growth").unwrap().currency("NZD");
+    let err = f.store.create_tenant(nzd, &Ops).unwrap_err();
+    assert!(matches!(err, TenancyError::CurrencyMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("priced in USD"), "{err}");
+    let t = f.tenant("kiwi", "free", "UTC", "NZD");
+    assert!(matches!(f.store.change_plan(&t.id, "growth", &Ops), Err(TenancyError::CurrencyMismatch { .. })));
+}
+
+/// Hole 11, before creation: on main an invoice (with the full base price) was issued for
+/// months before the tenant existed; now there is none, and the first month is prorated.
+#[test]
+fn no_invoice_before_the_tenant_existed_and_the_first_month_is_prorated() {
+    let f = fixture("2026-03-21T00:00:00Z");
+    f.store.define_plan(&growth("USD"), &Ops).unwrap();
+    let t = f.store.create_tenant(NewTenant::new("late", "Late", "growth").unwrap(), &Ops).unwrap();
+    f.clock.set(utc("2026-05-02T00:00:00Z"));
+    let scope = f.store.scope(&t.id).unwrap();
+    let feb = BillingPeriod::new(2026, 2).unwrap();
+    assert!(matches!(scope.issue_invoice(feb), Err(TenancyError::PeriodBeforeTenant { .. })));
+    assert!(matches!(scope.invoice(feb), Err(TenancyError::PeriodBeforeTenant { .. })));
+    // Created on 21 March (UTC): 11 of March's 31 days. 79.99 x 11 / 31 = 28.3835... -> 28.38.
+    let march = scope.issue_invoice(BillingPeriod::new(2026, 3).unwrap()).unwrap();
+    assert_eq!(march.lines[0].description, "Plan growth, 2026-03, 11 of 31 days");
+    assert_eq!(march.lines[0].amount_minor, 2_838);
+    assert_eq!(scope.issue_invoice(BillingPeriod::new(2026, 4).unwrap()).unwrap().lines[0].amount_minor, 7_999);
+    assert!(scope.ingest(&UsageEvent::new("early", "api_calls", 1, utc("2026-03-20T23:00:00Z"))).is_err());
+}
+
+/// Hole 11, plan changes prorate by day: the change day belongs to the new plan.
+#[test]
+fn plan_changes_prorate_by_day() {
+    let f = fixture("2026-04-10T15:00:00Z");
+    f.store.define_plan(&growth("USD"), &Ops).unwrap();
+    let t = f.tenant("shop", "pro", "UTC", "USD");
+    f.store.change_plan(&t.id, "growth", &Ops).unwrap();
+    f.clock.set(utc("2026-05-01T00:00:00Z"));
+    let april = f.store.scope(&t.id).unwrap().issue_invoice(BillingPeriod::new(2026, 4).unwrap()).unwrap();
+    let base: Vec<(&str, i64)> =
+        april.lines.iter().filter(|l| l.meter.is_none()).map(|l| (l.description.as_str(), l.amount_minor)).collect();
+    // pro 49.00 x 9/30 = 14.70; growth 79.99 x 21/30 = 55.993 -> 55.99.
+    assert_eq!(base, [("Plan pro, 2026-04, 9 of 30 days", 1_470), ("Plan growth, 2026-04, 21 of 30 days", 5_599)]);
+    assert_eq!(april.plan, "growth", "usage is priced by the plan in force at the end of the month");
+}
+
+/// Hole 11, late usage: on main usage recorded after a month's invoice was issued changed the
+/// month's totals behind the issued invoice. Now the month is closed and the event is refused.
+#[test]
+fn late_usage_for_an_issued_month_is_refused() {
+    let (f, issued) = golden("NZD");
+    let scope = f.store.scope(&issued.tenant).unwrap();
+    let late = UsageEvent::new("late-1", "api_calls", 5_000, utc("2026-03-15T00:00:00Z"));
+    let err = scope.ingest(&late).unwrap_err();
+    assert!(matches!(&err, TenancyError::PeriodClosed { period, .. } if period == "2026-03"), "{err}");
+    let march = BillingPeriod::new(2026, 3).unwrap();
+    assert_eq!(scope.invoice(march).unwrap(), issued, "the ledger still matches the issued invoice");
+    // The current month is open.
+    scope.ingest(&UsageEvent::new("now-1", "api_calls", 5, f.clock.now())).unwrap();
 }

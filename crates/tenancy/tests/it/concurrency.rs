@@ -1,4 +1,4 @@
-use crate::common::{fixture, utc};
+use crate::common::{Ops, fixture, utc};
 use forecast_core::{ManualClock, NoAudit};
 use forecast_tenancy::{LimitSpec, NewTenant, Plan, TenancyError, TenantId, TenantStore, limits};
 use std::sync::{Arc, Barrier};
@@ -26,20 +26,22 @@ fn eight_threads_with_their_own_connections_never_exceed_a_hard_quota() {
     let path = dir.path().join("tenants.db");
     let clock = Arc::new(ManualClock::new(utc("2026-03-10T12:00:00Z")));
     let store = TenantStore::open(&path, clock.clone(), Arc::new(NoAudit)).unwrap();
-    store.define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), "ops").unwrap();
-    let id = store.create_tenant(NewTenant::new("shop", "Shop", "tight").unwrap(), "ops").unwrap().id;
+    store.define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), &Ops).unwrap();
+    let id = store.create_tenant(NewTenant::new("shop", "Shop", "tight").unwrap(), &Ops).unwrap().id;
 
     let start = Barrier::new(THREADS);
     let results: Vec<_> = thread::scope(|s| {
         let handles: Vec<_> = (0..THREADS)
-            .map(|_| {
+            .map(|t| {
                 let (path, clock, id, start) = (&path, clock.clone(), id.clone(), &start);
                 s.spawn(move || {
                     let own = TenantStore::open(path, clock, Arc::new(NoAudit)).unwrap();
                     let scope = own.scope(&id).unwrap();
                     // Everyone connected before anyone consumes, so the attempts overlap.
                     start.wait();
-                    (0..ATTEMPTS).map(|_| scope.consume(limits::API_CALLS, 1).map(|_| 1)).collect::<Vec<_>>()
+                    (0..ATTEMPTS)
+                        .map(|j| scope.consume(limits::API_CALLS, 1, &format!("t{t}-{j}")).map(|_| 1))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -54,9 +56,7 @@ fn eight_threads_with_their_own_connections_never_exceed_a_hard_quota() {
 #[test]
 fn eight_threads_sharing_one_store_with_mixed_amounts_never_exceed_a_hard_quota() {
     let f = fixture("2026-03-10T12:00:00Z");
-    f.store
-        .define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), "ops")
-        .unwrap();
+    f.store.define_plan(&Plan::custom("tight").limit(limits::API_CALLS, LimitSpec::hard_monthly(LIMIT)), &Ops).unwrap();
     let id: TenantId = f.tenant("shop", "tight", "UTC", "USD").id;
     let scope = f.store.scope(&id).unwrap();
     let start = Barrier::new(THREADS);
@@ -67,7 +67,9 @@ fn eight_threads_sharing_one_store_with_mixed_amounts_never_exceed_a_hard_quota(
                 s.spawn(move || {
                     start.wait();
                     let amount = (i % 3 + 1) as u64;
-                    (0..ATTEMPTS).map(|_| scope.consume(limits::API_CALLS, amount).map(|_| amount)).collect::<Vec<_>>()
+                    (0..ATTEMPTS)
+                        .map(|j| scope.consume(limits::API_CALLS, amount, &format!("t{i}-{j}")).map(|_| amount))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();

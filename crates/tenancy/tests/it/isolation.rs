@@ -1,7 +1,8 @@
 //! Tries every way the API offers to reach another tenant's rows; each must fail or see nothing.
 
-use crate::common::{fixture, utc};
+use crate::common::{Ops, fixture, utc};
 use chrono::NaiveDate;
+use forecast_core::tenant::{TenantDirectory, TenantStatus};
 use forecast_tenancy::{Aggregation, BillingPeriod, Branding, TenancyError, TenantId, TenantScope, UsageEvent, limits};
 
 fn march() -> BillingPeriod {
@@ -16,10 +17,9 @@ fn every_method_fails(scope: &TenantScope<'_>, expected: fn(&TenancyError) -> bo
     let results: Vec<(&str, Option<TenancyError>)> = vec![
         ("tenant", scope.tenant().err()),
         ("entitlements", scope.entitlements().err()),
-        ("consume", scope.consume(limits::API_CALLS, 1).err()),
-        ("release", scope.release(limits::API_CALLS, 1).err()),
+        ("consume", scope.consume(limits::API_CALLS, 1, "c").err()),
+        ("release", scope.release(limits::API_CALLS, 1, "r").err()),
         ("quota", scope.quota(limits::API_CALLS).err()),
-        ("grant", scope.grant(limits::API_CALLS, 1, "x").err()),
         ("ingest", scope.ingest(&event).err()),
         ("ingest_batch", scope.ingest_batch(std::slice::from_ref(&event)).err()),
         ("meter_totals", scope.meter_totals(march()).err()),
@@ -57,9 +57,9 @@ fn tenants_sharing_keys_meters_and_limits_never_see_each_other() {
     assert!(sa.key_received_at("only-b").unwrap().is_none());
 
     // Quotas and grants are per tenant.
-    sb.consume(limits::API_CALLS, 1_000).unwrap();
-    sa.grant(limits::API_CALLS, 50, "a only").unwrap();
-    assert!(sb.consume(limits::API_CALLS, 1).is_err());
+    sb.consume(limits::API_CALLS, 1_000, "b-1").unwrap();
+    f.store.grant_quota(&a.id, limits::API_CALLS, 50, "a only", &Ops).unwrap();
+    assert!(sb.consume(limits::API_CALLS, 1, "b-2").is_err());
     assert_eq!(sa.quota(limits::API_CALLS).unwrap().used, 0);
     assert_eq!(sb.quota(limits::API_CALLS).unwrap().granted, 0);
 
@@ -90,31 +90,34 @@ fn a_suspended_tenant_is_refused_everywhere_even_through_an_open_scope() {
     let f = fixture("2026-04-02T00:00:00Z");
     let t = f.tenant("bravo", "pro", "UTC", "USD");
     let held = f.store.scope(&t.id).unwrap();
-    f.store.suspend_tenant(&t.id, "fraud review", "ops").unwrap();
+    f.store.suspend_tenant(&t.id, "fraud review", &Ops).unwrap();
     assert!(matches!(f.store.scope(&t.id), Err(TenancyError::TenantInactive { .. })));
     every_method_fails(&held, |e| matches!(e, TenancyError::TenantInactive { .. }));
-    f.store.reactivate_tenant(&t.id, "ops").unwrap();
-    held.consume(limits::API_CALLS, 1).unwrap();
+    assert_eq!(f.store.status(&t.id).unwrap(), Some(TenantStatus::Suspended), "what security's checks read");
+    f.store.reactivate_tenant(&t.id, &Ops).unwrap();
+    held.consume(limits::API_CALLS, 1, "after").unwrap();
 }
 
+/// Hole 5 at the source: on main a deleted tenant's id could be created again, and whatever
+/// was granted under the old tenant (security's role assignments, API keys) passed to the new
+/// one. Now the id stays as a tombstone, refused for good.
 #[test]
-fn a_deleted_tenant_leaves_nothing_behind_for_a_namesake() {
+fn a_deleted_tenant_s_id_is_never_reused() {
     let f = fixture("2026-04-02T00:00:00Z");
     let t = f.tenant("bravo", "pro", "UTC", "USD");
     let held = f.store.scope(&t.id).unwrap();
     held.ingest(&UsageEvent::new("shared", "api_calls", 5, utc("2026-03-10T00:00:00Z"))).unwrap();
-    held.consume(limits::API_CALLS, 9).unwrap();
-    f.store.delete_tenant(&t.id, "ops").unwrap();
-    every_method_fails(&held, |e| matches!(e, TenancyError::TenantNotFound { .. }));
-
-    let again = f.tenant("bravo", "pro", "UTC", "USD");
-    let fresh = f.store.scope(&again.id).unwrap();
-    assert_eq!(fresh.export().unwrap().row_count(), 1, "only the new tenant row");
-    assert_eq!(fresh.quota(limits::API_CALLS).unwrap().used, 0);
-    assert_eq!(
-        fresh.ingest(&UsageEvent::new("shared", "api_calls", 6, utc("2026-03-10T00:00:00Z"))).unwrap().accepted,
-        1
-    );
+    held.consume(limits::API_CALLS, 9, "k").unwrap();
+    f.store.delete_tenant(&t.id, &Ops).unwrap();
+    every_method_fails(&held, |e| matches!(e, TenancyError::TenantInactive { status, .. } if status == "deleted"));
+    assert_eq!(f.store.status(&t.id).unwrap(), Some(TenantStatus::Deleted));
+    let again = forecast_tenancy::NewTenant::new("bravo", "Someone else", "pro").unwrap();
+    assert!(matches!(f.store.create_tenant(again, &Ops), Err(TenancyError::TenantIdRetired { .. })));
+    assert!(matches!(f.store.reactivate_tenant(&t.id, &Ops), Err(TenancyError::InvalidTransition { .. })));
+    assert!(matches!(f.store.delete_tenant(&t.id, &Ops), Err(TenancyError::InvalidTransition { .. })));
+    // Only the tombstone is left: no usage, counters or grants.
+    assert!(f.store.tenants().unwrap().is_empty());
+    assert_eq!(f.store.tenant(&t.id).unwrap().status, TenantStatus::Deleted);
 }
 
 #[test]

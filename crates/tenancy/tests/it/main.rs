@@ -7,5 +7,6 @@ mod common;
 mod concurrency;
 mod isolation;
 mod metering;
+mod models;
 mod quotas;
 mod tenants;

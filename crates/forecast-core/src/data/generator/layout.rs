@@ -25,7 +25,7 @@ impl GeneratedData {
         p: &ItemParams,
         plan: &[(f64, bool, f64)],
         days: &[Day],
-        trend: f64,
+        (trend, promo_dip): (f64, f64),
     ) {
         let (first, end) = at.span;
         let [store, item] = at.statics;
@@ -36,6 +36,7 @@ impl GeneratedData {
             store,
             item,
             trend,
+            promo_dip,
             demand: Vec::new(),
             expected: Vec::new(),
             baseline: Vec::new(),

@@ -61,11 +61,11 @@ use std::path::Path;
 /// | `start` | 2023-01-01 | first date (monthly panels: the first of its month) | any date |
 /// | `future_periods` (`future_days`) | 90 | periods of planned price, discount, promo and holiday past each series' history | >= 0 |
 /// | `trend_strength` | 1 | scales each series' yearly log growth, drawn as `0.05 + 0.1·N(0,1)` | >= 0 |
-/// | `intermittent` | 0 | share of items that are slow movers: mean demand 0.05..0.6 units per period, dispersion 0.5..2, so most periods are zero | 0..=1 |
+/// | `intermittent` | 0 | probability that an item is a slow mover: mean demand 0.05..0.6 units per period (average store, base price), dispersion 0.5..2, so most periods are zero | 0..=1 |
 /// | `min_length` | `periods` | series lengths are uniform in `min_length..=` the periods left before their end | 1..=`periods` |
 /// | `end_spread` | 0 | each series' history ends uniformly 0..=`end_spread` periods before the panel's last period | 0..`periods` |
 ///
-/// Values out of range are moved to the nearest accepted value. The defaults give the
+/// Values out of range are moved to the nearest accepted value (a NaN option keeps its default). The defaults give the
 /// embedded [`default_data`]; the last four options draw from a random stream of their own,
 /// so at their defaults the data are exactly those of earlier releases.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,13 +174,13 @@ impl RetailGenerator {
 
     /// Scale of the series' trends (0 = no trend, 3 = a strongly trending panel).
     pub fn trend_strength(mut self, strength: f64) -> Self {
-        self.trend_strength = if strength.is_finite() { strength.max(0.0) } else { 1.0 };
+        self.trend_strength = if strength.is_nan() { 1.0 } else { strength.clamp(0.0, f64::MAX) };
         self
     }
 
-    /// Share of items that are intermittent (slow movers with mostly zero periods).
+    /// Probability that an item is intermittent (a slow mover with mostly zero periods).
     pub fn intermittent(mut self, share: f64) -> Self {
-        self.intermittent = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+        self.intermittent = if share.is_nan() { 0.0 } else { share.clamp(0.0, 1.0) };
         self
     }
 
@@ -243,7 +243,7 @@ impl RetailGenerator {
             for (i, item) in item_names.iter().enumerate() {
                 let mut srng = ChaCha8Rng::seed_from_u64(rng.random::<u64>());
                 let p = &items[i];
-                let plan = promo_plan(&mut srng, p, total);
+                let (plan, dip) = promo_plan(&mut srng, p, total);
                 let context = SeriesContext {
                     item: p,
                     store_scale: store_scale[s],
@@ -260,7 +260,7 @@ impl RetailGenerator {
                 let key = SeriesKey(vec![store.clone(), item.clone()]);
                 let series =
                     SeriesLayout { key, statics: [s, i], span, calendar: &calendar, future: self.future_periods };
-                out.push_series(&series, p, &plan, &days, trend);
+                out.push_series(&series, p, &plan, &days, (trend, dip));
             }
         }
         out.truth.items = items

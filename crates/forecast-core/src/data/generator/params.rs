@@ -62,9 +62,9 @@ pub(super) fn item_params(rng: &mut ChaCha8Rng, total: usize) -> ItemParams {
     }
 }
 
-/// Per day: (discount, promo flag, post-promotion dip multiplier) for one store. Each store
-/// joins a chain promotion with probability 0.85.
-pub(super) fn promo_plan(rng: &mut ChaCha8Rng, item: &ItemParams, total: usize) -> Vec<(f64, bool, f64)> {
+/// Per day: (discount, promo flag, post-promotion dip multiplier) for one store, and the
+/// dip's depth. Each store joins a chain promotion with probability 0.85.
+pub(super) fn promo_plan(rng: &mut ChaCha8Rng, item: &ItemParams, total: usize) -> (Vec<(f64, bool, f64)>, f64) {
     let mut plan = vec![(0.0, false, 1.0); total];
     let depth = rng.random_range(0.1..0.25);
     for &(first, len, discount) in &item.promos {
@@ -80,7 +80,7 @@ pub(super) fn promo_plan(rng: &mut ChaCha8Rng, item: &ItemParams, total: usize) 
             }
         }
     }
-    plan
+    (plan, depth)
 }
 
 /// Demand multiplier of the calendar: holidays and the Christmas ramp.

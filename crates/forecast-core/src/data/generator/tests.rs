@@ -212,6 +212,7 @@ fn truth_explains_sales_stockouts_and_what_if() {
         }
     }
     assert!(censored > 0 && truth.total_lost_sales() > 0.0);
+    assert!(truth.series.iter().all(|s| (0.1..0.25).contains(&s.promo_dip)));
     let item = &truth.items[truth.series[0].item];
     assert!((-2.5..-1.0).contains(&item.elasticity) && (1.2..1.7).contains(&item.promo_lift));
     // A 20% discount raises mean demand by 0.8^elasticity, a promotion by the lift.

@@ -32,6 +32,9 @@ pub struct SeriesTruth {
     pub item: usize,
     /// Log growth of mean demand per year (0.1 = about +10% a year).
     pub trend: f64,
+    /// Depth of the post-promotion dip: the day after a promotion ends, mean demand is
+    /// `1 - promo_dip` times normal, recovering linearly over 7 days (the `baseline` holds it).
+    pub promo_dip: f64,
     /// Units customers wanted: the draw before stockouts censored it. The target equals it
     /// except in stockout periods. Past the history: the demand the plan would have met.
     pub demand: Vec<f64>,

@@ -13,12 +13,18 @@
 //!
 //! Keywords are case-insensitive. Attributes are `id`, `name`, `status`, `parent`,
 //! `experiment`, `start_time` and `end_time` (seconds since the Unix epoch).
+//!
+//! Parentheses nest at most [`MAX_DEPTH`] deep and a filter holds at most
+//! [`MAX_COMPARISONS`] comparisons; past either the parser stops with an error naming the
+//! column, so a hostile filter cannot exhaust the stack. `and` and `or` chains are kept flat
+//! ([`Condition::And`] and [`Condition::Or`] hold lists), so evaluating and dropping a parsed
+//! filter never recurses deeper than its parentheses.
 
 mod lexer;
 mod parser;
 
-use super::run::Run;
 use crate::error::Result;
+use forecast_core::tracking::Run;
 use std::cmp::Ordering;
 
 /// A parsed search: a condition, an ordering and a limit.
@@ -41,13 +47,19 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// Deepest accepted nesting of parentheses.
+pub const MAX_DEPTH: usize = 32;
+
+/// Most comparisons in one filter.
+pub const MAX_COMPARISONS: usize = 1_000;
+
 /// A boolean combination of comparisons.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    /// Both hold.
-    And(Box<Condition>, Box<Condition>),
-    /// Either holds.
-    Or(Box<Condition>, Box<Condition>),
+    /// Every one holds (two or more, in the order written).
+    And(Vec<Condition>),
+    /// At least one holds (two or more, in the order written).
+    Or(Vec<Condition>),
     /// One comparison.
     Compare(Comparison),
 }
@@ -168,8 +180,8 @@ impl Condition {
     /// Whether `run` satisfies the condition.
     pub fn matches(&self, run: &Run) -> bool {
         match self {
-            Self::And(a, b) => a.matches(run) && b.matches(run),
-            Self::Or(a, b) => a.matches(run) || b.matches(run),
+            Self::And(all) => all.iter().all(|c| c.matches(run)),
+            Self::Or(any) => any.iter().any(|c| c.matches(run)),
             Self::Compare(c) => c.matches(run),
         }
     }
@@ -181,7 +193,7 @@ impl Query {
     /// # Errors
     /// [`crate::MlopsError::Filter`] with the 1-based column of the offending token.
     pub fn parse(text: &str) -> Result<Self> {
-        parser::Parser { toks: lexer::tokenize(text)?, pos: 0 }.query()
+        parser::Parser { toks: lexer::tokenize(text)?, pos: 0, depth: 0, comparisons: 0 }.query()
     }
 
     /// Filter, sort and truncate `runs` (ties keep their order).
@@ -224,7 +236,8 @@ mod tests {
     fn parses_the_documented_example() {
         let q = Query::parse("metrics.wape < 0.2 and params.objective = 'tweedie' order by metrics.wape asc limit 5")
             .unwrap();
-        let Some(Condition::And(a, b)) = q.condition else { panic!("expected and") };
+        let Some(Condition::And(parts)) = q.condition else { panic!("expected and") };
+        let [a, b] = parts.as_slice() else { panic!("expected two parts") };
         assert_eq!(
             *a,
             Condition::Compare(Comparison {
@@ -233,7 +246,7 @@ mod tests {
                 value: Literal::Number(0.2)
             })
         );
-        assert!(matches!(*b, Condition::Compare(Comparison { op: Operator::Eq, .. })));
+        assert!(matches!(b, Condition::Compare(Comparison { op: Operator::Eq, .. })));
         assert_eq!(q.order, vec![OrderKey { field: Field::Metric("wape".into()), descending: false }]);
         assert_eq!(q.limit, Some(5));
     }
@@ -241,11 +254,38 @@ mod tests {
     #[test]
     fn or_binds_looser_than_and() {
         let q = Query::parse("metrics.a = 1 or metrics.b = 2 and (metrics.c >= -1e-3 OR tags.x != 'it''s')").unwrap();
-        let Some(Condition::Or(_, right)) = q.condition else { panic!("expected or at the top") };
-        let Condition::And(_, paren) = *right else { panic!("expected and") };
-        let Condition::Or(c, x) = *paren else { panic!("expected parenthesised or") };
-        assert!(matches!(*c, Condition::Compare(Comparison { value: Literal::Number(v), .. }) if v == -1e-3));
-        assert!(matches!(*x, Condition::Compare(Comparison { value: Literal::Text(ref t), .. }) if t == "it's"));
+        let Some(Condition::Or(top)) = q.condition else { panic!("expected or at the top") };
+        let [_, Condition::And(right)] = top.as_slice() else { panic!("expected and") };
+        let [_, Condition::Or(paren)] = right.as_slice() else { panic!("expected parenthesised or") };
+        let [c, x] = paren.as_slice() else { panic!("expected two alternatives") };
+        assert!(matches!(c, Condition::Compare(Comparison { value: Literal::Number(v), .. }) if *v == -1e-3));
+        assert!(matches!(x, Condition::Compare(Comparison { value: Literal::Text(t), .. }) if t == "it's"));
+    }
+
+    #[test]
+    fn nesting_and_size_are_bounded_with_a_position() {
+        let deep = format!("{}metrics.a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        match Query::parse(&deep) {
+            Err(MlopsError::Filter { column, message }) => {
+                assert_eq!(column, MAX_DEPTH + 1, "the first parenthesis too many");
+                assert!(message.contains("deeper than 32"), "{message}");
+            }
+            other => panic!("expected a depth error, got {other:?}"),
+        }
+        let at_limit = format!("{}metrics.a = 1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(Query::parse(&at_limit).is_ok());
+        let long = vec!["metrics.a = 1"; MAX_COMPARISONS + 1].join(" and ");
+        let err = Query::parse(&long).unwrap_err().to_string();
+        assert!(err.contains("more than 1000 comparisons"), "{err}");
+        assert!(Query::parse(&vec!["metrics.a = 1"; MAX_COMPARISONS].join(" or ")).is_ok());
+    }
+
+    #[test]
+    fn chains_stay_flat() {
+        let q = Query::parse("metrics.a = 1 and metrics.b = 2 and metrics.c = 3 or metrics.d = 4").unwrap();
+        let Some(Condition::Or(top)) = q.condition else { panic!("expected or") };
+        assert!(matches!(&top[0], Condition::And(parts) if parts.len() == 3));
+        assert_eq!(top.len(), 2);
     }
 
     #[test]

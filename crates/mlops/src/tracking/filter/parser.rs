@@ -1,13 +1,20 @@
 //! The recursive-descent parser of the filter language.
 
 use super::lexer::{Tok, error, op_text};
-use super::{Comparison, Condition, Field, Literal, NUMERIC_ATTRIBUTES, OrderKey, Query, TEXT_ATTRIBUTES};
+use super::{
+    Comparison, Condition, Field, Literal, MAX_COMPARISONS, MAX_DEPTH, NUMERIC_ATTRIBUTES, OrderKey, Query,
+    TEXT_ATTRIBUTES,
+};
 use crate::error::Result;
 
-/// Tokens and the position of the next one.
+/// Tokens, the position of the next one, and the limits' counters.
 pub(super) struct Parser {
     pub(super) toks: Vec<(Tok, usize)>,
     pub(super) pos: usize,
+    /// Open parentheses around the current position.
+    pub(super) depth: usize,
+    /// Comparisons parsed so far.
+    pub(super) comparisons: usize,
 }
 
 impl Parser {
@@ -78,33 +85,44 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Condition> {
-        let mut left = self.and()?;
+        let mut any = vec![self.and()?];
         while self.peek().0.is_keyword("or") {
             self.bump();
-            left = Condition::Or(Box::new(left), Box::new(self.and()?));
+            any.push(self.and()?);
         }
-        Ok(left)
+        Ok(if any.len() == 1 { any.remove(0) } else { Condition::Or(any) })
     }
 
     fn and(&mut self) -> Result<Condition> {
-        let mut left = self.primary()?;
+        let mut all = vec![self.primary()?];
         while self.peek().0.is_keyword("and") {
             self.bump();
-            left = Condition::And(Box::new(left), Box::new(self.primary()?));
+            all.push(self.primary()?);
         }
-        Ok(left)
+        Ok(if all.len() == 1 { all.remove(0) } else { Condition::And(all) })
     }
 
     fn primary(&mut self) -> Result<Condition> {
         if self.peek().0 == Tok::LParen {
+            if self.depth == MAX_DEPTH {
+                let col = self.peek().1;
+                return Err(error(col, format!("parentheses nest deeper than {MAX_DEPTH}; simplify the filter")));
+            }
+            self.depth += 1;
             self.bump();
             let inner = self.or()?;
+            self.depth -= 1;
             if self.peek().0 != Tok::RParen {
                 return self.fail("`)`, `and` or `or`");
             }
             self.bump();
             return Ok(inner);
         }
+        if self.comparisons == MAX_COMPARISONS {
+            let col = self.peek().1;
+            return Err(error(col, format!("more than {MAX_COMPARISONS} comparisons; split the search")));
+        }
+        self.comparisons += 1;
         let field = self.field()?;
         let op = match self.peek().0 {
             Tok::Op(op) => op,

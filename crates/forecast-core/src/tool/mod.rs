@@ -9,6 +9,11 @@
 //! `required`, and an optional argument is a union with `null`
 //! (`{"type": ["integer", "null"]}`).
 
+mod context;
+pub mod contract;
+
+pub use context::{ChangeKind, FeatureChange, ToolContext};
+
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
