@@ -13,6 +13,7 @@ pub mod recommend;
 pub mod reorder;
 pub mod simulate;
 pub mod special;
+pub mod tools;
 
 pub use demand::DemandDistribution;
 pub use error::{DecisionError, Result};

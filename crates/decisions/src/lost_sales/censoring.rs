@@ -205,6 +205,19 @@ impl Censoring {
         Ok(Self { periods, summary: CensoringSummary { censored, ..self.summary } })
     }
 
+    /// Only the censored periods of the series in `series` (indices into the panel); the
+    /// others keep none.
+    pub fn only(&self, series: &[usize]) -> Self {
+        let periods: Vec<Vec<usize>> = self
+            .periods
+            .iter()
+            .enumerate()
+            .map(|(s, p)| if series.contains(&s) { p.clone() } else { Vec::new() })
+            .collect();
+        let censored = periods.iter().map(Vec::len).sum();
+        Self { periods, summary: CensoringSummary { censored, ..self.summary } }
+    }
+
     /// A copy of the panel with censored targets set to NaN (missing): a model fitted on it
     /// learns demand from uncensored periods only.
     ///

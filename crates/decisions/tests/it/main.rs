@@ -10,3 +10,4 @@ mod properties;
 mod reorder;
 mod stockpyl_inventory;
 mod stockpyl_simulation;
+mod tools;
