@@ -7,10 +7,13 @@ pub mod expansion;
 pub mod inventory;
 pub mod lead_time;
 pub mod loss;
+pub mod lost_sales;
 pub mod pricing;
 pub mod recommend;
+pub mod reorder;
 pub mod simulate;
 pub mod special;
+pub mod tools;
 
 pub use demand::DemandDistribution;
 pub use error::{DecisionError, Result};

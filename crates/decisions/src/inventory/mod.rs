@@ -23,6 +23,6 @@ pub use newsvendor::{
 pub use rq::{
     RqInputs, RqMethod, RqPolicy, r_q_approximation, r_q_cost, r_q_cost_on, r_q_optimal_r_for_q, r_q_optimize,
 };
-pub use safety_stock::{ReorderPoint, ServiceTarget, protection_demand_normal, reorder_point};
+pub use safety_stock::{ReorderPoint, ServiceTarget, describe, protection_demand_normal, reorder_point};
 pub use ss::{SsPolicy, s_s_power_approximation};
 pub use wagner_whitin::{LotSizingCosts, LotSizingPlan, wagner_whitin};

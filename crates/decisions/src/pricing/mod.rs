@@ -1,8 +1,25 @@
-//! Pricing: demand curves and log-log price elasticity.
+//! Pricing: demand curves (simulated with a fitted forecaster, or constant elasticity),
+//! log-log price elasticity from history, and the profit-optimal price or discount under
+//! constraints and a promotion budget.
 
+mod budget;
+mod cells;
 pub mod curve;
 pub mod elasticity;
+mod history;
 mod ols;
+mod optimise;
+mod simulated;
+mod whatif;
 
+pub use budget::{BudgetAllocation, BudgetPick, allocate_budget};
+pub use cells::{WhatIfCells, future_window, historical_promotions, planned_promotions, support_levels};
 pub use curve::{ConstantElasticity, CurvePoint, DemandCurve, FnCurve, evaluate_curve};
 pub use elasticity::{Coefficient, ElasticityEstimate, PriceObservation, estimate_elasticity};
+pub use history::{HistoryElasticity, HistorySpec, elasticity_from_history};
+pub use optimise::{
+    Candidate, LeverCurve, LeverKind, LeverOnCurve, Outcome, PriceConstraints, PriceLadder, PricingDecision,
+    optimise_lever,
+};
+pub use simulated::{CurveFit, SimulatedCurve};
+pub use whatif::PipelineCurve;

@@ -1,0 +1,278 @@
+//! Price and discount decisions: textbook optima on constant-elasticity curves, constraints,
+//! the promotion budget against brute force, the pipeline what-if's arithmetic, and the
+//! generator's ground truth (elasticity and the true profit of the chosen discount).
+
+use chrono::NaiveDate;
+use forecast_core::baseline::MovingAverage;
+use forecast_core::forecast::LocalForecaster;
+use forecast_core::{Frequency, Panel, Series, SeriesKey};
+use forecast_decisions::pricing::{
+    ConstantElasticity, HistorySpec, LeverCurve, LeverKind, LeverOnCurve, PipelineCurve, PriceConstraints, PriceLadder,
+    WhatIfCells, allocate_budget, elasticity_from_history, historical_promotions, optimise_lever, planned_promotions,
+    support_levels,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn discount_curve(elasticity: f64, shelf: f64) -> LeverOnCurve<ConstantElasticity> {
+    let curve = ConstantElasticity { reference_price: shelf, reference_demand: 100.0, elasticity };
+    LeverOnCurve { curve, lever: LeverKind::Discount, shelf_price: shelf, net_factor: 1.0, planned: 0.0 }
+}
+
+fn grid(step: f64, max: f64) -> Vec<f64> {
+    (0..=((max / step).round() as usize)).map(|i| i as f64 * step).collect()
+}
+
+#[test]
+fn constant_elasticity_optimum_is_the_textbook_markup() {
+    // Net price p(1 - d) maximising (p(1 - d) - c) (p(1 - d))^e is c e / (1 + e).
+    let (shelf, cost, e) = (10.0, 3.0, -2.0);
+    let d_star = 1.0 - cost * e / (1.0 + e) / shelf;
+    let decision =
+        optimise_lever(&discount_curve(e, shelf), cost, &grid(0.001, 0.9), &PriceConstraints::default()).unwrap();
+    let best = decision.best().unwrap();
+    assert!((best.outcome.value - d_star).abs() <= 0.0005, "{} vs {d_star}", best.outcome.value);
+    assert!((best.outcome.markdown - shelf * best.outcome.value * best.outcome.units).abs() < 1e-9);
+    assert!(decision.uplift().unwrap() > 0.0);
+    // A maximum discount below the optimum binds; a minimum margin caps the discount at
+    // 1 - c / (p (1 - m)).
+    let capped = PriceConstraints { max_discount: Some(0.25), ..Default::default() };
+    let d = optimise_lever(&discount_curve(e, shelf), cost, &grid(0.001, 0.9), &capped).unwrap();
+    assert!((d.best().unwrap().outcome.value - 0.25).abs() < 1e-12);
+    let margin = PriceConstraints { min_margin: Some(0.55), ..Default::default() };
+    let d = optimise_lever(&discount_curve(e, shelf), cost, &grid(0.001, 0.9), &margin).unwrap();
+    let limit = 1.0 - cost / (shelf * (1.0 - 0.55));
+    let v = d.best().unwrap().outcome.value;
+    assert!(v <= limit + 1e-12 && v > limit - 0.001, "{v} vs {limit}");
+    assert!(d.candidates.iter().any(|c| !c.feasible() && c.violations[0].contains("margin")));
+    // A ladder of 10% steps snaps the grid: the best rung is the better neighbour of d*.
+    let ladder = PriceConstraints { ladder: Some(PriceLadder::Step { start: 0.0, step: 0.1 }), ..Default::default() };
+    let d = optimise_lever(&discount_curve(e, shelf), cost, &grid(0.01, 0.9), &ladder).unwrap();
+    assert_eq!(d.candidates.len(), 10);
+    assert!((d.best().unwrap().outcome.value - 0.4).abs() < 1e-12, "d* = {d_star}: 0.4 beats 0.3 and 0.5");
+}
+
+#[test]
+fn price_lever_optimum_and_its_constraints() {
+    let (planned, cost, e) = (8.0, 4.0, -3.0);
+    let curve = LeverOnCurve {
+        curve: ConstantElasticity { reference_price: planned, reference_demand: 50.0, elasticity: e },
+        lever: LeverKind::Price,
+        shelf_price: planned,
+        net_factor: 1.0,
+        planned,
+    };
+    let prices: Vec<f64> = (0..=1000).map(|i| 4.0 + i as f64 * 0.01).collect();
+    let best = optimise_lever(&curve, cost, &prices, &PriceConstraints::default()).unwrap();
+    assert!((best.best().unwrap().outcome.value - 6.0).abs() < 0.006, "c e / (1 + e) = 6");
+    let limited = PriceConstraints { max_discount: Some(0.1), price_range: Some((7.5, 12.0)), ..Default::default() };
+    let d = optimise_lever(&curve, cost, &prices, &limited).unwrap();
+    assert!((d.best().unwrap().outcome.value - 7.5).abs() < 1e-9, "at most 10% below the planned 8, at least 7.5");
+    let e = optimise_lever(&curve, cost, &[], &PriceConstraints::default()).unwrap_err();
+    assert_eq!(e.parameter(), Some("grid"));
+}
+
+#[test]
+fn promotion_budget_matches_brute_force() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for _ in 0..30 {
+        let n_items = rng.random_range(2..5usize);
+        let decisions: Vec<_> = (0..n_items)
+            .map(|_| {
+                let curve = discount_curve(rng.random_range(-3.5..-1.2), rng.random_range(2.0..20.0));
+                let cost = curve.shelf_price * rng.random_range(0.2..0.6);
+                optimise_lever(&curve, cost, &[0.0, 0.1, 0.2, 0.3, 0.4], &PriceConstraints::default()).unwrap()
+            })
+            .collect();
+        let names: Vec<String> = (0..n_items).map(|i| format!("item_{i}")).collect();
+        let items: Vec<(&str, _)> = names.iter().map(String::as_str).zip(&decisions).collect();
+        let budget = rng.random_range(0.0..600.0);
+        let alloc = allocate_budget(&items, budget).unwrap();
+        // Brute force over every combination.
+        let mut best = f64::NEG_INFINITY;
+        let k = decisions[0].candidates.len();
+        for code in 0..k.pow(n_items as u32) {
+            let (mut c, mut spend, mut profit) = (code, 0.0, 0.0);
+            for d in &decisions {
+                let cand = &d.candidates[c % k];
+                c /= k;
+                spend += cand.outcome.markdown.max(0.0);
+                profit += cand.profit;
+            }
+            if spend <= budget {
+                best = best.max(profit);
+            }
+        }
+        assert!(alloc.exact);
+        assert!((alloc.profit - best).abs() < 1e-9 * best.abs().max(1.0), "{} vs {best}", alloc.profit);
+        assert!(alloc.spend <= budget + 1e-9);
+        let picked: f64 = alloc.picks.iter().map(|p| p.profit).sum();
+        assert!((picked - alloc.profit).abs() < 1e-9 * best.abs().max(1.0));
+    }
+    let lone = optimise_lever(&discount_curve(-2.0, 5.0), 1.0, &[0.1, 0.2], &PriceConstraints::default()).unwrap();
+    let e = allocate_budget(&[("item_x", &lone)], 10.0).unwrap_err();
+    assert!(e.to_string().contains("item_x"), "{e}");
+}
+
+fn shop_panel() -> Panel {
+    // 40 days of 6 units, price 5, a planned 14 days; promotions on days 30..33.
+    let mut promo = vec![0.0; 54];
+    let mut discount = vec![0.0; 54];
+    for t in 30..33 {
+        promo[t] = 1.0;
+        discount[t] = 0.2;
+    }
+    let series = Series {
+        key: SeriesKey(vec!["shop".into()]),
+        start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        target: vec![6.0; 40],
+        regressors: vec![vec![5.0; 54], discount, promo],
+        statics: vec![],
+    };
+    Panel::new(
+        Frequency::Daily,
+        vec!["store".into()],
+        "units",
+        vec!["price".into(), "discount".into(), "promo".into()],
+        vec![],
+        vec![],
+        vec![series],
+    )
+    .unwrap()
+}
+
+#[test]
+fn pipeline_what_if_counts_units_revenue_and_markdown_on_its_cells() {
+    let panel = shop_panel();
+    // A moving average ignores the lever: six units a day whatever the discount.
+    let model = LocalForecaster::new(MovingAverage { window: 7 }).fit_pipeline(&panel).unwrap();
+    let cells = vec![WhatIfCells { series: 0, periods: 42..45 }, WhatIfCells { series: 0, periods: 30..33 }];
+    let curve = PipelineCurve::new(&model, &panel, LeverKind::Discount, "price", Some("discount"), cells).unwrap();
+    let out = curve.simulate(0.3).unwrap();
+    assert_eq!(out.units, 36.0);
+    assert!((out.revenue - 36.0 * 5.0 * 0.7).abs() < 1e-9 && (out.markdown - 36.0 * 5.0 * 0.3).abs() < 1e-9);
+    assert!((curve.planned_value() - 0.1).abs() < 1e-12, "planned: 0 on the future cells, 0.2 on the past ones");
+    let sim = curve.simulate_grid(&[0.0, 0.2, 0.4]).unwrap();
+    let fit = sim.smoothed().unwrap();
+    assert!(fit.curve.elasticity.abs() < 1e-12, "flat demand has elasticity 0");
+    assert_eq!(
+        historical_promotions(&panel, &[0], "promo", 7).unwrap(),
+        vec![WhatIfCells { series: 0, periods: 30..33 }]
+    );
+    assert!(planned_promotions(&panel, &[0], "promo").unwrap().is_empty());
+    assert_eq!(support_levels(&panel, &[0], "discount").unwrap(), vec![0.0, 0.2]);
+    let bad = vec![WhatIfCells { series: 0, periods: 50..60 }];
+    let e = PipelineCurve::new(&model, &panel, LeverKind::Discount, "price", Some("discount"), bad).unwrap_err();
+    assert_eq!(e.parameter(), Some("cells of series shop"));
+    let e = PipelineCurve::new(&model, &panel, LeverKind::Discount, "price", None, vec![]).unwrap_err();
+    assert_eq!(e.parameter(), Some("discount"));
+}
+
+#[test]
+fn history_elasticity_recovers_an_exact_log_linear_demand() {
+    // units = 50 net^-1.7 1.3^promo 1.2^sat 0.9^(series b), no noise: every coefficient exact.
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let make = |name: &str, level: f64| {
+        let n = 400;
+        let price: Vec<f64> = (0..n).map(|t| if (t / 50) % 2 == 0 { 4.0 } else { 4.4 }).collect();
+        let discount: Vec<f64> = (0..n).map(|t| if t % 17 < 3 { 0.1 * (1 + t % 3) as f64 } else { 0.0 }).collect();
+        let promo: Vec<f64> = (0..n).map(|t| f64::from(u8::from(t % 17 < 2))).collect();
+        let target = (0..n)
+            .map(|t| {
+                let net: f64 = price[t] * (1.0 - discount[t]);
+                let sat = (start + chrono::TimeDelta::days(t as i64)).format("%a").to_string() == "Sat";
+                level * 50.0 * net.powf(-1.7) * if promo[t] > 0.0 { 1.3 } else { 1.0 } * if sat { 1.2 } else { 1.0 }
+            })
+            .collect();
+        Series {
+            key: SeriesKey(vec![name.into()]),
+            start,
+            target,
+            regressors: vec![price, discount, promo],
+            statics: vec![],
+        }
+    };
+    let panel = Panel::new(
+        Frequency::Daily,
+        vec!["store".into()],
+        "units",
+        vec!["price".into(), "discount".into(), "promo".into()],
+        vec![],
+        vec![],
+        vec![make("a", 1.0), make("b", 0.9)],
+    )
+    .unwrap();
+    let spec = HistorySpec { holiday: None, post_promo_periods: 0, ..HistorySpec::retail() };
+    let h = elasticity_from_history(&panel, &[0, 1], &spec, None).unwrap();
+    assert!((h.estimate.elasticity + 1.7).abs() < 1e-9, "{}", h.estimate.elasticity);
+    let coef = |name: &str| h.estimate.coefficients.iter().find(|c| c.name == name).unwrap().estimate;
+    assert!((coef("promo") - 1.3f64.ln()).abs() < 1e-9 && (coef("sat") - 1.2f64.ln()).abs() < 1e-9);
+    assert!((coef("series_b") - 0.9f64.ln()).abs() < 1e-9);
+    assert_eq!(h.observations, 800);
+    assert!(h.dropped_controls.is_empty(), "{:?}", h.dropped_controls);
+}
+
+/// The acceptance figures on the default generator panel, per item (5 stores each): the
+/// elasticity read off the pipeline's simulated discount curve over the item's historical
+/// promotions, against the truth; and the discount chosen for its planned promotion (unit
+/// cost 40% of the base price), whose true profit (the generator's `what_if`) is compared with
+/// the true optimum over discounts 0..=0.4.
+#[test]
+fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
+    let fit = crate::fitted::default_fit();
+    let (data, panel) = (&fit.data, &fit.data.panel);
+    let fine = grid(0.01, 0.4);
+    let mut errors = Vec::new();
+    for (item, truth) in data.truth.items.iter().enumerate() {
+        let cost = 0.4 * truth.base_price;
+        let series: Vec<usize> = (0..panel.series.len()).filter(|&s| data.truth.series[s].item == item).collect();
+        let levels: Vec<f64> =
+            support_levels(panel, &series, "discount").unwrap().into_iter().filter(|d| *d <= 0.4 + 1e-9).collect();
+        let history = historical_promotions(panel, &series, "promo", 28).unwrap();
+        let shape = PipelineCurve::new(&fit.pipeline, panel, LeverKind::Discount, "price", Some("discount"), history)
+            .unwrap()
+            .simulate_grid(&levels)
+            .unwrap()
+            .smoothed()
+            .unwrap();
+        let elasticity = shape.curve.elasticity;
+        let cells = planned_promotions(panel, &series, "promo").unwrap();
+        let plan =
+            PipelineCurve::new(&fit.pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())
+                .unwrap()
+                .simulate_grid(&levels)
+                .unwrap();
+        let curve = plan.lever_curve(&plan.smoothed_with_elasticity(elasticity).unwrap()).unwrap();
+        let chosen = optimise_lever(&curve, cost, &fine, &PriceConstraints::default()).unwrap();
+        let d = chosen.best().unwrap().outcome.value;
+        let true_profit = |d: f64| -> f64 {
+            cells
+                .iter()
+                .flat_map(|c| c.periods.clone().map(move |t| (c.series, t)))
+                .map(|(s, t)| {
+                    let price = panel.series[s].regressors[0][t];
+                    (price * (1.0 - d) - cost) * data.truth.what_if(s, t, price, d, true).unwrap()
+                })
+                .sum()
+        };
+        let optimum = fine.iter().map(|&d| true_profit(d)).fold(f64::NEG_INFINITY, f64::max);
+        let ratio = true_profit(d) / optimum;
+        let history = elasticity_from_history(panel, &series, &HistorySpec::retail(), Some(&fit.censoring)).unwrap();
+        println!(
+            "{}: elasticity truth {:.3} pipeline {elasticity:.3} history {:.3} [{:.3}, {:.3}]; discount {d:.2}, profit {:.4} of the optimum",
+            truth.name,
+            truth.elasticity,
+            history.estimate.elasticity,
+            history.estimate.ci_low,
+            history.estimate.ci_high,
+            ratio
+        );
+        assert!(ratio >= 0.95, "{}: discount {d} earns {ratio} of the true optimum", truth.name);
+        errors.push((elasticity / truth.elasticity - 1.0).abs());
+    }
+    let within = errors.iter().filter(|e| **e <= 0.2).count();
+    errors.sort_by(f64::total_cmp);
+    println!("elasticity within 20%: {within} of {}; median error {:.3}", errors.len(), errors[errors.len() / 2]);
+    assert!(within >= 9, "{within} items within 20% ({errors:?})");
+    assert!(errors[errors.len() / 2] < 0.12, "{errors:?}");
+}
