@@ -24,7 +24,7 @@
 use clap::{Parser, ValueEnum};
 use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
 use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
-use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec};
+use forecast::core::features::{DesignMatrix, FeatureBuilder, FeatureSpec, StaticEncoding};
 use forecast::core::forecast::{Forecaster, Forecasts, Strategy, direct_step_rows};
 use forecast::core::gbdt::Objective;
 use forecast::core::{Error, ForecastPipeline, Frequency, ModelArtifact, Panel};
@@ -126,6 +126,9 @@ struct Args {
     /// Boosting rounds of extra 0.1 and 0.9 quantile-objective GBDTs (0 = conformal intervals only).
     #[arg(long, default_value_t = 0)]
     quantile_rounds: usize,
+    /// Split the static columns by thresholds on their codes instead of as categories.
+    #[arg(long)]
+    ordinal_statics: bool,
     /// How missing periods are filled.
     #[arg(long, value_enum, default_value = "masked")]
     gaps: GapChoice,
@@ -209,7 +212,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         ObjectiveChoice::Poisson => Objective::Poisson,
         ObjectiveChoice::Tweedie => Objective::Tweedie { variance_power: 1.1 },
     };
-    let features = retail::features(panel.frequency, &panel.regressor_names);
+    let mut features = retail::features(panel.frequency, &panel.regressor_names);
+    if args.ordinal_statics {
+        features = features.static_encoding(StaticEncoding::Ordinal);
+    }
     let settings =
         GbdtSettings { objective, rounds: args.rounds, strategy, horizon: args.horizon, ..GbdtSettings::default() };
     let models = build_models(&args.model, &settings, &features, season)?;

@@ -58,4 +58,4 @@ mod leakage;
 pub use builder::{FeatureBuilder, RowCursor};
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use matrix::{DesignMatrix, RowId};
-pub use spec::FeatureSpec;
+pub use spec::{FeatureSpec, StaticEncoding};
