@@ -24,7 +24,7 @@
 use clap::{Parser, ValueEnum};
 use forecast::core::backtest::{Backtest, BacktestReport, Cutoffs, LeftOut};
 use forecast::core::data::{CsvSpec, DuplicatePolicy, GapPolicy, IngestOptions, NegativePolicy, read_csv};
-use forecast::core::features::{DateFeature, DesignMatrix, FeatureBuilder, FeatureSpec, LagTransform};
+use forecast::core::features::{DateFeature, DesignMatrix, FeatureBuilder, FeatureSpec, LagTransform, StaticEncoding};
 use forecast::core::forecast::{Forecaster, Forecasts, Strategy, TransformChoice, direct_step_rows};
 use forecast::core::gbdt::Objective;
 use forecast::core::transform::TargetTransform;
@@ -148,6 +148,9 @@ struct Args {
     /// Boosting rounds of extra 0.1 and 0.9 quantile-objective GBDTs (0 = conformal intervals only).
     #[arg(long, default_value_t = 0)]
     quantile_rounds: usize,
+    /// Split the static columns by thresholds on their codes instead of as categories.
+    #[arg(long)]
+    ordinal_statics: bool,
     /// How missing periods are filled.
     #[arg(long, value_enum, default_value = "masked")]
     gaps: GapChoice,
@@ -234,6 +237,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let features = retail::features(panel.frequency, &panel.regressor_names)
         .lag_transforms(args.lag_transforms.clone())
         .date_features(args.date_features.clone());
+    let features = if args.ordinal_statics { features.static_encoding(StaticEncoding::Ordinal) } else { features };
     let transforms = match &args.transform {
         Some(t) if t == "auto" => {
             TransformChoice::Auto { candidates: retail::transform_candidates(season), holdout: None }

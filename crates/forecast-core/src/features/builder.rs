@@ -3,7 +3,7 @@
 use super::known::KnownLayout;
 use super::lag_transform::LagState;
 use super::target::{Ewm, RollingWindows, fill_lags};
-use super::{FeatureSpec, calendar};
+use super::{FeatureSpec, StaticEncoding, calendar};
 use crate::{Error, Frequency, Panel, Result};
 use chrono::NaiveDate;
 
@@ -127,7 +127,10 @@ impl FeatureBuilder {
         }
         let n_target_columns =
             spec.lags.len() + 4 * spec.windows.len() + spec.ewm_alphas.len() + spec.lag_transforms.len();
-        let categorical = (first_static..fixed_names.len()).map(|i| i + n_target_columns).collect();
+        let categorical = match spec.static_encoding {
+            StaticEncoding::Categorical => (first_static..fixed_names.len()).map(|i| i + n_target_columns).collect(),
+            StaticEncoding::Ordinal => Vec::new(),
+        };
         let mut targets = targets.map(Vec::into_iter);
         let series = panel
             .series
@@ -194,7 +197,8 @@ impl FeatureBuilder {
         names
     }
 
-    /// Indices of the categorical (static code) columns.
+    /// Indices of the categorical (static code) columns; empty when the spec reads the statics
+    /// as ordinal numbers ([`StaticEncoding::Ordinal`]).
     pub fn categorical(&self) -> Vec<usize> {
         self.categorical.clone()
     }
@@ -419,6 +423,9 @@ mod tests {
         assert_eq!(b.names().join(" "), expected);
         assert_eq!(b.n_features(), 21);
         assert_eq!(b.categorical(), vec![19, 20]);
+        let ordinal = FeatureBuilder::new(&small(), spec().static_encoding(StaticEncoding::Ordinal)).unwrap();
+        assert!(ordinal.categorical().is_empty());
+        assert_eq!(ordinal.names(), b.names());
         let s3 = b.names_for_shift(3);
         assert_eq!(
             s3[..7],

@@ -62,5 +62,5 @@ pub use calendar::DateFeature;
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use lag_transform::{LagStat, LagTransform};
 pub use matrix::{DesignMatrix, RowId};
-pub use spec::FeatureSpec;
+pub use spec::{FeatureSpec, StaticEncoding};
 pub use stream::{FeatureStream, SeriesFeatures};

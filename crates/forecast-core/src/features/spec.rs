@@ -5,6 +5,22 @@ use super::lag_transform::LagTransform;
 use crate::Frequency;
 use serde::{Deserialize, Serialize};
 
+/// How learners read the static code columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum StaticEncoding {
+    /// Categories: listed by [`FeatureBuilder::categorical`](super::FeatureBuilder::categorical),
+    /// so the GBDT splits them as sets of categories (LightGBM's categorical splits).
+    #[default]
+    Categorical,
+    /// Ordinal numbers: the codes are split by thresholds like any numeric column. Specs saved
+    /// before the encoding existed read as this, since their models were trained so.
+    Ordinal,
+}
+
+fn legacy_encoding() -> StaticEncoding {
+    StaticEncoding::Ordinal
+}
+
 /// Which features the [`FeatureBuilder`](super::FeatureBuilder) builds.
 ///
 /// | Field | Default (daily / weekly / monthly) | Purpose | Range |
@@ -20,7 +36,8 @@ use serde::{Deserialize, Serialize};
 /// | `discount` | `Some("discount")` | regressor holding the discount fraction: discount depth at t | a regressor name |
 /// | `promo` | `Some("promo")` | regressor holding a 0/1 promotion flag: promo at t | a regressor name |
 /// | `regressors` | `true` | raw value at t of every regressor not bound to holiday, discount or promo | |
-/// | `statics` | `true` | static categorical codes (reported by `categorical()`) | |
+/// | `statics` | `true` | static categorical codes | |
+/// | `static_encoding` | `Categorical` | how learners read the static codes: as categories (reported by `categorical()`, split as category sets by the GBDT) or as ordinal numbers | `Categorical`, `Ordinal` |
 ///
 /// A named role whose regressor is absent from the panel is an error at
 /// [`FeatureBuilder::new`](super::FeatureBuilder::new); use the `no_*` setters (or `None`) for
@@ -53,6 +70,9 @@ pub struct FeatureSpec {
     pub regressors: bool,
     /// Whether to add the static categorical codes.
     pub statics: bool,
+    /// How learners read the static codes.
+    #[serde(default = "legacy_encoding")]
+    pub static_encoding: StaticEncoding,
 }
 
 impl FeatureSpec {
@@ -76,6 +96,7 @@ impl FeatureSpec {
             promo: Some("promo".into()),
             regressors: true,
             statics: true,
+            static_encoding: StaticEncoding::Categorical,
         }
     }
 
@@ -94,6 +115,7 @@ impl FeatureSpec {
             promo: None,
             regressors: false,
             statics: false,
+            static_encoding: StaticEncoding::Categorical,
         }
     }
 
@@ -193,6 +215,12 @@ impl FeatureSpec {
         self
     }
 
+    /// Read the static codes as categories (the default) or as ordinal numbers.
+    pub fn static_encoding(mut self, encoding: StaticEncoding) -> Self {
+        self.static_encoding = encoding;
+        self
+    }
+
     /// Keep each role (holiday, price, discount, promo) only if the panel has that regressor.
     ///
     /// Handy for CSVs whose columns are not known in advance: the defaults of
@@ -223,6 +251,17 @@ mod tests {
         let m = FeatureSpec::for_frequency(Frequency::Monthly);
         assert_eq!(m.lags, vec![1, 2, 3, 6, 12]);
         assert_eq!(m.windows, vec![3, 6, 12]);
+    }
+
+    #[test]
+    fn statics_are_categorical_by_default_and_old_specs_read_as_ordinal() {
+        assert_eq!(FeatureSpec::for_frequency(Frequency::Daily).static_encoding, StaticEncoding::Categorical);
+        let spec = FeatureSpec::empty().static_encoding(StaticEncoding::Ordinal);
+        assert_eq!(spec.static_encoding, StaticEncoding::Ordinal);
+        let mut json = serde_json::to_value(FeatureSpec::empty()).unwrap();
+        json.as_object_mut().unwrap().remove("static_encoding");
+        let old: FeatureSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(old.static_encoding, StaticEncoding::Ordinal);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::binning::BinnedMatrix;
 use super::histogram::{GradPair, HistogramPool};
-use super::split::{SplitInfo, SplitRules, Sums, best_split};
+use super::split::{BinSet, SplitInfo, SplitRules, Sums, best_categorical_split, best_split};
 use crate::tree::{Missing, Node, Split, SplitRule};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -26,14 +26,47 @@ pub(crate) struct BinSplit {
     bin: u8,
     nan_bin: u8,
     default_left: bool,
+    /// The bins sent left by a categorical split (the NaN/unseen bin is never among them).
+    categories: Option<BinSet>,
     left: usize,
     right: usize,
 }
 
 impl BinSplit {
+    fn of(split: &SplitInfo, data: &BinnedMatrix, left: usize, right: usize) -> Self {
+        Self {
+            feature: split.feature,
+            bin: split.bin as u8,
+            nan_bin: data.mappers[split.feature].nan_bin() as u8,
+            default_left: split.default_left,
+            categories: split.categories,
+            left,
+            right,
+        }
+    }
+
     #[inline]
     fn goes_left(&self, b: u8) -> bool {
-        if b == self.nan_bin { self.default_left } else { b <= self.bin }
+        match &self.categories {
+            Some(set) => set.contains(b),
+            None if b == self.nan_bin => self.default_left,
+            None => b <= self.bin,
+        }
+    }
+}
+
+/// The tree rule of a split found in bin space: a threshold, or the bitset of the categories
+/// of the left bins (32 per word, as LightGBM stores them).
+fn split_rule(split: &SplitInfo, mapper: &super::binning::BinMapper) -> SplitRule {
+    match (split.categories, mapper.categories()) {
+        (Some(set), Some(cats)) => {
+            let left: Vec<u32> = set.iter().filter_map(|b| cats.get(b).copied()).collect();
+            let words = left.iter().max().map_or(1, |&c| c as usize / 32 + 1);
+            let mut bits = vec![0u32; words];
+            left.iter().for_each(|&c| bits[c as usize / 32] |= 1 << (c % 32));
+            SplitRule::Category(bits)
+        }
+        _ => SplitRule::LessOrEqual(mapper.threshold(split.bin)),
     }
 }
 
@@ -69,6 +102,8 @@ struct Leaf {
     node: usize,
     slot: usize,
     best: Option<SplitInfo>,
+    /// L2 penalty added to this leaf's value by the split that made it.
+    extra_l2: f64,
 }
 
 /// Reusable buffers of tree growth.
@@ -131,6 +166,7 @@ impl Grower {
             node: 0,
             slot: root_slot,
             best: None,
+            extra_l2: 0.0,
         };
         root.best = self.find_best(data, features, &root);
         let mut leaves = vec![root];
@@ -157,20 +193,13 @@ impl Grower {
             let mapper = &data.mappers[split.feature];
             tree.nodes[parent.node] = Node::Split(Split {
                 feature: split.feature as u32,
-                rule: SplitRule::LessOrEqual(mapper.threshold(split.bin)),
+                rule: split_rule(&split, mapper),
                 missing: Missing::NaN,
                 default_left: split.default_left,
                 left: left_node as u32,
                 right: right_node as u32,
             });
-            tree.bin_splits[parent.node] = Some(BinSplit {
-                feature: split.feature,
-                bin: split.bin as u8,
-                nan_bin: mapper.nan_bin() as u8,
-                default_left: split.default_left,
-                left: left_node,
-                right: right_node,
-            });
+            tree.bin_splits[parent.node] = Some(BinSplit::of(&split, data, left_node, right_node));
             tree.nodes.extend([Node::Leaf(0.0), Node::Leaf(0.0)]);
             tree.bin_splits.extend([None, None]);
             tree.cover.extend([(mid - parent.rows.start) as f64, (parent.rows.end - mid) as f64]);
@@ -182,6 +211,7 @@ impl Grower {
                 node,
                 slot: parent.slot,
                 best: None,
+                extra_l2: split.extra_l2,
             };
             let mut left = child(parent.rows.start..mid, split.left, left_node);
             let mut right = child(mid..parent.rows.end, split.right, right_node);
@@ -201,7 +231,7 @@ impl Grower {
         }
         let rules = self.limits.rules;
         for leaf in &leaves {
-            tree.nodes[leaf.node] = Node::Leaf(rules.leaf_value(leaf.sums.grad, leaf.sums.hess));
+            tree.nodes[leaf.node] = Node::Leaf(rules.leaf_value(leaf.sums.grad, leaf.sums.hess + leaf.extra_l2));
             tree.leaves.push((leaf.node, leaf.rows.clone()));
         }
         tree
@@ -224,7 +254,14 @@ impl Grower {
         let rules = &self.limits.rules;
         features
             .par_iter()
-            .map(|&f| best_split(f, &hist[data.offsets[f]..data.offsets[f + 1]], leaf.sums, rules))
+            .map(|&f| {
+                let h = &hist[data.offsets[f]..data.offsets[f + 1]];
+                if data.mappers[f].categories().is_some() {
+                    best_categorical_split(f, h, leaf.sums, rules)
+                } else {
+                    best_split(f, h, leaf.sums, rules)
+                }
+            })
             .reduce(|| None, SplitInfo::better)
     }
 
@@ -237,15 +274,7 @@ impl Grower {
     /// Stable in-place partition of a leaf's rows: left rows first. Returns the boundary.
     fn partition(&mut self, data: &BinnedMatrix, range: &Range<usize>, split: &SplitInfo) -> usize {
         let col = data.column(split.feature);
-        let nan_bin = data.mappers[split.feature].nan_bin() as u8;
-        let rule = BinSplit {
-            feature: split.feature,
-            bin: split.bin as u8,
-            nan_bin,
-            default_left: split.default_left,
-            left: 0,
-            right: 0,
-        };
+        let rule = BinSplit::of(split, data, 0, 0);
         let rows = &mut self.rows[range.clone()];
         let scratch = &mut self.scratch[..rows.len()];
         let (mut n_left, mut n_right) = (0, 0);

@@ -6,6 +6,14 @@
 //! split gets its histogram by subtraction. Missing values learn a default direction at each
 //! split. Objectives: L2, Poisson, Tweedie, quantile (with leaf renewal).
 //!
+//! Categorical features (`categorical_features`, and the categorical statics of a forecaster's
+//! feature spec) get one bin per category and split as sets of categories, as LightGBM does:
+//! one category against the rest up to `max_cat_to_onehot` categories, else the categories
+//! sorted by `G / (H + cat_smooth)` and scanned from both ends (at most `max_cat_threshold` on
+//! the left, `min_data_per_group` rows per step, `cat_l2` on the children). Missing, negative
+//! and unseen categories go right. The split is a [`crate::tree::SplitRule::Category`] bitset,
+//! which the tree walk and the compiled predictor score alike.
+//!
 //! ```
 //! use forecast_core::gbdt::{Gbdt, ImportanceKind, Objective};
 //! use forecast_core::{Fit, ParamGuard, Predict};
@@ -47,5 +55,7 @@ impl Gbdt {
     }
 }
 
+#[cfg(test)]
+mod categorical_tests;
 #[cfg(test)]
 mod tests;

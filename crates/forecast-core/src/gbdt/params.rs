@@ -40,6 +40,12 @@ pub enum Objective {
 /// | `bagging_fraction` | 1.0 | share of rows sampled for each tree | `0 < f <= 1` |
 /// | `feature_fraction` | 1.0 | share of features sampled for each tree | `0 < f <= 1` |
 /// | `early_stopping_rounds` | 0 | stop after this many rounds without a better validation loss | 0 (off) or `>= 1` |
+/// | `categorical_features` | `[]` | columns split as categories (a forecaster adds the feature spec's categorical statics) | column indices; values whole numbers in `0..=2147483647`, NaN or negative = missing |
+/// | `max_cat_to_onehot` | 4 | a categorical feature with at most this many categories splits one category versus the rest | `>= 1` |
+/// | `max_cat_threshold` | 32 | most categories on the left of a sorted categorical split | `>= 1` |
+/// | `cat_smooth` | 10.0 | smoothing of `G / (H + cat_smooth)` that orders categories; fewest rows of a category in a sorted split | finite, `>= 0` |
+/// | `cat_l2` | 10.0 | extra L2 penalty of a sorted categorical split's children | finite, `>= 0` |
+/// | `min_data_per_group` | 100 | fewest rows per group of categories between two candidate categorical splits | `>= 1` |
 /// | `threads` | 0 | worker threads for binning, histograms and split search | 0 (all cores) or `1..=1024` |
 /// | `seed` | 0 | seed of the row and feature sampling | any `u64` |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,8 +66,40 @@ pub struct GbdtValidParams {
     pub(crate) bagging_fraction: f64,
     pub(crate) feature_fraction: f64,
     pub(crate) early_stopping_rounds: usize,
+    /// Sorted, deduplicated column indices (the setter normalises them).
+    #[serde(default)]
+    pub(crate) categorical_features: Vec<usize>,
+    #[serde(default = "defaults::max_cat_to_onehot")]
+    pub(crate) max_cat_to_onehot: usize,
+    #[serde(default = "defaults::max_cat_threshold")]
+    pub(crate) max_cat_threshold: usize,
+    #[serde(default = "defaults::cat_smooth")]
+    pub(crate) cat_smooth: f64,
+    #[serde(default = "defaults::cat_l2")]
+    pub(crate) cat_l2: f64,
+    #[serde(default = "defaults::min_data_per_group")]
+    pub(crate) min_data_per_group: usize,
     pub(crate) threads: usize,
     pub(crate) seed: u64,
+}
+
+/// LightGBM's defaults of the categorical parameters, also for params saved before they existed.
+mod defaults {
+    pub(super) fn max_cat_to_onehot() -> usize {
+        4
+    }
+    pub(super) fn max_cat_threshold() -> usize {
+        32
+    }
+    pub(super) fn cat_smooth() -> f64 {
+        10.0
+    }
+    pub(super) fn cat_l2() -> f64 {
+        10.0
+    }
+    pub(super) fn min_data_per_group() -> usize {
+        100
+    }
 }
 
 impl Default for GbdtParams {
@@ -79,6 +117,12 @@ impl Default for GbdtParams {
             bagging_fraction: 1.0,
             feature_fraction: 1.0,
             early_stopping_rounds: 0,
+            categorical_features: Vec::new(),
+            max_cat_to_onehot: defaults::max_cat_to_onehot(),
+            max_cat_threshold: defaults::max_cat_threshold(),
+            cat_smooth: defaults::cat_smooth(),
+            cat_l2: defaults::cat_l2(),
+            min_data_per_group: defaults::min_data_per_group(),
             threads: 0,
             seed: 0,
         })
@@ -133,10 +177,41 @@ setters! {
     feature_fraction: f64;
     /// Rounds without validation improvement before stopping (0 = off).
     early_stopping_rounds: usize;
+    /// Categorical features with at most this many categories split one category versus the rest.
+    max_cat_to_onehot: usize;
+    /// Most categories on the left of a sorted categorical split.
+    max_cat_threshold: usize;
+    /// Smoothing of the gradient ratio that orders categories (and fewest rows per category).
+    cat_smooth: f64;
+    /// Extra L2 penalty of a sorted categorical split's children.
+    cat_l2: f64;
+    /// Fewest rows per group of categories between two candidate categorical splits.
+    min_data_per_group: usize;
     /// Worker threads (0 = all cores).
     threads: usize;
     /// Seed of the row and feature sampling.
     seed: u64;
+}
+
+impl GbdtParams {
+    /// Columns of the design matrix to split as categories (LightGBM's `categorical_feature`);
+    /// a [`GlobalForecaster`](crate::forecast::GlobalForecaster) adds the categorical static
+    /// columns of its feature spec to these.
+    #[must_use]
+    pub fn categorical_features(mut self, columns: impl Into<Vec<usize>>) -> Self {
+        let mut c = columns.into();
+        c.sort_unstable();
+        c.dedup();
+        self.0.categorical_features = c;
+        self
+    }
+}
+
+impl GbdtValidParams {
+    /// Columns split as categories, ascending.
+    pub fn categorical_features(&self) -> &[usize] {
+        &self.categorical_features
+    }
 }
 
 impl GbdtValidParams {
@@ -197,6 +272,19 @@ impl ParamGuard for GbdtParams {
         }
         check_fraction("bagging_fraction", p.bagging_fraction)?;
         check_fraction("feature_fraction", p.feature_fraction)?;
+        for (name, v) in [("max_cat_to_onehot", p.max_cat_to_onehot), ("max_cat_threshold", p.max_cat_threshold)] {
+            if v == 0 {
+                return Err(invalid(name, v, ">= 1"));
+            }
+        }
+        for (name, v) in [("cat_smooth", p.cat_smooth), ("cat_l2", p.cat_l2)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(invalid(name, v, "finite and >= 0"));
+            }
+        }
+        if p.min_data_per_group == 0 {
+            return Err(invalid("min_data_per_group", p.min_data_per_group, ">= 1"));
+        }
         if p.threads > 1024 {
             return Err(invalid("threads", p.threads, "0 (all cores) or 1..=1024"));
         }
@@ -235,6 +323,12 @@ mod tests {
         assert_eq!(rejected(p().bagging_fraction(1.5)), "bagging_fraction");
         assert_eq!(rejected(p().feature_fraction(0.0)), "feature_fraction");
         assert_eq!(rejected(p().threads(5000)), "threads");
+        assert_eq!(rejected(p().max_cat_to_onehot(0)), "max_cat_to_onehot");
+        assert_eq!(rejected(p().max_cat_threshold(0)), "max_cat_threshold");
+        assert_eq!(rejected(p().cat_smooth(-1.0)), "cat_smooth");
+        assert_eq!(rejected(p().cat_l2(f64::NAN)), "cat_l2");
+        assert_eq!(rejected(p().min_data_per_group(0)), "min_data_per_group");
+        assert_eq!(p().categorical_features([3, 1, 3]).check().unwrap().categorical_features(), [1, 3]);
         assert_eq!(rejected(p().objective(Objective::Tweedie { variance_power: 2.0 })), "objective.variance_power");
         assert_eq!(rejected(p().objective(Objective::Quantile { alpha: 1.0 })), "objective.alpha");
     }

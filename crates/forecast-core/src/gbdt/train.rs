@@ -39,7 +39,9 @@ impl Fit for GbdtValidParams {
             });
         }
         check_xy(&x, &y)?;
-        in_pool(self.threads, || train(self, x, &y.to_vec(), &BinCache::default(), None, self.n_rounds))
+        in_pool(self.threads, || {
+            train(self, x, &y.to_vec(), &BinCache::default(), &self.categorical_features, None, self.n_rounds)
+        })
     }
 }
 
@@ -72,13 +74,17 @@ impl GbdtValidParams {
         let y_all: Vec<f64> = y.iter().chain(y_valid.iter()).copied().collect();
         let mut valid = vec![false; x.nrows()];
         valid.resize(y_all.len(), true);
-        in_pool(self.threads, || train(self, all.view(), &y_all, &BinCache::default(), Some(&valid), self.n_rounds))
+        in_pool(self.threads, || {
+            let cats = &self.categorical_features;
+            train(self, all.view(), &y_all, &BinCache::default(), cats, Some(&valid), self.n_rounds)
+        })
     }
 
     /// Fit on a forecaster's training set. With early stopping: boost on the rows outside
     /// the validation split while scoring the validation rows, then refit on every row for
     /// the best number of rounds (so the latest periods still train the model). Without: fit
-    /// on every row. The set's quantile bins are built once and shared by every head.
+    /// on every row. The set's quantile bins are built once and shared by every head. The
+    /// set's categorical columns are split as categories, with the params' own.
     ///
     /// # Errors
     /// [`Error::InvalidData`] when early stopping is on and the set has no validation rows
@@ -86,9 +92,13 @@ impl GbdtValidParams {
     pub(crate) fn fit_set(&self, set: &TrainingSet<'_>) -> Result<GbdtModel> {
         check_xy(&set.x, &set.y)?;
         let y = set.y.to_vec();
+        let mut cats: Vec<usize> = self.categorical_features.iter().chain(set.categorical).copied().collect();
+        cats.sort_unstable();
+        cats.dedup();
+        let cats = &cats;
         in_pool(self.threads, || {
             if self.early_stopping_rounds == 0 {
-                return train(self, set.x, &y, &set.bins, None, self.n_rounds);
+                return train(self, set.x, &y, &set.bins, cats, None, self.n_rounds);
             }
             let valid = set.validation.filter(|v| v.contains(&true) && v.contains(&false)).ok_or_else(|| {
                 Error::InvalidData(format!(
@@ -97,8 +107,8 @@ impl GbdtValidParams {
                     "give the forecaster validation periods (GlobalForecaster::validation) and series long enough for them"
                 ))
             })?;
-            let stopped = train(self, set.x, &y, &set.bins, Some(valid), self.n_rounds)?;
-            let mut model = train(self, set.x, &y, &set.bins, None, stopped.best_iteration)?;
+            let stopped = train(self, set.x, &y, &set.bins, cats, Some(valid), self.n_rounds)?;
+            let mut model = train(self, set.x, &y, &set.bins, cats, None, stopped.best_iteration)?;
             model.best_iteration = stopped.best_iteration;
             model.best_validation_loss = stopped.best_validation_loss;
             Ok(model)
@@ -130,12 +140,14 @@ struct Validation {
 }
 
 /// Boost `rounds` trees on the rows of `x` outside `valid` (all rows when `None`), scoring the
-/// `valid` rows after every round for early stopping.
+/// `valid` rows after every round for early stopping; the sorted `categorical` columns split as
+/// categories.
 fn train(
     p: &GbdtValidParams,
     x: ArrayView2<'_, f64>,
     y: &[f64],
     bins: &BinCache,
+    categorical: &[usize],
     valid: Option<&[bool]>,
     rounds: usize,
 ) -> Result<GbdtModel> {
@@ -149,7 +161,7 @@ fn train(
     let is_train = |i: usize| valid.is_none_or(|v| !v[i]);
     let train_y: Vec<f64> = (0..y.len()).filter(|&i| is_train(i)).map(|i| y[i]).collect();
     p.objective.check_targets(&train_y, "fit")?;
-    let data = bins.get(x, p.max_bins)?;
+    let data = bins.get(x, p.max_bins, categorical)?;
     if p.feature_fraction < 1.0 && data.n_features() == 0 {
         return Err(Error::InvalidParam {
             name: "feature_fraction",
@@ -189,6 +201,11 @@ fn boost(
             lambda_l2: p.lambda_l2,
             min_data_in_leaf: p.min_data_in_leaf,
             min_sum_hessian: p.min_sum_hessian,
+            max_cat_to_onehot: p.max_cat_to_onehot,
+            max_cat_threshold: p.max_cat_threshold,
+            cat_smooth: p.cat_smooth,
+            cat_l2: p.cat_l2,
+            min_data_per_group: p.min_data_per_group,
         },
     };
     let mut grower = Grower::new(limits, data);

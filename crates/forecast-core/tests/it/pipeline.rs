@@ -5,9 +5,10 @@
 use forecast_core::backtest::Backtest;
 use forecast_core::baseline::SeasonalNaive;
 use forecast_core::data::{CsvSpec, GapPolicy, IngestOptions, RetailGenerator, read_csv};
-use forecast_core::features::FeatureSpec;
+use forecast_core::features::{FeatureSpec, StaticEncoding};
 use forecast_core::forecast::{Forecaster, Forecasts, GlobalForecaster, LocalForecaster, Strategy};
 use forecast_core::gbdt::{Gbdt, Objective};
+use forecast_core::tree::{Node, SplitRule};
 use forecast_core::{ForecastPipeline, ModelArtifact, ParamGuard};
 
 fn bits(f: &Forecasts) -> Vec<Vec<u64>> {
@@ -58,5 +59,49 @@ fn saved_and_reloaded_pipelines_forecast_bit_identically() {
             let got = loaded.into_pipeline().unwrap().forecast(&again, 14).unwrap();
             assert_eq!(bits(&got), bits(&expected), "{}", model.name());
         }
+    }
+}
+
+/// Every category bitset of the pipeline's step models.
+fn category_splits(pipeline: &ForecastPipeline) -> usize {
+    pipeline
+        .step_models()
+        .iter()
+        .filter_map(|s| match s.point.artifact() {
+            ModelArtifact::Gbdt(m) => Some(m.ensemble()),
+            _ => None,
+        })
+        .flat_map(|e| e.trees.iter().flat_map(|t| &t.nodes))
+        .filter(|n| matches!(n, Node::Split(s) if matches!(s.rule, SplitRule::Category(_))))
+        .count()
+}
+
+#[test]
+fn categorical_statics_split_as_category_sets_and_survive_a_reload() {
+    // 6 stores x 2 items: the store statics take the sorted (many-category) path, the items the
+    // one-against-the-rest path.
+    let data = RetailGenerator::new(5).stores(6).items(2).days(150).future_days(7).generate();
+    let panel = data.panel;
+    let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
+    let gbdt = Gbdt::params().n_rounds(30).min_data_per_group(20).check().unwrap();
+    let fit = |features: FeatureSpec| {
+        let model = GlobalForecaster::new("gbdt", gbdt.clone(), features).horizon(7);
+        model.fit_pipeline(&panel).unwrap()
+    };
+    let categorical = fit(features.clone());
+    assert!(!categorical.step_models()[0].categorical.is_empty());
+    assert!(category_splits(&categorical) > 0, "the statics split as categories");
+    let ordinal = fit(features.static_encoding(StaticEncoding::Ordinal));
+    assert!(ordinal.step_models()[0].categorical.is_empty());
+    assert_eq!(category_splits(&ordinal), 0);
+    let expected = categorical.forecast(&panel, 7).unwrap();
+    let artifact = ModelArtifact::from(categorical);
+    for loaded in [
+        ModelArtifact::from_json(&artifact.to_json().unwrap()).unwrap(),
+        ModelArtifact::from_bytes(&artifact.to_bytes().unwrap()).unwrap(),
+    ] {
+        assert_eq!(loaded, artifact);
+        let got = loaded.into_pipeline().unwrap().forecast(&panel, 7).unwrap();
+        assert_eq!(bits(&got), bits(&expected));
     }
 }
