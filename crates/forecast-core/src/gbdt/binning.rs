@@ -341,7 +341,9 @@ mod tests {
     fn categorical_columns_reject_fractions_and_huge_values_with_the_place() {
         for bad in [2.5, 3e9] {
             let x = Array2::from_shape_vec((3, 2), vec![0.0, 1.0, 1.0, bad, 2.0, 3.0]).unwrap();
-            let Err(Error::InvalidData(msg)) = BinnedMatrix::build(x.view(), 255, &[1]) else { panic!("{bad} accepted") };
+            let Err(Error::InvalidData(msg)) = BinnedMatrix::build(x.view(), 255, &[1]) else {
+                panic!("{bad} accepted")
+            };
             assert!(msg.contains("column 1 row 1"), "{msg}");
             assert!(BinnedMatrix::build(x.view(), 255, &[]).is_ok(), "numeric columns take any finite value");
         }

@@ -179,7 +179,8 @@ pub(crate) fn best_categorical_split(
     let mut best: Option<SplitInfo> = None;
     let mut consider = |left_bins: &[usize], g: f64, h: f64, extra_l2: f64| -> bool {
         let left = Sums { grad: g, hess: h, count: count_of(h) };
-        let right = Sums { grad: parent.grad - g, hess: parent.hess - h, count: parent.count.saturating_sub(left.count) };
+        let right =
+            Sums { grad: parent.grad - g, hess: parent.hess - h, count: parent.count.saturating_sub(left.count) };
         if !rules.admissible(&left) || !rules.admissible(&right) {
             return false;
         }
@@ -279,7 +280,8 @@ mod tests {
     fn many_categories_are_sorted_by_gradient_ratio_and_grouped() {
         // Bins 1, 4 and 6 have negative gradients (high targets); an ordinal threshold cannot
         // isolate them, the sorted scan takes exactly them.
-        let mut hist: Vec<HistBin> = (0..8).map(|b| if [1, 4, 6].contains(&b) { [-5.0, 5.0] } else { [3.0, 5.0] }).collect();
+        let mut hist: Vec<HistBin> =
+            (0..8).map(|b| if [1, 4, 6].contains(&b) { [-5.0, 5.0] } else { [3.0, 5.0] }).collect();
         hist.push([0.0, 0.0]);
         let parent = Sums { grad: 0.0, hess: 40.0, count: 40 };
         let s = best_categorical_split(0, &hist, parent, &RULES).unwrap();

@@ -488,6 +488,14 @@ mod tests {
                     promo: role(on[3], "promo"),
                     regressors: on[4],
                     statics: on[5],
+                    lag_transforms: Vec::new(),
+                    date_features: if calendar {
+                        use crate::features::DateFeature;
+                        vec![DateFeature::Year, DateFeature::Quarter, DateFeature::WeekOfMonth, DateFeature::MonthEnd]
+                    } else {
+                        Vec::new()
+                    },
+                    static_encoding: crate::features::StaticEncoding::default(),
                 }
             })
     }
