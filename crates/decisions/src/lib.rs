@@ -12,7 +12,7 @@ pub mod pricing;
 pub mod recommend;
 pub mod reorder;
 pub mod simulate;
-pub mod special;
+pub use forecast_core::special;
 pub mod tools;
 
 pub use demand::DemandDistribution;

@@ -22,6 +22,7 @@ pub mod model_store;
 pub mod panel;
 pub mod pipeline;
 pub mod predictor;
+pub mod special;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod stats;

@@ -3,7 +3,7 @@
 //! The error function comes from `libm` (a port of musl's, accurate to about one ulp); the
 //! incomplete gamma and beta functions are the classic series and Lentz continued fractions.
 //! Accuracy matters here: the stockpyl golden tests compare to 1e-6 relative, and the
-//! bisections in [`crate::inventory::rq`] amplify any error in these functions.
+//! bisections of forecast-decisions' (r, Q) policy amplify any error in these functions.
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, SQRT_2};
 
