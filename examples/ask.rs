@@ -1,8 +1,10 @@
 //! Ask a business question about the default generated panel (5 stores x 10 items, 730 days).
 //!
 //! The agent plans the question with the deterministic planner, runs the tool calls (the
-//! forecast and backtest tools of forecast-core, the registry tools of forecast-mlops over a
-//! temporary SQLite registry holding two versions of the fitted pipeline `demand`), and
+//! forecast and backtest tools of forecast-core, the explain, drop, what-if and segment tools of
+//! forecast-xai, the reorder, lost-sales, pricing and recommendation tools of
+//! forecast-decisions, and the registry tools of forecast-mlops over a temporary SQLite
+//! registry holding two versions of the fitted pipeline `demand`), and
 //! answers in words with the numbers and a replayable trace.
 //!
 //! ```text
@@ -128,8 +130,10 @@ fn setup(dir: &std::path::Path, user: &str) -> Result<Agent, Error> {
     for tool in mlops.tools() {
         tools.register(tool)?;
     }
-    // Every crate with tools exposes `tools(&ctx) -> Vec<Arc<dyn Tool>>`; one loop each, e.g.
-    // `for tool in forecast::xai::tools(&ctx) { tools.register(tool)?; }`.
+    // Every crate with tools exposes `tools(&ctx) -> Vec<Arc<dyn Tool>>`.
+    for tool in forecast::xai::tools::tools(&ctx).into_iter().chain(forecast::decisions::tools::tools(&ctx)) {
+        tools.register(tool)?;
+    }
 
     let vocabulary = Vocabulary::from_panel(&panel, "store", "item")?.models(["demand"]);
     let planner = RulePlanner::new(vocabulary, clock.clone());
