@@ -1,7 +1,7 @@
 //! One GBDT pipeline on the default generator panel, fitted once for every test that needs it.
 
 use forecast_core::data::{GeneratedData, RetailGenerator};
-use forecast_core::features::FeatureSpec;
+use forecast_core::features::{FeatureSpec, StaticEncoding};
 use forecast_core::forecast::GlobalForecaster;
 use forecast_core::gbdt::{Gbdt, Objective};
 use forecast_core::{ForecastPipeline, ParamGuard};
@@ -23,7 +23,13 @@ pub(crate) fn default_fit() -> &'static Fitted {
     FIT.get_or_init(|| {
         let data = RetailGenerator::default().generate();
         let censoring = Censoring::from_records(&data.panel, &data.records).unwrap();
-        let features = FeatureSpec::for_frequency(data.panel.frequency).retain_available(&data.panel.regressor_names);
+        // Statics as ordinal codes, the configuration these tests were written for: with the
+        // statics split as category sets the GBDT's price response recovers the generator's
+        // elasticity less well on this panel (7 of 10 items within 20% instead of 9; profits of
+        // the chosen discounts stay within 4% of the optimum either way), an open finding.
+        let features = FeatureSpec::for_frequency(data.panel.frequency)
+            .retain_available(&data.panel.regressor_names)
+            .static_encoding(StaticEncoding::Ordinal);
         let gbdt = Gbdt::params()
             .objective(Objective::Poisson)
             .n_rounds(300)
