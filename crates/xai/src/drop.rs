@@ -89,7 +89,7 @@ impl DropExplanation {
         let (c, r) = (&self.current, &self.reference);
         let mut text = format!(
             "{}: {} from {} to {}, {} the {} from {} to {}; the model expected {} knowing the days before.",
-            sentence(label),
+            label,
             with_unit(c.actual, unit),
             c.from,
             c.to,

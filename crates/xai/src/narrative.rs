@@ -23,7 +23,7 @@ pub fn forecast_narrative(e: &ForecastExplanation, panel: &Panel, label: &str, u
         Frequency::Monthly => "month",
     };
     let span = if steps == 1 { format!("next {period}") } else { format!("next {steps} {period}s") };
-    let mut text = format!("{}: about {} over the {span}", sentence(label), with_unit(e.total(), unit));
+    let mut text = format!("{}: about {} over the {span}", label, with_unit(e.total(), unit));
     if let Some((lo, hi)) = e.interval(0.1, 0.9) {
         text.push_str(&format!(" (80% interval {} to {})", number(lo), with_unit(hi, unit)));
     }
