@@ -1,16 +1,4 @@
-//! Streaming features: a per-series state updated one observation at a time that writes the
-//! rows [`FeatureBuilder`] writes for the same data, bit for bit.
-//!
-//! A [`FeatureStream`] is the column layout of one [`FeatureSpec`] (shared by every series); a
-//! [`SeriesFeatures`] is one series' state: the newest targets in a buffer as long as the
-//! longest lag or window needs, the EWM means carried from the series' start, the regressors of
-//! the last [`HOLIDAY_DISTANCE_CAP`] periods and of the known future, and the static codes. The
-//! row of forecast step `h` from a state holding `n` periods is the batch row for target index
-//! `n + h - 1` read with shift `h` (the direct strategy's step `h`, or the recursive strategy's
-//! first step for `h = 1`) of a panel whose series holds those `n` targets and the regressors
-//! the state was given (NaN where none was). Every value comes from the batch helpers
-//! themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, holiday
-//! distances, relative price), so the two paths cannot drift apart.
+//! Streaming features: [`FeatureStream`] and [`SeriesFeatures`].
 
 use super::known::{KnownLayout, flag, flags, holiday_distances, relative_price_at};
 use super::target::{RollingWindows, ewm_update, fill_lags};
@@ -23,7 +11,21 @@ use chrono::NaiveDate;
 const REGRESSOR_BACK: usize =
     if HOLIDAY_DISTANCE_CAP > PRICE_MEDIAN_WINDOW { HOLIDAY_DISTANCE_CAP } else { PRICE_MEDIAN_WINDOW };
 
-/// The streaming form of a [`FeatureSpec`] over a panel layout; see the [module docs](self).
+/// The streaming form of a [`FeatureSpec`] over a panel layout.
+///
+/// Streaming features: a per-series state updated one observation at a time that writes the
+/// rows [`FeatureBuilder`] writes for the same data, bit for bit.
+///
+/// A [`FeatureStream`] is the column layout of one [`FeatureSpec`] (shared by every series); a
+/// [`SeriesFeatures`] is one series' state: the newest targets in a buffer as long as the
+/// longest lag or window needs, the EWM means carried from the series' start, the regressors of
+/// the last [`HOLIDAY_DISTANCE_CAP`] periods and of the known future, and the static codes. The
+/// row of forecast step `h` from a state holding `n` periods is the batch row for target index
+/// `n + h - 1` read with shift `h` (the direct strategy's step `h`, or the recursive strategy's
+/// first step for `h = 1`) of a panel whose series holds those `n` targets and the regressors
+/// the state was given (NaN where none was). Every value comes from the batch helpers
+/// themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, holiday
+/// distances, relative price), so the two paths cannot drift apart.
 ///
 /// ```
 /// use forecast_core::features::{FeatureSpec, FeatureStream};

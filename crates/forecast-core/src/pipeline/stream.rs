@@ -1,47 +1,4 @@
-//! `PipelineStream`: the rows and forecasts of a fitted global pipeline, one observation at a
-//! time, equal to what [`ForecastPipeline::design_rows`] and [`ForecastPipeline::forecast_from`]
-//! give on the same data.
-//!
-//! Each series keeps a [`SeriesFeatures`] state (see [`FeatureStream`]): warm-started from a
-//! panel's history, then updated with one observation at a time (date, value, and the
-//! regressors known for the coming periods). The stream writes the design row of any forecast
-//! step exactly as the pipeline's batch path does, static codes in the pipeline's encoding and
-//! the `step` column of grouped direct models included, and forecasts from the state with the
-//! pipeline's own step models (feeding predictions back for the recursive strategy), quantile
-//! heads and conformal band. This is the one place where streaming meets the pipeline: target
-//! transforms, when the pipeline gets them, belong here too.
-//!
-//! ```
-//! use forecast_core::data::RetailGenerator;
-//! use forecast_core::features::FeatureSpec;
-//! use forecast_core::forecast::GlobalForecaster;
-//! use forecast_core::gbdt::Gbdt;
-//! use forecast_core::pipeline::PipelineStream;
-//! use forecast_core::ParamGuard;
-//! use std::sync::Arc;
-//!
-//! let data = RetailGenerator::new(5).stores(1).items(2).days(120).future_days(7).generate();
-//! let panel = data.panel;
-//! let spec = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
-//! let model = GlobalForecaster::new("gbdt", Gbdt::params().n_rounds(10).check()?, spec);
-//! let mut history = panel.clone();
-//! history.series.iter_mut().for_each(|s| s.target.truncate(100));
-//! let pipeline = Arc::new(model.fit_pipeline(&history)?);
-//!
-//! let stream = PipelineStream::new(pipeline.clone())?;
-//! let mut states = stream.warm_start(&history)?;
-//! // Day 100 of the first series arrives, with its regressors.
-//! let s = &panel.series[0];
-//! let row: Vec<f64> = s.regressors.iter().map(|r| r[100]).collect();
-//! let date = panel.date(s, 100).unwrap();
-//! stream.features().observe(&mut states[0], date, s.target[100], &row)?;
-//! // The next day's forecast is the batch forecast from the same history.
-//! let mut seen = history.clone();
-//! seen.series[0].target.push(s.target[100]);
-//! let batch = pipeline.forecast_from(&seen, &[Some(101), None], 1)?;
-//! assert_eq!(stream.forecast(&states[0], 1)?.point, batch.series[0].point);
-//! # Ok::<(), forecast_core::Error>(())
-//! ```
+//! Streaming rows and forecasts of a fitted pipeline: [`PipelineStream`].
 
 use super::{ForecastPipeline, GlobalModel, StepModel};
 use crate::features::{FeatureStream, SeriesFeatures};
@@ -52,7 +9,50 @@ use chrono::NaiveDate;
 use ndarray::ArrayView2;
 use std::sync::Arc;
 
-/// A fitted global pipeline's streaming rows and forecasts. See the [module docs](self).
+/// `PipelineStream`: the rows and forecasts of a fitted global pipeline, one observation at a
+/// time, equal to what [`ForecastPipeline::design_rows`] and [`ForecastPipeline::forecast_from`]
+/// give on the same data.
+///
+/// Each series keeps a [`SeriesFeatures`] state (see [`FeatureStream`]): warm-started from a
+/// panel's history, then updated with one observation at a time (date, value, and the
+/// regressors known for the coming periods). The stream writes the design row of any forecast
+/// step exactly as the pipeline's batch path does, static codes in the pipeline's encoding and
+/// the `step` column of grouped direct models included, and forecasts from the state with the
+/// pipeline's own step models (feeding predictions back for the recursive strategy), quantile
+/// heads and conformal band. This is the one place where streaming meets the pipeline: target
+/// transforms, when the pipeline gets them, belong here too.
+///
+/// ```
+/// use forecast_core::data::RetailGenerator;
+/// use forecast_core::features::FeatureSpec;
+/// use forecast_core::forecast::GlobalForecaster;
+/// use forecast_core::gbdt::Gbdt;
+/// use forecast_core::pipeline::PipelineStream;
+/// use forecast_core::ParamGuard;
+/// use std::sync::Arc;
+///
+/// let data = RetailGenerator::new(5).stores(1).items(2).days(120).future_days(7).generate();
+/// let panel = data.panel;
+/// let spec = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
+/// let model = GlobalForecaster::new("gbdt", Gbdt::params().n_rounds(10).check()?, spec);
+/// let mut history = panel.clone();
+/// history.series.iter_mut().for_each(|s| s.target.truncate(100));
+/// let pipeline = Arc::new(model.fit_pipeline(&history)?);
+///
+/// let stream = PipelineStream::new(pipeline.clone())?;
+/// let mut states = stream.warm_start(&history)?;
+/// // Day 100 of the first series arrives, with its regressors.
+/// let s = &panel.series[0];
+/// let row: Vec<f64> = s.regressors.iter().map(|r| r[100]).collect();
+/// let date = panel.date(s, 100).unwrap();
+/// stream.features().observe(&mut states[0], date, s.target[100], &row)?;
+/// // The next day's forecast is the batch forecast from the same history.
+/// let mut seen = history.clone();
+/// seen.series[0].target.push(s.target[100]);
+/// let batch = pipeline.forecast_from(&seen, &[Some(101), None], 1)?;
+/// assert_eq!(stream.forecast(&states[0], 1)?.point, batch.series[0].point);
+/// # Ok::<(), forecast_core::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PipelineStream {
     pipeline: Arc<ForecastPipeline>,
