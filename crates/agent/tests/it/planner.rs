@@ -202,6 +202,11 @@ fn third_held_out_set() {
 }
 
 #[test]
+fn fourth_held_out_set() {
+    held_out(include_str!("questions/held_out_4.txt"));
+}
+
+#[test]
 fn other_id_styles_frequencies_and_origins() {
     use chrono::NaiveDate;
     use forecast_agent::planner::{RulePlanner, Vocabulary};
