@@ -43,7 +43,10 @@ const RULES: &[(ToolName, u8, &str)] = &[
     (Forecast, 2, "what * will * <sales> * be"),
     (Forecast, 2, "expect|anticipate|estimate <sales>"),
     (Forecast, 2, "?future demand|volume"),
-    (Backtest, 3, "backtest|accuracy|accurate|wape|mape|mase|smape|rmse|mae|inaccurate"),
+    (Backtest, 3, "backtest|accuracy|accurate|inaccurate"),
+    // An error metric named outright is a question about accuracy, whatever model phrase
+    // ("the current model") comes with it.
+    (Backtest, 4, "wape|mape|mase|smape|rmse|mae"),
     (Backtest, 3, "back test"),
     (Backtest, 3, "forecast|model|prediction error"),
     (Backtest, 3, "how good|well * model|forecast|prediction|predict"),

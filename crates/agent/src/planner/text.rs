@@ -89,6 +89,12 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("r", "are"),
     ("pct", "percent"),
     ("dept", "department"),
+    // Contractions typed without the apostrophe.
+    ("whats", "what is"),
+    ("hows", "how is"),
+    ("wheres", "where is"),
+    ("whos", "who is"),
+    ("thats", "that is"),
 ];
 
 const NUMBER_WORDS: &[(&str, f64)] = &[

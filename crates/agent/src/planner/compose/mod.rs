@@ -204,6 +204,27 @@ fn inherit(own: &Slots, global: &Slots) -> Slots {
     }
 }
 
+/// A time inherited from an earlier clause keeps the side that clause read it on: "in feb"
+/// said for a sales drop is last February, so a later "what do you recommend" does not read
+/// it as next February's horizon. A time that loses both sides is not inherited.
+fn inherited_sides(times: &[TimeSpan], resolved: &[(usize, usize, ToolName)]) -> Vec<TimeSpan> {
+    times
+        .iter()
+        .filter_map(|t| {
+            let mut t = t.clone();
+            if let Some((_, _, owner)) = resolved.iter().find(|(from, to, _)| (*from..*to).contains(&t.start)) {
+                let (period, horizon) = (owner.takes(Argument::Period), owner.takes(Argument::Horizon));
+                if period && !horizon {
+                    t.ahead = None;
+                } else if horizon && !period {
+                    t.past = None;
+                }
+            }
+            (t.past.is_some() || t.ahead.is_some()).then_some(t)
+        })
+        .collect()
+}
+
 const DROP_WORDS: &[&str] = &[
     "drop", "fall", "declin", "decreas", "dip", "down", "slump", "tank", "plung", "plummet", "slid", "lose", "shrink",
     "loss", "crash",
@@ -347,6 +368,7 @@ impl Planner for RulePlanner {
         }
         let mut steps: Vec<Step> = Vec::new();
         let mut previous: Option<(ToolName, Vec<usize>, Clause, Option<String>)> = None;
+        let mut resolved: Vec<(usize, usize, ToolName)> = Vec::new();
         for clause in &clauses {
             let Some((mut tool, strength, _)) = clause.tool else { continue };
             let own = slots_in(&all, &times, clause.start, clause.end);
@@ -370,6 +392,10 @@ impl Planner for RulePlanner {
             if tool == ToolName::OptimizePrice && strength < 3 && slots.change.is_some() {
                 tool = ToolName::WhatIf;
             }
+            if own.times.is_empty() {
+                slots.times = inherited_sides(&slots.times, &resolved);
+            }
+            resolved.push((clause.start, clause.end, tool));
             let mut bind: Vec<Binding> = Vec::new();
             let mut after: Vec<usize> = Vec::new();
             if let Some((ToolName::CompareSegments, ids, prev_clause, Some(by))) = &previous {

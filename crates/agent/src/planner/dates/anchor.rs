@@ -89,6 +89,10 @@ pub(super) fn day_of_month(tokens: &[Tok], i: usize) -> Option<u32> {
 
 type Make = Box<dyn Fn(i32) -> Option<(NaiveDate, NaiveDate)>>;
 
+/// Words after which "may" names the month.
+const MONTH_PREPOSITIONS: &[&str] =
+    &["of", "in", "until", "through", "till", "by", "since", "from", "to", "before", "after", "during", "for"];
+
 fn single(f: fn(i32) -> Option<NaiveDate>) -> Make {
     Box::new(move |y| f(y).map(|d| (d, d)))
 }
@@ -107,7 +111,14 @@ pub(super) fn anchor_at(cal: &Calendar, tokens: &[Tok], i: usize, allow_year: bo
         }
     };
     if let Some(m) = month_at(tokens, i) {
-        if word(tokens, i) == Some("may") && year_at(tokens, i + 1).is_none() && day_of_month(tokens, i + 1).is_none() {
+        // "may" is the month after a preposition ("end of may", "until may") or before a
+        // day or year; otherwise it is the verb.
+        let after_preposition = i > 0 && is(tokens, i - 1, MONTH_PREPOSITIONS);
+        if word(tokens, i) == Some("may")
+            && !after_preposition
+            && year_at(tokens, i + 1).is_none()
+            && day_of_month(tokens, i + 1).is_none()
+        {
             return None;
         }
         if let Some(d) = day_of_month(tokens, i + 1) {
