@@ -38,6 +38,7 @@ use forecast::realtime::source::{
 use ndarray::ArrayView2;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,6 +79,9 @@ struct Args {
     /// 0.5 level shifts, stuck runs and stockouts): at 1 the 130 replayed days hold only ~13 spikes.
     #[arg(long, default_value_t = 10.0)]
     anomaly_rate: f64,
+    /// Size of spikes and drops in noise σ (the simulator's default is 4).
+    #[arg(long)]
+    magnitude: Option<f64>,
     /// Also replay once per anomaly kind (that kind only), for a per-kind precision.
     #[arg(long)]
     by_kind: bool,
@@ -88,6 +92,10 @@ struct Args {
     /// sleeping (a sleep on a loaded machine overshoots by milliseconds; spinning burns a core).
     #[arg(long)]
     spin: bool,
+    /// Write every scored event of the main run to this CSV (series, date, actual, forecast,
+    /// interval, label, each detector's score) for offline analysis.
+    #[arg(long)]
+    dump: Option<std::path::PathBuf>,
     /// Boosting rounds of the GBDT.
     #[arg(long, default_value_t = 100)]
     rounds: usize,
@@ -145,6 +153,9 @@ fn plan(args: &Args, kinds: &[AnomalyKind]) -> AnomalyPlan {
         .map(|&k| {
             let mut s = AnomalySpec::default_for(k);
             s.per_1000 *= args.anomaly_rate;
+            if let (Some(m), AnomalyKind::Spike | AnomalyKind::Drop) = (args.magnitude, k) {
+                s.magnitude = m;
+            }
             s
         })
         .collect();
@@ -172,6 +183,9 @@ fn replay(setup: &Setup, injected: &Arc<Panel>, pace: Pace, clock: &Arc<dyn Cloc
 }
 
 fn engine_params(args: &Args) -> Res<EngineParams> {
+    if args.detectors.len() > 64 {
+        return Err(format!("--detectors: {} given, at most 64", args.detectors.len()).into());
+    }
     let detectors = args.detectors.iter().map(|d| DetectorSpec::from_name(d)).collect::<Result<Vec<_>, _>>()?;
     let alert_on = if args.detectors.iter().any(|d| d == "residual") {
         vec!["residual".to_string()]
@@ -208,11 +222,35 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let (mut n_alerts, mut notifications) = (0, 0);
     let pace = if args.as_fast_as_possible { Pace::AsFastAsPossible } else { Pace::PerSecond(args.rate) };
     let mut source = replay(setup, &injected, pace, &clock)?;
+    let mut dump = match (&args.dump, print_alerts) {
+        (Some(path), true) => {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+            writeln!(w, "series,date,actual,forecast,lower,upper,label,{}", names.join(","))?;
+            Some(w)
+        }
+        _ => None,
+    };
+    let mut verdict_log = Vec::with_capacity(setup.replay_events);
     let mut handle = |scored: Vec<Scored>, alerts: &mut AlertManager| -> Res<()> {
         for s in scored {
-            for (e, v) in evaluations.iter_mut().zip(&s.verdicts) {
-                e.record(&s.key, s.timestamp, v.flagged)?;
+            if let Some(w) = dump.as_mut() {
+                let date = s.timestamp.date_naive();
+                let label = truth.label_at(&s.key, date).map_or("", |k| k.name());
+                let scores: Vec<String> = s.verdicts.iter().map(|v| v.score.to_string()).collect();
+                writeln!(
+                    w,
+                    "{},{date},{},{},{},{},{label},{}",
+                    s.key.0.join("/"),
+                    s.value,
+                    s.forecast,
+                    s.interval.0,
+                    s.interval.1,
+                    scores.join(",")
+                )?;
             }
+            // Scored against the labels after the timed loop: evaluation is not the engine's work.
+            let flags = s.verdicts.iter().enumerate().fold(0u64, |m, (d, v)| m | (u64::from(v.flagged) << d));
+            verdict_log.push((s.key, s.timestamp, flags));
             if print_alerts {
                 for a in s.alerts {
                     n_alerts += 1;
@@ -262,6 +300,11 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     handle(last, &mut alerts)?;
     let elapsed = started.elapsed();
     notifications += alerts.tick().delivered;
+    for (key, timestamp, flags) in &verdict_log {
+        for (d, e) in evaluations.iter_mut().enumerate() {
+            e.record(key, *timestamp, flags >> d & 1 == 1)?;
+        }
+    }
     let stats = engine.stats();
     let lat = engine.latency();
     let scores = names
@@ -269,7 +312,7 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
         .zip(&evaluations)
         .map(|(&name, e)| {
             let s = e.score(None);
-            (name, json!({"precision": s.precision, "recall": s.recall, "f1": s.f1, "delay_mean": s.delay_mean, "episodes": s.episodes, "episodes_detected": s.episodes_detected, "true_positives": s.true_positives, "false_positives": s.false_positives}))
+            (name, json!({"precision": s.precision, "recall": s.recall, "f1": s.f1, "delay_mean": s.delay_mean, "episodes": s.episodes, "episodes_detected": s.episodes_detected, "true_positives": s.true_positives, "false_positives": s.false_positives, "false_positives_after": s.false_positives_after}))
         })
         .collect();
     let run = Run {

@@ -1,6 +1,6 @@
 //! Streaming features: [`FeatureStream`] and [`SeriesFeatures`].
 
-use super::known::{KnownLayout, flag, flags, holiday_distances, relative_price_at};
+use super::known::{KnownLayout, flag, holiday_distances_at, relative_price_at};
 use super::target::{RollingWindows, ewm_update, fill_lags};
 use super::{FeatureBuilder, FeatureSpec, HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW, calendar};
 use crate::{Error, Frequency, Panel, Result, Series};
@@ -422,7 +422,7 @@ impl FeatureStream {
         if n_rows == 0 {
             return Ok(());
         }
-        let mut buf = Vec::with_capacity(PRICE_MEDIAN_WINDOW);
+        let mut buf = [0.0; PRICE_MEDIAN_WINDOW];
         let width = self.n_target_columns;
         let t0 = state.len + steps.start() - 1;
         let (first, rest) = out.split_at_mut(nf);
@@ -447,7 +447,7 @@ impl FeatureStream {
     }
 
     /// Calendar, known regressors and statics at target index `t`, in the builder's order.
-    fn fill_fixed(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut Vec<f64>) {
+    fn fill_fixed(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut [f64]) {
         let (cal_out, rest) = out.split_at_mut(self.n_calendar);
         if self.n_calendar > 0 {
             let date = self.date_of(state, t);
@@ -467,7 +467,7 @@ impl FeatureStream {
 
     /// The known-regressor columns at `t`, in the order of `KnownLayout::columns`, each computed
     /// by the batch helper on the kept window (long enough for every look-back, see `push`).
-    fn fill_known(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut Vec<f64>) {
+    fn fill_known(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut [f64]) {
         let known = &self.known;
         // The kept values of regressor `j` and the index of `t` in them, if `t` is known.
         let at = |j: usize| -> Option<(&[f64], usize)> {
@@ -484,12 +484,10 @@ impl FeatureStream {
         if let Some(j) = known.holiday {
             match at(j) {
                 Some((col, i)) => {
-                    let lo = i.saturating_sub(HOLIDAY_DISTANCE_CAP);
-                    let hi = (i + HOLIDAY_DISTANCE_CAP + 1).min(col.len());
-                    let (to, from) = holiday_distances(&flags(&col[lo..hi]), HOLIDAY_DISTANCE_CAP);
+                    let (to, from) = holiday_distances_at(col, i, HOLIDAY_DISTANCE_CAP);
                     put(flag(col[i]));
-                    put(to[i - lo]);
-                    put(from[i - lo]);
+                    put(to);
+                    put(from);
                 }
                 None => (0..3).for_each(|_| put(f64::NAN)),
             }

@@ -13,6 +13,9 @@ pub struct DetectionScore {
     pub true_positives: usize,
     /// Flagged unlabelled points.
     pub false_positives: usize,
+    /// Of the false positives, those within [`AFTERMATH`] periods after the end of an episode
+    /// of the scored kinds: the anomaly's echo through the lags and windows of later forecasts.
+    pub false_positives_after: usize,
     /// Labelled points not flagged.
     pub missed: usize,
     /// `tp / (tp + fp)` (0 when nothing was flagged).
@@ -28,6 +31,10 @@ pub struct DetectionScore {
     /// Mean periods from an episode's start to its first flagged point, over detected episodes.
     pub delay_mean: Option<f64>,
 }
+
+/// Periods after an episode in which a false positive counts as its echo
+/// ([`DetectionScore::false_positives_after`]): a week of daily data.
+pub const AFTERMATH: usize = 7;
 
 /// Collects which observed points a detector flagged, then scores them against the truth.
 /// Points never recorded count as not flagged.
@@ -80,11 +87,26 @@ impl<'a> Evaluation<'a> {
             .iter()
             .filter_map(|e| (0..e.len).find(|&d| self.flagged[e.series].get(e.start + d).copied().unwrap_or(false)))
             .collect();
+        let mut echo: Vec<Vec<bool>> = self.flagged.iter().map(|f| vec![false; f.len()]).collect();
+        for e in &episodes {
+            let end = e.start + e.len;
+            for t in end..(end + AFTERMATH).min(echo[e.series].len()) {
+                echo[e.series][t] = true;
+            }
+        }
+        let false_positives_after = self
+            .flagged
+            .iter()
+            .enumerate()
+            .flat_map(|(s, flags)| flags.iter().enumerate().map(move |(t, &f)| (s, t, f)))
+            .filter(|&(s, t, f)| f && echo[s][t] && self.truth.label(s, t).is_none())
+            .count();
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
         let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + missed));
         DetectionScore {
             true_positives: tp,
             false_positives: fp,
+            false_positives_after,
             missed,
             precision,
             recall,

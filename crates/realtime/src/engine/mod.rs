@@ -12,6 +12,7 @@
 //! Without a model, a [`Monitor`] runs one detector per series over a source and raises alerts,
 //! and an [`Evaluation`] scores flags against the simulator's ground truth.
 
+mod band;
 mod batch;
 mod evaluation;
 mod latency;
@@ -20,12 +21,15 @@ mod monitor;
 mod scoring;
 mod state;
 mod swap;
+mod verdicts;
 
+pub use band::{BAND_POWERS, BandBin, CalibrationPoint, MAX_BAND_BINS, ScaledBand};
 pub use batch::MicroBatcher;
-pub use evaluation::{DetectionScore, Evaluation};
+pub use evaluation::{AFTERMATH, DetectionScore, Evaluation};
 pub use latency::{LatencyHistogram, Throughput};
 pub use model::{Band, BandParams, ServedModel};
 pub use monitor::{Monitor, MonitorParams, Observation};
 pub use scoring::{EngineParams, EngineStats, Scored, ScoringEngine};
 pub use state::SeriesStates;
 pub use swap::{Champion, ModelWatcher, SwapNotifier};
+pub use verdicts::{INLINE_VERDICTS, Verdicts};

@@ -1,8 +1,9 @@
 //! The model a scoring engine serves: a fitted pipeline's streaming form and the interval the
 //! forecast-residual detector tests actuals against.
 
+use super::band::{CalibrationPoint, ScaledBand};
 use crate::{RealtimeError, Result};
-use forecast_core::interval::{ConformalIntervals, ConformalScale, Residual};
+use forecast_core::interval::ConformalIntervals;
 use forecast_core::pipeline::PipelineStream;
 use forecast_core::{ForecastPipeline, Panel};
 use ndarray::ArrayView2;
@@ -17,10 +18,11 @@ use std::sync::Arc;
 /// | `level_window` | 28 | observations behind a series' scale (its recent mean absolute sales) | >= 1 |
 ///
 /// The interval comes from, in order: quantile heads at `(1 - level)/2` and `(1 + level)/2`; the
-/// pipeline's conformal band if calibrated at `level`; else a split-conformal band at `level`
-/// calibrated here on one-step forecasts of the last `calibration_periods` of the warm-start
-/// panel, computed by the streaming path itself. Those periods should lie after the model's
-/// training data (fit with `fit_pipeline_until`), or the band is too narrow.
+/// pipeline's conformal band if calibrated at `level`; else a [`ScaledBand`] at `level` (tails
+/// calibrated apart, residuals scaled by a power of the forecast) calibrated here on one-step
+/// forecasts of the last `calibration_periods` of the warm-start panel, computed by the
+/// streaming path itself. Those periods should lie after the model's training data (fit with
+/// `fit_pipeline_until`), or the band is too narrow.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandParams {
     /// Nominal coverage.
@@ -62,13 +64,10 @@ pub enum Band {
         /// Position of the upper head.
         upper: usize,
     },
-    /// A conformal band: the pipeline's own, or one calibrated by [`ServedModel::prepare`].
-    Conformal {
-        /// The calibration.
-        band: ConformalIntervals,
-        /// Whether the engine calibrated it (rather than the pipeline carrying it).
-        calibrated_here: bool,
-    },
+    /// The pipeline's own conformal band (calibrated at the level when it was fitted).
+    Conformal(ConformalIntervals),
+    /// A band calibrated by [`ServedModel::prepare`] on the warm-start panel.
+    Scaled(ScaledBand),
 }
 
 /// A pipeline ready to score a stream: its streaming form, the step-1 model and the band.
@@ -102,10 +101,8 @@ impl ServedModel {
         let head = |q: f64| m.quantiles.iter().position(|(a, _)| (a - q).abs() < 1e-9);
         let band = match (head(lo), head(hi), stream.pipeline().conformal()) {
             (Some(lower), Some(upper), _) => Band::Heads { lower, upper },
-            (_, _, Some(c)) if (c.coverage - params.level).abs() < 1e-9 => {
-                Band::Conformal { band: c.clone(), calibrated_here: false }
-            }
-            _ => Band::Conformal { band: calibrate(&stream, step_model, params, history)?, calibrated_here: true },
+            (_, _, Some(c)) if (c.coverage - params.level).abs() < 1e-9 => Band::Conformal(c.clone()),
+            _ => Band::Scaled(calibrate(&stream, step_model, params, history)?),
         };
         Ok(Self { version, stream, step_model, band })
     }
@@ -131,14 +128,9 @@ impl ServedModel {
     }
 }
 
-/// One-step residuals of the last `calibration_periods` of every series of `history`, scored by
-/// the streaming path, turned into a split-conformal band at `level`.
-fn calibrate(
-    stream: &PipelineStream,
-    step_model: usize,
-    params: &BandParams,
-    history: &Panel,
-) -> Result<ConformalIntervals> {
+/// One-step forecasts of the last `calibration_periods` of every series of `history`, scored by
+/// the streaming path, with their actuals: a [`ScaledBand`] at `level`.
+fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, history: &Panel) -> Result<ScaledBand> {
     let n = params.calibration_periods;
     let ends: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n)).collect();
     let mut states = stream.warm_start_until(history, &ends)?;
@@ -146,7 +138,7 @@ fn calibrate(
     let model = &stream.pipeline().step_models()[step_model].point;
     let non_negative = stream.pipeline().non_negative();
     let mut rows = vec![0.0; width * states.len()];
-    let mut residuals = Vec::with_capacity(n * states.len());
+    let mut pairs = Vec::with_capacity(n * states.len());
     for k in 0..n {
         let live: Vec<usize> = (0..states.len()).filter(|&s| ends[s] + k < history.series[s].len()).collect();
         for (slot, &s) in rows.chunks_exact_mut(width).zip(&live) {
@@ -158,11 +150,9 @@ fn calibrate(
         for (&s, &p) in live.iter().zip(points.iter()) {
             let actual = history.series[s].target[ends[s] + k];
             let point = if non_negative { p.max(0.0) } else { p };
-            let scale =
-                ConformalIntervals::scale_of(ConformalScale::SeriesLevel, states[s].recent(), params.level_window);
-            residuals.push(Residual { step: 0, residual: actual - point, scale });
+            pairs.push(CalibrationPoint { actual, point });
             stream.features().push(&mut states[s], actual)?;
         }
     }
-    Ok(ConformalIntervals::calibrate(&residuals, 1, params.level, ConformalScale::SeriesLevel, params.level_window)?)
+    ScaledBand::calibrate(&pairs, params.level)
 }

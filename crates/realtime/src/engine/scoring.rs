@@ -4,6 +4,7 @@
 use super::model::{Band, BandParams, ServedModel};
 use super::state::{FnvBuild, series_seed};
 use super::swap::ModelWatcher;
+use super::verdicts::Verdicts;
 use super::{LatencyHistogram, MicroBatcher};
 use crate::alert::{Alert, Evidence, EvidenceWindow, Labels, Severity};
 use crate::detect::{Detector, DetectorSpec, LearnPolicy, Verdict};
@@ -87,7 +88,7 @@ pub struct Scored {
     pub version: Option<u32>,
     /// One verdict per detector, in [`ScoringEngine::detector_names`] order; a detector that
     /// could not take the point (a non-finite forecast) gives score NaN, not flagged.
-    pub verdicts: Vec<Verdict>,
+    pub verdicts: Verdicts,
     /// Alerts raised by the detectors of `alert_on`.
     pub alerts: Vec<Alert>,
     /// Clock time from the engine taking the event to its verdicts.
@@ -425,10 +426,10 @@ impl ScoringEngine {
         self.rows.resize(at + self.width, 0.0);
         stream.step_row(state, 1, &mut self.rows[at..])?;
         let scale = match self.model.band() {
-            Band::Conformal { band, .. } => {
+            Band::Conformal(band) => {
                 forecast_core::interval::ConformalIntervals::scale_of(band.scale, state.recent(), band.level_window)
             }
-            Band::Heads { .. } => 1.0,
+            Band::Heads { .. } | Band::Scaled(_) => 1.0,
         };
         features.push(state, event.value)?;
         let slot = &mut self.slots[i];
@@ -455,7 +456,7 @@ impl ScoringEngine {
             Band::Heads { lower, upper } => {
                 Some(step.quantiles[*lower].1.predict(x).and_then(|lo| Ok((lo, step.quantiles[*upper].1.predict(x)?))))
             }
-            Band::Conformal { .. } => None,
+            Band::Conformal(_) | Band::Scaled(_) => None,
         };
         // The rows belong to this batch whatever the outcome: the next batch starts empty.
         self.rows.clear();
@@ -471,7 +472,8 @@ impl ScoringEngine {
             let interval = match (&heads, self.model.band()) {
                 // Heads may cross the point forecast; the interval then reaches to it.
                 (Some((lo, hi)), _) => (clamp(lo[r]).min(point), clamp(hi[r]).max(point)),
-                (None, Band::Conformal { band, .. }) => band.bounds(point, 0, p.scale, non_negative),
+                (None, Band::Conformal(band)) => band.bounds(point, 0, p.scale, non_negative),
+                (None, Band::Scaled(band)) => band.bounds(point, non_negative),
                 (None, Band::Heads { .. }) => (f64::NAN, f64::NAN),
             };
             let (verdicts, alerts) = self.detect(&p, point, interval);
@@ -495,9 +497,9 @@ impl ScoringEngine {
         Ok(out)
     }
 
-    fn detect(&mut self, p: &Pending, point: f64, interval: (f64, f64)) -> (Vec<Verdict>, Vec<Alert>) {
+    fn detect(&mut self, p: &Pending, point: f64, interval: (f64, f64)) -> (Verdicts, Vec<Alert>) {
         let slot = &mut self.slots[p.slot];
-        let mut verdicts = Vec::with_capacity(slot.detectors.len());
+        let mut verdicts = Verdicts::with_capacity(slot.detectors.len());
         let mut alerts = Vec::new();
         for (d, detector) in slot.detectors.iter_mut().enumerate() {
             let input = [p.value, point, interval.0, interval.1];
