@@ -11,6 +11,9 @@ The model: LightGBM regression, 500 trees of 31 leaves over 20 features (8% NaN)
   ours           examples/explain.rs --threads 1: the time it prints for the explanation itself
                  (file reading and writing excluded, as model conversion is excluded for shap)
 Our output is also checked against LightGBM's pred_contrib (largest relative difference printed).
+On a shared machine wall times swing with the load, so CPU times are printed too: shap's from
+time.process_time(), ours as the whole explain.rs process's user + system time (file reading,
+parsing and writing included, so it is the conservative figure).
 
 References: shap 0.51.0, LightGBM 4.7.0. Run from the workspace root after
     cargo build --release --example explain
@@ -22,6 +25,7 @@ os.environ["OMP_NUM_THREADS"] = "1"
 
 import argparse  # noqa: E402
 import re  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -51,30 +55,39 @@ R = X[: a.rows]
 
 
 def median_time(f):
-    out = []
+    """Median wall time and median CPU time of this process over the repeats."""
+    wall, cpu = [], []
     for _ in range(a.repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         f()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 ex = shap.TreeExplainer(b)
-t_lgb = median_time(lambda: ex.shap_values(R, check_additivity=False))
+t_lgb, c_lgb = median_time(lambda: ex.shap_values(R, check_additivity=False))
 ex_c = shap.TreeExplainer(b)
 ex_c.model.model_type = "internal"
-t_cext = median_time(lambda: ex_c.shap_values(R, check_additivity=False))
+t_cext, c_cext = median_time(lambda: ex_c.shap_values(R, check_additivity=False))
 
 with tempfile.TemporaryDirectory() as d:
     model, rows, out = (os.path.join(d, f) for f in ("model.txt", "rows.csv", "shap.csv"))
     b.save_model(model)
     pd.DataFrame(R, columns=names).to_csv(rows, index=False, na_rep="", float_format="%.17g")
-    ours = []
+    ours, ours_cpu = [], []
     for _ in range(a.repeats):
+        c = children_cpu()
         r = subprocess.run([a.bin, "--model", model, "--rows", rows, "--out", out, "--threads", "1"],
                            capture_output=True, text=True, check=True)
+        ours_cpu.append(children_cpu() - c)
         ours.append(float(re.search(r"in ([0-9.]+) ms", r.stderr).group(1)) / 1e3)
-    t_ours = statistics.median(ours)
+    t_ours, c_ours = statistics.median(ours), statistics.median(ours_cpu)
     got = pd.read_csv(out, float_precision="round_trip").to_numpy()
 want = b.predict(R, pred_contrib=True)
 scale = np.maximum(np.abs(got), np.abs(want))
@@ -86,5 +99,7 @@ print(f"shap TreeExplainer -> LightGBM pred_contrib : {t_lgb * 1e3:9.1f} ms")
 print(f"shap TreeExplainer, shap's own C++ (_cext)  : {t_cext * 1e3:9.1f} ms")
 print(f"examples/explain.rs (forecast-xai)          : {t_ours * 1e3:9.1f} ms")
 print(f"speed-up vs shap->LightGBM {t_lgb / t_ours:.1f}x, vs shap's C++ {t_cext / t_ours:.1f}x")
+print(f"CPU time: shap->LightGBM {c_lgb * 1e3:.1f} ms, shap's C++ {c_cext * 1e3:.1f} ms, "
+      f"explain.rs whole process {c_ours * 1e3:.1f} ms; speed-up {c_lgb / c_ours:.1f}x and {c_cext / c_ours:.1f}x")
 print(f"largest relative difference from LightGBM's pred_contrib: {rel:.2e}; "
       f"values identical: {(got == want).mean():.4f}; shap's C++ vs LightGBM: {np.abs(cext - want).max():.2e} abs")

@@ -75,6 +75,26 @@ impl SegmentComparison {
     }
 }
 
+/// The segment label of each series for column `by` (a static column, shown by its level,
+/// or a key column such as `store`).
+///
+/// # Errors
+/// [`XaiError::InvalidArgument`] naming `by` when it is neither (the message lists them).
+pub(crate) fn segment_labeler<'a>(panel: &'a Panel, by: &str) -> Result<Box<dyn Fn(usize) -> String + 'a>> {
+    if let Some(k) = panel.static_names.iter().position(|n| n == by) {
+        Ok(Box::new(move |s| {
+            let code = panel.series[s].statics[k] as usize;
+            panel.static_levels.get(k).and_then(|l| l.get(code)).cloned().unwrap_or_else(|| code.to_string())
+        }))
+    } else if let Some(k) = panel.key_names.iter().position(|n| n == by) {
+        Ok(Box::new(move |s| panel.series[s].key.0.get(k).cloned().unwrap_or_default()))
+    } else {
+        let mut columns: Vec<&str> = panel.key_names.iter().chain(&panel.static_names).map(String::as_str).collect();
+        columns.dedup();
+        Err(XaiError::argument("by", by, format!("a key or static column: {}", columns.join(", "))))
+    }
+}
+
 /// Sales of `series` grouped by column `by` (a static column, or a key column such as `store`)
 /// over `[from, to]`, and over the same number of periods right before.
 ///
@@ -87,18 +107,7 @@ pub fn compare_segments(
     series: &[usize],
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<SegmentComparison> {
-    let label: Box<dyn Fn(usize) -> String + '_> = if let Some(k) = panel.static_names.iter().position(|n| n == by) {
-        Box::new(move |s| {
-            let code = panel.series[s].statics[k] as usize;
-            panel.static_levels.get(k).and_then(|l| l.get(code)).cloned().unwrap_or_else(|| code.to_string())
-        })
-    } else if let Some(k) = panel.key_names.iter().position(|n| n == by) {
-        Box::new(move |s| panel.series[s].key.0.get(k).cloned().unwrap_or_default())
-    } else {
-        let mut columns: Vec<&str> = panel.key_names.iter().chain(&panel.static_names).map(String::as_str).collect();
-        columns.dedup();
-        return Err(XaiError::argument("by", by, format!("a key or static column: {}", columns.join(", "))));
-    };
+    let label = segment_labeler(panel, by)?;
     let freq = panel.frequency;
     let n = freq.periods_between(from, to).unwrap_or(0).max(0) + 1;
     let previous = freq

@@ -151,7 +151,13 @@ pub fn explain_from(
             "a global (tree model) pipeline; a local method has no features",
         )
     })?;
-    let (forecasts, steps) = pipeline.design_rows(panel, origins, horizon)?;
+    let (mut forecasts, steps) = pipeline.design_rows(panel, origins, horizon)?;
+    // As `forecast_from` does: the calibrated interval, when the model has no quantiles of its own.
+    if let Some(c) = pipeline.conformal()
+        && forecasts.series.iter().all(|f| f.quantiles.is_empty())
+    {
+        c.apply(panel, &mut forecasts, pipeline.non_negative());
+    }
     let mut explainers: HashMap<usize, (TreeShap, &TreeEnsemble)> = HashMap::new();
     let mut feature_sets: Vec<Vec<String>> = Vec::new();
     let mut set_of_model: HashMap<usize, usize> = HashMap::new();

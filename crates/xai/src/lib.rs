@@ -13,6 +13,7 @@ pub mod report;
 pub mod rows;
 #[cfg(feature = "rules")]
 pub mod segment;
+pub mod segment_errors;
 pub mod tools;
 pub mod treeshap;
 pub mod whatif;
@@ -24,5 +25,6 @@ pub use explain::{Driver, ForecastExplanation, explain_forecast, explain_from};
 pub use importance::{FeatureImportance, PermutationImportance, PermutationParams, permutation_importance};
 pub use pdp::{Grid, PartialDependence, partial_dependence};
 pub use rows::{FeatureRows, read_feature_rows};
+pub use segment_errors::{SegmentError, SegmentErrors, segment_errors};
 pub use treeshap::{InterventionalShap, ShapValues, TreeShap};
 pub use whatif::{WhatIf, what_if};

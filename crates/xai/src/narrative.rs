@@ -86,8 +86,16 @@ pub fn feature_phrase(feature: &str, frequency: Frequency) -> String {
         };
         return format!("{what} of the last {}{upto}", plural(w));
     }
-    if core.starts_with("ewm_") {
-        return format!("the recent sales level{upto}");
+    if let Some(alpha) = core.strip_prefix("ewm_") {
+        // A smoothing weight `a` averages over about `1 / a` periods; kept short for chart labels.
+        let over = match alpha.parse::<f64>() {
+            Ok(a) if a > 0.0 && a <= 1.0 => {
+                let n = ((1.0 / a).round() as usize).max(1);
+                format!(" (~{n} {period}{})", if n == 1 { "" } else { "s" })
+            }
+            _ => String::new(),
+        };
+        return format!("the recent sales level{over}{upto}");
     }
     match feature {
         "day_of_week" => "the day of the week".into(),
@@ -182,7 +190,8 @@ mod tests {
         assert_eq!(feature_phrase("lag_6", f), "sales 7 days before");
         assert_eq!(feature_phrase("roll_mean_28", f), "the average of the last 28 days");
         assert_eq!(feature_phrase("roll_std_7_s3", f), "the ups and downs of the last 7 days up to 2 days before");
-        assert_eq!(feature_phrase("ewm_0.3", f), "the recent sales level");
+        assert_eq!(feature_phrase("ewm_0.3", f), "the recent sales level (~3 days)");
+        assert_eq!(feature_phrase("ewm_1", f), "the recent sales level (~1 day)");
         assert_eq!(feature_phrase("day_of_week", f), "the day of the week");
         assert_eq!(feature_phrase("periods_to_holiday", f), "an upcoming holiday");
         assert_eq!(feature_phrase("store_region", f), "the store region");

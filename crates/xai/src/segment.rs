@@ -6,8 +6,10 @@
 //! linfa-trees has no missing values; a NaN cell is read as a value below the column's
 //! minimum, so a split there means "missing" and is printed so.
 
-use crate::format::number;
+use crate::format::{number, with_unit};
+use crate::narrative::feature_phrase;
 use crate::{Result, XaiError};
+use forecast_core::Frequency;
 use linfa::prelude::*;
 use linfa_trees::{DecisionTree, TreeNode};
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -211,12 +213,24 @@ impl ErrorRules {
 }
 
 impl ErrorRule {
-    /// The rule as one sentence.
+    /// The rule as one sentence, features by their column names.
     pub fn sentence(&self) -> String {
+        self.sentence_with(Condition::describe)
+    }
+
+    /// The rule as one sentence for a planner: features in words, values with their units (see
+    /// [`Condition::readable`]), e.g. "When a promotion runs and sales the day before are at least
+    /// 8.4 units, we under-forecast by about 3.2 units (18% of actual): 340 rows (12%), right 81%
+    /// of the time."
+    pub fn readable(&self, frequency: Frequency) -> String {
+        self.sentence_with(|c| c.readable(frequency))
+    }
+
+    fn sentence_with(&self, describe: impl Fn(&Condition) -> String) -> String {
         let when = if self.conditions.is_empty() {
             "Overall".to_string()
         } else {
-            format!("When {}", self.conditions.iter().map(Condition::describe).collect::<Vec<_>>().join(" and "))
+            format!("When {}", self.conditions.iter().map(describe).collect::<Vec<_>>().join(" and "))
         };
         let size = match (self.class, self.relative_error) {
             (ErrorClass::OnTarget, _) => format!(" (mean error {} units)", number(self.mean_error)),
@@ -236,6 +250,46 @@ impl ErrorRule {
 }
 
 impl Condition {
+    /// The condition for a planner: the feature as [`feature_phrase`] says it, on/off for a
+    /// promotion or holiday flag, sales features in units and a discount in percent.
+    pub fn readable(&self, frequency: Frequency) -> String {
+        let (feature, lower, upper) = match self {
+            Self::Missing(f) => return format!("{} is not known", feature_phrase(f, frequency)),
+            Self::Known(f) => return format!("{} is known", feature_phrase(f, frequency)),
+            Self::Range { feature, lower, upper } => (feature.as_str(), *lower, *upper),
+        };
+        let periods = match frequency {
+            Frequency::Daily => "days",
+            Frequency::Weekly => "weeks",
+            Frequency::Monthly => "months",
+        };
+        let (what, count) = match feature {
+            "periods_from_holiday" => (format!("the {periods} since the last holiday"), true),
+            "periods_to_holiday" => (format!("the {periods} to the next holiday"), true),
+            _ => (feature_phrase(feature, frequency), false),
+        };
+        let flag = matches!(feature, "promo" | "promotion" | "holiday");
+        let is = if what.starts_with("sales ") || count { "are" } else { "is" };
+        let in_unit = |v: f64| -> String {
+            let sales = ["lag_", "roll_", "ewm_"].iter().any(|p| feature.starts_with(p));
+            match feature {
+                _ if sales => with_unit(v, "units"),
+                _ if count => with_unit(v, periods),
+                "discount" => with_unit(100.0 * v, "%"),
+                "price_rel_median" => format!("{} of its usual level", with_unit(100.0 * v, "%")),
+                _ => number(v),
+            }
+        };
+        match (lower, upper) {
+            (Some(lo), None) if flag && lo > 0.0 && lo <= 1.0 => format!("{what} is on"),
+            (None, Some(hi)) if flag && hi > 0.0 && hi <= 1.0 => format!("{what} is off"),
+            (Some(lo), Some(hi)) => format!("{what} {is} from {} to below {}", in_unit(lo), in_unit(hi)),
+            (Some(lo), None) => format!("{what} {is} at least {}", in_unit(lo)),
+            (None, Some(hi)) => format!("{what} {is} below {}", in_unit(hi)),
+            (None, None) => format!("{what} {is} any value"),
+        }
+    }
+
     /// The condition in words.
     pub fn describe(&self) -> String {
         match self {
@@ -473,6 +527,8 @@ mod tests {
             "{text}"
         );
         assert_eq!(rules.accuracy, 1.0, "{text}");
+        let readable = top.readable(Frequency::Daily);
+        assert!(readable.contains("the promotion is on") && !readable.contains("promo >="), "{readable}");
         let total: usize = rules.rules.iter().map(|r| r.rows).sum();
         assert_eq!(total, n);
         let by_share = ErrorRules::fit(x.view(), &names, errors.view(), None, RuleParams::default()).unwrap();

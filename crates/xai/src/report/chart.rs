@@ -172,10 +172,13 @@ pub(crate) fn forecast_chart(c: &ForecastChart, width: f64, accent: Rgb, primary
     for (i, p) in c.points.iter().enumerate().filter(|(i, _)| i % every == 0) {
         s.push(text(x_of(i), bottom + 13.0, p.period.clone(), Anchor::Middle, GREY));
     }
+    // The band's swatch in the band's colour: the accent over white at the band's opacity.
+    let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * 0.18).round() as u8;
+    let band_colour = (mix(accent.0), mix(accent.1), mix(accent.2));
     let legend = [
         ("Actual", primary),
         ("Forecast", accent),
-        (&*format!("{}% interval", number(100.0 * c.interval_level)), accent),
+        (&*format!("{}% interval", number(100.0 * c.interval_level)), band_colour),
     ];
     let mut x = left;
     for (label, colour) in legend {

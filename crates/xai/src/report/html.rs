@@ -57,7 +57,7 @@ header{{background:{pc};color:#fff;margin:0 -30px 20px;padding:16px 30px;display
 header img{{height:36px}} header .name{{font-size:14px;opacity:.9}} h1{{font-size:22px;margin:4px 0 0}}
 h2{{font-size:16px;color:{pc};border-bottom:2px solid {ac};padding-bottom:4px;margin-top:26px}}
 table{{border-collapse:collapse;width:100%;font-size:13px}} th,td{{padding:5px 8px;border-bottom:1px solid #e5e7eb;text-align:right}}
-th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}} li{{margin:4px 0}} footer{{color:#6b7280;font-size:12px;margin-top:24px}}
+th:first-child,td:first-child,th.text,td.text{{text-align:left}} th{{background:#f3f4f6}} li{{margin:4px 0}} footer{{color:#6b7280;font-size:12px;margin-top:24px}}
 </style></head><body><main><header>"#,
         lang = escape(&b.locale),
         title = escape(&r.title),
@@ -96,7 +96,7 @@ th:first-child,td:first-child,td.text{{text-align:left}} th{{background:#f3f4f6}
     if let Some(t) = &r.segments {
         let _ = write!(
             h,
-            "<h2>{}</h2><table><tr><th>Segment</th><th>Actual ({u})</th><th>Forecast ({u})</th><th>WAPE</th><th>Bias</th><th>Main driver</th></tr>",
+            "<h2>{}</h2><table><tr><th>Segment</th><th>Actual ({u})</th><th>Forecast ({u})</th><th>WAPE</th><th>Bias</th><th class=\"text\">Main driver</th></tr>",
             escape(&t.title),
             u = escape(&t.unit)
         );

@@ -1,5 +1,6 @@
-//! The report as a one-page A4 PDF (printpdf, built-in Helvetica), drawing the same chart
-//! geometry as the HTML form.
+//! The report as an A4 PDF (printpdf, built-in Helvetica), drawing the same chart geometry as
+//! the HTML form. Content flows onto further pages rather than being cut: a chart, a table row
+//! or a line of text never straddles a page break.
 
 use super::chart::{self, Anchor, Chart, Rgb, Shape, fit, parse_colour, text_width};
 use super::model::Report;
@@ -22,13 +23,26 @@ fn colour((r, g, b): Rgb) -> Color {
     })
 }
 
+/// Lowest `y` that content may reach (the footer sits below it).
+const BOTTOM: f64 = PAGE_H - 48.0;
+
 /// Page builder: `y` grows downwards from the top margin, like the chart geometry.
 struct Page {
+    /// Finished pages.
+    done: Vec<Vec<Op>>,
     ops: Vec<Op>,
     y: f64,
 }
 
 impl Page {
+    /// Start a new page unless `height` more points fit on this one.
+    fn room(&mut self, height: f64) {
+        if self.y + height > BOTTOM {
+            self.done.push(std::mem::take(&mut self.ops));
+            self.y = MARGIN;
+        }
+    }
+
     fn pt(x: f64, y: f64) -> Point {
         Point { x: Pt(x as f32), y: Pt((PAGE_H - y) as f32) }
     }
@@ -66,6 +80,7 @@ impl Page {
 
     /// Draw a chart with its top-left corner at `(x0, self.y)` and move below it.
     fn chart(&mut self, c: &Chart, x0: f64) {
+        self.room(c.height);
         let y0 = self.y;
         for s in &c.shapes {
             match s {
@@ -109,7 +124,9 @@ impl Page {
         self.y += c.height + 8.0;
     }
 
-    fn heading(&mut self, s: &str, c: Rgb) {
+    /// A heading, kept on the page with at least `next` points of what follows it.
+    fn heading(&mut self, s: &str, c: Rgb, next: f64) {
+        self.room(34.0 + next);
         self.y += 24.0;
         self.text(MARGIN, self.y, s, 13.0, true, c);
         self.y += 10.0;
@@ -122,6 +139,7 @@ impl Page {
         for word in s.split_whitespace() {
             let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
             if text_width(&candidate, size) > width && !line.is_empty() {
+                self.room(size + 3.0);
                 self.y += size + 3.0;
                 self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
                 line = word.to_string();
@@ -130,6 +148,7 @@ impl Page {
             }
         }
         if !line.is_empty() {
+            self.room(size + 3.0);
             self.y += size + 3.0;
             self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
         }
@@ -150,28 +169,30 @@ fn dash(p: &mut Page, a: (f64, f64), b: (f64, f64), c: Rgb, width: f64) {
 pub fn to_pdf(r: &Report) -> Vec<u8> {
     let b = &r.branding;
     let (primary, accent) = (parse_colour(&b.primary_colour), parse_colour(&b.accent_colour));
-    let mut p = Page { ops: Vec::new(), y: 0.0 };
+    let mut p = Page { done: Vec::new(), ops: Vec::new(), y: 0.0 };
     p.polygon(&[(0.0, 0.0), (PAGE_W, 0.0), (PAGE_W, 70.0), (0.0, 70.0)], primary);
     p.text(MARGIN, 28.0, &fit(&b.display_name, 10.0, PAGE_W - 2.0 * MARGIN), 10.0, false, (255, 255, 255));
     p.text(MARGIN, 52.0, &fit(&r.title, 17.0, PAGE_W - 2.0 * MARGIN), 17.0, true, (255, 255, 255));
     p.y = 80.0;
     let width = PAGE_W - 2.0 * MARGIN;
     if !r.summary.is_empty() {
-        p.heading("Summary", primary);
+        p.heading("Summary", primary, 30.0);
         for s in &r.summary {
             p.paragraph(&format!("• {s}"), 9.5, 0.0);
         }
     }
     if let Some(f) = &r.forecast {
-        p.heading(&f.title, primary);
-        p.chart(&chart::forecast_chart(f, width, accent, primary), MARGIN);
+        let c = chart::forecast_chart(f, width, accent, primary);
+        p.heading(&f.title, primary, c.height);
+        p.chart(&c, MARGIN);
     }
     if let Some(w) = &r.drivers {
-        p.heading(&w.title, primary);
-        p.chart(&chart::waterfall(w, width, primary), MARGIN);
+        let c = chart::waterfall(w, width, primary);
+        p.heading(&w.title, primary, c.height);
+        p.chart(&c, MARGIN);
     }
     if let Some(t) = &r.segments {
-        p.heading(&t.title, primary);
+        p.heading(&t.title, primary, 12.0 + 13.0 * t.rows.len().min(3) as f64);
         let cols = [
             ("Segment".to_string(), 0.0, Anchor::Start),
             (format!("Actual ({})", t.unit), 190.0, Anchor::End),
@@ -191,10 +212,8 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
             cell(&mut p, name, *x, *a, true);
         }
         for row in &t.rows {
+            p.room(13.0);
             p.y += 13.0;
-            if p.y > PAGE_H - 120.0 {
-                break;
-            }
             let values = [
                 row.segment.clone(),
                 number(row.actual),
@@ -209,23 +228,24 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
         }
         p.y += 6.0;
     }
-    if !r.rules.is_empty() && p.y < PAGE_H - 100.0 {
-        p.heading("Where the forecast is weak", primary);
+    if !r.rules.is_empty() {
+        p.heading("Where the forecast is weak", primary, 24.0);
         for s in &r.rules {
-            if p.y > PAGE_H - 60.0 {
-                break;
-            }
             p.paragraph(&format!("• {s}"), 9.0, 0.0);
         }
     }
-    p.text(
-        MARGIN,
-        PAGE_H - 24.0,
-        &format!("{} · generated {}", b.display_name, r.generated_at),
-        8.0,
-        false,
-        chart::GREY,
-    );
-    let page = PdfPage::new(Mm((PAGE_W * 25.4 / 72.0) as f32), Mm((PAGE_H * 25.4 / 72.0) as f32), p.ops);
-    PdfDocument::new(&r.title).with_pages(vec![page]).save(&PdfSaveOptions::default(), &mut Vec::new())
+    let mut all = p.done;
+    all.push(p.ops);
+    let n = all.len();
+    let pages = all
+        .into_iter()
+        .enumerate()
+        .map(|(i, ops)| {
+            let mut page = Page { done: Vec::new(), ops, y: 0.0 };
+            let footer = format!("{} · generated {} · page {} of {n}", b.display_name, r.generated_at, i + 1);
+            page.text(MARGIN, PAGE_H - 24.0, &footer, 8.0, false, chart::GREY);
+            PdfPage::new(Mm((PAGE_W * 25.4 / 72.0) as f32), Mm((PAGE_H * 25.4 / 72.0) as f32), page.ops)
+        })
+        .collect();
+    PdfDocument::new(&r.title).with_pages(pages).save(&PdfSaveOptions::default(), &mut Vec::new())
 }

@@ -21,13 +21,16 @@
 //! The values agree with Algorithm 2 to rounding (about 1e-15 relative), not bit for bit.
 
 use super::prepare::ShapTree;
-use forecast_core::tree::{Node, Split};
+use forecast_core::tree::{Missing, Node, Split, SplitRule};
 
 /// Most quadrature points per tree; a tree with more than `2 * MAX_POINTS` distinct features on
 /// one path is left to Algorithm 2.
 pub(crate) const MAX_POINTS: usize = 16;
 
 const NONE: u32 = u32::MAX;
+
+/// Rows that go through a tree together (see [`LinearTree::add`]).
+pub(crate) const BLOCK_ROWS: usize = 4;
 
 /// Gauss-Legendre points and weights on `[0, 1]` (Newton's iteration on `P_n`, to full precision).
 pub(crate) fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
@@ -78,12 +81,53 @@ struct EdgeNode {
     value: f64,
 }
 
+/// A split's test in branch-free form: the row goes left when `x <= threshold`, or when `x` is
+/// NaN and `nan_left`. Zero-as-missing and categorical splits keep their [`Split`] (`generic`).
+#[derive(Debug, Clone, Copy)]
+struct Test {
+    threshold: f64,
+    feature: u32,
+    nan_left: bool,
+    /// Index in `splits` when the test needs [`Split::goes_left`], else [`NONE`].
+    generic: u32,
+}
+
+impl Test {
+    fn new(split: &Split, index: u32) -> Self {
+        let generic = Self { threshold: 0.0, feature: split.feature, nan_left: false, generic: index };
+        let threshold = match (split.missing, &split.rule) {
+            (Missing::Zero, _) | (_, SplitRule::Category(_)) => return generic,
+            (_, SplitRule::LessOrEqual(t)) => *t,
+            // `x < t` is `x <= t.next_down()` for every non-NaN `x`.
+            (_, SplitRule::Less(t)) if t.is_finite() => t.next_down(),
+            (_, SplitRule::Less(_)) => return generic,
+        };
+        if threshold.is_nan() {
+            return generic;
+        }
+        // NaN takes the default direction (`Missing::NaN`) or compares as 0 (`Missing::None`):
+        // either way, where `goes_left` sends it.
+        Self { threshold, feature: split.feature, nan_left: split.goes_left(f64::NAN), generic: NONE }
+    }
+
+    #[inline(always)]
+    fn goes_left(&self, x: f64, splits: &[Split]) -> bool {
+        if self.generic != NONE {
+            return splits[self.generic as usize].goes_left(x);
+        }
+        (x <= self.threshold) | (x.is_nan() & self.nan_left)
+    }
+}
+
 /// A tree prepared for Linear TreeSHAP.
 #[derive(Debug, Clone)]
 pub(crate) struct LinearTree {
     points: usize,
     nodes: Vec<EdgeNode>,
+    /// The split of each split node, in preorder (read by the generic tests).
     splits: Vec<Split>,
+    /// The test of each split node, in preorder.
+    tests: Vec<Test>,
     /// Preorder id of each split.
     split_nodes: Vec<u32>,
     /// Per node, `ROWS * points` values: the factor `F_e / F_prev` when the feature stays hot,
@@ -101,15 +145,16 @@ pub(crate) struct LinearScratch {
 }
 
 impl LinearScratch {
+    /// Room for trees of up to `nodes` nodes, [`BLOCK_ROWS`] rows at a time.
     pub(crate) fn reserve(&mut self, nodes: usize) {
-        let n = (nodes + 1) * MAX_POINTS;
+        let n = (nodes + 1) * MAX_POINTS * BLOCK_ROWS;
         if self.a.len() < n {
             self.a.resize(n, 0.0);
             self.h.resize(n, 0.0);
         }
-        if self.state.len() < nodes {
-            self.state.resize(nodes, 0);
-            self.left.resize(nodes, false);
+        if self.state.len() < nodes * BLOCK_ROWS {
+            self.state.resize(nodes * BLOCK_ROWS, 0);
+            self.left.resize(nodes * BLOCK_ROWS, false);
         }
     }
 }
@@ -159,7 +204,8 @@ impl LinearTree {
             }
         }
         let split_nodes = (0..n).filter(|&c| nodes[c as usize].split != NONE).collect();
-        Some(Self { points, nodes, splits: b.splits, split_nodes, table })
+        let tests = b.splits.iter().enumerate().map(|(i, sp)| Test::new(sp, i as u32)).collect();
+        Some(Self { points, nodes, splits: b.splits, tests, split_nodes, table })
     }
 
     /// Quadrature points of this tree: half its most distinct features on a path, rounded up.
@@ -169,68 +215,76 @@ impl LinearTree {
 
     /// Memory taken, in bytes.
     pub(crate) fn bytes(&self) -> usize {
-        self.table.len() * 8 + self.nodes.len() * std::mem::size_of::<EdgeNode>() + self.splits.len() * 48
+        self.table.len() * 8
+            + self.nodes.len() * std::mem::size_of::<EdgeNode>()
+            + self.splits.len() * (48 + std::mem::size_of::<Test>())
     }
 
-    /// Add the tree's contributions for row `x` to `phi` (bias excluded). `s` was reserved for
-    /// this tree's node count; `Q` equals [`Self::points`].
+    /// Add the tree's contributions for the `R` rows of `x` (`p` wide, row-major) to the first
+    /// `p` entries of the `R` rows of `phi` (`stride` wide; the bias is not touched). `s` was
+    /// reserved for this tree's node count; `Q` equals [`Self::points`].
     ///
-    /// Branch-free over the edge states (a row's states are unpredictable): every edge multiplies
-    /// by the factor row of its state (the cover share when already cold) and adds the dot with
-    /// the `D` row of its state (zeros when cold); a leaf's children are the zero row `n`.
+    /// The `R` rows go through each node together: their products are independent, so they
+    /// overlap in the pipeline where one row alone would wait on its parent's product.
+    /// Branch-free over the edge states and the node kinds (a row's states are unpredictable,
+    /// and so is a leaf among splits): every edge multiplies by the factor row of its state (the
+    /// cover share when already cold) and adds the dot with the `D` row of its state (zeros when
+    /// cold); every node sums `value · A` (0 for a split) and its children's `H` (a leaf's
+    /// children are the zero row `n`).
     #[inline]
-    pub(crate) fn add<const Q: usize>(&self, x: &[f64], phi: &mut [f64], s: &mut LinearScratch) {
+    pub(crate) fn add<const Q: usize, const R: usize>(
+        &self,
+        x: &[f64],
+        p: usize,
+        phi: &mut [f64],
+        stride: usize,
+        s: &mut LinearScratch,
+    ) {
         let n = self.nodes.len();
-        let (a, _) = s.a[..n * Q].as_chunks_mut::<Q>();
-        let (h, _) = s.h[..(n + 1) * Q].as_chunks_mut::<Q>();
+        let (a, _) = s.a[..n * R * Q].as_chunks_mut::<Q>();
+        let (h, _) = s.h[..(n + 1) * R * Q].as_chunks_mut::<Q>();
         let (table, _) = self.table.as_chunks::<Q>();
-        let state = &mut s.state[..n];
-        let left = &mut s.left[..n];
-        for (sp, &c) in self.splits.iter().zip(&self.split_nodes) {
-            left[c as usize] = sp.goes_left(x[sp.feature as usize]);
+        let state = &mut s.state[..n * R];
+        let left = &mut s.left[..n * R];
+        for (test, &c) in self.tests.iter().zip(&self.split_nodes) {
+            let f = test.feature as usize;
+            for r in 0..R {
+                left[c as usize * R + r] = test.goes_left(x[r * p + f], &self.splits);
+            }
         }
-        a[0] = [1.0; Q];
-        state[0] = HOT;
-        h[n] = [0.0; Q];
+        for r in 0..R {
+            a[r] = [1.0; Q];
+            state[r] = HOT;
+            h[n * R + r] = [0.0; Q];
+        }
         for c in 1..n {
             let node = &self.nodes[c];
-            let p = node.parent as usize;
-            let hot_before = state[node.prev as usize] == HOT;
-            let parent = a[p];
-            let out = &mut a[c];
-            if hot_before {
-                let st = if left[p] == node.left { HOT } else { 1 };
-                state[c] = st;
+            let (pa, prev) = (node.parent as usize * R, node.prev as usize * R);
+            for r in 0..R {
+                // HOT (0) when the row takes the edge, 1 when it turns away, COLD (2) when cold
+                // before; in arithmetic, as a branch here is mispredicted about every third edge.
+                let (hot, turn) = (u8::from(state[prev + r] == HOT), u8::from(left[pa + r] != node.left));
+                let st = COLD - hot * (COLD - turn);
+                state[c * R + r] = st;
                 let f = &table[ROWS * c + st as usize];
-                for k in 0..Q {
-                    out[k] = parent[k] * f[k];
-                }
-            } else {
-                state[c] = COLD;
-                for k in 0..Q {
-                    out[k] = parent[k] * node.ratio;
-                }
+                let parent = a[pa + r];
+                a[c * R + r] = std::array::from_fn(|k| parent[k] * f[k]);
             }
         }
         for c in (1..n).rev() {
             let node = &self.nodes[c];
-            let hc = if node.kids[0] as usize == n {
-                let mut v = a[c];
-                v.iter_mut().for_each(|e| *e *= node.value);
-                v
-            } else {
-                let (l, r) = (h[node.kids[0] as usize], h[node.kids[1] as usize]);
-                std::array::from_fn(|k| l[k] + r[k])
-            };
-            h[c] = hc;
-            let st = state[c];
-            if st != COLD {
-                let d = &table[ROWS * c + 3 + st as usize];
+            let (k0, k1) = (node.kids[0] as usize * R, node.kids[1] as usize * R);
+            let feature = node.feature as usize;
+            for r in 0..R {
+                let (ac, l, rt) = (a[c * R + r], h[k0 + r], h[k1 + r]);
+                let hc: [f64; Q] = std::array::from_fn(|k| ac[k] * node.value + (l[k] + rt[k]));
+                h[c * R + r] = hc;
+                let d = &table[ROWS * c + 3 + state[c * R + r] as usize];
                 let mut acc = [0.0; 2];
                 for k in 0..Q {
                     acc[k % 2] += hc[k] * d[k];
                 }
-                phi[node.feature as usize] += acc[0] + acc[1];
+                phi[r * stride + feature] += acc[0] + acc[1];
             }
         }
     }
@@ -297,5 +351,50 @@ impl Builder<'_> {
             None => {}
         }
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branch_free_tests_route_every_value_as_the_splits_do() {
+        let values = [
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::MIN,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-40,
+            0.5f64.next_down(),
+            0.5,
+            0.5f64.next_up(),
+            2.0,
+            f64::INFINITY,
+        ];
+        let rules = [
+            SplitRule::LessOrEqual(0.5),
+            SplitRule::Less(0.5),
+            SplitRule::Less(0.0),
+            SplitRule::LessOrEqual(-0.0),
+            SplitRule::Less(f64::MIN),
+            SplitRule::Less(f64::INFINITY),
+            SplitRule::LessOrEqual(f64::NAN),
+            SplitRule::Category(vec![0b101]),
+        ];
+        for rule in &rules {
+            for missing in [Missing::None, Missing::Zero, Missing::NaN] {
+                for default_left in [false, true] {
+                    let split = Split { feature: 0, rule: rule.clone(), missing, default_left, left: 1, right: 2 };
+                    let test = Test::new(&split, 0);
+                    for &x in &values {
+                        let got = test.goes_left(x, std::slice::from_ref(&split));
+                        assert_eq!(got, split.goes_left(x), "{split:?} at {x}");
+                    }
+                }
+            }
+        }
     }
 }

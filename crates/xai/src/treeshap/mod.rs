@@ -29,7 +29,7 @@ pub(crate) use values::feature_names as feature_names_of;
 
 use crate::{Result, XaiError};
 use forecast_core::tree::TreeEnsemble;
-use linear::{LinearScratch, LinearTree};
+use linear::{BLOCK_ROWS, LinearScratch, LinearTree};
 use ndarray::ArrayView2;
 use path::PathElement;
 use prepare::ShapTree;
@@ -302,12 +302,17 @@ impl TreeShap {
     }
 }
 
-/// One tree's Linear TreeSHAP over rows `x` into `out` (`p + 1` wide), with the lane count
-/// fixed at compile time.
+/// One tree's Linear TreeSHAP over rows `x` into `out` (`p + 1` wide), [`BLOCK_ROWS`] rows at a
+/// time, with the lane count fixed at compile time.
 fn linear_rows(l: &LinearTree, x: &[f64], out: &mut [f64], p: usize, s: &mut LinearScratch) {
     fn run<const Q: usize>(l: &LinearTree, x: &[f64], out: &mut [f64], p: usize, s: &mut LinearScratch) {
-        for (row, phi) in x.chunks_exact(p).zip(out.chunks_mut(p + 1)) {
-            l.add::<Q>(row, &mut phi[..p], s);
+        let mut blocks = out.chunks_exact_mut((p + 1) * BLOCK_ROWS);
+        let mut rows = x.chunks_exact(p * BLOCK_ROWS);
+        for (xb, ob) in (&mut rows).zip(&mut blocks) {
+            l.add::<Q, BLOCK_ROWS>(xb, p, ob, p + 1, s);
+        }
+        for (row, phi) in rows.remainder().chunks_exact(p).zip(blocks.into_remainder().chunks_mut(p + 1)) {
+            l.add::<Q, 1>(row, p, phi, p + 1, s);
         }
     }
     match l.points() {
