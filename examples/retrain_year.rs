@@ -17,7 +17,7 @@ use forecast::core::forecast::{FittedForecaster, Forecaster, GlobalForecaster};
 use forecast::core::gbdt::{Gbdt, Objective as Loss};
 use forecast::core::tenant::TenantId;
 use forecast::core::{
-    Clock, GuardedAction, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, ModelStore, NewModelVersion, Panel,
+    GuardedAction, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, ModelStore, NewModelVersion, Panel,
     ParamGuard, PermissionCheck,
 };
 use forecast::mlops::drift_source::HealthDriftSource;
@@ -356,7 +356,7 @@ fn morning(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(6, 0, 0).unwrap_or_default()))
 }
 
-/// Drift of the planned regressors: the champion's training window against the last 14 days.
+/// Drift of the planned regressors: the champion's training year against the last 28 days.
 fn drift_check(
     full: &Panel,
     champion_since: NaiveDate,
@@ -380,8 +380,8 @@ fn drift_check(
         .map(|(n, _)| {
             let r = full.regressor_index(n).unwrap_or(0);
             (
-                column(r, champion_since - Duration::days(56), champion_since),
-                column(r, today - Duration::days(14), today),
+                column(r, champion_since - Duration::days(364), champion_since),
+                column(r, today - Duration::days(28), today),
             )
         })
         .collect();
