@@ -7,6 +7,7 @@ pub mod job;
 pub mod promotion;
 pub mod schedule;
 pub mod search;
+pub mod tpe;
 pub mod trigger;
 
 pub use diebold_mariano::{Alternative, DmTest, diebold_mariano};
@@ -16,6 +17,7 @@ pub use job::{Job, JobProgress, Journal, Step, StepRecord};
 pub use promotion::{Comparison, Decision, Promoter, PromotionPolicy, RollbackGuard, compare};
 pub use schedule::{Calendar, MissedRuns, MonthDay, Schedule, Scheduler};
 pub use search::{Budget, Config, Objective, ParamSpace, ParamValue, Search, SearchResult, Trial, panel_as_of};
+pub use tpe::Tpe;
 pub use trigger::{
     DecayMetric, DecayTrigger, DriftTrigger, RetrainRequest, TriggerEvent, TriggerGate, TriggerKind, VolumeTrigger,
 };

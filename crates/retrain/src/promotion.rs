@@ -8,7 +8,7 @@ use crate::diebold_mariano::{Alternative, DmTest, diebold_mariano};
 use crate::error::{Result, invalid};
 use crate::trigger::DecayTrigger;
 use forecast_core::{
-    AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, GuardedAction, ModelStore, PermissionCheck,
+    AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, GuardedAction, ModelRef, ModelStore, PermissionCheck,
 };
 use serde::{Deserialize, Serialize};
 
@@ -139,11 +139,19 @@ pub struct Promoter<'a> {
 
 impl Promoter<'_> {
     /// Point `alias` of `name` at `version` with `evidence` (JSON) as the reason. The alias
-    /// move is the single state change, so a failure before it changes nothing.
+    /// move is the single state change, so a failure before it changes nothing. Promoting the
+    /// version the alias already holds changes nothing and returns the move that put it there
+    /// (a job resumed after a crash between the move and its journal line promotes again).
     ///
     /// # Errors
     /// A denied permission (audited as denied), a registry error.
     pub fn promote(&self, name: &str, alias: &str, version: u32, evidence: &str) -> Result<AliasMove> {
+        let held = self.store.resolve(&ModelRef::Alias { name: name.into(), alias: alias.into() });
+        if held.is_ok_and(|v| v.version == version)
+            && let Some(last) = self.store.alias_history(name, alias)?.pop()
+        {
+            return Ok(last);
+        }
         self.guarded(GuardedAction::PromoteModel, name, alias, evidence, |actor| {
             self.store.set_alias(name, alias, version, actor, evidence)
         })

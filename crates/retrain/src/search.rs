@@ -69,6 +69,11 @@ impl ParamSpace {
         Ok(self)
     }
 
+    /// The axes: names and their values, in the order added.
+    pub fn axes(&self) -> &[(String, Vec<ParamValue>)] {
+        &self.axes
+    }
+
     /// Number of grid points.
     pub fn grid_size(&self) -> usize {
         self.axes.iter().map(|(_, v)| v.len()).product()
@@ -223,10 +228,10 @@ impl SearchResult {
 /// Runs searches.
 #[derive(Debug)]
 pub struct Search<'a> {
-    clock: &'a dyn Clock,
+    pub(crate) clock: &'a dyn Clock,
     tracker: Option<(&'a dyn RunTracker, String, String)>,
-    budget: Budget,
-    batch: usize,
+    pub(crate) budget: Budget,
+    pub(crate) batch: usize,
 }
 
 impl<'a> Search<'a> {
@@ -303,7 +308,7 @@ impl<'a> Search<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn rung(
+    pub(crate) fn rung(
         &self,
         candidates: &[Config],
         which: &[usize],
@@ -367,7 +372,7 @@ impl<'a> Search<'a> {
     }
 }
 
-fn best_of(trials: &[Trial], rung: usize) -> Option<usize> {
+pub(crate) fn best_of(trials: &[Trial], rung: usize) -> Option<usize> {
     trials
         .iter()
         .filter(|t| t.rung == rung && t.loss.is_finite())
@@ -375,7 +380,7 @@ fn best_of(trials: &[Trial], rung: usize) -> Option<usize> {
         .map(|t| t.id)
 }
 
-fn finish(trials: Vec<Trial>, best: Option<usize>, budget_exhausted: bool) -> Result<SearchResult> {
+pub(crate) fn finish(trials: Vec<Trial>, best: Option<usize>, budget_exhausted: bool) -> Result<SearchResult> {
     if best.is_none() {
         let why = trials.iter().find_map(|t| t.error.clone()).unwrap_or_else(|| "no trial ran".into());
         return Err(RetrainError::Search(format!("no trial succeeded ({} run): {why}", trials.len())));

@@ -30,7 +30,7 @@ mod spec;
 #[cfg(test)]
 mod tests;
 
-pub use generator::{GeneratedData, RetailGenerator, default_data, default_panel};
+pub use generator::{GeneratedData, PromoPattern, RegimeShift, RetailGenerator, default_data, default_panel};
 pub use ingest::{read_csv, read_csv_from};
 pub use options::{DuplicatePolicy, GapPolicy, IngestMode, IngestOptions, NegativePolicy};
 pub use record::{RECORD_COLUMNS, SalesRecord};

@@ -44,6 +44,9 @@ fn promotion_and_rollback_go_through_the_ports_and_are_audited() {
     promoter.promote("demand", "champion", 1, "initial").unwrap();
     let m = promoter.promote("demand", "champion", 2, "{\"dm_p\":0.01}").unwrap();
     assert_eq!((m.from, m.to, m.reason.as_str()), (Some(1), Some(2), "{\"dm_p\":0.01}"));
+    // Promoting the holder again (a resumed job) moves nothing and audits nothing.
+    assert_eq!(promoter.promote("demand", "champion", 2, "again").unwrap(), m);
+    assert_eq!(store.alias_history("demand", "champion").unwrap().len(), 2);
     // Production decays after the promotion: the guard asks for a rollback.
     let guard =
         RollbackGuard { version: 2, decay: DecayTrigger { window: 7, min_points: 7, ..DecayTrigger::wape(0.1) } };

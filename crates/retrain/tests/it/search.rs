@@ -1,11 +1,12 @@
 use chrono::NaiveDate;
 use forecast_core::backtest::Backtest;
 use forecast_core::baseline::BaselineModel;
-use forecast_core::forecast::{Forecaster, LocalForecaster};
+use forecast_core::forecast::{FittedForecaster, Forecaster, Forecasts, LocalForecaster};
 use forecast_core::{Frequency, ManualClock, Panel, Series, SeriesKey};
 use forecast_retrain::search::BacktestObjective;
 use forecast_retrain::{Config, HalvingSchedule, MinResources, Objective, ParamSpace, ParamValue, Search, panel_as_of};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 fn panel(len: usize, poison_after: Option<usize>) -> Panel {
     let series = (0..3)
@@ -145,4 +146,108 @@ fn successive_halving_follows_its_schedule() {
     }
     assert_eq!(r.best_trial().unwrap().config["i"], ParamValue::Int(26));
     assert!(Search::new(&clock).halving(&candidates[..5], &schedule, &objective).is_err());
+}
+
+/// Records the last date of any value (target or regressor) in every panel it is fitted on or
+/// forecasts from.
+#[derive(Debug, Clone)]
+struct Spy {
+    seen: Arc<Mutex<Vec<NaiveDate>>>,
+}
+
+impl Spy {
+    fn record(&self, p: &Panel) {
+        for s in &p.series {
+            let n = s.regressors.iter().map(Vec::len).chain([s.target.len()]).max().unwrap_or(0);
+            if let Some(d) = n.checked_sub(1).and_then(|t| p.date(s, t)) {
+                self.seen.lock().unwrap().push(d);
+            }
+        }
+    }
+    fn latest(&self) -> NaiveDate {
+        *self.seen.lock().unwrap().iter().max().unwrap()
+    }
+}
+
+#[derive(Debug)]
+struct SpyFitted(Spy, Box<dyn FittedForecaster>);
+
+impl FittedForecaster for SpyFitted {
+    fn forecast(&self, p: &Panel, origins: &[Option<usize>], horizon: usize) -> forecast_core::Result<Forecasts> {
+        self.0.record(p);
+        self.1.forecast(p, origins, horizon)
+    }
+}
+
+impl Forecaster for Spy {
+    fn name(&self) -> &str {
+        "spy"
+    }
+    fn fit(&self, p: &Panel, end: &[usize]) -> forecast_core::Result<Box<dyn FittedForecaster>> {
+        self.record(p);
+        let inner = LocalForecaster::new(BaselineModel::seasonal_naive(7)).fit(p, end)?;
+        Ok(Box::new(SpyFitted(self.clone(), inner)))
+    }
+}
+
+#[test]
+fn no_trial_of_any_search_reads_a_target_or_regressor_after_as_of() {
+    // 160 days of targets and 30 more of planned prices; training may read up to index 98.
+    let mut p = panel(160, None);
+    for s in &mut p.series {
+        s.regressors = vec![(0..190).map(|t| 1.0 + (t % 3) as f64).collect()];
+    }
+    p.regressor_names = vec!["price".into()];
+    p.validate().unwrap();
+    let as_of = NaiveDate::from_ymd_opt(2026, 4, 9).unwrap();
+    let spy = Spy { seen: Arc::default() };
+    let build_spy =
+        |_: &Config, _: usize| -> forecast_retrain::Result<Box<dyn Forecaster>> { Ok(Box::new(spy.clone())) };
+    let objective = BacktestObjective { panel: &p, as_of, backtest: Backtest::new(3, 7), build: build_spy };
+    let clock = clock();
+    let candidates = space().grid();
+    Search::new(&clock).run(&candidates, 1, &objective).unwrap();
+    let schedule = HalvingSchedule::new(9, MinResources::Fixed(1), 9, 3, false).unwrap();
+    Search::new(&clock).halving(&candidates, &schedule, &objective).unwrap();
+    assert!(spy.seen.lock().unwrap().len() >= 2 * 9 * 3, "every trial fitted and forecast");
+    assert_eq!(spy.latest(), as_of, "a trial read past its as-of date");
+    // The spy does see the future when handed the uncut panel: the check above can fail.
+    Backtest::new(3, 7).run(&p, &[&spy]).unwrap();
+    assert_eq!(spy.latest(), NaiveDate::from_ymd_opt(2026, 7, 9).unwrap());
+}
+
+/// A separable bowl over four axes of eight values, optimum at (5, 2, 6, 1).
+#[derive(Debug)]
+struct Bowl;
+impl Objective for Bowl {
+    fn loss(&self, c: &Config, _: usize) -> forecast_retrain::Result<f64> {
+        let at = |k: &str| match c[k] {
+            ParamValue::Int(i) => i as f64,
+            _ => f64::NAN,
+        };
+        Ok((at("a") - 5.0).powi(2) + (at("b") - 2.0).powi(2) + (at("c") - 6.0).powi(2) + (at("d") - 1.0).powi(2))
+    }
+}
+
+#[test]
+fn tpe_is_seeded_and_beats_random_search_on_average_on_the_same_budget() {
+    let values: Vec<ParamValue> = (0..8).map(ParamValue::Int).collect();
+    let mut s = ParamSpace::new();
+    for k in ["a", "b", "c", "d"] {
+        s = s.axis(k, values.clone()).unwrap();
+    }
+    let clock = clock();
+    let search = Search::new(&clock);
+    let settings = |seed| forecast_retrain::Tpe { n_trials: 40, seed, ..Default::default() };
+    let a = search.tpe(&s, &settings(3), 1, &Bowl).unwrap();
+    assert_eq!(a, search.tpe(&s, &settings(3), 1, &Bowl).unwrap());
+    assert_eq!(a.trials.len(), 40);
+    assert_ne!(a.trials, search.tpe(&s, &settings(4), 1, &Bowl).unwrap().trials);
+    let (mut tpe, mut random) = (0.0, 0.0);
+    for seed in 0..20 {
+        tpe += search.tpe(&s, &settings(seed), 1, &Bowl).unwrap().best_trial().unwrap().loss;
+        random += search.run(&s.random(40, seed), 1, &Bowl).unwrap().best_trial().unwrap().loss;
+    }
+    assert!(tpe < random, "mean best loss: tpe {} vs random {}", tpe / 20.0, random / 20.0);
+    assert!(search.tpe(&s, &forecast_retrain::Tpe { gamma: 1.0, ..Default::default() }, 1, &Bowl).is_err());
 }

@@ -15,6 +15,8 @@ pub(super) struct SeriesLayout<'a> {
     pub(super) span: (usize, usize),
     pub(super) calendar: &'a Calendar,
     pub(super) future: usize,
+    /// Calendar period where a regime shift starts, if any.
+    pub(super) regime: Option<usize>,
 }
 
 impl GeneratedData {
@@ -37,6 +39,7 @@ impl GeneratedData {
             item,
             trend,
             promo_dip,
+            regime_from: at.regime.map(|r| r.saturating_sub(first)),
             demand: Vec::new(),
             expected: Vec::new(),
             baseline: Vec::new(),

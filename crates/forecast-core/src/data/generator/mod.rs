@@ -31,9 +31,11 @@
 mod calendar;
 mod layout;
 mod params;
+mod shift;
 mod simulate;
 mod truth;
 
+pub use shift::{PromoPattern, RegimeShift};
 pub use truth::{GroundTruth, ItemTruth, SeriesTruth};
 
 use super::holidays::{Holiday, holiday};
@@ -46,6 +48,7 @@ use layout::SeriesLayout;
 use params::{ItemParams, item_params, promo_plan};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use shift::{DayShift, replan};
 use simulate::{SeriesContext, simulate};
 use std::path::Path;
 
@@ -64,10 +67,12 @@ use std::path::Path;
 /// | `intermittent` | 0 | probability that an item is a slow mover: mean demand 0.05..0.6 units per period (average store, base price), dispersion 0.5..2, so most periods are zero | 0..=1 |
 /// | `min_length` | `periods` | series lengths are uniform in `min_length..=` the periods left before their end | 1..=`periods` |
 /// | `end_spread` | 0 | each series' history ends uniformly 0..=`end_spread` periods before the panel's last period | 0..`periods` |
+/// | `regime_shift` | none | from a period on, price elasticities scale and promotions follow a new pattern | [`RegimeShift`] |
 ///
 /// Values out of range are moved to the nearest accepted value (a NaN option keeps its default). The defaults give the
-/// embedded [`default_data`]; the last four options draw from a random stream of their own,
-/// so at their defaults the data are exactly those of earlier releases.
+/// embedded [`default_data`]; the last five options draw from random streams of their own,
+/// so at their defaults the data are exactly those of earlier releases (and with a regime
+/// shift, the data before it are exactly those without it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetailGenerator {
     seed: u64,
@@ -81,6 +86,7 @@ pub struct RetailGenerator {
     intermittent: f64,
     min_length: Option<usize>,
     end_spread: usize,
+    regime_shift: Option<RegimeShift>,
 }
 
 impl Default for RetailGenerator {
@@ -122,6 +128,7 @@ impl RetailGenerator {
             intermittent: 0.0,
             min_length: None,
             end_spread: 0,
+            regime_shift: None,
         }
     }
 
@@ -198,12 +205,20 @@ impl RetailGenerator {
         self
     }
 
+    /// A regime shift from period `shift.at` on: elasticities scale and, if given, promotions
+    /// follow the new pattern (see [`RegimeShift`]). The periods before it are unchanged.
+    pub fn regime_shift(mut self, shift: RegimeShift) -> Self {
+        self.regime_shift = Some(shift.clamped());
+        self
+    }
+
     /// Generate the panel, its records and its truth. Same settings, same data.
     pub fn generate(&self) -> GeneratedData {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         // The options added after the first release draw from their own stream, so the
         // main stream (and the default panel) stays as it was.
         let mut aux = ChaCha8Rng::seed_from_u64(self.seed ^ 0x9e37_79b9_7f4a_7c15);
+        let mut shift_rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5851_f42d_4c95_7f2d);
         let calendar = Calendar::new(self.frequency, self.start, self.periods + self.future_periods);
         let history_days = calendar.first_day(self.periods);
         let total = calendar.first_day(calendar.len());
@@ -223,6 +238,12 @@ impl RetailGenerator {
                 p.dispersion = dispersion;
             }
         }
+        let shift = self.regime_shift.as_ref().filter(|r| r.at < calendar.len());
+        let day_shift = shift.map(|r| DayShift { day: calendar.first_day(r.at), elasticity_scale: r.elasticity_scale });
+        let phases: Vec<usize> = match shift.and_then(|r| r.promotions) {
+            Some(p) => (0..self.items).map(|_| shift_rng.random_range(0..p.every)).collect(),
+            None => Vec::new(),
+        };
         let store_names = names("store", self.stores);
         let item_names = names("item", self.items);
         let mut out = GeneratedData {
@@ -237,13 +258,21 @@ impl RetailGenerator {
             },
             records: Vec::new(),
             future: Vec::new(),
-            truth: GroundTruth { series: Vec::new(), items: Vec::new(), store_scale: store_scale.clone() },
+            truth: GroundTruth {
+                series: Vec::new(),
+                items: Vec::new(),
+                store_scale: store_scale.clone(),
+                regime_shift: shift.cloned(),
+            },
         };
         for (s, store) in store_names.iter().enumerate() {
             for (i, item) in item_names.iter().enumerate() {
                 let mut srng = ChaCha8Rng::seed_from_u64(rng.random::<u64>());
                 let p = &items[i];
-                let (plan, dip) = promo_plan(&mut srng, p, total);
+                let (mut plan, dip) = promo_plan(&mut srng, p, total);
+                if let (Some(d), Some(pattern)) = (day_shift, shift.and_then(|r| r.promotions)) {
+                    replan(&mut plan, d.day, &pattern, phases[i], dip, shift_rng.random::<u64>());
+                }
                 let context = SeriesContext {
                     item: p,
                     store_scale: store_scale[s],
@@ -251,6 +280,7 @@ impl RetailGenerator {
                     holidays: &holidays,
                     history_days,
                     trend_strength: self.trend_strength,
+                    shift: day_shift,
                 };
                 let (days, trend) = simulate(&mut srng, &context, &plan);
                 let end_lag = aux.random_range(0..=self.end_spread.min(self.periods - 1));
@@ -258,8 +288,15 @@ impl RetailGenerator {
                 let length = self.min_length.map_or(available, |min| aux.random_range(min.min(available)..=available));
                 let span = (available - length, available);
                 let key = SeriesKey(vec![store.clone(), item.clone()]);
-                let series =
-                    SeriesLayout { key, statics: [s, i], span, calendar: &calendar, future: self.future_periods };
+                let regime = shift.map(|r| r.at);
+                let series = SeriesLayout {
+                    key,
+                    statics: [s, i],
+                    span,
+                    calendar: &calendar,
+                    future: self.future_periods,
+                    regime,
+                };
                 out.push_series(&series, p, &plan, &days, (trend, dip));
             }
         }

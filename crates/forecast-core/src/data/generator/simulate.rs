@@ -1,6 +1,7 @@
 //! One series, day by day: demand, stockouts and the truth behind each day's sales.
 
 use super::params::{ItemParams, WEEKLY, holiday_effect};
+use super::shift::DayShift;
 use crate::data::holidays::Holiday;
 use crate::data::sampling::{negative_binomial, normal};
 use chrono::{Datelike, NaiveDate};
@@ -26,6 +27,7 @@ pub(super) struct SeriesContext<'a> {
     pub(super) holidays: &'a [Option<Holiday>],
     pub(super) history_days: usize,
     pub(super) trend_strength: f64,
+    pub(super) shift: Option<DayShift>,
 }
 
 /// Simulate one series day by day: the history with stockouts, then the planned future's
@@ -50,9 +52,13 @@ pub(super) fn simulate(srng: &mut ChaCha8Rng, c: &SeriesContext<'_>, plan: &[(f6
             * holiday_effect(date, c.holidays[t]).powf(p.holiday_sensitivity);
         // Written as one product in this order: the default panel's figures depend on the
         // exact rounding.
+        let elasticity = match c.shift {
+            Some(s) if t >= s.day => p.elasticity * s.elasticity_scale,
+            _ => p.elasticity,
+        };
         let mean = calendar_level
-            * (p.price[t] / p.base_price).powf(p.elasticity)
-            * (1.0 - discount).powf(p.elasticity)
+            * (p.price[t] / p.base_price).powf(elasticity)
+            * (1.0 - discount).powf(elasticity)
             * if promo { p.promo_lift } else { 1.0 }
             * dip
             * drift.exp();

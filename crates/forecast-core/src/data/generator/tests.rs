@@ -230,3 +230,48 @@ fn truth_explains_sales_stockouts_and_what_if() {
         .fold((0.0, 0.0), |a, x| (a.0 + x.0, a.1 + x.1));
     assert!((d / e - 1.0).abs() < 0.03, "demand {d} vs expected {e}");
 }
+
+#[test]
+fn a_regime_shift_changes_elasticity_and_promotions_from_its_period_on() {
+    let at = 200;
+    let pattern = PromoPattern { every: 7, length: 3, discount: 0.3, participation: 1.0 };
+    let shift = RegimeShift { at, elasticity_scale: 1.6, promotions: Some(pattern) };
+    let before = small(5);
+    let after = RetailGenerator::new(5).stores(2).items(3).days(400).future_days(14).regime_shift(shift).generate();
+    for (a, b) in before.panel.series.iter().zip(&after.panel.series) {
+        // The old regime is exactly the data without a shift.
+        assert_eq!(a.target[..at], b.target[..at]);
+        assert!(a.regressors.iter().zip(&b.regressors).all(|(x, y)| x[..at] == y[..at]));
+        // The new one promotes 3 days in 7 at 30% off, every store (participation 1).
+        let promo = &b.regressors[2][at..];
+        let share = promo.iter().sum::<f64>() / promo.len() as f64;
+        assert!((share - 3.0 / 7.0).abs() < 0.02, "promo share {share}");
+        assert!(promo.iter().zip(&b.regressors[1][at..]).all(|(p, d)| (*p == 1.0) == (*d == 0.3)));
+        assert_ne!(a.regressors[2][at..], b.regressors[2][at..]);
+    }
+    let truth = &after.truth;
+    assert_eq!(truth.regime_shift.as_ref().map(|r| r.at), Some(at));
+    for (s, (series, t)) in after.panel.series.iter().zip(&truth.series).enumerate() {
+        assert_eq!(t.regime_from, Some(at));
+        let e = truth.items[t.item].elasticity;
+        assert_eq!((truth.elasticity(s, at - 1), truth.elasticity(s, at)), (Some(e), Some(e * 1.6)));
+        // The simulated mean follows the new elasticity: the what-if formula reproduces it.
+        for i in 0..series.len() + 14 {
+            let r = &series.regressors;
+            let w = truth.what_if(s, i, r[0][i], r[1][i], r[2][i] == 1.0).unwrap();
+            assert!((w / t.expected[i] - 1.0).abs() < 1e-12, "series {s} period {i}");
+        }
+    }
+    // Out-of-range settings are clamped; a shift past the end changes nothing.
+    let wild = RegimeShift {
+        at: 10,
+        elasticity_scale: f64::NAN,
+        promotions: Some(PromoPattern { every: 0, length: 5, discount: 2.0, participation: -1.0 }),
+    };
+    let c = wild.clamped();
+    assert_eq!(c.elasticity_scale, 1.0);
+    assert_eq!(c.promotions, Some(PromoPattern { every: 1, length: 1, discount: 0.9, participation: 0.0 }));
+    let late = RegimeShift { at: 10_000, elasticity_scale: 1.6, promotions: None };
+    let g = RetailGenerator::new(5).stores(2).items(3).days(400).future_days(14).regime_shift(late).generate();
+    assert!(g.panel == before.panel && g.truth.regime_shift.is_none());
+}

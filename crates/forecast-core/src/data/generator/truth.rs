@@ -14,6 +14,8 @@ pub struct GroundTruth {
     pub items: Vec<ItemTruth>,
     /// Demand multiplier of each store (1 = an average store).
     pub store_scale: Vec<f64>,
+    /// The regime shift of the data, if any (its `at` inside the panel's periods).
+    pub regime_shift: Option<super::RegimeShift>,
 }
 
 /// The truth of one series, at the panel's frequency (a weekly or monthly value is the sum
@@ -35,6 +37,10 @@ pub struct SeriesTruth {
     /// Depth of the post-promotion dip: the day after a promotion ends, mean demand is
     /// `1 - promo_dip` times normal, recovering linearly over 7 days (the `baseline` holds it).
     pub promo_dip: f64,
+    /// Index into this series' vectors of the first period of the new regime (0 when the
+    /// series starts after the shift; `None` without a shift). From there on the elasticity
+    /// is [`ItemTruth::elasticity`] times [`super::RegimeShift::elasticity_scale`].
+    pub regime_from: Option<usize>,
     /// Units customers wanted: the draw before stockouts censored it. The target equals it
     /// except in stockout periods. Past the history: the demand the plan would have met.
     pub demand: Vec<f64>,
@@ -73,14 +79,25 @@ pub struct ItemTruth {
 impl GroundTruth {
     /// Mean demand of series `s` in period `t` had the whole period been sold at `price`
     /// with `discount` (fraction off) and the promotion flag `promo`:
-    /// `baseline · (price / base_price · (1 - discount))^elasticity · promo_lift^promo`.
-    /// `None` when `s` or `t` is out of range.
+    /// `baseline · (price / base_price · (1 - discount))^elasticity · promo_lift^promo`, with
+    /// the elasticity of the regime period `t` is in. `None` when `s` or `t` is out of range.
     pub fn what_if(&self, s: usize, t: usize, price: f64, discount: f64, promo: bool) -> Option<f64> {
         let series = self.series.get(s)?;
         let item = self.items.get(series.item)?;
         let base = *series.baseline.get(t)?;
         let lift = if promo { item.promo_lift } else { 1.0 };
-        Some(base * (price / item.base_price * (1.0 - discount)).powf(item.elasticity) * lift)
+        Some(base * (price / item.base_price * (1.0 - discount)).powf(self.elasticity(s, t)?) * lift)
+    }
+
+    /// The price elasticity of series `s` in period `t` (the item's, scaled in a new regime).
+    /// `None` when `s` is out of range.
+    pub fn elasticity(&self, s: usize, t: usize) -> Option<f64> {
+        let series = self.series.get(s)?;
+        let item = self.items.get(series.item)?;
+        Some(match (&self.regime_shift, series.regime_from) {
+            (Some(r), Some(from)) if t >= from => item.elasticity * r.elasticity_scale,
+            _ => item.elasticity,
+        })
     }
 
     /// Units lost to stockouts over every series' history.

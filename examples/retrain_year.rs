@@ -1,0 +1,623 @@
+//! A simulated year of retraining: a daily retail panel from the generator with a regime shift
+//! on 1 July (customers become more price sensitive and the chain switches to a weekly
+//! three-day promotion at 30 % off), a manual clock stepping day by day, a weekly schedule plus
+//! decay and drift triggers, successive-halving search on rolling-origin backtests, promotions
+//! through the registry only when a Diebold-Mariano test says the challenger is better, and an
+//! automatic rollback when a fresh champion decays. Prints the timeline and the production
+//! WAPE of the day-ahead forecasts next to a model never retrained and an oracle that retrains
+//! every day with the best configuration of the regime it is in (known in hindsight).
+//!
+//! `cargo run --release --example retrain_year [-- --json]`
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use clap::Parser;
+use forecast::core::data::{PromoPattern, RegimeShift, RetailGenerator};
+use forecast::core::features::FeatureSpec;
+use forecast::core::forecast::{FittedForecaster, Forecaster, GlobalForecaster};
+use forecast::core::gbdt::{Gbdt, Objective as Loss};
+use forecast::core::tenant::TenantId;
+use forecast::core::{
+    GuardedAction, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, ModelStore, NewModelVersion, Panel,
+    ParamGuard, PermissionCheck,
+};
+use forecast::mlops::drift_source::HealthDriftSource;
+use forecast::mlops::monitor::FeatureKind;
+use forecast::mlops::{HealthCheck, Registry};
+use forecast::retrain::trigger::{TriggerEvent, TriggerKind};
+use forecast::retrain::{
+    Config, DecayTrigger, Decision, DriftTrigger, HalvingSchedule, Job, Journal, MinResources, Objective, ParamSpace,
+    ParamValue, Promoter, PromotionPolicy, RetrainError, RollbackGuard, Schedule, Scheduler, Search, Step, TriggerGate,
+    compare, panel_as_of,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Parser)]
+#[command(about = "A simulated year of scheduled and triggered retraining with a regime shift")]
+struct Args {
+    /// Stores of the panel.
+    #[arg(long, default_value_t = 4)]
+    stores: usize,
+    /// Items of the panel.
+    #[arg(long, default_value_t = 6)]
+    items: usize,
+    /// Seed of the generator and of the search.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Print one JSON object with the figures last on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The model registered and served.
+const MODEL: &str = "demand";
+/// Boosting rounds of the first halving rung and of the last (the factor is 3).
+const MIN_ROUNDS: usize = 12;
+/// Boosting rounds of the final models.
+const MAX_ROUNDS: usize = 108;
+/// Days a fresh champion is watched for decay against its own backtest level.
+const GUARD_DAYS: i64 = 28;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Trains on the last `periods` targets before each series' end only (older targets are hidden
+/// from the fit; they stay readable as lags of the first rows).
+#[derive(Debug)]
+struct RecentHistory {
+    inner: GlobalForecaster,
+    periods: usize,
+}
+
+impl Forecaster for RecentHistory {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn fit(&self, panel: &Panel, end: &[usize]) -> forecast::core::Result<Box<dyn FittedForecaster>> {
+        let mut recent = panel.clone();
+        for (s, &e) in recent.series.iter_mut().zip(end) {
+            let first = e.saturating_sub(self.periods).min(s.target.len());
+            s.target[..first].fill(f64::NAN);
+        }
+        self.inner.fit(&recent, end)
+    }
+}
+
+fn int(c: &Config, name: &str) -> usize {
+    match c.get(name) {
+        Some(ParamValue::Int(v)) => usize::try_from(*v).unwrap_or(1),
+        _ => 1,
+    }
+}
+
+fn float(c: &Config, name: &str) -> f64 {
+    match c.get(name) {
+        Some(ParamValue::Float(v)) => *v,
+        _ => 0.1,
+    }
+}
+
+/// The forecaster of a configuration with `rounds` boosting rounds (the halving resource).
+fn build(c: &Config, rounds: usize) -> forecast::retrain::Result<Box<dyn Forecaster>> {
+    let loss = match c.get("objective") {
+        Some(ParamValue::Text(t)) if t == "l2" => Loss::L2,
+        _ => Loss::Tweedie { variance_power: 1.2 },
+    };
+    let params = Gbdt::params()
+        .objective(loss)
+        .n_rounds(rounds)
+        .learning_rate(float(c, "learning_rate"))
+        .num_leaves(int(c, "leaves"))
+        .seed(11)
+        .check()?;
+    let features = FeatureSpec::for_frequency(forecast::core::Frequency::Daily)
+        .retain_available(&["price", "discount", "promo", "holiday"].map(String::from));
+    let inner = GlobalForecaster::new("gbdt", params, features).horizon(1);
+    Ok(Box::new(RecentHistory { inner, periods: int(c, "history") }))
+}
+
+fn space() -> forecast::retrain::Result<ParamSpace> {
+    ParamSpace::new()
+        .axis("history", [56, 119, 364].map(ParamValue::Int).to_vec())?
+        .axis("leaves", [7, 31].map(ParamValue::Int).to_vec())?
+        .axis("learning_rate", [0.05, 0.15].map(ParamValue::Float).to_vec())?
+        .axis("objective", ["tweedie", "l2"].map(|s| ParamValue::Text(s.into())).to_vec())
+}
+
+fn describe(c: &Config) -> String {
+    c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The rolling-origin backtest of production itself: `WEEKS` weekly origins before the as-of
+/// day; at each, a fit on the history up to the origin (cut with [`panel_as_of`], so nothing
+/// later is read), then a day-ahead forecast of each day of the week. Keeps each trial's daily
+/// losses for the champion/challenger test.
+struct DayAhead<'a> {
+    full: &'a Panel,
+    as_of: NaiveDate,
+    losses: Mutex<BTreeMap<(String, usize), (Vec<f64>, f64)>>,
+}
+
+/// Weeks of day-ahead forecasts in a backtest.
+const WEEKS: usize = 4;
+
+impl<'a> DayAhead<'a> {
+    fn new(full: &'a Panel, as_of: NaiveDate) -> Self {
+        Self { full, as_of, losses: Mutex::default() }
+    }
+
+    /// Total absolute error of each backtest day and the pooled WAPE of `c` with `rounds`.
+    fn daily(&self, c: &Config, rounds: usize) -> forecast::retrain::Result<(Vec<f64>, f64)> {
+        let key = (describe(c), rounds);
+        if let Some(hit) = self.losses.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let known = panel_as_of(self.full, self.as_of);
+        let (mut losses, mut score) = (Vec::new(), Score::default());
+        for w in 0..WEEKS {
+            let origin = self.as_of - Duration::days(7 * (WEEKS - w) as i64 - 1);
+            let train = panel_as_of(&known, origin - Duration::days(1));
+            let fitted = build(c, rounds)?.fit(&train, &ends(&train))?;
+            for k in 0..7 {
+                let day = origin + Duration::days(k);
+                let (a, f) = (actuals(&known, day), forecast_day(fitted.as_ref(), &known, day)?);
+                score.add(&a, &f);
+                losses.push(
+                    a.iter().zip(&f).filter(|(a, f)| a.is_finite() && f.is_finite()).map(|(a, f)| (a - f).abs()).sum(),
+                );
+            }
+        }
+        let out = (losses, score.wape());
+        if let Ok(mut m) = self.losses.lock() {
+            m.insert(key, out.clone());
+        }
+        Ok(out)
+    }
+}
+
+impl Objective for DayAhead<'_> {
+    fn loss(&self, c: &Config, rounds: usize) -> forecast::retrain::Result<f64> {
+        Ok(self.daily(c, rounds)?.1)
+    }
+}
+
+/// The panel known on the morning of `day`: targets through the day before, planned prices,
+/// discounts and promotions through `day`.
+fn known_on(full: &Panel, day: NaiveDate) -> Panel {
+    let mut p = panel_as_of(full, day);
+    for s in &mut p.series {
+        let n = s.target.len().saturating_sub(1);
+        s.target.truncate(n);
+    }
+    p
+}
+
+/// Day-ahead forecasts of `day` for every series.
+fn forecast_day(model: &dyn FittedForecaster, full: &Panel, day: NaiveDate) -> forecast::core::Result<Vec<f64>> {
+    let known = known_on(full, day);
+    let origins: Vec<Option<usize>> = known.series.iter().map(|s| Some(s.target.len())).collect();
+    let f = model.forecast(&known, &origins, 1)?;
+    Ok(f.series.iter().map(|s| s.point.first().copied().unwrap_or(f64::NAN)).collect())
+}
+
+/// Actuals of `day` for every series.
+fn actuals(full: &Panel, day: NaiveDate) -> Vec<f64> {
+    full.series
+        .iter()
+        .map(|s| {
+            full.frequency
+                .periods_between(s.start, day)
+                .and_then(|t| usize::try_from(t).ok())
+                .and_then(|t| s.target.get(t).copied())
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
+/// The retrain service's own account (in production: forecast-security's session permissions).
+#[derive(Debug)]
+struct ServiceAccount;
+
+impl PermissionCheck for ServiceAccount {
+    fn actor(&self) -> String {
+        "retrain-bot".into()
+    }
+    fn check(&self, _: GuardedAction, _: &str) -> forecast::core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Pooled absolute error and actual of a model's day-ahead forecasts.
+#[derive(Debug, Default, Clone, Copy)]
+struct Score {
+    err: f64,
+    total: f64,
+}
+
+impl Score {
+    fn add(&mut self, actual: &[f64], forecast: &[f64]) {
+        for (a, f) in actual.iter().zip(forecast).filter(|(a, f)| a.is_finite() && f.is_finite()) {
+            self.err += (a - f).abs();
+            self.total += a.abs();
+        }
+    }
+    fn wape(&self) -> f64 {
+        self.err / self.total
+    }
+}
+
+/// The serving model and what it was judged on.
+struct Champion {
+    version: u32,
+    config: Config,
+    model: Box<dyn FittedForecaster>,
+    backtest_wape: f64,
+    since: NaiveDate,
+}
+
+/// Everything a retraining job needs.
+struct Services<'a> {
+    full: &'a Panel,
+    clock: &'a ManualClock,
+    registry: &'a forecast::mlops::TenantRegistry,
+    tracker: &'a forecast::mlops::Tracker,
+    promoter: Promoter<'a>,
+    journal: &'a mut Journal,
+    seed: u64,
+}
+
+/// What a job did.
+struct JobOutcome {
+    trials: usize,
+    best: Config,
+    decision: Decision,
+    reason: String,
+    version: u32,
+    backtest_wape: f64,
+}
+
+/// One retraining job as of `as_of` (the last day whose actuals are known): search, register
+/// the challenger, compare it with the champion's configuration on the same backtest days,
+/// promote on a significant win. Idempotent by job id through the journal.
+fn retrain(svc: &mut Services<'_>, job_id: &str, as_of: NaiveDate, champion: &Config) -> Result<JobOutcome> {
+    let objective = DayAhead::new(svc.full, as_of);
+    let mut job = Job::new(job_id, svc.journal);
+    let mut progress = |_| {};
+    let searched = job.step(Step::Search, &mut progress, |_| {
+        let candidates = space()?.random(9, svc.seed.wrapping_add(as_of.num_days_from_ce().unsigned_abs().into()));
+        let schedule = HalvingSchedule::new(candidates.len(), MinResources::Fixed(MIN_ROUNDS), MAX_ROUNDS, 3, false)?;
+        let r = Search::new(svc.clock).tracker(svc.tracker, MODEL, "retrain-bot").halving(
+            &candidates,
+            &schedule,
+            &objective,
+        )?;
+        let best = r.best_trial().ok_or_else(|| RetrainError::Search("no best trial".into()))?;
+        Ok(json!({"trials": r.trials.len(), "best": best.config, "rounds": best.resource}))
+    })?;
+    let best: Config = serde_json::from_value(searched["best"].clone())?;
+    let rounds = searched["rounds"].as_u64().unwrap_or(MAX_ROUNDS as u64) as usize;
+    let train = panel_as_of(svc.full, as_of);
+    let registered = job.step(Step::Register, &mut progress, |_| {
+        let fitted = build(&best, rounds)?.fit(&train, &ends(&train))?;
+        let pipeline = fitted.pipeline().cloned().ok_or_else(|| RetrainError::Search("no pipeline".into()))?;
+        let mut new = NewModelVersion::new(MODEL, ModelArtifact::Pipeline(Box::new(pipeline)), "retrain-bot");
+        new.params = best.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+        new.params.insert("rounds".into(), rounds.to_string());
+        new.tags.insert("job".into(), job_id.into());
+        new.tags.insert("as_of".into(), as_of.to_string());
+        Ok(json!({"version": ModelStore::register(svc.registry, new)?.version}))
+    })?;
+    let version = registered["version"].as_u64().unwrap_or(0) as u32;
+    let compared = job.step(Step::Compare, &mut progress, |_| {
+        let (chall, wape) = objective.daily(&best, rounds)?;
+        if best == *champion && rounds == MAX_ROUNDS {
+            let same = "the champion's own configuration: nothing to challenge";
+            return Ok(json!({"comparison": {"decision": Decision::Keep, "reason": same}, "challenger_wape": wape}));
+        }
+        let (champ, _) = objective.daily(champion, MAX_ROUNDS)?;
+        let c = compare(&champ, &chall, &PromotionPolicy::default(), 0)?;
+        Ok(json!({"comparison": c, "challenger_wape": wape}))
+    })?;
+    let decision: Decision = serde_json::from_value(compared["comparison"]["decision"].clone())?;
+    let reason = compared["comparison"]["reason"].as_str().unwrap_or("").to_string();
+    if decision == Decision::Promote {
+        let evidence = compared["comparison"].to_string();
+        job.step(Step::Promote, &mut progress, |_| {
+            let m = svc.promoter.promote(MODEL, "champion", version, &evidence)?;
+            Ok(json!({"to": m.to}))
+        })?;
+    }
+    Ok(JobOutcome {
+        trials: searched["trials"].as_u64().unwrap_or(0) as usize,
+        best,
+        decision,
+        reason,
+        version,
+        backtest_wape: compared["challenger_wape"].as_f64().unwrap_or(f64::NAN),
+    })
+}
+
+fn ends(p: &Panel) -> Vec<usize> {
+    p.series.iter().map(|s| s.len()).collect()
+}
+
+/// The best configuration of a one-off search as of `as_of` (for the oracle).
+fn best_config(full: &Panel, as_of: NaiveDate, clock: &ManualClock, seed: u64) -> Result<(Config, f64)> {
+    let objective = DayAhead::new(full, as_of);
+    let candidates = space()?.random(9, seed);
+    let schedule = HalvingSchedule::new(candidates.len(), MinResources::Fixed(MIN_ROUNDS), MAX_ROUNDS, 3, false)?;
+    let r = Search::new(clock).halving(&candidates, &schedule, &objective)?;
+    let best = r.best_trial().ok_or("no trial succeeded")?;
+    Ok((best.config.clone(), best.loss))
+}
+
+fn morning(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(6, 0, 0).unwrap_or_default()))
+}
+
+/// Drift of the planned regressors: the champion's training year against the last 28 days.
+fn drift_check(
+    full: &Panel,
+    champion_since: NaiveDate,
+    today: NaiveDate,
+    clock: &ManualClock,
+) -> Result<forecast::mlops::HealthReport> {
+    let column = |r: usize, from: NaiveDate, to: NaiveDate| -> Vec<f64> {
+        full.series
+            .iter()
+            .flat_map(|s| {
+                let idx =
+                    |d: NaiveDate| full.frequency.periods_between(s.start, d).and_then(|t| usize::try_from(t).ok());
+                let (a, b) = (idx(from).unwrap_or(0), idx(to).unwrap_or(0).min(s.regressors[r].len()));
+                s.regressors[r][a.min(b)..b].to_vec()
+            })
+            .collect()
+    };
+    let names = [("discount", FeatureKind::Numerical), ("promo", FeatureKind::Categorical)];
+    let cols: Vec<(Vec<f64>, Vec<f64>)> = names
+        .iter()
+        .map(|(n, _)| {
+            let r = full.regressor_index(n).unwrap_or(0);
+            (
+                column(r, champion_since - Duration::days(364), champion_since),
+                column(r, today - Duration::days(28), today),
+            )
+        })
+        .collect();
+    let mut check = HealthCheck::new(format!("{MODEL}@champion"));
+    for ((n, kind), (reference, current)) in names.iter().zip(&cols) {
+        check = check.feature(*n, *kind, reference, current);
+    }
+    Ok(check.run(clock)?)
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let started = std::time::Instant::now();
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).ok_or("start date")?;
+    let year = NaiveDate::from_ymd_opt(2025, 1, 1).ok_or("year")?;
+    let shift_day = NaiveDate::from_ymd_opt(2025, 7, 1).ok_or("shift")?;
+    let end = NaiveDate::from_ymd_opt(2025, 12, 31).ok_or("end")?;
+    let shift = RegimeShift {
+        at: (shift_day - start).num_days() as usize,
+        elasticity_scale: 1.8,
+        promotions: Some(PromoPattern { every: 7, length: 3, discount: 0.3, participation: 0.9 }),
+    };
+    let data = RetailGenerator::new(args.seed)
+        .stores(args.stores)
+        .items(args.items)
+        .start(start)
+        .days((end - start).num_days() as usize + 1)
+        .future_days(1)
+        .regime_shift(shift)
+        .generate();
+    let full = data.panel;
+    let say = |line: String| {
+        if !args.json {
+            println!("{line}");
+        }
+    };
+    say(format!(
+        "panel: {} series, {start} .. {end}; regime shift on {shift_day}: elasticity x1.8, a 3-day promotion at 30% off every week",
+        full.series.len()
+    ));
+
+    let shared = Arc::new(ManualClock::new(morning(year)));
+    let clock: &ManualClock = &shared;
+    let audit = Arc::new(MemoryAuditSink::new());
+    let dir = tempfile::tempdir()?;
+    let registry =
+        Registry::open(dir.path().join("mlops.db"), shared.clone(), audit.clone())?.tenant(&TenantId::new("demo")?);
+    let tracker = registry.tracker();
+    let mut journal = Journal::open(dir.path().join("jobs.jsonl"))?;
+    let account = ServiceAccount;
+    let promoter = Promoter { store: &registry, permission: &account, audit: audit.as_ref(), clock };
+
+    // Day 0: the initial champion from a search on 2024.
+    let as_of0 = year - Duration::days(1);
+    let (first, wape0) = best_config(&full, as_of0, clock, args.seed)?;
+    let train0 = panel_as_of(&full, as_of0);
+    let model0 = build(&first, MAX_ROUNDS)?.fit(&train0, &ends(&train0))?;
+    let pipeline0 = model0.pipeline().cloned().ok_or("no pipeline")?;
+    let v0 =
+        registry.register(NewModelVersion::new(MODEL, ModelArtifact::Pipeline(Box::new(pipeline0)), "retrain-bot"))?;
+    promoter.promote(MODEL, "champion", v0.version, "initial model")?;
+    let never = build(&first, MAX_ROUNDS)?.fit(&train0, &ends(&train0))?;
+    say(format!("{year} champion v{} [{}], backtest WAPE {wape0:.4}", v0.version, describe(&first)));
+
+    // The oracle: every day refitted with the best configuration of the regime it is in.
+    let oracle_before = first.clone();
+    let (oracle_after, _) = best_config(&full, end, clock, args.seed ^ 1)?;
+    say(format!(
+        "oracle configurations: before the shift [{}], after [{}]",
+        describe(&oracle_before),
+        describe(&oracle_after)
+    ));
+
+    let mut champion =
+        Champion { version: v0.version, config: first, model: model0, backtest_wape: wape0, since: year };
+    let mut previous: Option<Champion> = None;
+    let weekly = Schedule::weekly(Weekday::Mon, NaiveTime::from_hms_opt(5, 0, 0).unwrap_or_default()).in_zone("UTC")?;
+    let mut scheduler = Scheduler::new(weekly, clock);
+    let mut gate = TriggerGate::new(Duration::days(3));
+    let drift_source = HealthDriftSource::new();
+    let mut drift = DriftTrigger::new(format!("{MODEL}@champion"));
+    let n = full.series.len();
+    let decay_rule = |baseline: f64| DecayTrigger { window: 14 * n, min_points: 7 * n, ..DecayTrigger::wape(baseline) };
+    let (mut prod, mut stale, mut oracle) = (Score::default(), Score::default(), Score::default());
+    let (mut since_actual, mut since_forecast) = (Vec::new(), Vec::new());
+    let mut yesterday: Option<(Vec<f64>, Vec<f64>, Vec<f64>)> = None;
+    let (mut promotions, mut rollbacks, mut jobs) = (0usize, 0usize, 0usize);
+    let (mut first_decay, mut first_drift): (Option<NaiveDate>, Option<NaiveDate>) = (None, None);
+    let mut monthly = Score::default();
+    let mut services = Services {
+        full: &full,
+        clock,
+        registry: &registry,
+        tracker: &tracker,
+        promoter,
+        journal: &mut journal,
+        seed: args.seed,
+    };
+
+    let mut day = year;
+    while day <= end {
+        clock.set(morning(day));
+        let known = day - Duration::days(1);
+        if let Some((p, s, o)) = yesterday.take() {
+            let a = actuals(&full, known);
+            prod.add(&a, &p);
+            stale.add(&a, &s);
+            oracle.add(&a, &o);
+            monthly.add(&a, &p);
+            since_actual.extend_from_slice(&a);
+            since_forecast.extend_from_slice(&p);
+        }
+        if day.format("%d").to_string() == "01" && day != year {
+            say(format!(
+                "{known}  production WAPE of the month {:.4} (champion v{})",
+                monthly.wape(),
+                champion.version
+            ));
+            monthly = Score::default();
+        }
+        // Rollback guard: a champion promoted less than GUARD_DAYS ago that decays is rolled back.
+        if previous.is_some() && (day - champion.since).num_days() <= GUARD_DAYS {
+            let guard = RollbackGuard { version: champion.version, decay: decay_rule(champion.backtest_wape) };
+            if let Some(why) = guard.check(&since_actual, &since_forecast, clock)? {
+                services.promoter.rollback(MODEL, "champion", &why)?;
+                let back = previous.take().ok_or("no previous champion")?;
+                say(format!("{day}  ROLLBACK v{} -> v{}: {why}", champion.version, back.version));
+                rollbacks += 1;
+                champion = Champion { since: day, ..back };
+                since_actual.clear();
+                since_forecast.clear();
+            }
+        }
+        for at in scheduler.due(clock)? {
+            gate.offer(TriggerEvent {
+                kind: TriggerKind::Schedule,
+                at,
+                reason: "weekly schedule".into(),
+                evidence: BTreeMap::new(),
+            });
+        }
+        let decay = decay_rule(champion.backtest_wape).check(&since_actual, &since_forecast, clock)?;
+        if decay.is_some() && day >= shift_day && first_decay.is_none() {
+            first_decay = Some(day);
+        }
+        if let Some(e) = &decay {
+            say(format!("{day}  trigger decay: {}", e.reason));
+        }
+        gate.offer_opt(decay);
+        drift_source.publish(&drift_check(&full, champion.since, day, clock)?);
+        let drifted = drift.check(&drift_source, clock)?;
+        if let Some(e) = &drifted {
+            say(format!("{day}  trigger drift: {}", e.reason));
+            if day >= shift_day && first_drift.is_none() {
+                first_drift = Some(day);
+            }
+        }
+        gate.offer_opt(drifted);
+        if let Some(request) = gate.decide(clock) {
+            jobs += 1;
+            let kinds: Vec<String> = request.triggers.iter().map(|t| format!("{:?}", t.kind).to_lowercase()).collect();
+            let job_id = format!("retrain-{known}");
+            let out = retrain(&mut services, &job_id, known, &champion.config)?;
+            say(format!(
+                "{day}  job {job_id} ({}): {} trials, best [{}] backtest WAPE {:.4}; {:?}: {}",
+                kinds.join("+"),
+                out.trials,
+                describe(&out.best),
+                out.backtest_wape,
+                out.decision,
+                out.reason
+            ));
+            if out.decision == Decision::Promote {
+                let served = ModelStore::load(
+                    services.registry,
+                    &ModelRef::Alias { name: MODEL.into(), alias: "champion".into() },
+                )?;
+                let ModelArtifact::Pipeline(pipeline) = served else { return Err("champion is not a pipeline".into()) };
+                promotions += 1;
+                let new = Champion {
+                    version: out.version,
+                    config: out.best,
+                    model: Box::new(*pipeline),
+                    backtest_wape: out.backtest_wape,
+                    since: day,
+                };
+                say(format!("{day}  PROMOTED v{} (was v{})", new.version, champion.version));
+                previous = Some(std::mem::replace(&mut champion, new));
+                since_actual.clear();
+                since_forecast.clear();
+            }
+        }
+        let oracle_config = if day >= shift_day { &oracle_after } else { &oracle_before };
+        let train = panel_as_of(&full, known);
+        let oracle_model = build(oracle_config, MAX_ROUNDS)?.fit(&train, &ends(&train))?;
+        yesterday = Some((
+            forecast_day(champion.model.as_ref(), &full, day)?,
+            forecast_day(never.as_ref(), &full, day)?,
+            forecast_day(oracle_model.as_ref(), &full, day)?,
+        ));
+        day += Duration::days(1);
+    }
+    if let Some((p, s, o)) = yesterday.take() {
+        let a = actuals(&full, end);
+        prod.add(&a, &p);
+        stale.add(&a, &s);
+        oracle.add(&a, &o);
+    }
+    let delay = first_decay.map(|d| (d - shift_day).num_days());
+    say(format!(
+        "\nyear {}: production WAPE {:.4}, never retrained {:.4}, oracle {:.4}; {jobs} jobs, {promotions} promotions, {rollbacks} rollbacks",
+        year.format("%Y"),
+        prod.wape(),
+        stale.wape(),
+        oracle.wape()
+    ));
+    say(format!(
+        "decay detected {} days after the shift, drift {} days after; {} trigger signals recorded, {} audit events; {:.0} s",
+        delay.map_or_else(|| "never".into(), |d| d.to_string()),
+        first_drift.map_or_else(|| "never".into(), |d| (d - shift_day).num_days().to_string()),
+        gate.log().len(),
+        audit.events().len(),
+        started.elapsed().as_secs_f64()
+    ));
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "production_wape": prod.wape(),
+                "never_retrained_wape": stale.wape(),
+                "oracle_wape": oracle.wape(),
+                "promotions": promotions,
+                "rollbacks": rollbacks,
+                "detection_delay_days": delay,
+            })
+        );
+    }
+    Ok(())
+}
