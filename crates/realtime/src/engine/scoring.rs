@@ -154,7 +154,7 @@ enum Input {
     Value,
 }
 
-/// Scores a stream of sales events with a fitted pipeline. See the [module docs](self).
+/// Scores a stream of sales events with a fitted pipeline. See the [module docs](crate::engine).
 ///
 /// Per event: find the series' state, bring in the regressors the event carries, write the
 /// row of the event's own period from the history before it (the one-step forecast's row,
