@@ -142,8 +142,9 @@ fn scale(point: f64, floor: f64, power: f64) -> f64 {
 fn tails(sorted: &[f64], level: f64) -> (f64, f64) {
     let n = sorted.len();
     let a = (1.0 - level) / 2.0;
-    let lo_rank = (((n + 1) as f64) * a).floor() as usize;
-    let hi_rank = (((n + 1) as f64) * (1.0 - a)).ceil() as usize;
+    // 1e-9 keeps a rank that is an integer in exact arithmetic from moving by one in floating point.
+    let lo_rank = (((n + 1) as f64) * a + 1e-9).floor() as usize;
+    let hi_rank = (((n + 1) as f64) * (1.0 - a) - 1e-9).ceil() as usize;
     let lower = sorted[lo_rank.clamp(1, n) - 1].min(0.0);
     let upper = sorted[hi_rank.clamp(1, n) - 1].max(0.0);
     (lower, upper)
