@@ -4,13 +4,14 @@
 use crate::Security;
 use crate::authorize::Principal;
 use crate::error::{Result, SecurityError};
-use crate::name::Realm;
+use crate::name::{QualifiedName, Realm};
 use crate::permission::Permission;
 use crate::roles::{Assignment, assignments_of, missing_for};
 use crate::scope::Resource;
 use crate::session::Session;
 use forecast_core::AuditOutcome;
 use forecast_core::tenant::TenantId;
+use rusqlite::{OptionalExtension, Transaction};
 
 /// The resource standing for a realm: a tenant, or the platform.
 pub(crate) fn realm_resource(realm: &Realm) -> Resource {
@@ -69,26 +70,40 @@ impl Security {
         }
     }
 
-    /// Refuse unless `principal` holds everything the user `user_id` holds, so a lesser
-    /// administrator cannot reset the password of, disable or delete a greater one (and take
-    /// over its account).
-    pub(crate) fn require_dominates(
+    /// [`Security::write_as`] for a change to the existing user `username` by `principal`:
+    /// inside the transaction, the user's row is locked by a conditional update and what the
+    /// user holds is read after it, and the change runs only if the actor holds all of it, so a
+    /// lesser administrator cannot reset the password of, disable or delete a greater one (and
+    /// take over its account). Every grant and revocation locks the same row first, so a
+    /// promotion landing between the gate and this change is seen here under any store, not
+    /// only under SQLite's single writer. `f` gets the user's id.
+    ///
+    /// # Errors
+    /// [`SecurityError::PermissionDenied`] (audited), unknown user, `f`'s errors, storage.
+    pub(crate) fn write_managed<T>(
         &self,
         principal: &Principal,
-        user_id: i64,
-        tenant: Option<&TenantId>,
+        name: &QualifiedName,
         action: &str,
-        target: &str,
-    ) -> Result<()> {
-        let held = assignments_of(&self.lock(), user_id)?;
-        for a in &held {
-            if let Some(p) = missing_for(&principal.roles, &principal.assignments, a) {
-                let why =
-                    format!("the user holds {p} in {} over {}, which the actor does not hold there", a.domain, a.scope);
-                return Err(self.deny(&principal.session, tenant, action, target, &why)?);
+        f: impl FnOnce(&Transaction<'_>, i64) -> Result<T>,
+    ) -> Result<T> {
+        let username = name.to_string();
+        let out = self.write_as(&principal.session, |tx| {
+            let id = lock_user(tx, &username)?.ok_or_else(|| {
+                SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.clone() })
+            })?;
+            for a in &assignments_of(tx, id)? {
+                if let Some(p) = missing_for(&principal.roles, &principal.assignments, a) {
+                    return Ok(Err(format!(
+                        "the user holds {p} in {} over {}, which the actor does not hold there",
+                        a.domain, a.scope
+                    )));
+                }
             }
-        }
-        Ok(())
+            f(tx, id).map(Ok)
+        })?;
+        // The refusal is audited after the transaction ended: the log may be another connection.
+        out.or_else(|why| Err(self.deny(&principal.session, name.realm.tenant(), action, &username, &why)?))
     }
 
     /// Audit a refused administrative call and build its error.
@@ -112,4 +127,14 @@ impl Security {
             reason: reason.to_string(),
         })
     }
+}
+
+/// Lock the row of the user `login` inside `tx` (a no-op conditional update, which takes the
+/// row lock under any store) and return its id, or `None` for an unknown user. Every change to
+/// what a user holds, and every change guarded by what it holds, calls this first.
+pub(crate) fn lock_user(tx: &Transaction<'_>, login: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .prepare_cached("UPDATE users SET disabled = disabled WHERE login = ?1 RETURNING id")?
+        .query_row([login], |r| r.get(0))
+        .optional()?)
 }

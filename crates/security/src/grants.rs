@@ -2,7 +2,7 @@
 //! over the assignment's domain, and never more than the actor holds.
 
 use crate::Security;
-use crate::admin::realm_resource;
+use crate::admin::{lock_user, realm_resource};
 use crate::db::to_db_time;
 use crate::error::{Result, SecurityError};
 use crate::name::{QualifiedName, Realm};
@@ -18,6 +18,20 @@ use rusqlite::{OptionalExtension, params};
 
 fn unknown_role(role: &str) -> SecurityError {
     forecast_core::Error::NotFound { what: "role", id: role.into() }.into()
+}
+
+/// Take the role graph's lock inside `tx` (a no-op conditional update of its row in
+/// `security_meta`, which every definition and deletion of a role updates first).
+fn lock_role_graph(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let locked = tx.prepare_cached("UPDATE security_meta SET value = value WHERE key = 'role_graph'")?.execute([])?;
+    if locked != 1 {
+        return Err(SecurityError::CorruptRow {
+            table: "security_meta",
+            row: "role_graph".into(),
+            message: "the role graph's lock row is missing".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The domain a realm's custom roles are granted in.
@@ -43,31 +57,36 @@ impl Security {
         };
         let principal =
             self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.define", &role.name)?;
-        let mut roles = load_roles(&self.lock())?;
-        for parent in &role.inherits {
-            let usable = role_realm(parent).ok().flatten().is_none_or(|r| r == realm);
-            if !roles.contains_key(parent) || !usable {
-                return Err(unknown_role(parent));
-            }
-        }
-        let new = RoleDef { builtin: false, ..role.clone() };
-        roles.insert(role.name.clone(), new.clone());
-        // A cycle exists iff some parent reaches the new role again.
-        for parent in &role.inherits {
-            if reaches(&roles, parent, &role.name) {
-                return Err(SecurityError::RoleCycle { role: role.name.clone(), parent: parent.clone() });
-            }
-        }
-        let carried = permissions_of(&roles, &new);
         let domain = domain_of(&realm);
-        if let Some(p) =
-            carried.iter().find(|p| !holds(&principal.roles, &principal.assignments, **p, &domain, &Scope::all()))
-        {
-            let why = format!("the role would carry {p}, which the actor does not hold over all of {domain}");
-            return Err(self.deny(actor, realm.tenant(), "role.define", &role.name, &why)?);
-        }
-        let permissions: Vec<&str> = carried.iter().map(Permission::as_str).collect();
-        self.write_as(actor, |tx| {
+        let refused = self.write_as(actor, |tx| {
+            // The graph is read after its lock is taken, so the parent and cycle checks see
+            // every definition committed before this one, under any store (two concurrent
+            // definitions each adding one edge of a cycle cannot both pass).
+            lock_role_graph(tx)?;
+            let mut roles = load_roles(tx)?;
+            for parent in &role.inherits {
+                let usable = role_realm(parent).ok().flatten().is_none_or(|r| r == realm);
+                if !roles.contains_key(parent) || !usable {
+                    return Err(unknown_role(parent));
+                }
+            }
+            let new = RoleDef { builtin: false, ..role.clone() };
+            roles.insert(role.name.clone(), new.clone());
+            // A cycle exists iff some parent reaches the new role again.
+            for parent in &role.inherits {
+                if reaches(&roles, parent, &role.name) {
+                    return Err(SecurityError::RoleCycle { role: role.name.clone(), parent: parent.clone() });
+                }
+            }
+            let carried = permissions_of(&roles, &new);
+            if let Some(p) =
+                carried.iter().find(|p| !holds(&principal.roles, &principal.assignments, **p, &domain, &Scope::all()))
+            {
+                return Ok(Some(format!(
+                    "the role would carry {p}, which the actor does not hold over all of {domain}"
+                )));
+            }
+            let permissions: Vec<&str> = carried.iter().map(Permission::as_str).collect();
             tx.execute(
                 "INSERT INTO roles(name, realm, builtin, description) VALUES (?1, ?2, 0, ?3)
                  ON CONFLICT(name) DO UPDATE SET description = excluded.description WHERE builtin = 0",
@@ -84,8 +103,14 @@ impl Security {
             let event = self
                 .event(actor.username(), realm.tenant(), "role.define", &role.name, AuditOutcome::Success)
                 .detail("permissions", permissions.join(","));
-            self.audit_in(tx, event)
-        })
+            self.audit_in(tx, event)?;
+            Ok(None)
+        })?;
+        match refused {
+            // Audited after the transaction: the log may be another connection.
+            Some(why) => Err(self.deny(actor, realm.tenant(), "role.define", &role.name, &why)?),
+            None => Ok(()),
+        }
     }
 
     /// Delete a custom role that no user holds and no role inherits.
@@ -99,6 +124,7 @@ impl Security {
         };
         self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.delete", name)?;
         self.write_as(actor, |tx| {
+            lock_role_graph(tx)?;
             let exists: Option<bool> =
                 tx.query_row("SELECT builtin FROM roles WHERE name = ?1", [name], |r| r.get(0)).optional()?;
             if exists.is_none() {
@@ -188,12 +214,11 @@ impl Security {
         let scope = scope_to_db(&a.scope)?;
         let now = to_db_time(self.clock.now());
         self.write_as(actor, |tx| {
-            let user_id: i64 = tx
-                .query_row("SELECT id FROM users WHERE login = ?1", [username], |r| r.get(0))
-                .optional()?
-                .ok_or_else(|| {
-                    SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
-                })?;
+            // The user's row lock orders this change against every change guarded by what the
+            // user holds (see `Security::write_managed`).
+            let user_id = lock_user(tx, username)?.ok_or_else(|| {
+                SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
+            })?;
             if grant {
                 let known: bool =
                     tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;

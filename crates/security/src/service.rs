@@ -268,6 +268,8 @@ impl Security {
 
 fn seed_builtin_roles(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // The row whose conditional update serialises every change to the role graph.
+    tx.execute("INSERT INTO security_meta (key, value) VALUES ('role_graph', '') ON CONFLICT DO NOTHING", [])?;
     for role in BuiltinRole::ALL {
         let description = match role {
             BuiltinRole::Viewer => "reads forecasts and models",

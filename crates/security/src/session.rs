@@ -202,13 +202,24 @@ impl Security {
                 return Err(e);
             }
         };
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-                (&hash[..], to_db_time(now)),
-            )?;
-            Ok(())
+        // Conditional on the session still being live, so a logout, revocation or timeout that
+        // landed after the read above wins over this use.
+        let idle_cutoff = now - self.config.sessions.idle;
+        let touched = self.write(|tx| {
+            Ok(tx
+                .prepare_cached(
+                    "UPDATE sessions SET last_seen = ?2
+                     WHERE token_hash = ?1 AND revoked_at IS NULL AND absolute_expiry > ?2 AND last_seen > ?3",
+                )?
+                .execute((&hash[..], to_db_time(now), to_db_time(idle_cutoff)))?)
         })?;
+        if touched == 0 {
+            let event = self
+                .event("anonymous", None, "session.authenticate", &id_of(&hash), AuditOutcome::Denied)
+                .detail("reason", SecurityError::SessionInvalid.to_string());
+            self.audit_refusal(event)?;
+            return Err(SecurityError::SessionInvalid);
+        }
         Ok(Session { last_seen: now, ..session })
     }
 

@@ -210,19 +210,13 @@ impl Security {
             .ok_or_else(|| not_found(username))
     }
 
-    /// The gate of every change to an existing user: `manage_users` over its realm and
-    /// everything it holds. Returns the actor, the parsed name and the user's id.
-    fn manage(&self, actor: &Session, username: &str, action: &str) -> Result<(Principal, QualifiedName, i64)> {
+    /// The gate of every change to an existing user: `manage_users` over its realm. What the
+    /// user holds is checked inside the change's transaction by [`Security::write_managed`].
+    fn manage(&self, actor: &Session, username: &str, action: &str) -> Result<(Principal, QualifiedName)> {
         let name = QualifiedName::parse("username", username)?;
         let principal =
             self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&name.realm), action, username)?;
-        let id: i64 = self
-            .lock()
-            .query_row("SELECT id FROM users WHERE login = ?1", [username], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| not_found(username))?;
-        self.require_dominates(&principal, id, name.realm.tenant(), action, username)?;
-        Ok((principal, name, id))
+        Ok((principal, name))
     }
 
     /// Disable a user and revoke all their sessions, in one transaction.
@@ -243,9 +237,9 @@ impl Security {
 
     fn set_disabled(&self, actor: &Session, username: &str, disabled: bool) -> Result<()> {
         let action = if disabled { "user.disable" } else { "user.enable" };
-        let (_, name, id) = self.manage(actor, username, action)?;
+        let (principal, name) = self.manage(actor, username, action)?;
         let now = to_db_time(self.clock.now());
-        self.write_as(actor, |tx| {
+        self.write_managed(&principal, &name, action, |tx, id| {
             tx.execute(
                 "UPDATE users SET disabled = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
                 params![id, disabled],
@@ -265,8 +259,8 @@ impl Security {
     /// # Errors
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn delete_user(&self, actor: &Session, username: &str) -> Result<()> {
-        let (_, name, id) = self.manage(actor, username, "user.delete")?;
-        self.write_as(actor, |tx| {
+        let (principal, name) = self.manage(actor, username, "user.delete")?;
+        self.write_managed(&principal, &name, "user.delete", |tx, id| {
             if tx.execute("DELETE FROM users WHERE id = ?1", [id])? == 0 {
                 return Err(not_found(username));
             }
@@ -283,10 +277,12 @@ impl Security {
     /// [`SecurityError::PermissionDenied`] (audited), [`SecurityError::WeakPassword`], unknown
     /// user, storage.
     pub fn set_password(&self, actor: &Session, username: &str, password: &str) -> Result<()> {
-        let (_, name, id) = self.manage(actor, username, "user.password.set")?;
+        let (principal, name) = self.manage(actor, username, "user.password.set")?;
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        self.replace_password(actor, actor.username(), &name, id, &hash, "user.password.set")
+        self.write_managed(&principal, &name, "user.password.set", |tx, id| {
+            self.replace_password(tx, actor.username(), &name, id, &hash, "user.password.set")
+        })
     }
 
     /// Change the password of the session's own user, given the current one.
@@ -314,12 +310,15 @@ impl Security {
         }
         self.config.policy.check(&name.local, new)?;
         let hash = hash_password(new, self.config.password)?;
-        self.replace_password(session, stored.username(), &name, stored.user_id(), &hash, "user.password.change")
+        self.write_as(session, |tx| {
+            self.replace_password(tx, stored.username(), &name, stored.user_id(), &hash, "user.password.change")
+        })
     }
 
+    /// Store `hash` as user `id`'s password inside `tx`, clear any lock, revoke its sessions.
     fn replace_password(
         &self,
-        session: &Session,
+        tx: &rusqlite::Transaction<'_>,
         actor: &str,
         name: &QualifiedName,
         id: i64,
@@ -327,14 +326,12 @@ impl Security {
         action: &str,
     ) -> Result<()> {
         let now = to_db_time(self.clock.now());
-        self.write_as(session, |tx| {
-            if store_hash(tx, id, hash, &now)? == 0 {
-                return Err(not_found(&name.to_string()));
-            }
-            tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [id])?;
-            revoke_sessions_of(tx, id, &now)?;
-            self.audit_in(tx, self.event(actor, name.realm.tenant(), action, &name.to_string(), AuditOutcome::Success))
-        })
+        if store_hash(tx, id, hash, &now)? == 0 {
+            return Err(not_found(&name.to_string()));
+        }
+        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [id])?;
+        revoke_sessions_of(tx, id, &now)?;
+        self.audit_in(tx, self.event(actor, name.realm.tenant(), action, &name.to_string(), AuditOutcome::Success))
     }
 
     /// Revoke every live session of `username` (itself, or a user the actor manages);
@@ -343,22 +340,22 @@ impl Security {
     /// # Errors
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn revoke_all_sessions(&self, actor: &Session, username: &str) -> Result<usize> {
-        let (tenant, id) = if actor.username() == username && self.principal(actor)?.is_ok() {
-            let name = QualifiedName::parse("username", username)?;
-            (name.realm.tenant().cloned(), actor.user_id())
-        } else {
-            let (_, name, id) = self.manage(actor, username, "session.revoke_all")?;
-            (name.realm.tenant().cloned(), id)
-        };
         let now = to_db_time(self.clock.now());
-        self.write_as(actor, |tx| {
+        let revoke = |tx: &rusqlite::Transaction<'_>, name: &QualifiedName, id: i64| {
             let n = revoke_sessions_of(tx, id, &now)?;
             let event = self
-                .event(actor.username(), tenant.as_ref(), "session.revoke_all", username, AuditOutcome::Success)
+                .event(actor.username(), name.realm.tenant(), "session.revoke_all", username, AuditOutcome::Success)
                 .detail("count", n.to_string());
             self.audit_in(tx, event)?;
             Ok(n)
-        })
+        };
+        if actor.username() == username && self.principal(actor)?.is_ok() {
+            let name = QualifiedName::parse("username", username)?;
+            self.write_as(actor, |tx| revoke(tx, &name, actor.user_id()))
+        } else {
+            let (principal, name) = self.manage(actor, username, "session.revoke_all")?;
+            self.write_managed(&principal, &name, "session.revoke_all", |tx, id| revoke(tx, &name, id))
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use crate::period::BillingPeriod;
 use crate::plan::{Enforcement, LimitSpec, Reset};
 use crate::schema::to_millis;
 use crate::scope::TenantScope;
-use crate::store::{TenantStore, load_active_tenant, load_plan};
+use crate::store::{TenantStore, load_plan, lock_active_tenant};
 use crate::tenant::Tenant;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
@@ -205,7 +205,7 @@ impl TenantStore {
             });
         }
         self.write(|tx| {
-            let t = load_active_tenant(tx, tenant)?;
+            let t = lock_active_tenant(tx, tenant)?;
             let plan = load_plan(tx, &t.plan)?;
             let spec = spec_of(&t, &plan, limit)?;
             let period = counter_period(spec.reset, now, &t);

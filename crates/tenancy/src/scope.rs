@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::entitlements::Entitlements;
-use crate::store::{TenantStore, load_active_tenant, load_plan};
+use crate::store::{TenantStore, load_active_tenant, load_plan, lock_active_tenant};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use forecast_core::tenant::TenantId;
@@ -78,10 +78,11 @@ impl<'s> TenantScope<'s> {
         self.store.clock().now()
     }
 
-    /// Run `f` in a write transaction after checking the tenant is still active.
+    /// Run `f` in a write transaction after checking the tenant is still active, holding the
+    /// tenant's row lock so a suspension or plan change cannot interleave with `f`.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, Tenant) -> Result<T>) -> Result<T> {
         self.store.write(|tx| {
-            let tenant = load_active_tenant(tx, &self.tenant)?;
+            let tenant = lock_active_tenant(tx, &self.tenant)?;
             f(tx, tenant)
         })
     }

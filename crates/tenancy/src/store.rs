@@ -78,6 +78,16 @@ pub(crate) fn load_active_tenant(tx: &Connection, id: &TenantId) -> Result<Tenan
     Ok(tenant)
 }
 
+/// [`load_active_tenant`] in a write transaction, holding the tenant's row lock (a no-op
+/// conditional update) for the rest of `tx`. Suspension, deletion and plan changes update the
+/// same row, so a change made under the tenant's plan and status (a quota consume, a grant)
+/// cannot interleave with a change of them, under any store, not only under SQLite's single writer.
+pub(crate) fn lock_active_tenant(tx: &Connection, id: &TenantId) -> Result<Tenant> {
+    tx.prepare_cached("UPDATE tenants SET status = status WHERE tenant_id = ?1 AND status = 'active'")?
+        .execute([id.as_str()])?;
+    load_active_tenant(tx, id)
+}
+
 /// The plan `name` from the catalogue, in `tx`.
 pub(crate) fn load_plan(tx: &Connection, name: &str) -> Result<Plan> {
     let spec: Option<String> =
@@ -359,7 +369,7 @@ impl TenantStore {
         let actor = self.authorise(by, TenantAdminAction::ChangePlan, Some(id), "tenant.plan.change")?;
         let now = self.clock.now();
         self.write(|tx| {
-            let tenant = load_active_tenant(tx, id)?;
+            let tenant = lock_active_tenant(tx, id)?;
             let new_plan = load_plan(tx, plan)?;
             check_currency(id, tenant.currency, &new_plan)?;
             // Conditional on the status and plan read above, so a concurrent suspension, deletion

@@ -467,3 +467,154 @@ fn forbidden_model_kinds_cannot_hide_inside_a_pipeline() {
     let allowed = fit(GlobalForecaster::new("m", gbdt(), features));
     assert_eq!(store.register(NewModelVersion::new("demand", allowed, "max")).unwrap().version, 1);
 }
+
+/// Outside probes of the admin API beyond hole 3: a tenant administrator reads, lists,
+/// revokes, disables and demotes across tenants and on the platform, and reaches for another
+/// tenant's custom roles or a built-in role's definition. All refused, all audited.
+#[test]
+fn admin_reads_and_changes_stay_in_the_actors_tenant() {
+    let s = system();
+    let sec = &s.security;
+    let acme = id("acme");
+    let globex = id("globex");
+    let ada = s.user("ada@acme", "admin");
+    let gus = s.user("gus@globex", "admin");
+    sec.create_user(&ada, "bob@acme", PASSWORD).unwrap();
+    let every_tenant = Assignment::new("admin", Domain::AnyTenant, Scope::all());
+    let globex_admin = Assignment::new("admin", Domain::tenant(&globex), Scope::all());
+    refused_sec(sec.user(&ada, "gus@globex"));
+    refused_sec(sec.user(&ada, "ops"));
+    refused_sec(sec.users(&ada, Some(&globex)));
+    refused_sec(sec.users(&ada, None));
+    refused_sec(sec.assignments(&ada, "ops"));
+    refused_sec(sec.revoke_all_sessions(&ada, "gus@globex"));
+    refused_sec(sec.revoke_all_sessions(&ada, "ops"));
+    refused_sec(sec.disable_user(&ada, "ops"));
+    refused_sec(sec.disable_user(&ada, "gus@globex"));
+    refused_sec(sec.delete_user(&ada, "gus@globex"));
+    refused_sec(sec.revoke_role(&ada, "ops", &every_tenant));
+    refused_sec(sec.revoke_role(&ada, "gus@globex", &globex_admin));
+    // Another tenant's custom roles: invisible, not deletable, not grantable here.
+    sec.define_role(&gus, &RoleDef::new("lead@globex", "globex leads").allow([Permission::ViewForecasts])).unwrap();
+    assert!(sec.roles(&ada).unwrap().iter().all(|r| r.name != "lead@globex"));
+    refused_sec(sec.delete_role(&ada, "lead@globex"));
+    refused_sec(sec.assign_role(
+        &ada,
+        "bob@acme",
+        &Assignment::new("lead@globex", Domain::tenant(&acme), Scope::all()),
+    ));
+    // A role of one's own tenant cannot inherit a platform role to reach past the tenant.
+    sec.define_role(&s.ops, &RoleDef::new("support", "platform support").allow([Permission::ManageTenants])).unwrap();
+    assert!(sec.define_role(&ada, &RoleDef::new("boss@acme", "boss").inherit("support")).is_err());
+    // Built-in roles cannot be redefined by anyone.
+    for actor in [&ada, &s.ops] {
+        let viewer = RoleDef::new("viewer", "viewers manage users now").allow([Permission::ManageUsers]);
+        assert!(matches!(sec.define_role(actor, &viewer), Err(SecurityError::BuiltinRole { .. })));
+    }
+    // Even the platform operator cannot give a tenant user a role outside its tenant.
+    let ops = sec.login("ops", PASSWORD).unwrap().0;
+    refused_sec(sec.assign_role(&ops, "bob@acme", &every_tenant));
+    refused_sec(sec.assign_role(&ops, "bob@acme", &globex_admin));
+    assert_eq!(s.denials("ada@acme").len(), 15);
+    assert_eq!(s.denials("ops").len(), 2);
+    // Nothing changed: gus and ops keep their rights, bob holds nothing.
+    assert!(sec.authorize(&gus, Permission::ManageUsers, &Resource::tenant(&globex)).unwrap().allowed);
+    assert!(sec.authorize(&ops, Permission::ManageTenants, &Resource::platform()).unwrap().allowed);
+    assert!(sec.assignments(&ops, "bob@acme").unwrap().is_empty());
+    assert!(sec.login("gus@globex", PASSWORD).is_ok());
+}
+
+/// A region-scoped user administrator cannot widen its scope, grant a tenant-wide role, or
+/// take over (reset, disable, delete) a tenant-wide user, and a regional scope never covers a
+/// resource that names no region.
+#[test]
+fn a_scoped_administrator_cannot_widen_its_scope() {
+    let s = system();
+    let sec = &s.security;
+    let acme = id("acme");
+    let ops = sec.login("ops", PASSWORD).unwrap().0;
+    let north = Scope::regions(["North"]);
+    sec.create_user(&ops, "nora@acme", PASSWORD).unwrap();
+    sec.assign_role(&ops, "nora@acme", &Assignment::new("admin", Domain::tenant(&acme), north.clone())).unwrap();
+    let nora = sec.login("nora@acme", PASSWORD).unwrap().0;
+    let max = s.user("max@acme", "manager");
+    let whole = Assignment::new("manager", Domain::tenant(&acme), Scope::all());
+    let south = Assignment::new("manager", Domain::tenant(&acme), Scope::regions(["South"]));
+    sec.create_user(&ops, "ned@acme", PASSWORD).unwrap();
+    refused_sec(sec.assign_role(&nora, "ned@acme", &whole));
+    refused_sec(sec.assign_role(&nora, "ned@acme", &south));
+    refused_sec(sec.assign_role(&nora, "nora@acme", &whole));
+    refused_sec(sec.set_password(&nora, "max@acme", "the whole tenant is mine"));
+    refused_sec(sec.disable_user(&nora, "max@acme"));
+    refused_sec(sec.delete_user(&nora, "max@acme"));
+    sec.assign_role(&nora, "ned@acme", &Assignment::new("manager", Domain::tenant(&acme), north)).unwrap();
+    let ned = sec.login("ned@acme", PASSWORD).unwrap().0;
+    assert!(sec.authorize(&ned, Permission::PromoteModels, &Resource::tenant(&acme).region("North")).unwrap().allowed);
+    for outside in [Resource::tenant(&acme).region("South"), Resource::tenant(&acme)] {
+        assert!(!sec.authorize(&ned, Permission::PromoteModels, &outside).unwrap().allowed, "{outside}");
+    }
+    assert!(sec.authorize(&max, Permission::PromoteModels, &Resource::tenant(&acme)).unwrap().allowed);
+    assert_eq!(s.denials("nora@acme").len(), 6);
+}
+
+/// A store or tracker built for a session stops the moment the session ends or its user is
+/// demoted: the check is made on every call, not when the store is built.
+#[test]
+fn built_stores_stop_when_the_session_ends_or_its_user_is_demoted() {
+    let s = system();
+    let acme = id("acme");
+    let max = s.user("max@acme", "manager");
+    let store = s.models(&max, "acme").unwrap();
+    store.register(NewModelVersion::new("demand", linear(1.0), "max")).unwrap();
+    let runs = s.runs(&max, "acme").unwrap();
+    let run = runs.start_run("demand", "trial", None, "max").unwrap();
+    let ops = s.security.login("ops", PASSWORD).unwrap().0;
+    s.security.revoke_role(&ops, "max@acme", &Assignment::new("manager", Domain::tenant(&acme), Scope::all())).unwrap();
+    assert!(store.set_alias("demand", "champion", 1, "max", "after demotion").is_err());
+    assert!(store.resolve(&"demand@1".parse().unwrap()).is_err());
+    assert!(runs.log_metric(run, "wape", 0.1, 0, "max").is_err());
+    assert!(runs.end_run(run, RunStatus::Killed, "max").is_err());
+    let (ana, token) = {
+        s.user("ana@acme", "analyst");
+        s.security.login("ana@acme", PASSWORD).unwrap()
+    };
+    let ana_store = s.models(&ana, "acme").unwrap();
+    ana_store.resolve(&"demand@1".parse().unwrap()).unwrap();
+    s.security.logout(&token).unwrap();
+    assert!(ana_store.resolve(&"demand@1".parse().unwrap()).is_err());
+    assert!(ana_store.register(NewModelVersion::new("demand", linear(2.0), "ana")).is_err());
+    assert!(matches!(s.security.authenticate(&token), Err(SecurityError::SessionInvalid)));
+    assert_eq!(s.registry.tenant(&acme).versions("demand").unwrap().len(), 1, "nothing was registered");
+    assert!(s.registry.tenant(&acme).aliases("demand").unwrap().is_empty(), "no alias was set");
+}
+
+/// Names that try to slip into another tenant or the platform: refused, and no account appears.
+#[test]
+fn crafted_user_names_do_not_cross_realms() {
+    let s = system();
+    let sec = &s.security;
+    let ada = s.user("ada@acme", "admin");
+    s.user("gus@globex", "admin");
+    for name in [
+        "eve@globex",
+        "eve@acme@globex",
+        "eve@globex ",
+        " eve@globex",
+        "eve@GLOBEX",
+        "eve@acme/../globex",
+        "eve@@globex",
+        "eve@",
+        "@globex",
+        "eve@globex\0",
+        "eve",
+        "ops",
+        "ops@acme\n",
+    ] {
+        assert!(sec.create_user(&ada, name, PASSWORD).is_err(), "{name:?} was created");
+    }
+    let globex = sec.users(&s.ops, Some(&id("globex"))).unwrap();
+    assert_eq!(globex.iter().map(|u| u.username()).collect::<Vec<_>>(), ["gus@globex"]);
+    let platform = sec.users(&s.ops, None).unwrap();
+    assert_eq!(platform.iter().map(|u| u.username()).collect::<Vec<_>>(), ["ops"]);
+    assert_eq!(sec.users(&ada, Some(&id("acme"))).unwrap().len(), 1);
+}

@@ -23,7 +23,7 @@ use forecast_core::{
     AliasMove, AuditEvent, AuditOutcome, AuditSink, Clock, ModelArtifact, ModelRef, ModelVersion, NewModelVersion,
     Predict,
 };
-use rows::{VERSION_COLUMNS, json, move_from_row, read_version, version_from_row};
+use rows::{VERSION_COLUMNS, json, lock_version, move_from_row, read_version, version_from_row};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -248,7 +248,7 @@ impl TenantRegistry {
     pub fn set_alias(&self, name: &str, alias: &str, version: u32, actor: &str, reason: &str) -> Result<AliasMove> {
         check_alias(alias)?;
         self.db.write("set alias", |tx, ctx| {
-            let v = read_version(tx, &self.tenant, name, version)?;
+            let v = lock_version(tx, &self.tenant, name, version)?;
             if v.archived {
                 return Err(MlopsError::Archived { name: name.into(), version });
             }
@@ -342,7 +342,7 @@ impl TenantRegistry {
                     .flatten();
                 let target = previous
                     .ok_or_else(|| MlopsError::not_found("previous alias holder", format!("{name}@{alias}")))?;
-                if read_version(tx, &self.tenant, name, target)?.archived {
+                if lock_version(tx, &self.tenant, name, target)?.archived {
                     return Err(MlopsError::Archived { name: name.into(), version: target });
                 }
                 Ok(Some(target))
@@ -359,9 +359,10 @@ impl TenantRegistry {
     pub fn archive(&self, name: &str, version: u32, actor: &str, reason: &str) -> Result<ModelVersion> {
         let tenant = self.tenant.as_str();
         self.db.write("archive", |tx, ctx| {
-            read_version(tx, &self.tenant, name, version)?;
-            // The update itself re-checks that no alias holds the version, so a concurrent
-            // promotion cannot slip in between a check and the write.
+            // The version's row lock first, then a new statement that re-checks that no alias
+            // holds it: a concurrent alias move onto it locks the same row, so one of the two
+            // sees the other's commit.
+            lock_version(tx, &self.tenant, name, version)?;
             let changed = tx
                 .execute(
                     "UPDATE versions SET archived = 1 WHERE tenant = ?1 AND name = ?2 AND version = ?3 \

@@ -20,6 +20,21 @@ pub(super) fn read_version(tx: &Transaction<'_>, tenant: &TenantId, name: &str, 
     .ok_or_else(|| MlopsError::not_found("model version", format!("{name}@{version}")))?
 }
 
+/// Lock the row of `name@version` inside `tx` (a no-op conditional update, which takes the
+/// row lock under any store), then read it. Archiving and every alias move onto a version lock
+/// it first, so "an archived version takes no alias" and "an aliased version is not archived"
+/// hold against each other under interleaving transactions, not only under SQLite's single writer.
+pub(super) fn lock_version(tx: &Transaction<'_>, tenant: &TenantId, name: &str, version: u32) -> Result<ModelVersion> {
+    let locked = tx
+        .prepare_cached("UPDATE versions SET archived = archived WHERE tenant = ?1 AND name = ?2 AND version = ?3")
+        .and_then(|mut stmt| stmt.execute(params![tenant.as_str(), name, version]))
+        .map_err(MlopsError::storage("lock version"))?;
+    if locked == 0 {
+        return Err(MlopsError::not_found("model version", format!("{name}@{version}")));
+    }
+    read_version(tx, tenant, name, version)
+}
+
 /// Decode one `versions` row; JSON columns decode in a second step so errors keep their kind.
 pub(super) fn version_from_row(r: &Row<'_>) -> rusqlite::Result<Result<ModelVersion>> {
     let json = |i: usize| r.get::<_, String>(i);

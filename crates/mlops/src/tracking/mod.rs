@@ -128,25 +128,28 @@ impl Tracker {
     pub fn log_param(&self, run_id: i64, key: &str, value: &str, actor: &str) -> Result<()> {
         check_name("param key", key)?;
         self.log(run_id, actor, "run.log_param", key, |tx, _| {
-            let old: Option<String> = tx
+            // A conditional insert on the (run, key) key, not a read then a write: of two
+            // concurrent first values one is stored and the other gets the write-once error.
+            let inserted = tx
+                .execute(
+                    "INSERT INTO run_params (run_id, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (run_id, key) DO NOTHING",
+                    params![run_id, key, value],
+                )
+                .map_err(MlopsError::storage("log param"))?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            let old: String = tx
                 .query_row("SELECT value FROM run_params WHERE run_id = ?1 AND key = ?2", params![run_id, key], |r| {
                     r.get(0)
                 })
-                .optional()
                 .map_err(MlopsError::storage("log param"))?;
-            match old {
-                Some(old) if old != value => Err(MlopsError::InvalidInput(format!(
-                    "run {run_id} param `{key}` is already `{old}`; params are write-once, start a new run to change it"
-                ))),
-                Some(_) => Ok(()),
-                None => tx
-                    .execute(
-                        "INSERT INTO run_params (run_id, key, value) VALUES (?1, ?2, ?3)",
-                        params![run_id, key, value],
-                    )
-                    .map(drop)
-                    .map_err(MlopsError::storage("log param")),
+            if old == value {
+                return Ok(());
             }
+            Err(MlopsError::InvalidInput(format!(
+                "run {run_id} param `{key}` is already `{old}`; params are write-once, start a new run to change it"
+            )))
         })
     }
 
@@ -344,8 +347,17 @@ impl Tracker {
     }
 }
 
-/// Fail unless the run exists in `tenant` and is still running.
+/// Fail unless the run exists in `tenant` and is still running, holding the run's row lock
+/// (a no-op conditional update) for the rest of `tx`: ending a run updates the same row, so
+/// nothing is logged to a run after its end under any store, not only under SQLite's single writer.
 fn active_run(tx: &Transaction<'_>, tenant: &TenantId, run_id: i64) -> Result<()> {
+    let running = tx
+        .prepare_cached("UPDATE runs SET status = status WHERE id = ?1 AND tenant = ?2 AND status = ?3")
+        .and_then(|mut stmt| stmt.execute(params![run_id, tenant.as_str(), RunStatus::Running.as_str()]))
+        .map_err(MlopsError::storage("read run"))?;
+    if running == 1 {
+        return Ok(());
+    }
     let status: String = tx
         .query_row("SELECT status FROM runs WHERE id = ?1 AND tenant = ?2", params![run_id, tenant.as_str()], |r| {
             r.get(0)

@@ -2,7 +2,7 @@
 
 use super::{artifact, start, tenant};
 use forecast_core::{ManualClock, NewModelVersion, NoAudit};
-use forecast_mlops::{Registry, TenantRegistry};
+use forecast_mlops::{MlopsError, Registry, TenantRegistry};
 use std::sync::Arc;
 
 const THREADS: usize = 8;
@@ -62,4 +62,78 @@ fn eight_threads_sharing_one_handle_lose_no_update() {
     let reg = hammer(|| shared.clone());
     check(&reg);
     assert!(db.verify().unwrap().is_empty());
+}
+
+/// Eight connections log a different first value of one param at once: exactly one is stored,
+/// every other gets the write-once error (not a storage error from a unique-key clash).
+#[test]
+fn eight_first_values_of_one_param_keep_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("params.db");
+    let clock = Arc::new(ManualClock::new(start()));
+    let open = || Registry::open(&path, clock.clone(), Arc::new(NoAudit)).unwrap().tenant(&tenant("acme")).tracker();
+    let run = open().start_run("demand", "trial", None, "ana").unwrap();
+    let barrier = std::sync::Barrier::new(THREADS);
+    let won: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (open, barrier) = (&open, &barrier);
+                s.spawn(move || {
+                    let tracker = open();
+                    barrier.wait();
+                    match tracker.log_param(run, "learning_rate", &format!("0.{t}"), &format!("t{t}")) {
+                        Ok(()) => Some(format!("0.{t}")),
+                        Err(MlopsError::InvalidInput(m)) if m.contains("write-once") => None,
+                        Err(other) => panic!("thread {t}: {other}"),
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(won.len(), 1, "one first value wins: {won:?}");
+    assert_eq!(open().run(run).unwrap().params["learning_rate"], won[0]);
+}
+
+/// Eight connections promote and archive the same versions at once: an alias never ends on an
+/// archived version and an archived version never holds an alias.
+#[test]
+fn promotions_racing_archives_never_alias_an_archived_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archive.db");
+    let clock = Arc::new(ManualClock::new(start()));
+    let open = || Registry::open(&path, clock.clone(), Arc::new(NoAudit)).unwrap().tenant(&tenant("acme"));
+    let versions = 12u32;
+    for v in 0..versions {
+        open().register(NewModelVersion::new("demand", artifact(u64::from(v), 4), "ana")).unwrap();
+    }
+    let barrier = std::sync::Barrier::new(THREADS);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (open, barrier) = (&open, &barrier);
+            s.spawn(move || {
+                let reg = open();
+                barrier.wait();
+                for v in 1..=versions {
+                    let out = if t % 2 == 0 {
+                        reg.set_alias("demand", "champion", v, "promoter", "race").map(drop)
+                    } else {
+                        reg.archive("demand", v, "archivist", "race").map(drop)
+                    };
+                    match out {
+                        Ok(())
+                        | Err(MlopsError::Archived { .. })
+                        | Err(MlopsError::AliasHeld { .. })
+                        | Err(MlopsError::InvalidInput(_)) => {}
+                        Err(other) => panic!("thread {t}: {other}"),
+                    }
+                }
+            });
+        }
+    });
+    let reg = open();
+    if let Some(&holder) = reg.aliases("demand").unwrap().get("champion") {
+        assert!(!reg.versions("demand").unwrap()[holder as usize - 1].archived, "champion holds archived v{holder}");
+    }
+    assert!(Registry::open(&path, clock, Arc::new(NoAudit)).unwrap().verify().unwrap().is_empty());
 }

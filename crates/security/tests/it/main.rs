@@ -10,6 +10,7 @@ mod data_scope;
 mod guard;
 mod matrix;
 mod properties;
+mod races;
 mod rate_limit;
 mod sessions;
 mod users;
