@@ -136,8 +136,11 @@ fn describe(c: &Config) -> String {
 struct DayAhead<'a> {
     full: &'a Panel,
     as_of: NaiveDate,
-    losses: Mutex<BTreeMap<(String, usize), (Vec<f64>, f64)>>,
+    losses: Mutex<TrialLosses>,
 }
+
+/// Per (configuration, rounds): the daily losses and the pooled WAPE.
+type TrialLosses = BTreeMap<(String, usize), (Vec<f64>, f64)>;
 
 /// Weeks of day-ahead forecasts in a backtest.
 const WEEKS: usize = 4;
