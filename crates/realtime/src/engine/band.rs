@@ -54,7 +54,7 @@ pub struct BandBin {
     pub mean_width: f64,
 }
 
-/// The calibrated band; see the [module docs](self).
+/// The calibrated band; see the [engine docs](crate::engine).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScaledBand {
     /// Nominal coverage.
