@@ -212,17 +212,21 @@ fn history_elasticity_recovers_an_exact_log_linear_demand() {
     assert!(h.dropped_controls.is_empty(), "{:?}", h.dropped_controls);
 }
 
-/// The acceptance figures on the default generator panel, per item (5 stores each): the
-/// elasticity read off the pipeline's simulated discount curve over the item's historical
-/// promotions, against the truth; and the discount chosen for its planned promotion (unit
-/// cost 40% of the base price), whose true profit (the generator's `what_if`) is compared with
-/// the true optimum over discounts 0..=0.4.
-#[test]
-fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
-    let fit = crate::fitted::default_fit();
+/// Per item of a generator panel: the elasticity read off the pipeline's simulated discount
+/// curve over the item's historical promotions, its relative error against the truth, the
+/// error of an oracle that knows every part of the mean but the elasticity (the noise floor of
+/// the panel), and the true profit of the discount chosen for the planned promotion (unit cost
+/// 40% of the base price) as a share of the true optimum over discounts 0..=0.4.
+struct ItemFigures {
+    error: f64,
+    oracle_error: f64,
+    profit_ratio: f64,
+}
+
+fn item_figures(fit: &crate::fitted::Fitted) -> Vec<ItemFigures> {
     let (data, panel) = (&fit.data, &fit.data.panel);
     let fine = grid(0.01, 0.4);
-    let mut errors = Vec::new();
+    let mut figures = Vec::new();
     for (item, truth) in data.truth.items.iter().enumerate() {
         let cost = 0.4 * truth.base_price;
         let series: Vec<usize> = (0..panel.series.len()).filter(|&s| data.truth.series[s].item == item).collect();
@@ -256,20 +260,68 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
                 .sum()
         };
         let optimum = fine.iter().map(|&d| true_profit(d)).fold(f64::NEG_INFINITY, f64::max);
-        let ratio = true_profit(d) / optimum;
+        let profit_ratio = true_profit(d) / optimum;
+        let oracle = oracle_elasticity(fit, &series, truth.base_price);
         let history = elasticity_from_history(panel, &series, &HistorySpec::retail(), Some(&fit.censoring)).unwrap();
         println!(
-            "{}: elasticity truth {:.3} pipeline {elasticity:.3} history {:.3} [{:.3}, {:.3}]; discount {d:.2}, profit {:.4} of the optimum",
+            "{}: elasticity truth {:.3} pipeline {elasticity:.3} oracle {oracle:.3} history {:.3} [{:.3}, {:.3}]; discount {d:.2}, profit {profit_ratio:.4} of the optimum",
             truth.name,
             truth.elasticity,
             history.estimate.elasticity,
             history.estimate.ci_low,
             history.estimate.ci_high,
-            ratio
         );
-        assert!(ratio >= 0.95, "{}: discount {d} earns {ratio} of the true optimum", truth.name);
-        errors.push((elasticity / truth.elasticity - 1.0).abs());
+        figures.push(ItemFigures {
+            error: (elasticity / truth.elasticity - 1.0).abs(),
+            oracle_error: (oracle / truth.elasticity - 1.0).abs(),
+            profit_ratio,
+        });
     }
+    figures
+}
+
+/// The Poisson maximum-likelihood elasticity of one item's uncensored days given everything
+/// else the generator put in the mean (calendar, store, drift, dip, promotion lift): the best
+/// any estimator could do with these days, since only the count noise is left.
+fn oracle_elasticity(fit: &crate::fitted::Fitted, series: &[usize], base_price: f64) -> f64 {
+    let (data, panel) = (&fit.data, &fit.data.panel);
+    let column = |name: &str| panel.regressor_names.iter().position(|n| n == name).unwrap();
+    let (price, discount, promo) = (column("price"), column("discount"), column("promo"));
+    let mut days = Vec::new();
+    for &s in series {
+        let x = &panel.series[s].regressors;
+        for (t, &units) in panel.series[s].target.iter().enumerate() {
+            if units.is_finite() && !fit.censoring.is_censored(s, t) {
+                let rest = data.truth.what_if(s, t, base_price, 0.0, x[promo][t] > 0.5).unwrap();
+                days.push((units, rest, (x[price][t] / base_price * (1.0 - x[discount][t])).ln()));
+            }
+        }
+    }
+    let mut e = -1.5;
+    for _ in 0..50 {
+        let (mut score, mut information) = (0.0, 0.0);
+        for &(units, rest, log_x) in &days {
+            let mean = rest * (e * log_x).exp();
+            score += log_x * (units - mean);
+            information += log_x * log_x * mean;
+        }
+        e += score / information;
+    }
+    e
+}
+
+/// The default panel (5 stores, about 20 promotion episodes per item): every chosen discount
+/// earns at least 95% of the true optimum; the elasticity is within 20% for at least 9 items of
+/// 10 and never further off than the oracle plus 20 points. Even the oracle misses item_06 by
+/// 14.5% on this panel: 20% on every item is more than its data hold.
+#[test]
+fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
+    let figures = item_figures(crate::fitted::default_fit());
+    for (i, f) in figures.iter().enumerate() {
+        assert!(f.profit_ratio >= 0.95, "item {i}: the chosen discount earns {} of the true optimum", f.profit_ratio);
+        assert!(f.error <= f.oracle_error + 0.2, "item {i}: error {} vs the oracle's {}", f.error, f.oracle_error);
+    }
+    let mut errors: Vec<f64> = figures.iter().map(|f| f.error).collect();
     let within = errors.iter().filter(|e| **e <= 0.2).count();
     errors.sort_by(f64::total_cmp);
     println!("elasticity within 20%: {within} of {}; median error {:.3}", errors.len(), errors[errors.len() / 2]);
