@@ -112,6 +112,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(f64::NAN)
 }
 
+/// A JSON number with three decimals, or `null` when nothing was measured.
+fn json_number(v: f64) -> String {
+    if v.is_finite() { format!("{v:.3}") } else { "null".into() }
+}
+
 fn main() -> std::process::ExitCode {
     match run(Args::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -162,12 +167,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(sink);
         lat.sort_by(f64::total_cmp);
         println!(
-            "{{\"rows\": {n}, \"threads\": {}, \"isa\": \"{}\", \"rows_per_s\": {:.1}, \"latency_us_p50\": {:.3}, \"latency_us_p99\": {:.3}}}",
+            "{{\"rows\": {n}, \"threads\": {}, \"isa\": \"{}\", \"rows_per_s\": {:.1}, \"latency_us_p50\": {}, \"latency_us_p99\": {}}}",
             predictor.n_threads(),
             predictor.isa(),
             percentile(&rates, 0.5),
-            percentile(&lat, 0.5),
-            percentile(&lat, 0.99),
+            json_number(percentile(&lat, 0.5)),
+            json_number(percentile(&lat, 0.99)),
         );
     }
 
