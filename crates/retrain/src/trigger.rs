@@ -162,17 +162,49 @@ impl DecayTrigger {
 }
 
 /// Drift through the port: fires on a report newer than the last one seen that says drifted.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `persistence` | 1 | consecutive drifted reports needed before it fires | >= 1 |
+///
+/// With the default every new drifted report fires. With `persistence(k)` for `k > 1` a
+/// drift must hold for `k` reports in a row (one noisy window does not retrain), and the
+/// trigger then stays quiet while the drift lasts: it fires again only after a report that
+/// is not drifted (or [`DriftTrigger::rearm`]), so a lasting change asks for one run, not
+/// one per report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftTrigger {
     /// The model the reports are about, e.g. `demand@champion`.
     pub model: String,
     seen: Option<DateTime<Utc>>,
+    persistence: usize,
+    streak: usize,
+    latched: bool,
 }
 
 impl DriftTrigger {
     /// Watch the reports about `model`.
     pub fn new(model: impl Into<String>) -> Self {
-        Self { model: model.into(), seen: None }
+        Self { model: model.into(), seen: None, persistence: 1, streak: 0, latched: false }
+    }
+
+    /// Require `reports` consecutive drifted reports (at least 1) and, above 1, hold the
+    /// trigger while the drift lasts (see the type's docs).
+    pub fn persistence(mut self, reports: usize) -> Self {
+        self.persistence = reports.max(1);
+        self
+    }
+
+    /// Drifted reports in a row so far.
+    pub fn streak(&self) -> usize {
+        self.streak
+    }
+
+    /// Forget the current drift (e.g. after a retraining moved the reference): the next
+    /// `persistence` drifted reports fire again.
+    pub fn rearm(&mut self) {
+        self.streak = 0;
+        self.latched = false;
     }
 
     /// A drift event from a new drifted report, if any (each report fires at most once).
@@ -186,9 +218,18 @@ impl DriftTrigger {
         }
         self.seen = Some(report.generated_at);
         if !report.drifted {
+            self.rearm();
             return Ok(None);
         }
-        let mut evidence = BTreeMap::from([("drifted_share".to_string(), report.drifted_share)]);
+        self.streak += 1;
+        if self.streak < self.persistence || self.latched {
+            return Ok(None);
+        }
+        self.latched = self.persistence > 1;
+        let mut evidence = BTreeMap::from([
+            ("drifted_share".to_string(), report.drifted_share),
+            ("consecutive_reports".to_string(), self.streak as f64),
+        ]);
         for s in report.signals.iter().filter(|s| s.drifted) {
             evidence.insert(format!("{}:{}", s.name, s.method), s.score);
         }
@@ -391,6 +432,37 @@ mod tests {
         *source.0.lock().unwrap() =
             Some(DriftReport { generated_at: c.now() + Duration::hours(1), drifted: false, ..report });
         assert!(t.check(&source, &c).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_persistent_drift_fires_once_until_a_healthy_report() {
+        let c = clock();
+        let report = |drifted: bool| DriftReport {
+            model: "m@champion".into(),
+            generated_at: c.now(),
+            drifted,
+            drifted_share: if drifted { 1.0 } else { 0.0 },
+            signals: vec![],
+            reasons: vec![],
+        };
+        let source = One(std::sync::Mutex::new(None));
+        let mut t = DriftTrigger::new("m@champion").persistence(3);
+        let mut fired = Vec::new();
+        for drifted in [true, true, false, true, true, true, true, true, false, true, true, true] {
+            c.advance(Duration::days(1));
+            *source.0.lock().unwrap() = Some(report(drifted));
+            fired.push(t.check(&source, &c).unwrap().is_some());
+        }
+        let at: Vec<usize> = fired.iter().enumerate().filter(|(_, f)| **f).map(|(i, _)| i).collect();
+        // Two in a row are not enough; the third of a run fires; the run's rest is held; a
+        // healthy report re-arms it.
+        assert_eq!(at, vec![5, 11]);
+        assert_eq!(t.streak(), 3);
+        t.rearm();
+        c.advance(Duration::days(1));
+        *source.0.lock().unwrap() = Some(report(true));
+        assert!(t.check(&source, &c).unwrap().is_none());
+        assert_eq!(t.streak(), 1);
     }
 
     #[test]

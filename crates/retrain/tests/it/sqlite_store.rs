@@ -2,6 +2,7 @@
 //! transaction, so a process killed at any instant leaves the file at a committed state (the
 //! property forecast-mlops' registry has; this crate must not depend on it).
 
+use crate::support::{alias_move, previous_holder};
 use chrono::Utc;
 use forecast_core::{AliasMove, Error, ModelArtifact, ModelRef, ModelStore, ModelVersion, NewModelVersion};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -91,16 +92,7 @@ impl ModelStore for SqliteStore {
         actor: &str,
         reason: &str,
     ) -> forecast_core::Result<AliasMove> {
-        self.resolve(&ModelRef::Version { name: name.into(), version })?;
-        let m = AliasMove {
-            name: name.into(),
-            alias: alias.into(),
-            from: self.alias(name, alias),
-            to: Some(version),
-            actor: actor.into(),
-            at: Utc::now(),
-            reason: reason.into(),
-        };
+        let m = alias_move(self, name, alias, version, actor, reason)?;
         let c = self.0.lock().unwrap();
         c.execute("INSERT INTO moves (name, alias, row) VALUES (?1, ?2, ?3)", params![name, alias, json(&m)?])
             .map_err(db)?;
@@ -115,11 +107,7 @@ impl ModelStore for SqliteStore {
     }
 
     fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
-        let prev = self
-            .alias_history(name, alias)?
-            .last()
-            .and_then(|m| m.from)
-            .ok_or(Error::NotFound { what: "previous alias holder", id: format!("{name}@{alias}") })?;
+        let prev = previous_holder(self, name, alias)?;
         self.set_alias(name, alias, prev, actor, reason)
     }
 }

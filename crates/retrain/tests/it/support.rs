@@ -24,6 +24,38 @@ pub(crate) fn artifact(w: f64) -> ModelArtifact {
     })
 }
 
+/// The move `set_alias` records in both test stores: `version` must exist, `from` is the
+/// alias's current holder.
+pub(crate) fn alias_move(
+    store: &dyn ModelStore,
+    name: &str,
+    alias: &str,
+    version: u32,
+    actor: &str,
+    reason: &str,
+) -> forecast_core::Result<AliasMove> {
+    store.resolve(&ModelRef::Version { name: name.into(), version })?;
+    let from = store.resolve(&ModelRef::Alias { name: name.into(), alias: alias.into() }).ok().map(|v| v.version);
+    Ok(AliasMove {
+        name: name.into(),
+        alias: alias.into(),
+        from,
+        to: Some(version),
+        actor: actor.into(),
+        at: Utc::now(),
+        reason: reason.into(),
+    })
+}
+
+/// The version a rollback of `name@alias` returns to: the holder before the last move.
+pub(crate) fn previous_holder(store: &dyn ModelStore, name: &str, alias: &str) -> forecast_core::Result<u32> {
+    store
+        .alias_history(name, alias)?
+        .last()
+        .and_then(|m| m.from)
+        .ok_or(Error::NotFound { what: "previous alias holder", id: format!("{name}@{alias}") })
+}
+
 impl MemStore {
     pub(crate) fn alias(&self, name: &str, alias: &str) -> Option<u32> {
         self.moves.lock().unwrap().iter().rfind(|m| m.name == name && m.alias == alias).and_then(|m| m.to)
@@ -62,16 +94,7 @@ impl ModelStore for MemStore {
         actor: &str,
         reason: &str,
     ) -> forecast_core::Result<AliasMove> {
-        self.resolve(&ModelRef::Version { name: name.into(), version })?;
-        let m = AliasMove {
-            name: name.into(),
-            alias: alias.into(),
-            from: self.alias(name, alias),
-            to: Some(version),
-            actor: actor.into(),
-            at: Utc::now(),
-            reason: reason.into(),
-        };
+        let m = alias_move(self, name, alias, version, actor, reason)?;
         self.moves.lock().unwrap().push(m.clone());
         Ok(m)
     }
@@ -79,11 +102,7 @@ impl ModelStore for MemStore {
         Ok(self.moves.lock().unwrap().iter().filter(|m| m.name == name && m.alias == alias).cloned().collect())
     }
     fn rollback(&self, name: &str, alias: &str, actor: &str, reason: &str) -> forecast_core::Result<AliasMove> {
-        let prev = self
-            .alias_history(name, alias)?
-            .last()
-            .and_then(|m| m.from)
-            .ok_or(Error::NotFound { what: "previous alias holder", id: format!("{name}@{alias}") })?;
+        let prev = previous_holder(self, name, alias)?;
         self.set_alias(name, alias, prev, actor, reason)
     }
 }
