@@ -16,6 +16,17 @@ pub enum MlopsError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A storage backend other than SQLite failed while carrying out an operation.
+    #[error("{backend} during {operation}: {source}")]
+    Backend {
+        /// The backend, e.g. `postgres`.
+        backend: &'static str,
+        /// The registry or tracking operation, e.g. `register`.
+        operation: &'static str,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The database was written by a newer version of this crate.
     #[error("database schema version {found} is newer than this build supports ({supported}); upgrade forecast-mlops")]
     SchemaTooNew {

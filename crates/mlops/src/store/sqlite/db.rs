@@ -1,12 +1,13 @@
-//! The SQLite store shared by the registry and the tracker: opening, pragmas, schema
+//! The SQLite connection behind [`super::SqliteMlopsStore`]: opening, pragmas, schema
 //! migrations, one transaction per operation, content-addressed blobs and time encoding.
 
 use crate::error::{MlopsError, Result};
+use crate::store::Audit;
+use crate::validate::sha256_hex;
 use chrono::{DateTime, Utc};
 use forecast_core::tenant::TenantId;
-use forecast_core::{AuditEvent, AuditSink, Clock};
+use forecast_core::{AuditSink, Clock};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -141,7 +142,7 @@ pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 #[derive(Debug)]
 pub(crate) struct Db {
     conn: Mutex<Connection>,
-    pub(crate) clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditSink>,
 }
 
@@ -189,17 +190,20 @@ impl Db {
     }
 
     /// Run `f` in one write transaction taken with `BEGIN IMMEDIATE`, then record the audit
-    /// events it returns before committing: a change whose audit cannot be recorded is rolled back.
+    /// events `audit` builds from its outcome before committing: a change whose audit fails or
+    /// cannot be recorded is rolled back.
     pub(crate) fn write<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Transaction<'_>, &Ctx) -> Result<(T, Vec<AuditEvent>)>,
+        audit: Audit<'_, T>,
+        f: impl FnOnce(&Transaction<'_>, &Ctx) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.lock();
         let tx =
             conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(MlopsError::storage(operation))?;
         let ctx = Ctx { now: self.clock.now() };
-        let (value, events) = f(&tx, &ctx)?;
+        let value = f(&tx, &ctx)?;
+        let events = audit(&value, ctx.now)?;
         // Same transaction as the change when the sink shares this database; otherwise recorded
         // first, so a refused audit rolls the change back (see forecast_core::audit).
         for event in events {
@@ -229,11 +233,6 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
 }
 
-/// Hex SHA-256 of `bytes`.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Store `bytes` of `tenant` under their SHA-256 (once per tenant) and return the address.
 /// Blobs are not shared across tenants, so nothing about one tenant's artifacts shows in another's.
 pub(crate) fn put_blob(tx: &Transaction<'_>, tenant: &TenantId, bytes: &[u8]) -> Result<String> {
@@ -246,18 +245,12 @@ pub(crate) fn put_blob(tx: &Transaction<'_>, tenant: &TenantId, bytes: &[u8]) ->
     Ok(sha)
 }
 
-/// Read `tenant`'s blob at `sha` and check that its bytes still hash to it.
+/// Read `tenant`'s blob at `sha` as stored (the service checks its hash).
 pub(crate) fn get_blob(tx: &Transaction<'_>, tenant: &TenantId, sha: &str) -> Result<Vec<u8>> {
-    let bytes: Vec<u8> = tx
-        .prepare_cached("SELECT bytes FROM blobs WHERE tenant = ?1 AND sha256 = ?2")
+    tx.prepare_cached("SELECT bytes FROM blobs WHERE tenant = ?1 AND sha256 = ?2")
         .and_then(|mut stmt| stmt.query_row(params![tenant.as_str(), sha], |r| r.get(0)).optional())
         .map_err(MlopsError::storage("load blob"))?
-        .ok_or_else(|| MlopsError::not_found("artifact", sha))?;
-    let actual = sha256_hex(&bytes);
-    if actual != sha {
-        return Err(MlopsError::CorruptArtifact { expected: sha.into(), actual });
-    }
-    Ok(bytes)
+        .ok_or_else(|| MlopsError::not_found("artifact", sha))
 }
 
 /// Instants are stored as microseconds since the Unix epoch, so SQL compares them as integers.
@@ -268,22 +261,6 @@ pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
 /// The inverse of [`to_micros`].
 pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
-}
-
-/// Check a model, alias, experiment or key name: `[A-Za-z0-9_.-]+`, at most 200 characters.
-pub(crate) fn check_name(what: &'static str, value: &str) -> Result<()> {
-    let ok = !value.is_empty()
-        && value.len() <= 200
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(MlopsError::InvalidName {
-            what,
-            value: value.into(),
-            expected: "1 to 200 characters from letters, digits, `_`, `.` and `-`",
-        })
-    }
 }
 
 #[cfg(test)]
@@ -312,13 +289,5 @@ mod tests {
         drop(conn);
         let err = Db::open(&path, Arc::new(SystemClock), Arc::new(NoAudit)).unwrap_err();
         assert!(matches!(err, MlopsError::SchemaTooNew { found: 99, .. }), "{err}");
-    }
-
-    #[test]
-    fn names_are_checked() {
-        assert!(check_name("model name", "demand.v2-x_1").is_ok());
-        for bad in ["", "a b", "a@b", "é"] {
-            assert!(check_name("model name", bad).is_err(), "{bad}");
-        }
     }
 }

@@ -1,6 +1,6 @@
 //! Reading a run and everything logged to it (the types live in forecast-core's tracking port).
 
-use crate::db::from_micros;
+use super::db::from_micros;
 use crate::error::{MlopsError, Result};
 use forecast_core::tenant::TenantId;
 use forecast_core::tracking::{Run, RunStatus};
@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 
 /// The run `id` of `tenant` (another tenant's run is not found).
-pub(crate) fn read_run(tx: &Transaction<'_>, tenant: &TenantId, id: i64) -> Result<Run> {
+pub(super) fn read_run(tx: &Transaction<'_>, tenant: &TenantId, id: i64) -> Result<Run> {
     let op = MlopsError::storage("read run");
     let head = tx
         .query_row(

@@ -1,6 +1,6 @@
 //! Decoding registry rows (JSON metadata columns included).
 
-use crate::db::from_micros;
+use super::db::from_micros;
 use crate::error::{MlopsError, Result};
 use forecast_core::tenant::TenantId;
 use forecast_core::{AliasMove, DataFingerprint, ModelVersion};
@@ -86,11 +86,11 @@ pub(super) mod json {
         forecast_core::Error::Serde { format: "json", message: e.to_string() }.into()
     }
 
-    pub(in crate::registry) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    pub(in crate::store::sqlite) fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
         serde_json::to_string(value).map_err(serde_error)
     }
 
-    pub(in crate::registry) fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
+    pub(in crate::store::sqlite) fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
         serde_json::from_str(text).map_err(serde_error)
     }
 }

@@ -1,12 +1,12 @@
 //! A consistency check of the whole store, used after crashes and by `Registry::verify`.
 
-use crate::db::sha256_hex;
 use crate::error::{MlopsError, Result};
+use crate::validate::sha256_hex;
 use rusqlite::Transaction;
 use std::collections::BTreeMap;
 
 /// Return every inconsistency found (empty when the store is sound).
-pub(crate) fn verify(tx: &Transaction<'_>) -> Result<Vec<String>> {
+pub(super) fn verify(tx: &Transaction<'_>) -> Result<Vec<String>> {
     let op = MlopsError::storage("verify");
     let mut problems = Vec::new();
     let integrity: String = tx.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(&op)?;
