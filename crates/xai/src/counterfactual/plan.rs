@@ -159,6 +159,9 @@ pub struct PlanQuestion {
     pub target: PlanTarget,
 }
 
+/// A constraint with regressor columns: `(terms, max, label)`.
+pub(super) type ResolvedConstraint = (Vec<(usize, f64)>, f64, String);
+
 /// A checked question: regressor columns resolved, plan cells read.
 #[derive(Debug, Clone)]
 pub(super) struct Resolved {
@@ -173,7 +176,7 @@ pub(super) struct Resolved {
     /// `(regressor column, lever)` of each mutable lever.
     pub(super) levers: Vec<(usize, Lever)>,
     /// Constraints with regressor columns: `(terms, max, label)`.
-    pub(super) constraints: Vec<(Vec<(usize, f64)>, f64, String)>,
+    pub(super) constraints: Vec<ResolvedConstraint>,
 }
 
 impl PlanQuestion {
@@ -265,7 +268,7 @@ impl PlanQuestion {
 }
 
 /// Whether a resolved constraint holds for the values `at(column)` (NaN never does).
-pub(super) fn holds(c: &(Vec<(usize, f64)>, f64, String), at: impl Fn(usize) -> f64) -> bool {
+pub(super) fn holds(c: &ResolvedConstraint, at: impl Fn(usize) -> f64) -> bool {
     let lhs: f64 = c.0.iter().map(|&(j, coef)| coef * at(j)).sum();
     lhs <= c.1
 }
