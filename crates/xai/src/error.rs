@@ -68,6 +68,10 @@ pub enum XaiError {
         /// Its message.
         message: String,
     },
+    /// A pipeline forecast the same plan differently when a series was scored alone than within
+    /// its panel (its features read other series), so plans cannot be searched one series at a time.
+    #[error("pipeline: {0}")]
+    Pipeline(String),
     /// Writing a report failed.
     #[error("report: {0}")]
     Report(String),

@@ -115,8 +115,24 @@ pub fn what_if(
             *v = new;
         }
     }
-    let baseline = pipeline.forecast_from(panel, &origins, horizon)?;
-    let scenario = pipeline.forecast_from(&changed, &origins, horizon)?;
+    compare(pipeline, panel, &changed, &origins, horizon, feature.to_string())
+}
+
+/// Forecast `origins` over `horizon` on `panel` (as planned) and on `changed` (the same panel
+/// with some planned regressors changed), and compare per step and in total.
+///
+/// # Errors
+/// The pipeline's errors.
+pub(crate) fn compare(
+    pipeline: &ForecastPipeline,
+    panel: &Panel,
+    changed: &Panel,
+    origins: &[Option<usize>],
+    horizon: usize,
+    feature: String,
+) -> Result<WhatIf> {
+    let baseline = pipeline.forecast_from(panel, origins, horizon)?;
+    let scenario = pipeline.forecast_from(changed, origins, horizon)?;
     let price = panel.regressor_index("price");
     let discount = panel.regressor_index("discount");
     let revenue = |p: &Panel, f: &Forecasts, k: usize| -> Option<f64> {
@@ -151,10 +167,10 @@ pub fn what_if(
                 baseline: units(&baseline),
                 scenario: units(&scenario),
                 baseline_revenue: revenue(panel, &baseline, k),
-                scenario_revenue: revenue(&changed, &scenario, k),
+                scenario_revenue: revenue(changed, &scenario, k),
                 scenario_interval: interval(),
             }
         })
         .collect();
-    Ok(WhatIf { feature: feature.to_string(), steps, baseline, scenario })
+    Ok(WhatIf { feature, steps, baseline, scenario })
 }

@@ -1,5 +1,8 @@
 //! Counterfactuals: the smallest changes to one feature row that bring a model's prediction
-//! into a target range, against any [`Predict`] model.
+//! into a target range, against any [`Predict`] model ([`counterfactuals`]); and the smallest
+//! changes to a series' plan of regressors that bring a fitted pipeline's total forecast over
+//! some steps to a target, forecast again through the pipeline ([`plan_counterfactuals`]).
+//! Both run the same search.
 //!
 //! Permitted ranges are enforced on every answer (DiCE does not for regressors, DiCE#426),
 //! immutable features never move, linear constraints between features always hold, answers
@@ -23,15 +26,19 @@
 //! # Ok::<(), forecast_xai::XaiError>(())
 //! ```
 
+mod pipeline;
+mod plan;
 mod search;
 mod spec;
 
+pub use pipeline::{CellChange, PlanAnswer, PlanCounterfactuals, plan_counterfactuals};
+pub use plan::{Lever, PlanConstraint, PlanQuestion, PlanTarget, Scope};
 pub use spec::{CounterfactualSpec, FeatureRule, LinearConstraint, Target};
 
 use crate::{Result, XaiError};
 use forecast_core::Predict;
 use ndarray::Array2;
-use search::{Search, combine, rng_for, subsets};
+use search::RowModel;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of [`counterfactuals`].
@@ -125,28 +132,6 @@ pub fn counterfactuals(
     if spec.target.met(prediction) {
         return Ok(Counterfactuals { prediction, already_met: true, answers: Vec::new(), evaluations: 1 });
     }
-    let mut s = Search { model, row, spec, params, evaluations: 1 };
-    let (mut answers, influence) = s.single(prediction)?;
-    let mut answered: Vec<Vec<usize>> = answers.iter().map(|a| a.changes.iter().map(|c| c.feature).collect()).collect();
-    let top: Vec<usize> = influence.iter().take(combine()).map(|(j, _)| *j).collect();
-    let mut k = 2;
-    while answers.len() < params.n_answers && k <= params.max_changes.min(top.len()) && !s.over_budget() {
-        let mut sets = subsets(&top, k);
-        sets.sort();
-        for set in sets {
-            // A superset of an answered set is never the sparsest answer.
-            if answered.iter().any(|a| a.iter().all(|j| set.contains(j))) || s.over_budget() {
-                continue;
-            }
-            let mut rng = rng_for(params.seed, &set);
-            if let Some(c) = s.on_set(&set, &mut rng)? {
-                answered.push(set.clone());
-                answers.push(c);
-            }
-        }
-        k += 1;
-    }
-    answers.sort_by(|a, b| a.changes.len().cmp(&b.changes.len()).then(a.distance.total_cmp(&b.distance)));
-    answers.truncate(params.n_answers);
-    Ok(Counterfactuals { prediction, already_met: false, answers, evaluations: s.evaluations })
+    let found = search::search(&mut RowModel(model), row, spec, params, prediction)?;
+    Ok(Counterfactuals { prediction, already_met: false, answers: found.answers, evaluations: 1 + found.evaluations })
 }
