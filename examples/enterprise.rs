@@ -32,7 +32,7 @@ use forecast::prelude::*;
 use forecast::realtime::alert::{AlertManager, AlertSink, ChannelSink, Route};
 use forecast::realtime::engine::{BandParams, EngineParams, ModelWatcher, ScoringEngine, ServedModel};
 use forecast::realtime::source::{AnomalyKind, AnomalyPlan, AnomalySpec, Next, Pace, Replay, Source, inject};
-use forecast::retrain::{Decision, DecayTrigger, Promoter, PromotionPolicy, compare};
+use forecast::retrain::{DecayTrigger, Decision, Promoter, PromotionPolicy, compare};
 use forecast::security::{
     Assignment, AuditKey, AuditLog, Domain, Permission, Resource, Scope, Security, SecurityConfig, SecurityError,
     Session,
@@ -222,7 +222,8 @@ fn generate(t: &TenantSpec, days: usize) -> Fallible<GeneratedData> {
 /// The GBDT pipeline recipe: a Poisson point model and 0.1 / 0.5 / 0.9 quantile heads.
 fn recipe(panel: &Panel) -> Fallible<GlobalForecaster> {
     let features = FeatureSpec::for_frequency(panel.frequency).retain_available(&panel.regressor_names);
-    let params = |objective, rounds| Gbdt::params().objective(objective).n_rounds(rounds).num_leaves(15).seed(7).check();
+    let params =
+        |objective, rounds| Gbdt::params().objective(objective).n_rounds(rounds).num_leaves(15).seed(7).check();
     let mut model = GlobalForecaster::new(MODEL, params(Objective::Poisson, 80)?, features).horizon(WEEK);
     for alpha in [0.1, 0.5, 0.9] {
         model = model.quantile(alpha, params(Objective::Quantile { alpha }, 40)?);
@@ -265,20 +266,27 @@ fn replay_week(
             s
         })
         .to_vec();
-    let (injected, _) = inject(panel, &AnomalyPlan { skip_first: days - WEEK, ..AnomalyPlan::with_specs(seed, specs) })?;
+    let (injected, _) =
+        inject(panel, &AnomalyPlan { skip_first: days - WEEK, ..AnomalyPlan::with_specs(seed, specs) })?;
     let model = ServedModel::prepare(Arc::new(pipeline), Some(version), &BandParams::default(), &history)?;
     let dyn_clock: Arc<dyn forecast::core::Clock> = clock.clone();
     let params = EngineParams { max_batch: 64, ..EngineParams::default() };
     let mut engine = ScoringEngine::new(model, history.clone(), params, dyn_clock.clone())?;
     if let Some(store) = watch {
-        engine.watch(ModelWatcher::new(store, format!("{MODEL}@champion").parse()?, TimeDelta::hours(1), Some(version))?);
+        engine.watch(ModelWatcher::new(
+            store,
+            format!("{MODEL}@champion").parse()?,
+            TimeDelta::hours(1),
+            Some(version),
+        )?);
     }
     let (sink, notified) = ChannelSink::new();
     let route = Route { group_by: vec!["store".into()], group_wait: TimeDelta::zero(), ..Route::default() };
     let sinks = vec![("default".to_string(), Arc::new(sink) as Arc<dyn AlertSink>)];
     let mut alerts = AlertManager::new(dyn_clock.clone(), vec![route], vec![], sinks)?;
     let first_day = history.date(&history.series[0], days - WEEK).ok_or("no replay date")?;
-    let mut source = Replay::new(Arc::new(injected), Pace::AsFastAsPossible, dyn_clock)?.lookahead(60).starting_from(first_day)?;
+    let mut source =
+        Replay::new(Arc::new(injected), Pace::AsFastAsPossible, dyn_clock)?.lookahead(60).starting_from(first_day)?;
     let mut week = Week { actual: Vec::new(), forecast: Vec::new(), alerts: 0, notifications: 0, engine };
     loop {
         let scored = match source.poll_next()? {
@@ -332,7 +340,16 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
     data.write_csv(&csv)?;
     p.security.require(&people.analyst, Permission::ViewData, &Resource::tenant(&id).named("data"))?;
     let (panel, report) = read_csv(&csv, &CsvSpec::retail(), &IngestOptions::default())?;
-    log("ingest", format!("{} -> {} series, {} rows; {} issues", csv.display(), panel.series.len(), report.rows_read, report.issues.len()));
+    log(
+        "ingest",
+        format!(
+            "{} -> {} series, {} rows; {} issues",
+            csv.display(),
+            panel.series.len(),
+            report.rows_read,
+            report.issues.len()
+        ),
+    );
 
     // Train on the history before customers changed; register; promote the champion.
     let started = Instant::now();
@@ -348,16 +365,37 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
     let champion = analyst_models.register(new)?.version;
     let manager_models: Arc<dyn ModelStore> = Arc::new(p.security.model_store(&people.manager, &id, &p.models)?);
     let manager_perms = p.security.permissions(&people.manager, &id);
-    let manager = Promoter { store: manager_models.as_ref(), permission: &manager_perms, audit: p.audit.as_ref(), clock: p.clock.as_ref() };
+    let manager = Promoter {
+        store: manager_models.as_ref(),
+        permission: &manager_perms,
+        audit: p.audit.as_ref(),
+        clock: p.clock.as_ref(),
+    };
     manager.promote(MODEL, "champion", champion, &format!("backtest WAPE {baseline:.3}"))?;
-    log("train", format!("fitted in {:.1?}; backtest WAPE {baseline:.3}; registered {MODEL}@{champion}, promoted to champion", started.elapsed()));
+    log(
+        "train",
+        format!(
+            "fitted in {:.1?}; backtest WAPE {baseline:.3}; registered {MODEL}@{champion}, promoted to champion",
+            started.elapsed()
+        ),
+    );
 
     // The week on the stream, scored by the champion the viewer can read from the registry.
     let viewer_models = p.security.model_store(&people.viewer, &id, &p.models)?;
     let served = viewer_models.load(&format!("{MODEL}@champion").parse()?)?.into_pipeline()?;
     let mut week = replay_week(&panel, served, champion, Some(manager_models.clone()), &p.clock, t.seed)?;
     let stats = week.engine.stats();
-    log("stream", format!("{} events scored in {} batches, {} alerts in {} notifications; week WAPE {:.3}", stats.scored, stats.batches, week.alerts, week.notifications, wape(&week)));
+    log(
+        "stream",
+        format!(
+            "{} events scored in {} batches, {} alerts in {} notifications; week WAPE {:.3}",
+            stats.scored,
+            stats.batches,
+            week.alerts,
+            week.notifications,
+            wape(&week)
+        ),
+    );
 
     // Decay -> retrain -> significance rule -> promotion -> hot swap.
     let n = week.actual.len();
@@ -374,11 +412,22 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
     new.metrics.insert("shadow_wape".into(), wape(&shadow));
     new.parent = Some(champion);
     let challenger = analyst_models.register(new)?.version;
-    log("retrain", format!("challenger {MODEL}@{challenger} (refitted through last week) shadow WAPE {:.3}: {:?}, {}", wape(&shadow), comparison.decision, comparison.reason));
+    log(
+        "retrain",
+        format!(
+            "challenger {MODEL}@{challenger} (refitted through last week) shadow WAPE {:.3}: {:?}, {}",
+            wape(&shadow),
+            comparison.decision,
+            comparison.reason
+        ),
+    );
     if comparison.decision == Decision::Promote {
         manager.promote(MODEL, "champion", challenger, &serde_json::to_string(&comparison)?)?;
         week.engine.tick()?;
-        log("swap", format!("engine now serves v{:?} (swaps {})", week.engine.model().version(), week.engine.stats().swaps));
+        log(
+            "swap",
+            format!("engine now serves v{:?} (swaps {})", week.engine.model().version(), week.engine.stats().swaps),
+        );
 
         // An analyst may not roll back; a manager may, in one step.
         let analyst_perms = p.security.permissions(&people.analyst, &id);
@@ -387,9 +436,18 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
             Err(e) => log("rollback", format!("ana (analyst) refused: {e}")),
             Ok(_) => return Err("an analyst rolled back the champion".into()),
         }
-        let back = manager.rollback(MODEL, "champion", "promotion week: hold the old model until the buyers sign off")?;
+        let back =
+            manager.rollback(MODEL, "champion", "promotion week: hold the old model until the buyers sign off")?;
         week.engine.tick()?;
-        log("rollback", format!("max (manager): champion v{:?} -> v{:?}; engine serves v{:?}", back.from, back.to, week.engine.model().version()));
+        log(
+            "rollback",
+            format!(
+                "max (manager): champion v{:?} -> v{:?}; engine serves v{:?}",
+                back.from,
+                back.to,
+                week.engine.model().version()
+            ),
+        );
     }
     finish(p, &people, t, &scope, &panel, &data, &week, &dir)
 }
@@ -423,10 +481,22 @@ fn finish(
     let branding = scope.branding()?;
     let mut r = report::Report::new(format!("{label}: the next {WEEK} days"), p.clock.now().to_rfc3339(), branding);
     r.summary.push(forecast_narrative(&e, panel, &label, "units", 3));
-    r.summary.push(format!("Served by {MODEL}@{}; last week's streamed WAPE {:.1}%.", live.version, 100.0 * wape(week)));
+    r.summary.push(format!(
+        "Served by {MODEL}@{}; last week's streamed WAPE {:.1}%.",
+        live.version,
+        100.0 * wape(week)
+    ));
     std::fs::write(dir.join("report.html"), report::to_html(&r))?;
     std::fs::write(dir.join("report.json"), report::to_json(&r)?)?;
-    log("report", format!("{} written, branded `{}` ({})", dir.join("report.html").display(), r.branding.display_name, r.branding.primary_colour));
+    log(
+        "report",
+        format!(
+            "{} written, branded `{}` ({})",
+            dir.join("report.html").display(),
+            r.branding.display_name,
+            r.branding.primary_colour
+        ),
+    );
 
     // Next week's reorder plan and the ranked recommendations.
     let forecasts = pipeline.forecast(panel, WEEK)?;
@@ -447,8 +517,18 @@ fn finish(
     std::fs::write(dir.join("reorder_plan.json"), serde_json::to_string_pretty(&plans)?)?;
     let ranked = rank(recommendations);
     std::fs::write(dir.join("recommendations.json"), serde_json::to_string_pretty(&ranked)?)?;
-    let top = ranked.first().map_or_else(|| "none".into(), |r| format!("{} ({})", r.recommendation.target, r.recommendation.rationale));
-    log("decide", format!("{} reorder lines, {} units in all; {} recommendations, first: {top}", plans.len(), plans.iter().map(|p| p.order_quantity).sum::<f64>().round(), ranked.len()));
+    let top = ranked
+        .first()
+        .map_or_else(|| "none".into(), |r| format!("{} ({})", r.recommendation.target, r.recommendation.rationale));
+    log(
+        "decide",
+        format!(
+            "{} reorder lines, {} units in all; {} recommendations, first: {top}",
+            plans.len(),
+            plans.iter().map(|p| p.order_quantity).sum::<f64>().round(),
+            ranked.len()
+        ),
+    );
 
     // The agent, on the analyst's permissions.
     scope.entitlements()?.require(features::AGENT)?;
@@ -464,21 +544,45 @@ fn finish(
     let ingested = scope.ingest_batch(&usage)?;
     let tenant = scope.tenant()?;
     let invoice = scope.invoice(BillingPeriod::containing(now, tenant.timezone))?;
-    log("bill", format!("{} usage events ({} duplicates); {} invoice so far: {} lines, total {}", ingested.accepted, ingested.duplicates, invoice.period.key(), invoice.lines.len(), invoice.currency.format_minor(invoice.total_minor)));
+    log(
+        "bill",
+        format!(
+            "{} usage events ({} duplicates); {} invoice so far: {} lines, total {}",
+            ingested.accepted,
+            ingested.duplicates,
+            invoice.period.key(),
+            invoice.lines.len(),
+            invoice.currency.format_minor(invoice.total_minor)
+        ),
+    );
     let trail = p.security.audit_trail(&people.admin, Some(&id), &forecast::security::AuditQuery::new())?;
     log("audit", format!("the admin reads {} audit rows of {}", trail.len(), t.id));
     Ok(())
 }
 
 /// Five questions to the agent, as the analyst; returns how many were answered.
-fn ask(p: &Platform, people: &People, id: &TenantId, panel: &Panel, pipeline: ForecastPipeline, t: &TenantSpec) -> Fallible<usize> {
+fn ask(
+    p: &Platform,
+    people: &People,
+    id: &TenantId,
+    panel: &Panel,
+    pipeline: ForecastPipeline,
+    t: &TenantSpec,
+) -> Fallible<usize> {
     let ctx = ToolContext::new(Arc::new(panel.clone()), Arc::new(pipeline));
     let mut tools = ToolRegistry::new();
     tools.register(Arc::new(ForecastTool::new(ctx.clone())))?;
     tools.register(Arc::new(BacktestTool::refitting(ctx.clone(), Arc::new(recipe(panel)?))))?;
     let permissions = Arc::new(p.security.permissions(&people.analyst, id));
-    let registry = RegistryTools::new(p.registry.tenant(id), format!("ana@{}", t.id), p.clock.clone()).data(ctx.clone()).default_model(MODEL);
-    for tool in registry.tools().into_iter().chain(forecast::xai::tools::tools(&ctx)).chain(forecast::decisions::tools::tools(&ctx)) {
+    let registry = RegistryTools::new(p.registry.tenant(id), format!("ana@{}", t.id), p.clock.clone())
+        .data(ctx.clone())
+        .default_model(MODEL);
+    for tool in registry
+        .tools()
+        .into_iter()
+        .chain(forecast::xai::tools::tools(&ctx))
+        .chain(forecast::decisions::tools::tools(&ctx))
+    {
         tools.register(tool)?;
     }
     let planner = RulePlanner::new(Vocabulary::from_panel(panel, "store", "item")?.models([MODEL]), p.clock.clone());
@@ -511,7 +615,12 @@ fn cross_tenant(p: &Platform, from: &TenantSpec, to: &TenantSpec) -> Fallible<()
     let attempts: [(&str, Result<(), SecurityError>); 3] = [
         ("model", p.security.model_store(&manager, &theirs, &p.models).map(drop)),
         ("data", p.security.data_scope(&manager, &theirs).map(drop)),
-        ("report", p.security.require(&manager, Permission::ViewForecasts, &Resource::tenant(&theirs).named("report")).map(drop)),
+        (
+            "report",
+            p.security
+                .require(&manager, Permission::ViewForecasts, &Resource::tenant(&theirs).named("report"))
+                .map(drop),
+        ),
     ];
     for (what, attempt) in attempts {
         match attempt {
@@ -529,7 +638,13 @@ fn main() -> Fallible<()> {
     let first = TenantId::new(tenants()[0].id)?;
     let run = p.registry.tenant(&first).versions(MODEL)?.len().div_ceil(2);
     p.clock.set(today(run)?);
-    println!("[setup] {} run {} ({}), database {}", if run == 0 { "first" } else { "continued" }, run + 1, p.clock.now().date_naive(), out.join("forecast.db").display());
+    println!(
+        "[setup] {} run {} ({}), database {}",
+        if run == 0 { "first" } else { "continued" },
+        run + 1,
+        p.clock.now().date_naive(),
+        out.join("forecast.db").display()
+    );
     let ops = operator(&p)?;
     let specs = tenants();
     for t in &specs {

@@ -7,7 +7,9 @@
 
 use crate::system::{System, id, system};
 use chrono::TimeDelta;
-use forecast::agent::{Confirmation, Executor, PlanOutcome, Planner, RulePlanner, StepStatus, ToolRegistry, Vocabulary};
+use forecast::agent::{
+    Confirmation, Executor, PlanOutcome, Planner, RulePlanner, StepStatus, ToolRegistry, Vocabulary,
+};
 use forecast::core::data::{PromoPattern, RegimeShift, RetailGenerator};
 use forecast::core::features::FeatureSpec;
 use forecast::core::forecast::GlobalForecaster;
@@ -63,15 +65,24 @@ fn champion() -> ModelRef {
 
 /// An engine serving `pipeline` (registry `version`), warm-started on all but the last
 /// `replayed` days, and a replay of those days.
-fn engine(s: &System, panel: &Panel, pipeline: ForecastPipeline, version: u32, replayed: usize) -> (ScoringEngine, Replay) {
+fn engine(
+    s: &System,
+    panel: &Panel,
+    pipeline: ForecastPipeline,
+    version: u32,
+    replayed: usize,
+) -> (ScoringEngine, Replay) {
     let history = Arc::new(cut(panel, DAYS - replayed));
     let model = ServedModel::prepare(Arc::new(pipeline), Some(version), &BandParams::default(), &history).unwrap();
     let clock: Arc<dyn Clock> = s.clock.clone();
     let params = EngineParams { max_batch: 4, ..EngineParams::default() };
     let engine = ScoringEngine::new(model, history.clone(), params, clock.clone()).unwrap();
     let first = history.date(&history.series[0], DAYS - replayed).unwrap();
-    let replay =
-        Replay::new(Arc::new(panel.clone()), Pace::AsFastAsPossible, clock).unwrap().lookahead(60).starting_from(first).unwrap();
+    let replay = Replay::new(Arc::new(panel.clone()), Pace::AsFastAsPossible, clock)
+        .unwrap()
+        .lookahead(60)
+        .starting_from(first)
+        .unwrap();
     (engine, replay)
 }
 
@@ -233,7 +244,8 @@ fn security_port_decides_the_agents_mutating_tool() {
         for t in tools.tools() {
             registry.register(t).unwrap();
         }
-        let planner = RulePlanner::new(Vocabulary::from_panel(&p, "store", "item").unwrap().models(["demand"]), s.clock.clone());
+        let planner =
+            RulePlanner::new(Vocabulary::from_panel(&p, "store", "item").unwrap().models(["demand"]), s.clock.clone());
         let executor = Executor::new(Arc::new(registry), s.clock.clone(), s.audit.clone()).with_permission(permissions);
         let PlanOutcome::Plan(plan) = planner.plan("roll back the demand model").unwrap() else { panic!("no plan") };
         let mut confirmation = Confirmation::none();
@@ -259,7 +271,10 @@ fn cross_tenant_reads_are_refused_and_the_audit_chain_verifies() {
     let ana = s.user("ana@acme", "analyst");
     let gus = s.user("gus@globex", "manager");
     let p = panel(5, false);
-    s.models(&ana, "acme").unwrap().register(NewModelVersion::new("demand", fit_until(&p, DAYS).into(), "ana")).unwrap();
+    s.models(&ana, "acme")
+        .unwrap()
+        .register(NewModelVersion::new("demand", fit_until(&p, DAYS).into(), "ana"))
+        .unwrap();
     let acme = id("acme");
     let refused = |r: Result<(), SecurityError>| matches!(r, Err(SecurityError::PermissionDenied { .. }));
     assert!(refused(s.models(&gus, "acme").map(drop)), "model");
