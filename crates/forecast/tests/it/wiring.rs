@@ -20,7 +20,7 @@ use forecast::core::{
 use forecast::mlops::tools::RegistryTools;
 use forecast::realtime::engine::{BandParams, EngineParams, ModelWatcher, ScoringEngine, ServedModel};
 use forecast::realtime::source::{Next, Pace, Replay, Source};
-use forecast::retrain::{DecayTrigger, Decision, Promoter, PromotionPolicy, compare};
+use forecast::retrain::Promoter;
 use forecast::security::{AuditQuery, Permission, Resource, SecurityError, Session};
 use forecast::tenancy::Branding;
 use forecast::xai::{explain_forecast, narrative::forecast_narrative, report};
@@ -137,62 +137,6 @@ fn registry_champion_is_served_and_hot_swapped() {
     assert_eq!(after.len(), 8, "the series states carried over the swap");
     assert!(after.iter().all(|(v, _, _)| *v == Some(v2.version)));
     assert_eq!(engine.stats().rejected, 0);
-}
-
-/// Customers change six weeks before the end; the champion was fitted before that. Its
-/// streamed errors over the last three weeks trip the decay trigger; a challenger refitted
-/// through the day before the replay wins the Diebold-Mariano rule on the same events and is
-/// promoted; the same rule keeps the champion against itself; an analyst cannot promote.
-#[test]
-fn decay_triggers_retrain_and_significant_challenger_is_promoted() {
-    let s = system();
-    let (ana, max) = (s.user("ana@acme", "analyst"), s.user("max@acme", "manager"));
-    let p = panel(9, true);
-    let replayed = 3 * WEEK;
-    let before = fit_until(&p, DAYS - SHIFT_AGO);
-    let backtest_wape = forecast::core::backtest::Backtest::new(2, WEEK)
-        .run(&cut(&p, DAYS - SHIFT_AGO), &[&recipe(&p)])
-        .unwrap()
-        .models[0]
-        .metrics
-        .as_ref()
-        .unwrap()
-        .wape;
-    let analyst = s.models(&ana, "acme").unwrap();
-    let managed = s.models(&max, "acme").unwrap();
-    let v1 = analyst.register(NewModelVersion::new("demand", before.clone().into(), "ana")).unwrap().version;
-    let manager_perms = s.security.permissions(&max, &id("acme"));
-    promoter(&s, &managed, &manager_perms).promote("demand", "champion", v1, "initial").unwrap();
-
-    let (mut e1, mut r1) = engine(&s, &p, before, v1, replayed);
-    let served = stream(&mut e1, &mut r1, usize::MAX);
-    assert_eq!(served.len(), replayed * p.series.len());
-    let (actual, forecast): (Vec<f64>, Vec<f64>) = served.iter().map(|(_, a, f)| (*a, *f)).unzip();
-    let n = actual.len();
-    let decay = DecayTrigger { window: n, min_points: n / 2, ..DecayTrigger::wape(backtest_wape) };
-    let event = decay.check(&actual, &forecast, s.clock.as_ref()).unwrap();
-    assert!(event.is_some(), "a champion fitted before the change decays (backtest WAPE {backtest_wape:.3})");
-
-    let challenger = fit_until(&p, DAYS - replayed);
-    let (mut e2, mut r2) = engine(&s, &p, challenger.clone(), 0, replayed);
-    let shadow = stream(&mut e2, &mut r2, usize::MAX);
-    let losses = |v: &[(Option<u32>, f64, f64)]| v.iter().map(|(_, a, f)| (a - f).abs()).collect::<Vec<_>>();
-    let comparison = compare(&losses(&served), &losses(&shadow), &PromotionPolicy::default(), 0).unwrap();
-    assert_eq!(comparison.decision, Decision::Promote, "{}", comparison.reason);
-    let same = compare(&losses(&served), &losses(&served), &PromotionPolicy::default(), 0).unwrap();
-    assert_eq!(same.decision, Decision::Keep);
-
-    let v2 = analyst.register(NewModelVersion::new("demand", challenger.into(), "ana")).unwrap().version;
-    let analyst_perms = s.security.permissions(&ana, &id("acme"));
-    assert!(promoter(&s, &analyst, &analyst_perms).promote("demand", "champion", v2, "mine").is_err());
-    assert_eq!(managed.resolve(&champion()).unwrap().version, v1);
-    let moved = promoter(&s, &managed, &manager_perms).promote("demand", "champion", v2, &comparison.reason).unwrap();
-    assert_eq!((moved.from, moved.to), (Some(v1), Some(v2)));
-    assert_eq!(managed.resolve(&champion()).unwrap().version, v2);
-    // One step back, and the history says who did what.
-    let back = promoter(&s, &managed, &manager_perms).rollback("demand", "champion", "hold").unwrap();
-    assert_eq!(back.to, Some(v1));
-    assert_eq!(managed.alias_history("demand", "champion").unwrap().len(), 3);
 }
 
 /// The branding tenancy stores for a tenant is what its xai report renders; the other
