@@ -13,8 +13,10 @@
 //! Rerunnable: a second run opens the same database and continues from its state, one week later
 //! (tenants, plans and users are found, not re-created; registry versions, metering and the audit
 //! chain continue). The scenario of each run is the same: customers changed four weeks before
-//! "today" (more price sensitive, a weekly three-day promotion), and the champion was fitted
-//! before that. Delete `out/enterprise/` to start over. The audit key is kept in
+//! "today" (three times as price sensitive, a weekly three-day promotion at 40% off), and the
+//! champion was fitted a week before that. Its error in its first week in service is its live
+//! level; the decay trigger holds the week just ended against that level (both one-step-ahead
+//! errors on the stream, so they compare). Delete `out/enterprise/` to start over. The audit key is kept in
 //! `out/enterprise/audit.key` for the demo only; a service keeps it in a secret store.
 
 use chrono::{NaiveDate, TimeDelta};
@@ -58,6 +60,8 @@ const FIRST_RUN_DAYS: usize = 420;
 const SHIFT_AGO: usize = 28;
 /// Days forecast, replayed and planned.
 const WEEK: usize = 7;
+/// How often the engine asks the registry where the champion alias points.
+const WATCH_EVERY: TimeDelta = TimeDelta::minutes(1);
 
 /// One retailer of the scenario.
 struct TenantSpec {
@@ -206,8 +210,8 @@ fn generate(t: &TenantSpec, days: usize) -> Fallible<GeneratedData> {
     let (y, m, d) = HISTORY_START;
     let shift = RegimeShift {
         at: days - SHIFT_AGO,
-        elasticity_scale: 1.8,
-        promotions: Some(PromoPattern { every: 7, length: 3, discount: 0.3, participation: 0.9 }),
+        elasticity_scale: 3.0,
+        promotions: Some(PromoPattern { every: 7, length: 3, discount: 0.4, participation: 0.9 }),
     };
     Ok(RetailGenerator::new(t.seed)
         .stores(t.stores)
@@ -247,17 +251,20 @@ struct Week {
     engine: ScoringEngine,
 }
 
-/// Replay the last week of `panel` (with injected spikes and drops) through an engine serving
-/// `pipeline`, warm-started on the weeks before; `watch` follows the registry's champion.
+/// Replay the week of `panel` that ends after day `end` (with injected spikes and drops) through
+/// an engine serving `pipeline`, warm-started on the days before; `watch` follows the registry's
+/// champion.
 fn replay_week(
     panel: &Panel,
+    end: usize,
     pipeline: ForecastPipeline,
     version: u32,
     watch: Option<Arc<dyn ModelStore>>,
     clock: &Arc<ManualClock>,
     seed: u64,
 ) -> Fallible<Week> {
-    let days = panel.series.iter().map(|s| s.len()).min().ok_or("empty panel")?;
+    let panel = &cut(panel, end);
+    let days = end;
     let history = Arc::new(cut(panel, days - WEEK));
     let specs = [AnomalyKind::Spike, AnomalyKind::Drop]
         .map(|k| {
@@ -273,12 +280,7 @@ fn replay_week(
     let params = EngineParams { max_batch: 64, ..EngineParams::default() };
     let mut engine = ScoringEngine::new(model, history.clone(), params, dyn_clock.clone())?;
     if let Some(store) = watch {
-        engine.watch(ModelWatcher::new(
-            store,
-            format!("{MODEL}@champion").parse()?,
-            TimeDelta::hours(1),
-            Some(version),
-        )?);
+        engine.watch(ModelWatcher::new(store, format!("{MODEL}@champion").parse()?, WATCH_EVERY, Some(version))?);
     }
     let (sink, notified) = ChannelSink::new();
     let route = Route { group_by: vec!["store".into()], group_wait: TimeDelta::zero(), ..Route::default() };
@@ -316,6 +318,16 @@ fn replay_week(
     Ok(week)
 }
 
+/// `v3`, or `none` for an alias that pointed nowhere.
+fn version_label(v: Option<u32>) -> String {
+    v.map_or_else(|| "none".into(), |v| format!("v{v}"))
+}
+
+/// The registry version the engine serves.
+fn served_version(engine: &ScoringEngine) -> String {
+    version_label(engine.model().version())
+}
+
 fn abs_errors(w: &Week) -> Vec<f64> {
     w.actual.iter().zip(&w.forecast).map(|(a, f)| (a - f).abs()).collect()
 }
@@ -351,17 +363,19 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
         ),
     );
 
-    // Train on the history before customers changed; register; promote the champion.
+    // Train on the history up to a week before customers changed; register; promote.
     let started = Instant::now();
     let recipe = recipe(&panel)?;
-    let before = days - SHIFT_AGO;
-    let backtest = Backtest::new(2, WEEK).run(&cut(&panel, before), &[&recipe])?;
-    let baseline = backtest.models[0].metrics.as_ref().ok_or("no backtest metrics")?.wape;
-    let pipeline = recipe.fit_pipeline_until(&panel, &vec![before; panel.series.len()])?;
+    let shift = days - SHIFT_AGO;
+    let fitted = shift - WEEK;
+    let backtest = Backtest::new(2, WEEK).run(&cut(&panel, fitted), &[&recipe])?;
+    let backtest_wape = backtest.models[0].metrics.as_ref().ok_or("no backtest metrics")?.wape;
+    let pipeline = recipe.fit_pipeline_until(&panel, &vec![fitted; panel.series.len()])?;
     let analyst_models = p.security.model_store(&people.analyst, &id, &p.models)?;
     let mut new = NewModelVersion::new(MODEL, pipeline.clone().into(), "ana");
-    new.metrics.insert("backtest_wape".into(), baseline);
-    new.tags.insert("fitted_until_day".into(), before.to_string());
+    new.metrics.insert("backtest_wape".into(), backtest_wape);
+    new.tags.insert("fitted_until_day".into(), fitted.to_string());
+    new.tags.insert("run".into(), run.to_string());
     let champion = analyst_models.register(new)?.version;
     let manager_models: Arc<dyn ModelStore> = Arc::new(p.security.model_store(&people.manager, &id, &p.models)?);
     let manager_perms = p.security.permissions(&people.manager, &id);
@@ -371,24 +385,27 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
         audit: p.audit.as_ref(),
         clock: p.clock.as_ref(),
     };
-    manager.promote(MODEL, "champion", champion, &format!("backtest WAPE {baseline:.3}"))?;
+    manager.promote(MODEL, "champion", champion, &format!("backtest WAPE {backtest_wape:.3}"))?;
     log(
         "train",
         format!(
-            "fitted in {:.1?}; backtest WAPE {baseline:.3}; registered {MODEL}@{champion}, promoted to champion",
+            "fitted in {:.1?}; backtest WAPE {backtest_wape:.3}; registered {MODEL}@{champion}, promoted to champion",
             started.elapsed()
         ),
     );
 
-    // The week on the stream, scored by the champion the viewer can read from the registry.
+    // The champion's first week in service (before customers changed) sets its live level;
+    // the week just ended is scored by the champion the viewer reads from the registry.
     let viewer_models = p.security.model_store(&people.viewer, &id, &p.models)?;
     let served = viewer_models.load(&format!("{MODEL}@champion").parse()?)?.into_pipeline()?;
-    let mut week = replay_week(&panel, served, champion, Some(manager_models.clone()), &p.clock, t.seed)?;
+    let first = replay_week(&panel, shift, served.clone(), champion, None, &p.clock, t.seed)?;
+    let baseline = wape(&first);
+    let mut week = replay_week(&panel, days, served, champion, Some(manager_models.clone()), &p.clock, t.seed)?;
     let stats = week.engine.stats();
     log(
         "stream",
         format!(
-            "{} events scored in {} batches, {} alerts in {} notifications; week WAPE {:.3}",
+            "{} events scored in {} batches, {} alerts in {} notifications; week WAPE {:.3} (first week in service {baseline:.3})",
             stats.scored,
             stats.batches,
             week.alerts,
@@ -406,11 +423,12 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
     };
     log("decay", trigger.reason.clone());
     let challenger_pipeline = recipe.fit_pipeline_until(&panel, &vec![days - WEEK; panel.series.len()])?;
-    let shadow = replay_week(&panel, challenger_pipeline.clone(), 0, None, &p.clock, t.seed)?;
+    let shadow = replay_week(&panel, days, challenger_pipeline.clone(), 0, None, &p.clock, t.seed)?;
     let comparison = compare(&abs_errors(&week), &abs_errors(&shadow), &PromotionPolicy::default(), 0)?;
     let mut new = NewModelVersion::new(MODEL, challenger_pipeline.into(), "ana");
     new.metrics.insert("shadow_wape".into(), wape(&shadow));
     new.parent = Some(champion);
+    new.tags.insert("run".into(), run.to_string());
     let challenger = analyst_models.register(new)?.version;
     log(
         "retrain",
@@ -423,10 +441,11 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
     );
     if comparison.decision == Decision::Promote {
         manager.promote(MODEL, "champion", challenger, &serde_json::to_string(&comparison)?)?;
+        p.clock.advance(WATCH_EVERY);
         week.engine.tick()?;
         log(
             "swap",
-            format!("engine now serves v{:?} (swaps {})", week.engine.model().version(), week.engine.stats().swaps),
+            format!("engine now serves {} (swaps {})", served_version(&week.engine), week.engine.stats().swaps),
         );
 
         // An analyst may not roll back; a manager may, in one step.
@@ -438,14 +457,15 @@ fn run_tenant(p: &Platform, ops: &Session, t: &TenantSpec, run: usize, out: &Pat
         }
         let back =
             manager.rollback(MODEL, "champion", "promotion week: hold the old model until the buyers sign off")?;
+        p.clock.advance(WATCH_EVERY);
         week.engine.tick()?;
         log(
             "rollback",
             format!(
-                "max (manager): champion v{:?} -> v{:?}; engine serves v{:?}",
-                back.from,
-                back.to,
-                week.engine.model().version()
+                "max (manager): champion {} -> {}; engine serves {}",
+                version_label(back.from),
+                version_label(back.to),
+                served_version(&week.engine)
             ),
         );
     }
@@ -636,7 +656,9 @@ fn main() -> Fallible<()> {
     let out = PathBuf::from(DIR);
     let p = open(&out)?;
     let first = TenantId::new(tenants()[0].id)?;
-    let run = p.registry.tenant(&first).versions(MODEL)?.len().div_ceil(2);
+    // Each run tags the versions it registers; the next run is one past the last tagged.
+    let runs = p.registry.tenant(&first).versions(MODEL)?;
+    let run = runs.iter().filter_map(|v| v.tags.get("run")?.parse::<usize>().ok()).max().map_or(0, |r| r + 1);
     p.clock.set(today(run)?);
     println!(
         "[setup] {} run {} ({}), database {}",

@@ -91,10 +91,23 @@ pub fn compare(champion: &[f64], challenger: &[f64], policy: &PromotionPolicy, s
         return Err(invalid("level", policy.level, "a level in (0, 1)"));
     }
     let d: Vec<f64> = champion.iter().zip(challenger).map(|(a, b)| a - b).collect();
-    let test = diebold_mariano(&d, policy.horizon, Alternative::Greater)?;
     let n = champion.len() as f64;
     let champion_loss = champion.iter().sum::<f64>() / n;
     let challenger_loss = challenger.iter().sum::<f64>() / n;
+    if d.len() >= 3 && d.iter().all(|v| *v == 0.0) {
+        // Identical losses: no evidence either way (the test's variance is 0), nothing to promote.
+        let test = DmTest { statistic: 0.0, p_value: 1.0, mean_difference: 0.0, n: d.len(), horizon: policy.horizon };
+        let reason = "identical losses on every period: nothing to promote".to_string();
+        return Ok(Comparison {
+            champion_loss,
+            challenger_loss,
+            improvement: 0.0,
+            test,
+            decision: Decision::Keep,
+            reason,
+        });
+    }
+    let test = diebold_mariano(&d, policy.horizon, Alternative::Greater)?;
     let improvement = if champion_loss > 0.0 { 1.0 - challenger_loss / champion_loss } else { 0.0 };
     let better = improvement >= policy.margin && test.mean_difference > 0.0;
     let significant = test.p_value < policy.level;

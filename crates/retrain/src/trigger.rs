@@ -52,12 +52,16 @@ pub enum DecayMetric {
 }
 
 /// Decay on delayed actuals: the rolling error of the last `window` scored points against the
-/// champion's own backtest level.
+/// champion's own reference level.
+///
+/// The reference must be measured the way the live error is: the champion's backtest level at
+/// the horizon it serves, or its error over its first weeks in service. A one-step-ahead live
+/// error held against a seven-step backtest level hides a decay.
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
 /// | `metric` | WAPE | the error measure | [`DecayMetric`] |
-/// | `baseline` | (required) | the champion's backtest level of `metric` | > 0 |
+/// | `baseline` | (required) | the champion's reference level of `metric` | > 0 |
 /// | `threshold` | 0.25 | fire when rolling > baseline x (1 + threshold) | >= 0 |
 /// | `window` | 14 | most recent points in the rolling error | >= 1 |
 /// | `min_points` | 7 | never fire on fewer scored points | 1..=window |
@@ -65,7 +69,7 @@ pub enum DecayMetric {
 pub struct DecayTrigger {
     /// The error measure.
     pub metric: DecayMetric,
-    /// The champion's backtest level.
+    /// The champion's reference level (backtest, or first weeks in service).
     pub baseline: f64,
     /// Relative tolerance over the baseline.
     pub threshold: f64,
@@ -152,7 +156,7 @@ impl DecayTrigger {
             kind: TriggerKind::Decay,
             at: clock.now(),
             reason: format!(
-                "rolling {name} {value:.4} over {points} points passed {limit:.4} (backtest {:.4} + {:.0}%)",
+                "rolling {name} {value:.4} over {points} points passed {limit:.4} (baseline {:.4} + {:.0}%)",
                 self.baseline,
                 self.threshold * 100.0
             ),

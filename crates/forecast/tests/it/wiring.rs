@@ -20,7 +20,7 @@ use forecast::core::{
 use forecast::mlops::tools::RegistryTools;
 use forecast::realtime::engine::{BandParams, EngineParams, ModelWatcher, ScoringEngine, ServedModel};
 use forecast::realtime::source::{Next, Pace, Replay, Source};
-use forecast::retrain::Promoter;
+use forecast::retrain::{DecayTrigger, Decision, Promoter, PromotionPolicy, compare};
 use forecast::security::{AuditQuery, Permission, Resource, SecurityError, Session};
 use forecast::tenancy::Branding;
 use forecast::xai::{explain_forecast, narrative::forecast_narrative, report};
@@ -29,18 +29,25 @@ use std::sync::Arc;
 const DAYS: usize = 364;
 const WEEK: usize = 7;
 /// Days before the end when customers change (in the decay test).
-const SHIFT_AGO: usize = 42;
+const SHIFT_AGO: usize = 35;
 
-fn panel(seed: u64, shift: bool) -> Panel {
-    let mut g = RetailGenerator::new(seed).stores(1).items(4).days(DAYS).future_days(WEEK);
-    if shift {
-        g = g.regime_shift(RegimeShift {
-            at: DAYS - SHIFT_AGO,
-            elasticity_scale: 1.8,
-            promotions: Some(PromoPattern { every: 7, length: 3, discount: 0.3, participation: 0.9 }),
-        });
-    }
-    g.generate().panel
+fn generator(seed: u64) -> RetailGenerator {
+    RetailGenerator::new(seed).stores(1).items(4).days(DAYS).future_days(WEEK)
+}
+
+fn panel(seed: u64) -> Panel {
+    generator(seed).generate().panel
+}
+
+/// Two stores whose customers change `SHIFT_AGO` days before the end: three times as price
+/// sensitive, and a weekly three-day promotion at 40% off.
+fn shifted_panel(seed: u64) -> Panel {
+    let shift = RegimeShift {
+        at: DAYS - SHIFT_AGO,
+        elasticity_scale: 3.0,
+        promotions: Some(PromoPattern { every: 7, length: 3, discount: 0.4, participation: 0.9 }),
+    };
+    generator(seed).stores(2).regime_shift(shift).generate().panel
 }
 
 fn recipe(panel: &Panel) -> GlobalForecaster {
@@ -64,7 +71,7 @@ fn champion() -> ModelRef {
 }
 
 /// An engine serving `pipeline` (registry `version`), warm-started on all but the last
-/// `replayed` days, and a replay of those days.
+/// `replayed` days of `panel`'s targets, and a replay of those days.
 fn engine(
     s: &System,
     panel: &Panel,
@@ -72,12 +79,13 @@ fn engine(
     version: u32,
     replayed: usize,
 ) -> (ScoringEngine, Replay) {
-    let history = Arc::new(cut(panel, DAYS - replayed));
+    let days = panel.series.iter().map(|s| s.target.len()).min().unwrap();
+    let history = Arc::new(cut(panel, days - replayed));
     let model = ServedModel::prepare(Arc::new(pipeline), Some(version), &BandParams::default(), &history).unwrap();
     let clock: Arc<dyn Clock> = s.clock.clone();
     let params = EngineParams { max_batch: 4, ..EngineParams::default() };
     let engine = ScoringEngine::new(model, history.clone(), params, clock.clone()).unwrap();
-    let first = history.date(&history.series[0], DAYS - replayed).unwrap();
+    let first = history.date(&history.series[0], days - replayed).unwrap();
     let replay = Replay::new(Arc::new(panel.clone()), Pace::AsFastAsPossible, clock)
         .unwrap()
         .lookahead(60)
@@ -110,7 +118,7 @@ fn promoter<'a>(s: &'a System, store: &'a dyn ModelStore, permission: &'a dyn Pe
 fn registry_champion_is_served_and_hot_swapped() {
     let s = system();
     let (ana, max) = (s.user("ana@acme", "analyst"), s.user("max@acme", "manager"));
-    let p = panel(5, false);
+    let p = panel(5);
     let analyst = s.models(&ana, "acme").unwrap();
     let v1 = analyst.register(NewModelVersion::new("demand", fit_until(&p, DAYS - 28).into(), "ana")).unwrap();
     let v2 = analyst.register(NewModelVersion::new("demand", fit_until(&p, DAYS - 14).into(), "ana")).unwrap();
@@ -139,6 +147,72 @@ fn registry_champion_is_served_and_hot_swapped() {
     assert_eq!(engine.stats().rejected, 0);
 }
 
+/// Customers change five weeks before the end (see [`shifted_panel`]); the champion was fitted
+/// a week before that. Its streamed error in its first week in service sets its live level;
+/// over the last two weeks the decay trigger fires on that level; a challenger refitted through
+/// the day before those two weeks (three weeks of the new regime) wins the Diebold-Mariano
+/// rule on the same events and is promoted by the manager (not by the analyst); the engine
+/// following the alias swaps to it; the same rule keeps the champion against itself; one step
+/// rolls it back.
+#[test]
+fn decay_triggers_retrain_and_significant_challenger_is_promoted() {
+    let s = system();
+    let (ana, max) = (s.user("ana@acme", "analyst"), s.user("max@acme", "manager"));
+    let p = shifted_panel(3);
+    let shift = DAYS - SHIFT_AGO;
+    let before = fit_until(&p, shift - WEEK);
+    let analyst = s.models(&ana, "acme").unwrap();
+    let managed: Arc<dyn ModelStore> = Arc::new(s.models(&max, "acme").unwrap());
+    let v1 = analyst.register(NewModelVersion::new("demand", before.clone().into(), "ana")).unwrap().version;
+    let manager_perms = s.security.permissions(&max, &id("acme"));
+    promoter(&s, managed.as_ref(), &manager_perms).promote("demand", "champion", v1, "initial").unwrap();
+    let pairs = |v: &[(Option<u32>, f64, f64)]| v.iter().map(|(_, a, f)| (*a, *f)).unzip::<f64, f64, Vec<_>, Vec<_>>();
+    let wape = |v: &[(Option<u32>, f64, f64)]| {
+        let (a, f) = pairs(v);
+        a.iter().zip(&f).map(|(a, f)| (a - f).abs()).sum::<f64>() / a.iter().sum::<f64>()
+    };
+
+    let (mut e0, mut r0) = engine(&s, &cut(&p, shift), before.clone(), v1, WEEK);
+    let first = stream(&mut e0, &mut r0, usize::MAX);
+    assert_eq!(first.len(), WEEK * p.series.len());
+    let level = wape(&first);
+    let replayed = 2 * WEEK;
+    let (mut e1, mut r1) = engine(&s, &p, before, v1, replayed);
+    let watcher = ModelWatcher::new(managed.clone(), champion(), TimeDelta::minutes(1), Some(v1)).unwrap();
+    e1.watch(watcher);
+    let served = stream(&mut e1, &mut r1, usize::MAX);
+    assert_eq!(served.len(), replayed * p.series.len());
+    let (actual, forecast) = pairs(&served);
+    let n = actual.len();
+    let decay = DecayTrigger { window: n, min_points: n / 2, ..DecayTrigger::wape(level) };
+    let event = decay.check(&actual, &forecast, s.clock.as_ref()).unwrap();
+    assert!(event.is_some(), "no decay: live WAPE {:.3} against the first week's {level:.3}", wape(&served));
+
+    let challenger = fit_until(&p, DAYS - replayed);
+    let (mut e2, mut r2) = engine(&s, &p, challenger.clone(), 0, replayed);
+    let shadow = stream(&mut e2, &mut r2, usize::MAX);
+    let losses = |v: &[(Option<u32>, f64, f64)]| v.iter().map(|(_, a, f)| (a - f).abs()).collect::<Vec<_>>();
+    let comparison = compare(&losses(&served), &losses(&shadow), &PromotionPolicy::default(), 0).unwrap();
+    assert_eq!(comparison.decision, Decision::Promote, "{}", comparison.reason);
+    let same = compare(&losses(&served), &losses(&served), &PromotionPolicy::default(), 0).unwrap();
+    assert_eq!(same.decision, Decision::Keep);
+
+    let v2 = analyst.register(NewModelVersion::new("demand", challenger.into(), "ana")).unwrap().version;
+    let analyst_perms = s.security.permissions(&ana, &id("acme"));
+    assert!(promoter(&s, &analyst, &analyst_perms).promote("demand", "champion", v2, "mine").is_err());
+    assert_eq!(managed.resolve(&champion()).unwrap().version, v1);
+    let moved =
+        promoter(&s, managed.as_ref(), &manager_perms).promote("demand", "champion", v2, &comparison.reason).unwrap();
+    assert_eq!((moved.from, moved.to), (Some(v1), Some(v2)));
+    s.clock.advance(TimeDelta::minutes(1));
+    e1.tick().unwrap();
+    assert_eq!(e1.model().version(), Some(v2), "the engine follows the promotion: {:?}", e1.last_swap_error());
+    // One step back, and the history says who did what.
+    let back = promoter(&s, managed.as_ref(), &manager_perms).rollback("demand", "champion", "hold").unwrap();
+    assert_eq!(back.to, Some(v1));
+    assert_eq!(managed.alias_history("demand", "champion").unwrap().len(), 3);
+}
+
 /// The branding tenancy stores for a tenant is what its xai report renders; the other
 /// tenant's report shows its own.
 #[test]
@@ -150,7 +224,7 @@ fn tenant_branding_reaches_the_report() {
         ..Branding::new("Acme Demand Desk", "en-GB")
     };
     s.tenants.scope(&id("acme")).unwrap().acting_as("ops").set_branding(&acme_brand).unwrap();
-    let p = panel(5, false);
+    let p = panel(5);
     let pipeline = fit_until(&p, DAYS);
     let e = explain_forecast(&pipeline, &p, &[0], WEEK).unwrap();
     let render = |tenant: &str| {
@@ -172,7 +246,7 @@ fn tenant_branding_reaches_the_report() {
 fn security_port_decides_the_agents_mutating_tool() {
     let s = system();
     let (ana, max) = (s.user("ana@acme", "analyst"), s.user("max@acme", "manager"));
-    let p = Arc::new(panel(5, false));
+    let p = Arc::new(panel(5));
     let pipeline = Arc::new(fit_until(&p, DAYS));
     let registry = s.registry.tenant(&id("acme"));
     for _ in 0..2 {
@@ -214,7 +288,7 @@ fn cross_tenant_reads_are_refused_and_the_audit_chain_verifies() {
     let s = system();
     let ana = s.user("ana@acme", "analyst");
     let gus = s.user("gus@globex", "manager");
-    let p = panel(5, false);
+    let p = panel(5);
     s.models(&ana, "acme")
         .unwrap()
         .register(NewModelVersion::new("demand", fit_until(&p, DAYS).into(), "ana"))

@@ -29,6 +29,9 @@ fn promotion_needs_margin_and_significance() {
     assert_eq!(compare(&champion, &better, &shadow, 3).unwrap().decision, Decision::Shadow);
     assert_eq!(compare(&champion, &better, &shadow, 7).unwrap().decision, Decision::Promote);
     assert!(compare(&champion, &better[..39], &p, 0).is_err());
+    // The champion against itself: kept, with no evidence either way.
+    let same = compare(&champion, &champion, &p, 0).unwrap();
+    assert_eq!((same.decision, same.test.p_value, same.improvement), (Decision::Keep, 1.0, 0.0), "{}", same.reason);
 }
 
 #[test]
