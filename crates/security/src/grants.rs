@@ -63,7 +63,9 @@ impl Security {
             if let Some(p) =
                 carried.iter().find(|p| !holds(&principal.roles, &principal.assignments, **p, &domain, &Scope::all()))
             {
-                return Ok(Err(format!("the role would carry {p}, which the actor does not hold over all of {domain}")));
+                return Ok(Err(format!(
+                    "the role would carry {p}, which the actor does not hold over all of {domain}"
+                )));
             }
             Ok(Ok(()))
         };

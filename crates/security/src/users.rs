@@ -211,7 +211,8 @@ impl Security {
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn delete_user(&self, actor: &Session, username: &str) -> Result<()> {
         let (principal, name) = self.manage(actor, username, "user.delete")?;
-        let update = UserUpdate { login: username, change: UserChange::Delete, revoke_sessions: false, at: self.clock.now() };
+        let update =
+            UserUpdate { login: username, change: UserChange::Delete, revoke_sessions: false, at: self.clock.now() };
         self.update_managed(&principal, &name, "user.delete", &update, &|_| {
             Ok(vec![self.event(actor.username(), name.realm.tenant(), "user.delete", username, AuditOutcome::Success)])
         })?;
@@ -228,8 +229,12 @@ impl Security {
         let (principal, name) = self.manage(actor, username, "user.password.set")?;
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        let update =
-            UserUpdate { login: username, change: UserChange::Password(&hash), revoke_sessions: true, at: self.clock.now() };
+        let update = UserUpdate {
+            login: username,
+            change: UserChange::Password(&hash),
+            revoke_sessions: true,
+            at: self.clock.now(),
+        };
         self.update_managed(&principal, &name, "user.password.set", &update, &|_| {
             Ok(vec![self.event(
                 actor.username(),
@@ -290,7 +295,8 @@ impl Security {
     /// # Errors
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn revoke_all_sessions(&self, actor: &Session, username: &str) -> Result<usize> {
-        let update = UserUpdate { login: username, change: UserChange::Nothing, revoke_sessions: true, at: self.clock.now() };
+        let update =
+            UserUpdate { login: username, change: UserChange::Nothing, revoke_sessions: true, at: self.clock.now() };
         let audit = |name: &QualifiedName, done: &UserUpdated| {
             let event = self
                 .event(actor.username(), name.realm.tenant(), "session.revoke_all", username, AuditOutcome::Success)

@@ -50,8 +50,8 @@ pub use sqlite::SqliteSecurityStore;
 
 use crate::error::Result;
 use crate::name::Realm;
-use crate::roles::{Assignment, RoleDef};
 use crate::password::StoredHash;
+use crate::roles::{Assignment, RoleDef};
 use chrono::{DateTime, TimeDelta, Utc};
 use forecast_core::AuditEvent;
 use std::fmt::Debug;

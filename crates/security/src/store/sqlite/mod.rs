@@ -79,7 +79,8 @@ impl SecurityStore for SqliteSecurityStore {
     }
 
     fn holdings(&self, user_id: i64) -> Result<Holdings> {
-        self.db.read(|tx| Ok(Holdings { roles: roles::load_roles(tx)?, assignments: roles::assignments_of(tx, user_id)? }))
+        self.db
+            .read(|tx| Ok(Holdings { roles: roles::load_roles(tx)?, assignments: roles::assignments_of(tx, user_id)? }))
     }
 
     fn assignments(&self, user_id: i64) -> Result<Vec<Assignment>> {
@@ -176,5 +177,65 @@ impl SecurityStore for SqliteSecurityStore {
 
     fn end_session(&self, token_hash: &[u8; 32], at: DateTime<Utc>, audit: Audit<'_, bool>) -> Result<bool> {
         self.db.change(None, audit, |tx| sessions::end_session(tx, token_hash, at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SecurityError;
+    use crate::password::{PasswordParams, hash_password};
+    use crate::store::{NewUser, Outcome, UserChange, UserUpdate};
+    use crate::test_support::{PASSWORD, admin_session, fast_security};
+    use std::cell::Cell;
+
+    /// An administrative change authorised before its transaction does not run once the
+    /// actor's session was revoked in between (as a demotion of the actor revokes it).
+    #[test]
+    fn an_admin_change_rechecks_the_actor_session_inside_its_transaction() {
+        let (s, _) = fast_security();
+        let _ops = admin_session(&s);
+        let (other, token) = s.login("ops", PASSWORD).unwrap();
+        let hash = hash_password(PASSWORD, PasswordParams::INSECURE_FAST).unwrap();
+        let user = |login| NewUser { login, tenant: None, hash: &hash, at: s.clock.now() };
+        let audited = Cell::new(0);
+        let audit = |_: &i64| {
+            audited.set(audited.get() + 1);
+            Ok(Vec::new())
+        };
+        s.store.create_user(other.token_hash(), &user("eve"), &audit).unwrap();
+        assert_eq!(audited.get(), 1);
+        s.logout(&token).unwrap();
+        let err = s.store.create_user(other.token_hash(), &user("mallory"), &audit).unwrap_err();
+        assert!(matches!(err, SecurityError::SessionInvalid), "{err}");
+        assert!(s.store.user("mallory").unwrap().is_none(), "the change did not run");
+        assert_eq!(audited.get(), 1, "nor was it audited");
+    }
+
+    /// A check's refusal writes nothing and calls no audit callback; its error rolls back.
+    #[test]
+    fn a_refused_check_writes_nothing() {
+        let (s, _) = fast_security();
+        let ops = admin_session(&s);
+        s.create_user(&ops, "ana@acme", PASSWORD).unwrap();
+        let update = UserUpdate {
+            login: "ana@acme",
+            change: UserChange::Disabled(true),
+            revoke_sessions: true,
+            at: s.clock.now(),
+        };
+        let audited = Cell::new(false);
+        let audit = |_: &_| {
+            audited.set(true);
+            Ok(Vec::new())
+        };
+        let out = s.store.update_user(ops.token_hash(), &update, &|_| Ok(Err("no".into())), &audit).unwrap();
+        assert_eq!(out, Outcome::Refused("no".into()));
+        let err = s.store.update_user(ops.token_hash(), &update, &|_| Err(SecurityError::SessionInvalid), &audit);
+        assert!(err.is_err());
+        assert!(!audited.get());
+        assert!(!s.store.user("ana@acme").unwrap().unwrap().disabled);
+        s.store.update_user(ops.token_hash(), &update, &|_| Ok(Ok(())), &audit).unwrap();
+        assert!(audited.get());
+        assert!(s.store.user("ana@acme").unwrap().unwrap().disabled);
     }
 }

@@ -20,8 +20,11 @@ fn user_from_row(row: &Row<'_>) -> Result<UserRecord> {
     let locked: Option<String> = row.get(5)?;
     let created: String = row.get(9)?;
     let changed: String = row.get(10)?;
-    let corrupt =
-        |e: forecast_core::Error| SecurityError::CorruptRow { table: "users", row: login.clone(), message: e.to_string() };
+    let corrupt = |e: forecast_core::Error| SecurityError::CorruptRow {
+        table: "users",
+        row: login.clone(),
+        message: e.to_string(),
+    };
     Ok(UserRecord {
         id: row.get(0)?,
         tenant: tenant.map(TenantId::new).transpose().map_err(corrupt)?,
