@@ -6,12 +6,12 @@ use crate::authorize::Principal;
 use crate::error::{Result, SecurityError};
 use crate::name::{QualifiedName, Realm};
 use crate::permission::Permission;
-use crate::roles::{Assignment, assignments_of, missing_for};
+use crate::roles::{Assignment, missing_for};
 use crate::scope::Resource;
 use crate::session::Session;
+use crate::store::{Audit, Held, Outcome, UserUpdate, UserUpdated};
 use forecast_core::AuditOutcome;
 use forecast_core::tenant::TenantId;
-use rusqlite::{OptionalExtension, Transaction};
 
 /// The resource standing for a realm: a tenant, or the platform.
 pub(crate) fn realm_resource(realm: &Realm) -> Resource {
@@ -70,29 +70,27 @@ impl Security {
         }
     }
 
-    /// [`Security::write_as`] for a change to the existing user `username` by `principal`:
-    /// inside the transaction, the user's row is locked by a conditional update and what the
-    /// user holds is read after it, and the change runs only if the actor holds all of it, so a
-    /// lesser administrator cannot reset the password of, disable or delete a greater one (and
-    /// take over its account). Every grant and revocation locks the same row first, so a
-    /// promotion landing between the gate and this change is seen here under any store, not
-    /// only under SQLite's single writer. `f` gets the user's id.
+    /// A change to the existing user `name` by `principal`, through
+    /// [`crate::SecurityStore::update_user`]: inside the transaction the store locks the
+    /// user's row and reads what the user holds after it, and the change runs only if the actor
+    /// holds all of it, so a lesser administrator cannot reset the password of, disable or
+    /// delete a greater one (and take over its account). Every grant and revocation locks the
+    /// same row first, so a promotion landing between the gate and this change is seen here
+    /// under any store, not only under SQLite's single writer; the actor's own session is
+    /// re-checked live in the same transaction.
     ///
     /// # Errors
-    /// [`SecurityError::PermissionDenied`] (audited), unknown user, `f`'s errors, storage.
-    pub(crate) fn write_managed<T>(
+    /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
+    pub(crate) fn update_managed(
         &self,
         principal: &Principal,
         name: &QualifiedName,
         action: &str,
-        f: impl FnOnce(&Transaction<'_>, i64) -> Result<T>,
-    ) -> Result<T> {
-        let username = name.to_string();
-        let out = self.write_as(&principal.session, |tx| {
-            let id = lock_user(tx, &username)?.ok_or_else(|| {
-                SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.clone() })
-            })?;
-            for a in &assignments_of(tx, id)? {
+        update: &UserUpdate<'_>,
+        audit: Audit<'_, UserUpdated>,
+    ) -> Result<UserUpdated> {
+        let covered = |held: &Held| {
+            for a in &held.assignments {
                 if let Some(p) = missing_for(&principal.roles, &principal.assignments, a) {
                     return Ok(Err(format!(
                         "the user holds {p} in {} over {}, which the actor does not hold there",
@@ -100,10 +98,15 @@ impl Security {
                     )));
                 }
             }
-            f(tx, id).map(Ok)
-        })?;
-        // The refusal is audited after the transaction ended: the log may be another connection.
-        out.or_else(|why| Err(self.deny(&principal.session, name.realm.tenant(), action, &username, &why)?))
+            Ok(Ok(()))
+        };
+        match self.store.update_user(principal.session.token_hash(), update, &covered, audit)? {
+            Outcome::Done(done) => Ok(done),
+            // Audited after the transaction ended: the log may be another connection.
+            Outcome::Refused(why) => {
+                Err(self.deny(&principal.session, name.realm.tenant(), action, &name.to_string(), &why)?)
+            }
+        }
     }
 
     /// Audit a refused administrative call and build its error.
@@ -127,14 +130,4 @@ impl Security {
             reason: reason.to_string(),
         })
     }
-}
-
-/// Lock the row of the user `login` inside `tx` (a no-op conditional update, which takes the
-/// row lock under any store) and return its id, or `None` for an unknown user. Every change to
-/// what a user holds, and every change guarded by what it holds, calls this first.
-pub(crate) fn lock_user(tx: &Transaction<'_>, login: &str) -> Result<Option<i64>> {
-    Ok(tx
-        .prepare_cached("UPDATE users SET disabled = disabled WHERE login = ?1 RETURNING id")?
-        .query_row([login], |r| r.get(0))
-        .optional()?)
 }

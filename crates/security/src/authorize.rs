@@ -6,7 +6,7 @@ use crate::Security;
 use crate::data_scope::DataScope;
 use crate::error::{Result, SecurityError};
 use crate::permission::Permission;
-use crate::roles::{Assignment, RoleDef, assignments_of, grantor, load_roles};
+use crate::roles::{Assignment, RoleDef, grantor};
 use crate::scope::{Domain, Resource, Scope};
 use crate::session::Session;
 use forecast_core::AuditOutcome;
@@ -150,10 +150,7 @@ impl Security {
         if let Some(reason) = stored.tenant().and_then(|home| self.tenant_inactive(home)) {
             return Ok(Err(reason));
         }
-        let conn = self.lock();
-        let roles = load_roles(&conn)?;
-        let mut assignments = assignments_of(&conn, stored.user_id())?;
-        drop(conn);
+        let crate::store::Holdings { roles, mut assignments } = self.store.holdings(stored.user_id())?;
         if let Some(home) = stored.tenant() {
             assignments.retain(|a| a.domain == Domain::Tenant(home.clone()));
         }

@@ -2,36 +2,18 @@
 //! over the assignment's domain, and never more than the actor holds.
 
 use crate::Security;
-use crate::admin::{lock_user, realm_resource};
-use crate::db::to_db_time;
+use crate::admin::realm_resource;
 use crate::error::{Result, SecurityError};
 use crate::name::{QualifiedName, Realm};
 use crate::permission::Permission;
-use crate::roles::{
-    Assignment, RoleDef, assignments_of, holds, load_roles, permissions_of, reaches, role_realm, role_usable_in,
-};
+use crate::roles::{Assignment, RoleDef, holds, permissions_of, reaches, role_realm, role_usable_in};
 use crate::scope::{Domain, Scope};
 use crate::session::Session;
-use crate::users::{revoke_sessions_of, scope_to_db};
+use crate::store::{AssignmentChange, Outcome, RoleGraph};
 use forecast_core::AuditOutcome;
-use rusqlite::{OptionalExtension, params};
 
 fn unknown_role(role: &str) -> SecurityError {
     forecast_core::Error::NotFound { what: "role", id: role.into() }.into()
-}
-
-/// Take the role graph's lock inside `tx` (a no-op conditional update of its row in
-/// `security_meta`, which every definition and deletion of a role updates first).
-fn lock_role_graph(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    let locked = tx.prepare_cached("UPDATE security_meta SET value = value WHERE key = 'role_graph'")?.execute([])?;
-    if locked != 1 {
-        return Err(SecurityError::CorruptRow {
-            table: "security_meta",
-            row: "role_graph".into(),
-            message: "the role graph's lock row is missing".into(),
-        });
-    }
-    Ok(())
 }
 
 /// The domain a realm's custom roles are granted in.
@@ -58,14 +40,13 @@ impl Security {
         let principal =
             self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.define", &role.name)?;
         let domain = domain_of(&realm);
-        let refused = self.write_as(actor, |tx| {
-            // The graph is read after its lock is taken, so the parent and cycle checks see
-            // every definition committed before this one, under any store (two concurrent
-            // definitions each adding one edge of a cycle cannot both pass).
-            lock_role_graph(tx)?;
-            let mut roles = load_roles(tx)?;
+        // The store runs this on the graph read after the graph's lock, so the parent and
+        // cycle checks see every definition committed before this one, under any store (two
+        // concurrent definitions each adding one edge of a cycle cannot both pass).
+        let check = |graph: &RoleGraph| {
+            let mut roles = graph.clone();
             for parent in &role.inherits {
-                let usable = role_realm(parent).ok().flatten().is_none_or(|r| r == realm);
+                let usable = role_realm(parent)?.is_none_or(|r| r == realm);
                 if !roles.contains_key(parent) || !usable {
                     return Err(unknown_role(parent));
                 }
@@ -82,34 +63,24 @@ impl Security {
             if let Some(p) =
                 carried.iter().find(|p| !holds(&principal.roles, &principal.assignments, **p, &domain, &Scope::all()))
             {
-                return Ok(Some(format!(
+                return Ok(Err(format!(
                     "the role would carry {p}, which the actor does not hold over all of {domain}"
                 )));
             }
+            Ok(Ok(()))
+        };
+        let audit = |roles: &RoleGraph| {
+            let carried = roles.get(&role.name).map(|new| permissions_of(roles, new)).unwrap_or_default();
             let permissions: Vec<&str> = carried.iter().map(Permission::as_str).collect();
-            tx.execute(
-                "INSERT INTO roles(name, realm, builtin, description) VALUES (?1, ?2, 0, ?3)
-                 ON CONFLICT(name) DO UPDATE SET description = excluded.description WHERE builtin = 0",
-                params![role.name, realm.to_db(), role.description],
-            )?;
-            tx.execute("DELETE FROM role_permissions WHERE role = ?1", [&role.name])?;
-            tx.execute("DELETE FROM role_parents WHERE role = ?1", [&role.name])?;
-            for p in &role.permissions {
-                tx.execute("INSERT INTO role_permissions(role, permission) VALUES (?1, ?2)", (&role.name, p.as_str()))?;
-            }
-            for parent in &role.inherits {
-                tx.execute("INSERT INTO role_parents(role, parent) VALUES (?1, ?2)", (&role.name, parent))?;
-            }
             let event = self
                 .event(actor.username(), realm.tenant(), "role.define", &role.name, AuditOutcome::Success)
                 .detail("permissions", permissions.join(","));
-            self.audit_in(tx, event)?;
-            Ok(None)
-        })?;
-        match refused {
+            Ok(vec![event])
+        };
+        match self.store.define_role(actor.token_hash(), role, &realm, &check, &audit)? {
+            Outcome::Done(()) => Ok(()),
             // Audited after the transaction: the log may be another connection.
-            Some(why) => Err(self.deny(actor, realm.tenant(), "role.define", &role.name, &why)?),
-            None => Ok(()),
+            Outcome::Refused(why) => Err(self.deny(actor, realm.tenant(), "role.define", &role.name, &why)?),
         }
     }
 
@@ -123,26 +94,8 @@ impl Security {
             return Err(SecurityError::BuiltinRole { role: name.into() });
         };
         self.admin_gate(actor, Permission::ManageRoles, &realm_resource(&realm), "role.delete", name)?;
-        self.write_as(actor, |tx| {
-            lock_role_graph(tx)?;
-            let exists: Option<bool> =
-                tx.query_row("SELECT builtin FROM roles WHERE name = ?1", [name], |r| r.get(0)).optional()?;
-            if exists.is_none() {
-                return Err(unknown_role(name));
-            }
-            let used: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM assignments WHERE role = ?1) OR EXISTS(SELECT 1 FROM role_parents WHERE parent = ?1)",
-                [name],
-                |r| r.get(0),
-            )?;
-            if used {
-                return Err(forecast_core::Error::InvalidData(format!(
-                    "role `{name}` is still assigned to a user or inherited by a role; revoke those first"
-                ))
-                .into());
-            }
-            tx.execute("DELETE FROM roles WHERE name = ?1 AND builtin = 0", [name])?;
-            self.audit_in(tx, self.event(actor.username(), realm.tenant(), "role.delete", name, AuditOutcome::Success))
+        self.store.delete_role(actor.token_hash(), name, &|_| {
+            Ok(vec![self.event(actor.username(), realm.tenant(), "role.delete", name, AuditOutcome::Success)])
         })
     }
 
@@ -153,14 +106,17 @@ impl Security {
     /// [`SecurityError::SessionInvalid`] for a session that is not live, storage.
     pub fn roles(&self, session: &Session) -> Result<Vec<RoleDef>> {
         let stored = self.live_session(session.token_hash())?;
-        let all = load_roles(&self.lock())?;
-        Ok(all
-            .into_values()
-            .filter(|r| match (stored.tenant(), role_realm(&r.name).ok().flatten()) {
+        let mut visible = Vec::new();
+        for role in self.store.roles()?.into_values() {
+            let shown = match (stored.tenant(), role_realm(&role.name)?) {
                 (_, None) | (None, _) => true,
                 (Some(home), Some(realm)) => realm.tenant() == Some(home),
-            })
-            .collect())
+            };
+            if shown {
+                visible.push(role);
+            }
+        }
+        Ok(visible)
     }
 
     /// Grant a role to a user. The actor needs `manage_users` over the user's realm and the
@@ -211,37 +167,23 @@ impl Security {
             return Err(self.deny(actor, tenant.as_ref(), action, &target, &why)?);
         }
         self.require_covers(&principal, a, tenant.as_ref(), action, &target)?;
-        let scope = scope_to_db(&a.scope)?;
-        let now = to_db_time(self.clock.now());
-        self.write_as(actor, |tx| {
-            // The user's row lock orders this change against every change guarded by what the
-            // user holds (see `Security::write_managed`).
-            let user_id = lock_user(tx, username)?.ok_or_else(|| {
-                SecurityError::from(forecast_core::Error::NotFound { what: "user", id: username.into() })
-            })?;
-            if grant {
-                let known: bool =
-                    tx.query_row("SELECT EXISTS(SELECT 1 FROM roles WHERE name = ?1)", [&a.role], |r| r.get(0))?;
-                if !known {
-                    return Err(unknown_role(&a.role));
-                }
-                tx.execute(
-                    "INSERT INTO assignments(user_id, role, domain, scope, granted_by, granted_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-                    params![user_id, a.role, a.domain.to_db(), scope, actor.username(), now],
-                )?;
-            } else {
-                tx.execute(
-                    "DELETE FROM assignments WHERE user_id = ?1 AND role = ?2 AND domain = ?3 AND scope = ?4",
-                    params![user_id, a.role, a.domain.to_db(), scope],
-                )?;
-            }
-            revoke_sessions_of(tx, user_id, &now)?;
+        let change = AssignmentChange {
+            login: username,
+            assignment: a,
+            grant,
+            by: actor.username(),
+            revoke_sessions: true,
+            at: self.clock.now(),
+        };
+        // The store locks the user's row first, which orders this change against every change
+        // guarded by what the user holds (see `Security::update_managed`).
+        self.store.change_assignment(actor.token_hash(), &change, &|_| {
             let event = self
                 .event(actor.username(), tenant.as_ref(), action, username, AuditOutcome::Success)
                 .detail("assignment", &detail);
-            self.audit_in(tx, event)
-        })
+            Ok(vec![event])
+        })?;
+        Ok(())
     }
 
     /// The role assignments of a user (itself, or one the actor manages).
@@ -250,6 +192,6 @@ impl Security {
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn assignments(&self, actor: &Session, username: &str) -> Result<Vec<Assignment>> {
         let user = self.user(actor, username)?;
-        assignments_of(&self.lock(), user.id())
+        self.store.assignments(user.id())
     }
 }

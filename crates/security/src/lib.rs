@@ -22,6 +22,7 @@ mod roles;
 mod scope;
 mod service;
 mod session;
+pub mod store;
 mod tracker_guard;
 mod users;
 
@@ -45,5 +46,6 @@ pub use roles::{Assignment, RoleDef};
 pub use scope::{Domain, Resource, Scope};
 pub use service::{Security, SecurityConfig};
 pub use session::{Session, SessionPolicy, SessionToken};
+pub use store::{SecurityStore, SqliteSecurityStore};
 pub use tracker_guard::GuardedRunTracker;
 pub use users::User;

@@ -2,15 +2,13 @@
 //! conditional updates, rehash on login, a new session.
 
 use crate::Security;
-use crate::db::to_db_time;
 use crate::error::{Result, SecurityError};
 use crate::name::QualifiedName;
 use crate::password::{hash_password, params_of, verify_password};
 use crate::session::{Session, SessionToken};
-use crate::users::store_hash;
+use crate::store::FailedLogin;
 use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Why a login failed; kept for the audit trail only, never shown to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,11 +32,6 @@ impl Refusal {
     }
 }
 
-struct Account {
-    id: i64,
-    phc: String,
-}
-
 impl Security {
     /// Log in with a qualified user name (`ana@acme`, or `ops` on the platform) and a
     /// password; get a new session and its token.
@@ -57,12 +50,7 @@ impl Security {
     pub fn login(&self, username: &str, password: &str) -> Result<(Session, SessionToken)> {
         let name = QualifiedName::parse("username", username).ok();
         let account = match &name {
-            Some(name) => {
-                let conn = self.lock();
-                conn.prepare_cached("SELECT id, password_hash FROM users WHERE login = ?1")?
-                    .query_row([name.to_string()], |r| Ok(Account { id: r.get(0)?, phc: r.get(1)? }))
-                    .optional()?
-            }
+            Some(name) => self.store.credentials(&name.to_string())?,
             None => None,
         };
         let max = self.config.policy.max_chars;
@@ -88,32 +76,17 @@ impl Security {
             self.audit_refusal(event)?;
             return Err(e);
         }
-        let out = self.write(|tx| {
-            // Conditional on the account being usable now: a lock or disable that landed while
-            // Argon2 ran wins over this success.
-            let usable = tx.execute(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL
-                 WHERE id = ?1 AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?2)",
-                params![account.id, to_db_time(now)],
-            )?;
-            if usable == 0 {
-                return Ok(None);
-            }
-            if let Some(hash) = &rehash {
-                store_hash(tx, account.id, hash, &to_db_time(now))?;
-            }
-            let out = self.insert_session(tx, account.id, &name, now, now + self.config.sessions.absolute)?;
+        let (session, token) = self.new_session(account.user_id, &name, now, now + self.config.sessions.absolute)?;
+        // Conditional on the account being usable now: a lock or disable that landed while
+        // Argon2 ran wins over this success.
+        let started = self.store.start_session(account.user_id, now, rehash.as_ref(), &session.to_new(), &|_| {
             let rehashed = if rehash.is_some() { "true" } else { "false" };
             let event = self
-                .event(username, name.realm.tenant(), "auth.login", out.0.id(), AuditOutcome::Success)
+                .event(username, name.realm.tenant(), "auth.login", session.id(), AuditOutcome::Success)
                 .detail("rehashed", rehashed);
-            self.audit_in(tx, event)?;
-            Ok(Some(out))
+            Ok(vec![event])
         })?;
-        match out {
-            Some(out) => Ok(out),
-            None => self.fail(username, Refusal::WrongPassword, now),
-        }
+        if started { Ok((session, token)) } else { self.fail(username, Refusal::WrongPassword, now) }
     }
 
     /// One Argon2 verification against the account's hash, or the dummy hash for an unknown user.
@@ -125,71 +98,28 @@ impl Security {
     }
 
     /// Record a failed attempt and refuse. `refusal` is the caller's guess (wrong password or
-    /// over-long); the transaction finds out whether the user is unknown, locked or disabled.
+    /// over-long); the store's transaction finds out whether the user is unknown, locked or
+    /// disabled, and counts the failure on exactly one row.
     fn fail<T>(&self, username: &str, refusal: Refusal, now: DateTime<Utc>) -> Result<T> {
         let name = QualifiedName::parse("username", username).ok();
         let login = name.as_ref().map(ToString::to_string).unwrap_or_default();
-        self.write(|tx| {
-            let refusal = count_failure(tx, &login, refusal, now, |failed| self.config.lockout.lock_for(failed))?;
+        let lock_for = |failed| self.config.lockout.lock_for(failed);
+        self.store.count_failed_login(&login, now, &lock_for, &|found| {
+            let refusal = match found {
+                FailedLogin::UnknownUser => Refusal::UnknownUser,
+                FailedLogin::Disabled => Refusal::Disabled,
+                FailedLogin::Locked => Refusal::Locked,
+                FailedLogin::Counted { .. } => refusal,
+            };
             let tenant = name.as_ref().and_then(|n| n.realm.tenant());
             let target: String = username.chars().take(128).collect();
             let event = self
                 .event(&target, tenant, "auth.login", &target, AuditOutcome::Denied)
                 .detail("reason", refusal.as_str());
-            self.audit_in(tx, event)
+            Ok(vec![event])
         })?;
         Err(SecurityError::InvalidCredentials)
     }
-}
-
-/// Count one failure inside `tx`: on the account when it exists and is not locked or
-/// disabled, else on the shared decoy row, so every path changes exactly one counter row.
-/// Returns the refusal as it turned out.
-fn count_failure(
-    tx: &Transaction<'_>,
-    login: &str,
-    refusal: Refusal,
-    now: DateTime<Utc>,
-    lock_for: impl Fn(u32) -> Option<chrono::TimeDelta>,
-) -> Result<Refusal> {
-    let state: Option<(i64, bool, Option<String>)> = tx
-        .prepare_cached("SELECT id, disabled, locked_until FROM users WHERE login = ?1")?
-        .query_row([login], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let now_text = to_db_time(now);
-    let refusal = match &state {
-        None => Refusal::UnknownUser,
-        Some((_, true, _)) => Refusal::Disabled,
-        Some((_, false, Some(until))) if *until > now_text => Refusal::Locked,
-        Some(_) => refusal,
-    };
-    let counted = match (&state, refusal) {
-        (Some((id, ..)), Refusal::WrongPassword | Refusal::PasswordTooLong) => tx
-            .prepare_cached(
-                "UPDATE users SET failed_logins = failed_logins + 1
-                 WHERE id = ?1 AND disabled = 0 AND (locked_until IS NULL OR locked_until <= ?2)
-                 RETURNING failed_logins",
-            )?
-            .query_row(params![id, now_text], |r| r.get::<_, u32>(0))
-            .optional()?
-            .map(|failed| (*id, failed)),
-        _ => None,
-    };
-    match counted {
-        Some((id, failed)) => {
-            if let Some(d) = lock_for(failed) {
-                // Only the attempt that reached this count sets its lock; a later, longer lock wins.
-                tx.execute(
-                    "UPDATE users SET locked_until = ?3 WHERE id = ?1 AND failed_logins = ?2",
-                    params![id, failed, to_db_time(now + d)],
-                )?;
-            }
-        }
-        None => {
-            tx.prepare_cached("UPDATE login_decoy SET failed_logins = failed_logins + 1 WHERE id = 1")?.execute([])?;
-        }
-    }
-    Ok(refusal)
 }
 
 #[cfg(test)]

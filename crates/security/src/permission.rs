@@ -118,6 +118,16 @@ impl BuiltinRole {
         }
     }
 
+    /// What the role is for, in one line.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Viewer => "reads forecasts and models",
+            Self::Analyst => "viewer + data, forecasting, training, registering models",
+            Self::Manager => "analyst + promotion, rollback, audit trail",
+            Self::Admin => "manager + users, roles, tenants, billing",
+        }
+    }
+
     /// The role it inherits, if any.
     pub fn parent(&self) -> Option<Self> {
         match self {

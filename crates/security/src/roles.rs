@@ -2,11 +2,10 @@
 //! domain and scope, and the pure rules over them: which permissions a role holds, and whether
 //! a set of assignments holds everything another assignment would give.
 
-use crate::error::{Result, SecurityError};
+use crate::error::Result;
 use crate::name::{QualifiedName, Realm};
 use crate::permission::{BuiltinRole, Permission};
 use crate::scope::{Domain, Scope};
-use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A role: the permissions it holds itself and the roles it inherits.
@@ -88,32 +87,6 @@ pub(crate) fn role_usable_in(realm: Option<&Realm>, domain: &Domain) -> bool {
     }
 }
 
-/// Every role, by name.
-pub(crate) fn load_roles(conn: &Connection) -> Result<BTreeMap<String, RoleDef>> {
-    let mut roles = BTreeMap::new();
-    let mut stmt = conn.prepare_cached("SELECT name, description, builtin FROM roles")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))? {
-        let (name, description, builtin) = row?;
-        roles.insert(name.clone(), RoleDef { builtin, ..RoleDef::new(name, description) });
-    }
-    let mut stmt = conn.prepare_cached("SELECT role, permission FROM role_permissions")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (role, permission) = row?;
-        let permission: Permission = permission.parse()?;
-        if let Some(def) = roles.get_mut(&role) {
-            def.permissions.insert(permission);
-        }
-    }
-    let mut stmt = conn.prepare_cached("SELECT role, parent FROM role_parents")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (role, parent) = row?;
-        if let Some(def) = roles.get_mut(&role) {
-            def.inherits.insert(parent);
-        }
-    }
-    Ok(roles)
-}
-
 /// Whether `role` holds `permission`; returns the role (itself or an ancestor) that grants it.
 /// Visits each role once, so even a corrupt cyclic table terminates.
 pub(crate) fn grantor<'a>(roles: &'a BTreeMap<String, RoleDef>, role: &str, permission: Permission) -> Option<&'a str> {
@@ -163,24 +136,6 @@ pub(crate) fn missing_for(
 ) -> Option<Permission> {
     let Some(def) = roles.get(&target.role) else { return Some(Permission::ManageRoles) };
     permissions_of(roles, def).into_iter().find(|p| !holds(roles, held, *p, &target.domain, &target.scope))
-}
-
-/// The role assignments of a user, by the user's id.
-pub(crate) fn assignments_of(conn: &Connection, user_id: i64) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare_cached("SELECT role, domain, scope FROM assignments WHERE user_id = ?1 ORDER BY id")?;
-    let rows =
-        stmt.query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (role, domain, scope) = row?;
-        let scope: Scope = serde_json::from_str(&scope).map_err(|e| SecurityError::CorruptRow {
-            table: "assignments",
-            row: format!("{user_id}/{role}"),
-            message: e.to_string(),
-        })?;
-        out.push(Assignment { role, domain: Domain::from_db(&domain)?, scope });
-    }
-    Ok(out)
 }
 
 /// Whether `from` reaches `target` by inheritance.

@@ -3,13 +3,12 @@
 
 use crate::Security;
 use crate::crypto::{random_bytes, sha256};
-use crate::db::{from_db_time, to_db_time};
 use crate::error::{Result, SecurityError};
 use crate::name::QualifiedName;
+use crate::store::{NewSession, SessionRecord};
 use chrono::{DateTime, TimeDelta, Utc};
 use forecast_core::AuditOutcome;
 use forecast_core::tenant::TenantId;
-use rusqlite::{Connection, OptionalExtension, Transaction};
 use std::fmt;
 
 /// Session lifetimes (OWASP ASVS 5.0 V7.3).
@@ -144,13 +143,24 @@ impl Session {
     pub(crate) fn user_id(&self) -> i64 {
         self.user_id
     }
+
+    /// The row a store inserts for this session.
+    pub(crate) fn to_new(&self) -> NewSession {
+        NewSession {
+            token_hash: self.token_hash,
+            user_id: self.user_id,
+            created_at: self.created_at,
+            last_seen: self.last_seen,
+            absolute_expiry: self.absolute_expiry,
+        }
+    }
 }
 
 impl Security {
-    /// Insert a new session for `user_id` inside `tx`.
-    pub(crate) fn insert_session(
+    /// A new session for `user_id` with a fresh token, not stored yet (the caller stores
+    /// [`Session::to_new`] in its transaction).
+    pub(crate) fn new_session(
         &self,
-        tx: &Transaction<'_>,
         user_id: i64,
         name: &QualifiedName,
         created_at: DateTime<Utc>,
@@ -158,18 +168,13 @@ impl Security {
     ) -> Result<(Session, SessionToken)> {
         let token = SessionToken::generate()?;
         let hash = token.hash();
-        let now = self.clock.now();
-        tx.execute(
-            "INSERT INTO sessions(token_hash, user_id, created_at, last_seen, absolute_expiry) VALUES (?1, ?2, ?3, ?4, ?5)",
-            (&hash[..], user_id, to_db_time(created_at), to_db_time(now), to_db_time(absolute_expiry)),
-        )?;
         let session = Session {
             id: id_of(&hash),
             user_id,
             username: name.to_string(),
             tenant: name.realm.tenant().cloned(),
             created_at,
-            last_seen: now,
+            last_seen: self.clock.now(),
             absolute_expiry,
             token_hash: hash,
         };
@@ -205,15 +210,7 @@ impl Security {
         // Conditional on the session still being live, so a logout, revocation or timeout that
         // landed after the read above wins over this use.
         let idle_cutoff = now - self.config.sessions.idle;
-        let touched = self.write(|tx| {
-            Ok(tx
-                .prepare_cached(
-                    "UPDATE sessions SET last_seen = ?2
-                     WHERE token_hash = ?1 AND revoked_at IS NULL AND absolute_expiry > ?2 AND last_seen > ?3",
-                )?
-                .execute((&hash[..], to_db_time(now), to_db_time(idle_cutoff)))?)
-        })?;
-        if touched == 0 {
+        if !self.store.touch_session(&hash, now, idle_cutoff)? {
             let event = self
                 .event("anonymous", None, "session.authenticate", &id_of(&hash), AuditOutcome::Denied)
                 .detail("reason", SecurityError::SessionInvalid.to_string());
@@ -226,7 +223,8 @@ impl Security {
     /// The session with token hash `hash` as stored now, checked live at the clock's time. The
     /// user (name, tenant, disabled flag) is read through the token hash in the same query.
     pub(crate) fn live_session(&self, hash: &[u8; 32]) -> Result<Session> {
-        live_session(&self.lock(), hash, self.clock.now(), self.config.sessions.idle)
+        let record = self.store.session(hash)?.ok_or(SecurityError::SessionInvalid)?;
+        live_session(record, hash, self.clock.now(), self.config.sessions.idle)
     }
 
     /// Replace a session with a new token (same user and login time), revoking the old token.
@@ -236,22 +234,15 @@ impl Security {
     pub fn rotate(&self, token: &SessionToken) -> Result<(Session, SessionToken)> {
         let now = self.clock.now();
         let old = self.authenticate(token)?;
-        self.write(|tx| {
-            let revoked = tx.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-                (&old.token_hash[..], to_db_time(now)),
-            )?;
-            if revoked == 0 {
-                return Err(SecurityError::SessionInvalid);
-            }
-            let name = QualifiedName::parse("username", &old.username)?;
-            let out = self.insert_session(tx, old.user_id, &name, old.created_at, old.absolute_expiry)?;
+        let name = QualifiedName::parse("username", &old.username)?;
+        let (session, token) = self.new_session(old.user_id, &name, old.created_at, old.absolute_expiry)?;
+        self.store.rotate_session(&old.token_hash, &session.to_new(), now, &|_| {
             let event = self
-                .event(&old.username, old.tenant.as_ref(), "session.rotate", &out.0.id, AuditOutcome::Success)
+                .event(&old.username, old.tenant.as_ref(), "session.rotate", &session.id, AuditOutcome::Success)
                 .detail("previous", &old.id);
-            self.audit_in(tx, event)?;
-            Ok(out)
-        })
+            Ok(vec![event])
+        })?;
+        Ok((session, token))
     }
 
     /// End a session. Logging out an unknown or already ended session is not an error.
@@ -259,73 +250,46 @@ impl Security {
     /// # Errors
     /// Storage.
     pub fn logout(&self, token: &SessionToken) -> Result<()> {
-        let now = to_db_time(self.clock.now());
+        let now = self.clock.now();
         let hash = token.hash();
         let owner = self.live_session(&hash).ok();
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-                (&hash[..], now),
-            )?;
-            if let (1, Some(s)) = (n, owner) {
-                self.audit_in(
-                    tx,
-                    self.event(&s.username, s.tenant.as_ref(), "session.logout", &s.id, AuditOutcome::Success),
-                )?;
-            }
-            Ok(())
-        })
+        self.store.end_session(&hash, now, &|ended| {
+            Ok(match (ended, &owner) {
+                (true, Some(s)) => {
+                    vec![self.event(&s.username, s.tenant.as_ref(), "session.logout", &s.id, AuditOutcome::Success)]
+                }
+                _ => Vec::new(),
+            })
+        })?;
+        Ok(())
     }
 }
 
-/// Load the session with `hash` and check it is live at `now`.
-fn live_session(conn: &Connection, hash: &[u8; 32], now: DateTime<Utc>, idle: TimeDelta) -> Result<Session> {
-    let row = conn
-        .prepare_cached(
-            "SELECT s.user_id, u.login, s.created_at, s.last_seen, s.absolute_expiry, s.revoked_at, u.disabled
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-        )?
-        .query_row([&hash[..]], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        })
-        .optional()?;
-    let Some((user_id, login, created, seen, expiry, revoked, disabled)) = row else {
-        return Err(SecurityError::SessionInvalid);
-    };
-    if revoked.is_some() || disabled {
+/// Check the stored session `record` is live at `now`.
+fn live_session(record: SessionRecord, hash: &[u8; 32], now: DateTime<Utc>, idle: TimeDelta) -> Result<Session> {
+    if record.revoked_at.is_some() || record.user_disabled {
         return Err(SecurityError::SessionInvalid);
     }
-    let id = id_of(hash);
-    let absolute_expiry = from_db_time("sessions", &id, &expiry)?;
-    let last_seen = from_db_time("sessions", &id, &seen)?;
-    let created_at = from_db_time("sessions", &id, &created)?;
-    if now >= absolute_expiry {
+    if now >= record.absolute_expiry {
         return Err(SecurityError::SessionExpired { kind: "absolute" });
     }
-    if now - last_seen >= idle {
+    if now - record.last_seen >= idle {
         return Err(SecurityError::SessionExpired { kind: "idle" });
     }
+    let login = record.login;
     let name = QualifiedName::parse("username", &login).map_err(|e| SecurityError::CorruptRow {
         table: "users",
         row: login.clone(),
         message: e.to_string(),
     })?;
     Ok(Session {
-        id,
-        user_id,
+        id: id_of(hash),
+        user_id: record.user_id,
         tenant: name.realm.tenant().cloned(),
         username: login,
-        created_at,
-        last_seen,
-        absolute_expiry,
+        created_at: record.created_at,
+        last_seen: record.last_seen,
+        absolute_expiry: record.absolute_expiry,
         token_hash: *hash,
     })
 }

@@ -5,17 +5,17 @@
 use crate::Security;
 use crate::admin::realm_resource;
 use crate::authorize::Principal;
-use crate::db::{from_db_time, to_db_time};
 use crate::error::{Result, SecurityError};
 use crate::name::{QualifiedName, Realm};
-use crate::password::{PasswordParams, StoredHash, hash_password, verify_password};
+use crate::password::{PasswordParams, hash_password, verify_password};
 use crate::permission::Permission;
+use crate::roles::Assignment;
 use crate::scope::{Domain, Scope};
 use crate::session::Session;
+use crate::store::{Held, NewUser, Outcome, UserChange, UserRecord, UserUpdate, UserUpdated};
 use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
 use forecast_core::tenant::TenantId;
-use rusqlite::{OptionalExtension, Row, params};
 
 /// A user account, without its password hash. Read-only: only the store makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,35 +78,20 @@ impl User {
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, login, tenant, disabled, failed_logins, locked_until, m_cost, t_cost, p_cost, created_at, password_changed_at";
-
-fn user_from_row(row: &Row<'_>) -> Result<User> {
-    let username: String = row.get(1)?;
-    let tenant: Option<String> = row.get(2)?;
-    let locked: Option<String> = row.get(5)?;
-    let created: String = row.get(9)?;
-    let changed: String = row.get(10)?;
-    let corrupt = |e: forecast_core::Error| SecurityError::CorruptRow {
-        table: "users",
-        row: username.clone(),
-        message: e.to_string(),
-    };
-    Ok(User {
-        id: row.get(0)?,
-        tenant: tenant.map(TenantId::new).transpose().map_err(corrupt)?,
-        disabled: row.get(3)?,
-        failed_logins: row.get(4)?,
-        locked_until: locked.map(|t| from_db_time("users", &username, &t)).transpose()?,
-        password_params: PasswordParams { memory_kib: row.get(6)?, iterations: row.get(7)?, parallelism: row.get(8)? },
-        created_at: from_db_time("users", &username, &created)?,
-        password_changed_at: from_db_time("users", &username, &changed)?,
-        username,
-    })
-}
-
-fn not_found(username: &str) -> SecurityError {
-    forecast_core::Error::NotFound { what: "user", id: username.into() }.into()
+impl From<UserRecord> for User {
+    fn from(r: UserRecord) -> Self {
+        Self {
+            id: r.id,
+            username: r.login,
+            tenant: r.tenant,
+            disabled: r.disabled,
+            failed_logins: r.failed_logins,
+            locked_until: r.locked_until,
+            password_params: r.password_params,
+            created_at: r.created_at,
+            password_changed_at: r.password_changed_at,
+        }
+    }
 }
 
 impl Security {
@@ -126,25 +111,10 @@ impl Security {
         }
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        let now = to_db_time(self.clock.now());
-        self.write(|tx| {
-            let first = tx.execute(
-                "INSERT INTO security_meta (key, value) VALUES ('bootstrapped', ?1) ON CONFLICT DO NOTHING",
-                [username],
-            )?;
-            if first == 0 {
-                return Err(SecurityError::AlreadyBootstrapped);
-            }
-            let id = insert_user(tx, &name, &hash, &now)?.ok_or_else(|| SecurityError::AlreadyExists {
-                what: "user",
-                id: username.into(),
-            })?;
-            tx.execute(
-                "INSERT INTO assignments (user_id, role, domain, scope, granted_by, granted_at) VALUES (?1, 'admin', ?2, ?3, 'bootstrap', ?4)",
-                params![id, Domain::AnyTenant.to_db(), scope_json(&Scope::all())?, now],
-            )?;
-            let event = self.event("bootstrap", None, "user.bootstrap", username, AuditOutcome::Success);
-            self.audit_in(tx, event)
+        let admin = NewUser { login: username, tenant: None, hash: &hash, at: self.clock.now() };
+        let grant = Assignment::new("admin", Domain::AnyTenant, Scope::all());
+        self.store.bootstrap(&admin, &grant, &|_| {
+            Ok(vec![self.event("bootstrap", None, "user.bootstrap", username, AuditOutcome::Success)])
         })?;
         self.read_user(username)
     }
@@ -162,15 +132,9 @@ impl Security {
         self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&name.realm), "user.create", username)?;
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        let now = to_db_time(self.clock.now());
-        self.write_as(actor, |tx| {
-            if insert_user(tx, &name, &hash, &now)?.is_none() {
-                return Err(SecurityError::AlreadyExists { what: "user", id: username.into() });
-            }
-            self.audit_in(
-                tx,
-                self.event(actor.username(), tenant.as_ref(), "user.create", username, AuditOutcome::Success),
-            )
+        let user = NewUser { login: username, tenant: tenant.as_ref(), hash: &hash, at: self.clock.now() };
+        self.store.create_user(actor.token_hash(), &user, &|_| {
+            Ok(vec![self.event(actor.username(), tenant.as_ref(), "user.create", username, AuditOutcome::Success)])
         })?;
         self.read_user(username)
     }
@@ -194,20 +158,11 @@ impl Security {
     pub fn users(&self, actor: &Session, tenant: Option<&TenantId>) -> Result<Vec<User>> {
         let realm = tenant.map_or(Realm::Platform, |t| Realm::Tenant(t.clone()));
         self.admin_gate(actor, Permission::ManageUsers, &realm_resource(&realm), "user.list", &realm.to_string())?;
-        let conn = self.lock();
-        let mut stmt =
-            conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE COALESCE(tenant, '') = ?1 ORDER BY login"))?;
-        let rows = stmt.query_map([realm.to_db()], |r| Ok(user_from_row(r)))?;
-        rows.map(|r| r?).collect()
+        Ok(self.store.users(&realm)?.into_iter().map(User::from).collect())
     }
 
     fn read_user(&self, username: &str) -> Result<User> {
-        let conn = self.lock();
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login = ?1");
-        conn.query_row(&sql, [username], |r| Ok(user_from_row(r)))
-            .optional()?
-            .transpose()?
-            .ok_or_else(|| not_found(username))
+        self.store.user(username)?.map(User::from).ok_or_else(|| not_found(username))
     }
 
     /// The gate of every change to an existing user: `manage_users` over its realm. What the
@@ -238,20 +193,16 @@ impl Security {
     fn set_disabled(&self, actor: &Session, username: &str, disabled: bool) -> Result<()> {
         let action = if disabled { "user.disable" } else { "user.enable" };
         let (principal, name) = self.manage(actor, username, action)?;
-        let now = to_db_time(self.clock.now());
-        self.write_managed(&principal, &name, action, |tx, id| {
-            tx.execute(
-                "UPDATE users SET disabled = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
-                params![id, disabled],
-            )?;
-            if disabled {
-                revoke_sessions_of(tx, id, &now)?;
-            }
-            self.audit_in(
-                tx,
-                self.event(actor.username(), name.realm.tenant(), action, username, AuditOutcome::Success),
-            )
-        })
+        let update = UserUpdate {
+            login: username,
+            change: UserChange::Disabled(disabled),
+            revoke_sessions: disabled,
+            at: self.clock.now(),
+        };
+        self.update_managed(&principal, &name, action, &update, &|_| {
+            Ok(vec![self.event(actor.username(), name.realm.tenant(), action, username, AuditOutcome::Success)])
+        })?;
+        Ok(())
     }
 
     /// Delete a user with their sessions and role assignments.
@@ -260,14 +211,12 @@ impl Security {
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn delete_user(&self, actor: &Session, username: &str) -> Result<()> {
         let (principal, name) = self.manage(actor, username, "user.delete")?;
-        self.write_managed(&principal, &name, "user.delete", |tx, id| {
-            if tx.execute("DELETE FROM users WHERE id = ?1", [id])? == 0 {
-                return Err(not_found(username));
-            }
-            let event =
-                self.event(actor.username(), name.realm.tenant(), "user.delete", username, AuditOutcome::Success);
-            self.audit_in(tx, event)
-        })
+        let update =
+            UserUpdate { login: username, change: UserChange::Delete, revoke_sessions: false, at: self.clock.now() };
+        self.update_managed(&principal, &name, "user.delete", &update, &|_| {
+            Ok(vec![self.event(actor.username(), name.realm.tenant(), "user.delete", username, AuditOutcome::Success)])
+        })?;
+        Ok(())
     }
 
     /// Set a new password for another user (policy checked), clear any lock and revoke every
@@ -280,9 +229,22 @@ impl Security {
         let (principal, name) = self.manage(actor, username, "user.password.set")?;
         self.config.policy.check(&name.local, password)?;
         let hash = hash_password(password, self.config.password)?;
-        self.write_managed(&principal, &name, "user.password.set", |tx, id| {
-            self.replace_password(tx, actor.username(), &name, id, &hash, "user.password.set")
-        })
+        let update = UserUpdate {
+            login: username,
+            change: UserChange::Password(&hash),
+            revoke_sessions: true,
+            at: self.clock.now(),
+        };
+        self.update_managed(&principal, &name, "user.password.set", &update, &|_| {
+            Ok(vec![self.event(
+                actor.username(),
+                name.realm.tenant(),
+                "user.password.set",
+                username,
+                AuditOutcome::Success,
+            )])
+        })?;
+        Ok(())
     }
 
     /// Change the password of the session's own user, given the current one.
@@ -293,8 +255,7 @@ impl Security {
     pub fn change_password(&self, session: &Session, current: &str, new: &str) -> Result<()> {
         let stored = self.live_session(session.token_hash())?;
         let name = QualifiedName::parse("username", stored.username())?;
-        let phc: String =
-            self.lock().query_row("SELECT password_hash FROM users WHERE id = ?1", [stored.user_id()], |r| r.get(0))?;
+        let phc = self.store.password_hash(stored.user_id())?.ok_or(SecurityError::SessionInvalid)?;
         if current.chars().count() > self.config.policy.max_chars || !verify_password(current, &phc)? {
             let event = self
                 .event(
@@ -310,28 +271,22 @@ impl Security {
         }
         self.config.policy.check(&name.local, new)?;
         let hash = hash_password(new, self.config.password)?;
-        self.write_as(session, |tx| {
-            self.replace_password(tx, stored.username(), &name, stored.user_id(), &hash, "user.password.change")
-        })
-    }
-
-    /// Store `hash` as user `id`'s password inside `tx`, clear any lock, revoke its sessions.
-    fn replace_password(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        actor: &str,
-        name: &QualifiedName,
-        id: i64,
-        hash: &StoredHash,
-        action: &str,
-    ) -> Result<()> {
-        let now = to_db_time(self.clock.now());
-        if store_hash(tx, id, hash, &now)? == 0 {
-            return Err(not_found(&name.to_string()));
-        }
-        tx.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [id])?;
-        revoke_sessions_of(tx, id, &now)?;
-        self.audit_in(tx, self.event(actor, name.realm.tenant(), action, &name.to_string(), AuditOutcome::Success))
+        let update = UserUpdate {
+            login: stored.username(),
+            change: UserChange::Password(&hash),
+            revoke_sessions: true,
+            at: self.clock.now(),
+        };
+        self.update_own(&stored, &update, &|_| {
+            Ok(vec![self.event(
+                stored.username(),
+                name.realm.tenant(),
+                "user.password.change",
+                stored.username(),
+                AuditOutcome::Success,
+            )])
+        })?;
+        Ok(())
     }
 
     /// Revoke every live session of `username` (itself, or a user the actor manages);
@@ -340,70 +295,42 @@ impl Security {
     /// # Errors
     /// [`SecurityError::PermissionDenied`] (audited), unknown user, storage.
     pub fn revoke_all_sessions(&self, actor: &Session, username: &str) -> Result<usize> {
-        let now = to_db_time(self.clock.now());
-        let revoke = |tx: &rusqlite::Transaction<'_>, name: &QualifiedName, id: i64| {
-            let n = revoke_sessions_of(tx, id, &now)?;
+        let update =
+            UserUpdate { login: username, change: UserChange::Nothing, revoke_sessions: true, at: self.clock.now() };
+        let audit = |name: &QualifiedName, done: &UserUpdated| {
             let event = self
                 .event(actor.username(), name.realm.tenant(), "session.revoke_all", username, AuditOutcome::Success)
-                .detail("count", n.to_string());
-            self.audit_in(tx, event)?;
-            Ok(n)
+                .detail("count", done.sessions_revoked.to_string());
+            Ok(vec![event])
         };
-        if actor.username() == username && self.principal(actor)?.is_ok() {
+        let done = if actor.username() == username && self.principal(actor)?.is_ok() {
             let name = QualifiedName::parse("username", username)?;
-            self.write_as(actor, |tx| revoke(tx, &name, actor.user_id()))
+            self.update_own(actor, &update, &|done| audit(&name, done))?
         } else {
             let (principal, name) = self.manage(actor, username, "session.revoke_all")?;
-            self.write_managed(&principal, &name, "session.revoke_all", |tx, id| revoke(tx, &name, id))
+            self.update_managed(&principal, &name, "session.revoke_all", &update, &|done| audit(&name, done))?
+        };
+        Ok(done.sessions_revoked)
+    }
+
+    /// A change of the session's own user: no check of what it holds, but the user the store
+    /// locks must be the session's (its session is re-checked live in the same transaction).
+    fn update_own(
+        &self,
+        session: &Session,
+        update: &UserUpdate<'_>,
+        audit: crate::store::Audit<'_, UserUpdated>,
+    ) -> Result<UserUpdated> {
+        let own = |held: &Held| {
+            if held.user_id == session.user_id() { Ok(Ok(())) } else { Err(SecurityError::SessionInvalid) }
+        };
+        match self.store.update_user(session.token_hash(), update, &own, audit)? {
+            Outcome::Done(done) => Ok(done),
+            Outcome::Refused(_) => Err(SecurityError::SessionInvalid),
         }
     }
 }
 
-fn scope_json(scope: &Scope) -> Result<String> {
-    serde_json::to_string(scope)
-        .map_err(|e| forecast_core::Error::Serde { format: "json", message: e.to_string() }.into())
-}
-
-/// Insert a user; `None` when the name is taken (a conditional insert, not a prior check).
-fn insert_user(
-    tx: &rusqlite::Transaction<'_>,
-    name: &QualifiedName,
-    hash: &StoredHash,
-    now: &str,
-) -> Result<Option<i64>> {
-    let inserted = tx.execute(
-        "INSERT INTO users(login, tenant, password_hash, m_cost, t_cost, p_cost, created_at, password_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (login) DO NOTHING",
-        params![
-            name.to_string(),
-            name.realm.tenant().map(TenantId::as_str),
-            hash.phc,
-            hash.params.memory_kib,
-            hash.params.iterations,
-            hash.params.parallelism,
-            now
-        ],
-    )?;
-    Ok((inserted == 1).then(|| tx.last_insert_rowid()))
-}
-
-pub(crate) fn scope_to_db(scope: &Scope) -> Result<String> {
-    scope_json(scope)
-}
-
-/// Replace a user's hash and its parameter columns; returns rows changed.
-pub(crate) fn store_hash(tx: &rusqlite::Transaction<'_>, id: i64, hash: &StoredHash, now: &str) -> Result<usize> {
-    Ok(tx.execute(
-        "UPDATE users SET password_hash = ?2, m_cost = ?3, t_cost = ?4, p_cost = ?5, password_changed_at = ?6
-         WHERE id = ?1",
-        params![id, hash.phc, hash.params.memory_kib, hash.params.iterations, hash.params.parallelism, now],
-    )?)
-}
-
-/// Revoke every live session of a user; returns how many.
-pub(crate) fn revoke_sessions_of(tx: &rusqlite::Transaction<'_>, user_id: i64, now: &str) -> Result<usize> {
-    Ok(tx.execute(
-        "UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL AND user_id = ?1",
-        params![user_id, now],
-    )?)
+fn not_found(username: &str) -> SecurityError {
+    forecast_core::Error::NotFound { what: "user", id: username.into() }.into()
 }

@@ -118,3 +118,14 @@ fn dead_sessions_administer_nothing() {
     let reason = denied(e.security.create_user(&ada, "bob@acme", PASSWORD));
     assert!(reason.contains("suspended"), "{reason}");
 }
+
+/// A malformed parent name is reported as such, not swallowed into "unknown role".
+#[test]
+fn a_malformed_parent_role_name_is_an_error_naming_it() {
+    let e = env();
+    let ops = e.ops_session();
+    let role = RoleDef::new("lead@acme", "team lead").inherit("no such role!");
+    let err = e.security.define_role(&ops, &role).unwrap_err();
+    assert!(matches!(&err, SecurityError::InvalidName { value, .. } if value == "no such role!"), "{err}");
+    assert!(e.security.roles(&ops).unwrap().iter().all(|r| r.name != "lead@acme"));
+}

@@ -13,4 +13,5 @@ mod properties;
 mod races;
 mod rate_limit;
 mod sessions;
+mod store;
 mod users;
