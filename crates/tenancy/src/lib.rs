@@ -14,8 +14,8 @@ pub mod name;
 pub mod period;
 pub mod plan;
 pub mod quota;
-mod schema;
 pub mod scope;
+pub mod storage;
 pub mod store;
 pub mod tenant;
 
@@ -33,5 +33,6 @@ pub use period::BillingPeriod;
 pub use plan::{Enforcement, LimitSpec, MeterPrice, Plan, Reset, features, limits, settings};
 pub use quota::QuotaStatus;
 pub use scope::TenantScope;
+pub use storage::{SqliteTenancyStore, TenancyStore};
 pub use store::TenantStore;
 pub use tenant::{NewTenant, Tenant};
