@@ -3,31 +3,8 @@
 use crate::Result;
 use crate::scope::TenantScope;
 use crate::store::TenantStore;
+pub use crate::usage::{DailyUsage, TenantUsage};
 use chrono::{DateTime, NaiveDate, Utc};
-use forecast_core::tenant::TenantId;
-use serde::{Deserialize, Serialize};
-
-/// One meter's usage on one local day of the tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DailyUsage {
-    /// The day in the tenant's timezone.
-    pub day: NaiveDate,
-    /// The meter.
-    pub meter: String,
-    /// Sum of quantities.
-    pub sum: u64,
-    /// Number of events.
-    pub count: u64,
-}
-
-/// A tenant's total usage of a meter over a time range.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TenantUsage {
-    /// The tenant.
-    pub tenant: TenantId,
-    /// Sum of quantities.
-    pub total: u64,
-}
 
 impl TenantScope<'_> {
     /// Usage by day (in the tenant's timezone) and meter for days `from..=to`, ordered by day then meter.

@@ -7,6 +7,7 @@ pub mod currency;
 pub mod entitlements;
 pub mod error;
 pub mod export;
+pub mod invoice;
 pub mod ledger;
 pub mod metering;
 pub mod models;
@@ -18,6 +19,7 @@ pub mod scope;
 pub mod storage;
 pub mod store;
 pub mod tenant;
+pub mod usage;
 
 pub use analytics::{DailyUsage, TenantUsage};
 pub use billing::{Invoice, InvoiceLine};

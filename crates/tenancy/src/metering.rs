@@ -17,6 +17,7 @@
 use crate::period::BillingPeriod;
 use crate::scope::TenantScope;
 use crate::store::TenantStore;
+pub use crate::usage::{Aggregation, MeterTotal};
 use crate::{Result, TenancyError};
 use chrono::{DateTime, TimeDelta, Utc};
 use forecast_core::{AuditEvent, AuditOutcome};
@@ -62,42 +63,6 @@ pub struct IngestReport {
     pub duplicates: usize,
 }
 
-/// How to aggregate a meter over a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    /// Sum of quantities.
-    Sum,
-    /// Number of events.
-    Count,
-    /// Largest quantity (0 when there are no events).
-    Max,
-}
-
-/// A meter's aggregates over one period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterTotal {
-    /// The meter.
-    pub meter: String,
-    /// Sum of quantities.
-    pub sum: u64,
-    /// Number of events.
-    pub count: u64,
-    /// Largest quantity.
-    pub max: u64,
-}
-
-impl MeterTotal {
-    /// The value of one aggregation.
-    pub fn get(&self, aggregation: Aggregation) -> u64 {
-        match aggregation {
-            Aggregation::Sum => self.sum,
-            Aggregation::Count => self.count,
-            Aggregation::Max => self.max,
-        }
-    }
-}
-
 /// Check an idempotency key: 1 to 255 bytes.
 pub(crate) fn check_key(tenant: &str, key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
@@ -128,11 +93,6 @@ fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
         return Err(bad(format!("quantity {} is above {}", event.quantity, i64::MAX)));
     }
     Ok(())
-}
-
-/// A stored count or sum as `u64` (negative sums, which a ledger never holds, read as 0).
-pub(crate) fn to_u64(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
 }
 
 impl TenantScope<'_> {

@@ -56,14 +56,15 @@ pub use ledger::{Counter, CounterState, Granted, LedgerEntry, NewGrant, Recorded
 pub use sqlite::SqliteTenancyStore;
 pub use view::{PlanChange, TenantView};
 
-use crate::billing::Invoice;
-use crate::branding::Branding;
+use crate::Result;
 use crate::export::TenantExport;
+use crate::invoice::Invoice;
 use crate::period::BillingPeriod;
 use crate::plan::Plan;
 use crate::tenant::Tenant;
-use crate::{Result, TenantUsage};
+use crate::usage::TenantUsage;
 use chrono::{DateTime, Utc};
+use forecast_core::branding::Branding;
 use forecast_core::tenant::{TenantId, TenantStatus};
 use forecast_core::{AuditEvent, Clock};
 use std::fmt::Debug;

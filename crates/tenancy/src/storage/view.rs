@@ -1,14 +1,13 @@
 //! [`TenantView`]: the reads of one tenant's rows inside one of the store's transactions.
 
 use crate::Result;
-use crate::analytics::DailyUsage;
-use crate::branding::Branding;
 use crate::export::TenantExport;
-use crate::metering::MeterTotal;
 use crate::plan::Plan;
 use crate::storage::CounterState;
 use crate::tenant::Tenant;
+use crate::usage::{DailyUsage, MeterTotal};
 use chrono::{DateTime, NaiveDate, Utc};
+use forecast_core::branding::Branding;
 
 /// One row of a tenant's plan history: the plan in force from an instant on.
 #[derive(Debug, Clone, PartialEq, Eq)]

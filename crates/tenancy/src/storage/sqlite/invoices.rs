@@ -12,7 +12,7 @@ pub(super) fn issue(
     tx: &Connection,
     view: &SqliteView<'_>,
     period: BillingPeriod,
-    build: Prepare<'_, crate::billing::Invoice>,
+    build: Prepare<'_, crate::invoice::Invoice>,
     now: DateTime<Utc>,
 ) -> Result<IssuedInvoice> {
     let (id, key) = (view.tenant().id.as_str(), period.key());

@@ -2,11 +2,11 @@
 //! write, quota counters moved by conditional updates, grants, key purging and the cross-tenant
 //! totals.
 
-use super::schema::to_millis;
+use super::schema::{to_millis, to_u64};
 use super::view::{counter, granted, used};
-use crate::metering::to_u64;
 use crate::storage::{LedgerEntry, NewGrant, Recorded};
-use crate::{Result, TenancyError, TenantUsage};
+use crate::usage::TenantUsage;
+use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
 use forecast_core::tenant::TenantId;
 use rusqlite::{Connection, OptionalExtension, params};

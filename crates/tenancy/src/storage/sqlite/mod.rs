@@ -1,5 +1,6 @@
 //! [`SqliteTenancyStore`]: the embedded SQLite implementation of [`TenancyStore`].
 
+mod branding;
 mod db;
 mod export;
 mod invoices;
@@ -12,18 +13,19 @@ use super::{
     Audit, CreatedTenant, Granted, IssuedInvoice, LedgerEntry, NewGrant, PlanChanged, Prepare, StatusChange,
     TenancyStore, TenantView, UsageRecorded,
 };
-use crate::billing::Invoice;
-use crate::branding::Branding;
+use crate::Result;
 use crate::export::TenantExport;
+use crate::invoice::Invoice;
 use crate::period::BillingPeriod;
 use crate::plan::Plan;
 use crate::tenant::Tenant;
-use crate::{Result, TenantUsage};
+use crate::usage::TenantUsage;
 use chrono::{DateTime, Utc};
 use db::{Db, load_plan, load_tenant};
+use forecast_core::branding::Branding;
 use forecast_core::tenant::TenantId;
 use forecast_core::{AuditEvent, AuditSink, Clock};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -139,26 +141,7 @@ impl TenancyStore for SqliteTenancyStore {
     }
 
     fn set_branding(&self, tenant: &TenantId, branding: &Branding, audit: Audit<'_, ()>) -> Result<()> {
-        self.db.write_tenant(tenant, audit, |tx, _, now| {
-            tx.execute(
-                "INSERT INTO branding (tenant_id, display_name, logo_url, logo_svg, primary_colour, accent_colour, locale, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(tenant_id) DO UPDATE SET display_name = excluded.display_name, logo_url = excluded.logo_url,
-                   logo_svg = excluded.logo_svg, primary_colour = excluded.primary_colour,
-                   accent_colour = excluded.accent_colour, locale = excluded.locale, updated_at = excluded.updated_at",
-                params![
-                    tenant.as_str(),
-                    branding.display_name,
-                    branding.logo_url,
-                    branding.logo_svg,
-                    branding.primary_colour,
-                    branding.accent_colour,
-                    branding.locale,
-                    schema::to_millis(now)
-                ],
-            )?;
-            Ok(())
-        })
+        self.db.write_tenant(tenant, audit, |tx, _, now| branding::set_branding(tx, tenant, branding, now))
     }
 
     fn issue_invoice(

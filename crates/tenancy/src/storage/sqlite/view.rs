@@ -1,17 +1,17 @@
 //! [`SqliteView`]: [`TenantView`] over one SQLite transaction.
 
+use super::branding::read_branding;
 use super::db::load_plan;
 use super::export::export_rows;
-use super::schema::{from_millis, to_millis};
-use crate::analytics::DailyUsage;
-use crate::branding::Branding;
+use super::schema::{from_millis, to_millis, to_u64};
 use crate::export::TenantExport;
-use crate::metering::{MeterTotal, to_u64};
 use crate::plan::Plan;
 use crate::storage::{CounterState, PlanChange, TenantView};
 use crate::tenant::Tenant;
+use crate::usage::{DailyUsage, MeterTotal};
 use crate::{Result, TenancyError};
 use chrono::{DateTime, NaiveDate, Utc};
+use forecast_core::branding::Branding;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// One tenant's rows as the transaction `tx` sees them.
@@ -161,22 +161,7 @@ impl TenantView for SqliteView<'_> {
     }
 
     fn branding(&self) -> Result<Option<Branding>> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT display_name, logo_url, logo_svg, primary_colour, accent_colour, locale FROM branding WHERE tenant_id = ?1",
-            )?
-            .query_row([self.tenant.id.as_str()], |r| {
-                Ok(Branding {
-                    display_name: r.get(0)?,
-                    logo_url: r.get(1)?,
-                    logo_svg: r.get(2)?,
-                    primary_colour: r.get(3)?,
-                    accent_colour: r.get(4)?,
-                    locale: r.get(5)?,
-                })
-            })
-            .optional()?)
+        read_branding(self.tx, &self.tenant.id)
     }
 
     fn export(&self, at: DateTime<Utc>) -> Result<TenantExport> {
