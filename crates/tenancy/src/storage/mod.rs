@@ -121,8 +121,10 @@ pub struct IssuedInvoice {
 /// The storage of plans, tenants, the usage ledger, quota counters and grants, branding and
 /// invoices, every tenant row keyed by its tenant.
 ///
-/// Each method is one transaction and reads one consistent snapshot; the tenant-scoped methods
-/// (taking a `tenant` id) touch only that tenant's rows and fail with
+/// Each method is one transaction and reads one consistent snapshot. The tenant-scoped methods
+/// (whose parameter is `tenant`: [`TenancyStore::read`], [`TenancyStore::record_usage`],
+/// [`TenancyStore::grant_quota`], [`TenancyStore::set_branding`], [`TenancyStore::issue_invoice`])
+/// touch only that tenant's rows and fail with
 /// [`crate::TenancyError::TenantNotFound`] or [`crate::TenancyError::TenantInactive`] unless the
 /// tenant is active when the transaction reads it. Backend failures are
 /// [`crate::TenancyError::Sqlite`] (SQLite) or [`crate::TenancyError::Backend`] (any other store).
