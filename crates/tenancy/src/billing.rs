@@ -21,19 +21,16 @@
 //!   with the ledger.
 
 use crate::currency::Currency;
+pub use crate::invoice::{Invoice, InvoiceLine};
 use crate::period::BillingPeriod;
 use crate::plan::{Enforcement, Reset};
-use crate::schema::{from_millis, to_millis};
 use crate::scope::TenantScope;
-use crate::store::{check_currency, load_plan};
+use crate::storage::TenantView;
+use crate::store::check_currency;
 use crate::tenant::Tenant;
 use crate::{Result, TenancyError};
 use chrono::NaiveDate;
 use forecast_core::AuditOutcome;
-use forecast_core::tenant::TenantId;
-use rusqlite::{Transaction, params};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Micro-units per major unit.
 const MICROS: i128 = 1_000_000;
@@ -52,71 +49,16 @@ pub fn line_amount_minor(quantity: u64, unit_price_micros: i64, per_units: u64, 
     i64::try_from(minor).unwrap_or(if minor < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// One line of an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvoiceLine {
-    /// What is charged, e.g. `Plan pro, 2026-03` or `api_calls beyond 100000 included`.
-    pub description: String,
-    /// The meter, for usage lines.
-    pub meter: Option<String>,
-    /// Units used in the period (usage lines; 1 for the base price).
-    pub used: u64,
-    /// Units included in the base price.
-    pub included: u64,
-    /// Units charged: `used - included`, never negative.
-    pub quantity: u64,
-    /// Price per unit in micro-units.
-    pub unit_price_micros: i64,
-    /// The line's amount in minor units, rounded half to even.
-    pub amount_minor: i64,
-}
-
-/// An invoice for one tenant and month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Invoice {
-    /// The tenant billed.
-    pub tenant: TenantId,
-    /// The month billed (in the tenant's timezone).
-    pub period: BillingPeriod,
-    /// The plan priced.
-    pub plan: String,
-    /// The currency of every amount.
-    pub currency: Currency,
-    /// Base price first, then one line per priced meter, by meter name.
-    pub lines: Vec<InvoiceLine>,
-    /// Sum of the lines' amounts, in minor units.
-    pub total_minor: i64,
-}
-
-impl fmt::Display for Invoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Invoice {} {} (plan {}, {})", self.tenant, self.period, self.plan, self.currency)?;
-        let width = self.lines.iter().map(|l| l.description.chars().count()).max().unwrap_or(0).max(5);
-        for line in &self.lines {
-            let amount = self.currency.format_minor(line.amount_minor);
-            writeln!(
-                f,
-                "  {:<width$} {:>10} x {:>9} micros = {:>14}",
-                line.description, line.quantity, line.unit_price_micros, amount
-            )?;
-        }
-        write!(f, "  {:<width$} {:>46}", "Total", self.currency.format_minor(self.total_minor))
-    }
-}
-
-/// The plans of `tenant` and the local days each covered in `period`, in order.
-fn plan_days(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Vec<(String, i64)>> {
-    let tz = tenant.timezone;
+/// The plans of the tenant and the local days each covered in `period`, in order.
+fn plan_days(view: &dyn TenantView, period: BillingPeriod) -> Result<Vec<(String, i64)>> {
+    let tz = view.tenant().timezone;
     let (first, after) =
         (period.start(tz).with_timezone(&tz).date_naive(), period.end(tz).with_timezone(&tz).date_naive());
-    let mut stmt = tx.prepare_cached(
-        "SELECT plan, effective_from FROM plan_history WHERE tenant_id = ?1 ORDER BY effective_from, seq",
-    )?;
-    let history = stmt
-        .query_map([tenant.id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let starts: Vec<(String, NaiveDate)> =
-        history.into_iter().map(|(plan, at)| (plan, from_millis(at).with_timezone(&tz).date_naive())).collect();
+    let starts: Vec<(String, NaiveDate)> = view
+        .plan_history()?
+        .into_iter()
+        .map(|change| (change.plan, change.effective_from.with_timezone(&tz).date_naive()))
+        .collect();
     let mut out = Vec::new();
     for (i, (plan, start)) in starts.iter().enumerate() {
         let end = starts.get(i + 1).map_or(after, |(_, next)| *next);
@@ -128,38 +70,8 @@ fn plan_days(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Re
     Ok(out)
 }
 
-/// Ledger usage of `meter` in `period`.
-fn period_usage(tx: &Transaction<'_>, tenant: &Tenant, meter: &str, period: BillingPeriod) -> Result<u64> {
-    let used: i64 = tx
-        .prepare_cached(
-            "SELECT COALESCE(SUM(quantity), 0) FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND period = ?3",
-        )?
-        .query_row(params![tenant.id.as_str(), meter, period.key()], |r| r.get(0))?;
-    Ok(crate::metering::to_u64(used))
-}
-
-/// The highest level a capacity reached in `period`: what was carried in, then the running
-/// total of the month's ledger rows in time order.
-fn capacity_peak(tx: &Transaction<'_>, tenant: &Tenant, meter: &str, period: BillingPeriod) -> Result<u64> {
-    let (start, end) = (to_millis(period.start(tenant.timezone)), to_millis(period.end(tenant.timezone)));
-    let carried: i64 = tx
-        .prepare_cached(
-            "SELECT COALESCE(SUM(quantity), 0) FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND occurred_at < ?3",
-        )?
-        .query_row(params![tenant.id.as_str(), meter, start], |r| r.get(0))?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT quantity FROM usage_events WHERE tenant_id = ?1 AND meter = ?2 AND occurred_at >= ?3 AND occurred_at < ?4
-         ORDER BY occurred_at, event_id",
-    )?;
-    let (mut level, mut peak) = (carried, carried);
-    for q in stmt.query_map(params![tenant.id.as_str(), meter, start, end], |r| r.get::<_, i64>(0))? {
-        level = level.saturating_add(q?);
-        peak = peak.max(level);
-    }
-    Ok(crate::metering::to_u64(peak))
-}
-
-fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -> Result<Invoice> {
+fn build_invoice(view: &dyn TenantView, period: BillingPeriod) -> Result<Invoice> {
+    let tenant: &Tenant = view.tenant();
     if period.end(tenant.timezone) <= tenant.created_at {
         return Err(TenancyError::PeriodBeforeTenant {
             tenant: tenant.id.to_string(),
@@ -172,8 +84,8 @@ fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -
     .num_days();
     let mut lines = Vec::new();
     let mut last_plan = None;
-    for (name, days) in plan_days(tx, tenant, period)? {
-        let plan = load_plan(tx, &name)?;
+    for (name, days) in plan_days(view, period)? {
+        let plan = view.plan_named(&name)?;
         check_currency(&tenant.id, tenant.currency, &plan)?;
         let amount = round_half_even(
             i128::from(plan.base_price_micros) * i128::from(days) * 10i128.pow(tenant.currency.exponent()),
@@ -192,7 +104,7 @@ fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -
     }
     let plan = match last_plan {
         Some(p) => p,
-        None => load_plan(tx, &tenant.plan)?,
+        None => view.plan().clone(),
     };
     for (meter, price) in &plan.meter_prices {
         let soft = plan.limits.get(meter).filter(|l| l.enforcement == Enforcement::Soft);
@@ -202,16 +114,18 @@ fn build_invoice(tx: &Transaction<'_>, tenant: &Tenant, period: BillingPeriod) -
                     Reset::Monthly => period.key(),
                     Reset::Never => crate::ledger::NEVER.to_owned(),
                 };
-                let granted = crate::ledger::granted(tx, tenant, meter, &counter)?;
+                let granted = view.counter(meter, &counter)?.granted;
                 let used = match limit.reset {
-                    Reset::Monthly => period_usage(tx, tenant, meter, period)?,
-                    Reset::Never => capacity_peak(tx, tenant, meter, period)?,
+                    Reset::Monthly => view.period_usage(meter, &period.key())?,
+                    Reset::Never => {
+                        view.capacity_peak(meter, period.start(tenant.timezone), period.end(tenant.timezone))?
+                    }
                 };
                 let included = limit.value.saturating_add(granted);
                 (used, included, format!("{meter} over {} ({} + {granted} granted)", included, limit.value))
             }
             None => {
-                let used = period_usage(tx, tenant, meter, period)?;
+                let used = view.period_usage(meter, &period.key())?;
                 (used, price.included, format!("{meter} beyond {} included", price.included))
             }
         };
@@ -237,7 +151,7 @@ impl TenantScope<'_> {
     /// # Errors
     /// [`TenancyError::PeriodBeforeTenant`]; the tenant-state errors; [`TenancyError::PlanNotFound`].
     pub fn invoice(&self, period: BillingPeriod) -> Result<Invoice> {
-        self.read(|tx, tenant| build_invoice(tx, &tenant, period))
+        self.read(|view| build_invoice(view, period))
     }
 
     /// Issue the invoice for a month that has ended, store it and close the month (later usage
@@ -249,45 +163,37 @@ impl TenantScope<'_> {
     /// [`TenancyError::PeriodBeforeTenant`]; the tenant-state errors.
     pub fn issue_invoice(&self, period: BillingPeriod) -> Result<Invoice> {
         let now = self.now();
-        self.write(|tx, tenant| {
-            if now < period.end(tenant.timezone) {
+        let ended = |view: &dyn TenantView| {
+            if now < period.end(view.tenant().timezone) {
                 return Err(TenancyError::InvalidField {
                     field: "billing period",
                     value: period.key(),
                     expected: "a month that has ended in the tenant's timezone",
                 });
             }
-            // Closing is a conditional update: exactly one issuer wins, and from then on every
-            // ledger write for the month fails its own conditional update on the same row.
-            tx.execute(
-                "INSERT INTO billing_periods (tenant_id, period) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![tenant.id.as_str(), period.key()],
-            )?;
-            let closed_now = tx.execute(
-                "UPDATE billing_periods SET closed = 1 WHERE tenant_id = ?1 AND period = ?2 AND closed = 0",
-                params![tenant.id.as_str(), period.key()],
-            )?;
-            if closed_now == 0 {
-                let document: String = tx.query_row(
-                    "SELECT document FROM invoices WHERE tenant_id = ?1 AND period = ?2",
-                    params![tenant.id.as_str(), period.key()],
-                    |r| r.get(0),
-                )?;
-                return Ok(serde_json::from_str(&document)?);
-            }
-            let invoice = build_invoice(tx, &tenant, period)?;
-            tx.execute(
-                "INSERT INTO invoices (tenant_id, period, document, issued_at) VALUES (?1, ?2, ?3, ?4)",
-                params![tenant.id.as_str(), period.key(), serde_json::to_string(&invoice)?, to_millis(now)],
-            )?;
-            self.audit_in(
-                tx,
-                self.event("invoice.issue", format!("invoice:{period}"), AuditOutcome::Success)
-                    .detail("total_minor", invoice.total_minor.to_string())
-                    .detail("currency", invoice.currency.code()),
-            )?;
-            Ok(invoice)
-        })
+            Ok(())
+        };
+        // A tenant's timezone never changes, so the month's end read here holds in the issue.
+        self.read(ended)?;
+        let issued = self.backend().issue_invoice(
+            self.tenant_id(),
+            period,
+            &|view| {
+                ended(view)?;
+                build_invoice(view, period)
+            },
+            &|issued, _| {
+                if !issued.issued_now {
+                    return Ok(Vec::new());
+                }
+                Ok(vec![
+                    self.event("invoice.issue", format!("invoice:{period}"), AuditOutcome::Success)
+                        .detail("total_minor", issued.invoice.total_minor.to_string())
+                        .detail("currency", issued.invoice.currency.code()),
+                ])
+            },
+        )?;
+        Ok(issued.invoice)
     }
 }
 

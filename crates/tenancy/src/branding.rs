@@ -1,13 +1,11 @@
 //! White-label settings: how reports present a tenant, stored and validated as forecast-core's
 //! [`Branding`] so forecast-xai's reports take it without depending on this crate.
 
-use crate::schema::to_millis;
 use crate::scope::TenantScope;
 use crate::tenant::check_locale;
 use crate::{Result, TenancyError};
 use forecast_core::AuditOutcome;
 pub use forecast_core::branding::Branding;
-use rusqlite::{OptionalExtension, params};
 
 /// The longest accepted inline logo, in bytes.
 pub const MAX_LOGO_SVG_BYTES: usize = 64 * 1024;
@@ -148,26 +146,8 @@ impl TenantScope<'_> {
     /// [`TenancyError::InvalidField`] from [`validate`]; the tenant-state errors.
     pub fn set_branding(&self, branding: &Branding) -> Result<()> {
         validate(branding)?;
-        let now = to_millis(self.now());
-        self.write(|tx, tenant| {
-            tx.execute(
-                "INSERT INTO branding (tenant_id, display_name, logo_url, logo_svg, primary_colour, accent_colour, locale, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(tenant_id) DO UPDATE SET display_name = excluded.display_name, logo_url = excluded.logo_url,
-                   logo_svg = excluded.logo_svg, primary_colour = excluded.primary_colour,
-                   accent_colour = excluded.accent_colour, locale = excluded.locale, updated_at = excluded.updated_at",
-                params![
-                    tenant.id.as_str(),
-                    branding.display_name,
-                    branding.logo_url,
-                    branding.logo_svg,
-                    branding.primary_colour,
-                    branding.accent_colour,
-                    branding.locale,
-                    now
-                ],
-            )?;
-            self.audit_in(tx, self.event("branding.set", "branding", AuditOutcome::Success))
+        self.backend().set_branding(self.tenant_id(), branding, &|_, _| {
+            Ok(vec![self.event("branding.set", "branding", AuditOutcome::Success)])
         })
     }
 
@@ -176,24 +156,9 @@ impl TenantScope<'_> {
     /// # Errors
     /// The tenant-state errors.
     pub fn branding(&self) -> Result<Branding> {
-        self.read(|tx, tenant| {
-            let stored = tx
-                .query_row(
-                    "SELECT display_name, logo_url, logo_svg, primary_colour, accent_colour, locale FROM branding WHERE tenant_id = ?1",
-                    [tenant.id.as_str()],
-                    |r| {
-                        Ok(Branding {
-                            display_name: r.get(0)?,
-                            logo_url: r.get(1)?,
-                            logo_svg: r.get(2)?,
-                            primary_colour: r.get(3)?,
-                            accent_colour: r.get(4)?,
-                            locale: r.get(5)?,
-                        })
-                    },
-                )
-                .optional()?;
-            Ok(stored.unwrap_or_else(|| Branding::new(tenant.name, tenant.locale)))
+        self.read(|view| {
+            let tenant = view.tenant();
+            Ok(view.branding()?.unwrap_or_else(|| Branding::new(tenant.name.clone(), tenant.locale.clone())))
         })
     }
 }

@@ -221,6 +221,18 @@ pub enum TenancyError {
         /// The `PRAGMA user_version` found.
         user_version: i64,
     },
+    /// A storage backend other than the built-in SQLite store failed, or broke the
+    /// [`crate::storage::TenancyStore`] contract.
+    #[error("{backend}, {operation}: {source}")]
+    Backend {
+        /// The backend, e.g. `postgres`.
+        backend: &'static str,
+        /// The store operation, e.g. `record usage`.
+        operation: &'static str,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// SQLite failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),

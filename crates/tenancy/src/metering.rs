@@ -15,13 +15,12 @@
 //! resent key counts as a new event.
 
 use crate::period::BillingPeriod;
-use crate::schema::{from_millis, to_millis};
 use crate::scope::TenantScope;
 use crate::store::TenantStore;
+pub use crate::usage::{Aggregation, MeterTotal};
 use crate::{Result, TenancyError};
 use chrono::{DateTime, TimeDelta, Utc};
 use forecast_core::{AuditEvent, AuditOutcome};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 /// The shortest time an idempotency key is kept after its event was received.
@@ -64,42 +63,6 @@ pub struct IngestReport {
     pub duplicates: usize,
 }
 
-/// How to aggregate a meter over a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    /// Sum of quantities.
-    Sum,
-    /// Number of events.
-    Count,
-    /// Largest quantity (0 when there are no events).
-    Max,
-}
-
-/// A meter's aggregates over one period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MeterTotal {
-    /// The meter.
-    pub meter: String,
-    /// Sum of quantities.
-    pub sum: u64,
-    /// Number of events.
-    pub count: u64,
-    /// Largest quantity.
-    pub max: u64,
-}
-
-impl MeterTotal {
-    /// The value of one aggregation.
-    pub fn get(&self, aggregation: Aggregation) -> u64 {
-        match aggregation {
-            Aggregation::Sum => self.sum,
-            Aggregation::Count => self.count,
-            Aggregation::Max => self.max,
-        }
-    }
-}
-
 /// Check an idempotency key: 1 to 255 bytes.
 pub(crate) fn check_key(tenant: &str, key: &str) -> Result<()> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
@@ -110,6 +73,12 @@ pub(crate) fn check_key(tenant: &str, key: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// What a recording of events did.
+fn report_of(recorded: &crate::storage::UsageRecorded) -> IngestReport {
+    let duplicates = recorded.entries.iter().filter(|e| e.duplicate).count();
+    IngestReport { accepted: recorded.entries.len() - duplicates, duplicates }
 }
 
 fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
@@ -124,10 +93,6 @@ fn check_event(tenant: &str, event: &UsageEvent) -> Result<()> {
         return Err(bad(format!("quantity {} is above {}", event.quantity, i64::MAX)));
     }
     Ok(())
-}
-
-pub(crate) fn to_u64(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
 }
 
 impl TenantScope<'_> {
@@ -153,30 +118,27 @@ impl TenantScope<'_> {
     pub fn ingest_batch(&self, events: &[UsageEvent]) -> Result<IngestReport> {
         let tenant_id = self.tenant_id().as_str();
         events.iter().try_for_each(|e| check_event(tenant_id, e))?;
-        let now = self.now();
-        self.write(|tx, tenant| {
-            let plan = crate::store::load_plan(tx, &tenant.plan)?;
-            let mut report = IngestReport::default();
-            for e in events {
-                let entry = crate::ledger::Entry {
-                    key: &e.idempotency_key,
-                    meter: &e.meter,
-                    quantity: i64::try_from(e.quantity).unwrap_or(i64::MAX),
-                    occurred_at: e.occurred_at,
-                };
-                match crate::ledger::record(tx, &tenant, &plan, &entry, now)? {
-                    crate::ledger::Recorded::New => report.accepted += 1,
-                    crate::ledger::Recorded::Duplicate => report.duplicates += 1,
-                }
-            }
-            self.audit_in(
-                tx,
-                self.event("metering.ingest", "usage_events", AuditOutcome::Success)
-                    .detail("accepted", report.accepted.to_string())
-                    .detail("duplicates", report.duplicates.to_string()),
-            )?;
-            Ok(report)
-        })
+        let recorded = self.backend().record_usage(
+            self.tenant_id(),
+            &|view| {
+                events
+                    .iter()
+                    .map(|e| {
+                        let quantity = i64::try_from(e.quantity).unwrap_or(i64::MAX);
+                        crate::ledger::entry(view, &e.idempotency_key, &e.meter, quantity, e.occurred_at)
+                    })
+                    .collect()
+            },
+            &|recorded, _| {
+                let report = report_of(recorded);
+                Ok(vec![
+                    self.event("metering.ingest", "usage_events", AuditOutcome::Success)
+                        .detail("accepted", report.accepted.to_string())
+                        .detail("duplicates", report.duplicates.to_string()),
+                ])
+            },
+        )?;
+        Ok(report_of(&recorded))
     }
 
     /// Sum, count and max of every meter with events in `period` (by event time, in the
@@ -185,21 +147,9 @@ impl TenantScope<'_> {
     /// # Errors
     /// The tenant-state errors.
     pub fn meter_totals(&self, period: BillingPeriod) -> Result<Vec<MeterTotal>> {
-        self.read(|tx, tenant| {
-            let (start, end) = (to_millis(period.start(tenant.timezone)), to_millis(period.end(tenant.timezone)));
-            let mut stmt = tx.prepare_cached(
-                "SELECT meter, SUM(quantity), COUNT(*), MAX(quantity) FROM usage_events
-                 WHERE tenant_id = ?1 AND occurred_at >= ?2 AND occurred_at < ?3 GROUP BY meter ORDER BY meter",
-            )?;
-            let rows = stmt.query_map(params![tenant.id.as_str(), start, end], |r| {
-                Ok(MeterTotal {
-                    meter: r.get(0)?,
-                    sum: to_u64(r.get(1)?),
-                    count: to_u64(r.get(2)?),
-                    max: to_u64(r.get(3)?),
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        self.read(|view| {
+            let tz = view.tenant().timezone;
+            view.meter_totals(period.start(tz), period.end(tz))
         })
     }
 
@@ -217,13 +167,7 @@ impl TenantScope<'_> {
     /// # Errors
     /// The tenant-state errors.
     pub fn key_received_at(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
-        self.read(|tx, tenant| {
-            let ms: Option<i64> = tx
-                .prepare_cached("SELECT received_at FROM usage_events WHERE tenant_id = ?1 AND idempotency_key = ?2")?
-                .query_row(params![tenant.id.as_str(), key], |r| r.get(0))
-                .optional()?;
-            Ok(ms.map(from_millis))
-        })
+        self.read(|view| view.key_received_at(key))
     }
 }
 
@@ -238,19 +182,13 @@ impl TenantStore {
     /// When SQLite or the audit sink fails.
     pub fn purge_idempotency_keys(&self, retention: TimeDelta) -> Result<usize> {
         let now = self.clock().now();
-        let cutoff = to_millis(now - retention.max(MIN_KEY_RETENTION));
-        self.write(|tx| {
-            let purged = tx.execute(
-                "UPDATE usage_events SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND received_at < ?1",
-                [cutoff],
-            )?;
-            self.audit_in(
-                tx,
-                AuditEvent::new("system", "metering.purge_keys", "usage_events", AuditOutcome::Success, now)
+        let cutoff = now - retention.max(MIN_KEY_RETENTION);
+        self.backend().purge_idempotency_keys(cutoff, &|purged, at| {
+            Ok(vec![
+                AuditEvent::new("system", "metering.purge_keys", "usage_events", AuditOutcome::Success, at)
                     .detail("purged", purged.to_string())
-                    .detail("cutoff", from_millis(cutoff).to_rfc3339()),
-            )?;
-            Ok(purged)
+                    .detail("cutoff", cutoff.to_rfc3339()),
+            ])
         })
     }
 }

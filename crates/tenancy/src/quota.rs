@@ -1,19 +1,19 @@
 //! Quotas: atomic, idempotent check-and-consume against plan limits plus one-off grants, the
 //! usage kept in the ledger (see [`crate::ledger`]) so quotas and metering agree.
 
-use crate::ledger::{self, Entry, Recorded, counter_period};
+use crate::ledger::{self, counter_period};
 use crate::period::BillingPeriod;
-use crate::plan::{Enforcement, LimitSpec, Reset};
-use crate::schema::to_millis;
+use crate::plan::{Enforcement, LimitSpec, Plan, Reset};
 use crate::scope::TenantScope;
-use crate::store::{TenantStore, load_plan, lock_active_tenant};
+use crate::storage::{CounterState, NewGrant, UsageRecorded};
+use crate::store::TenantStore;
 use crate::tenant::Tenant;
 use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
 use forecast_core::tenant::{TenantAdminAction, TenantAdminCheck, TenantId};
-use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// Where a tenant stands against one limit in the current period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,26 +46,18 @@ impl QuotaStatus {
     }
 }
 
-fn spec_of(tenant: &Tenant, plan: &crate::plan::Plan, limit: &str) -> Result<LimitSpec> {
+fn spec_of(tenant: &Tenant, plan: &Plan, limit: &str) -> Result<LimitSpec> {
     crate::entitlements::Entitlements::new(tenant.id.clone(), plan.clone()).limit(limit)
 }
 
-fn status(
-    tx: &Transaction<'_>,
-    tenant: &Tenant,
-    limit: &str,
-    spec: LimitSpec,
-    now: DateTime<Utc>,
-) -> Result<QuotaStatus> {
-    let key = counter_period(spec.reset, now, tenant);
-    let granted = ledger::granted(tx, tenant, limit, &key)?;
-    let used = ledger::used(tx, tenant, limit, &key)?;
+fn status(tenant: &Tenant, limit: &str, spec: LimitSpec, counter: CounterState, now: DateTime<Utc>) -> QuotaStatus {
+    let CounterState { used, granted } = counter;
     let limit_value = spec.value.saturating_add(granted);
     let period = match spec.reset {
         Reset::Monthly => Some(BillingPeriod::containing(now, tenant.timezone)),
         Reset::Never => None,
     };
-    Ok(QuotaStatus {
+    QuotaStatus {
         limit: limit.to_owned(),
         period,
         enforcement: spec.enforcement,
@@ -75,7 +67,21 @@ fn status(
         overage: used.saturating_sub(limit_value),
         resets_at: period.map(|p| p.end(tenant.timezone)),
         replayed: false,
-    })
+    }
+}
+
+/// The standing against `limit` after a one-entry recording (a consume or a release).
+fn recorded_status(recorded: &UsageRecorded, limit: &str, now: DateTime<Utc>) -> Result<QuotaStatus> {
+    let spec = spec_of(&recorded.tenant, &recorded.plan, limit)?;
+    let entry = recorded.entries.first().copied();
+    let counter = entry.and_then(|e| e.counter).ok_or_else(|| TenancyError::Backend {
+        backend: "tenancy store",
+        operation: "record usage",
+        source: format!("the store returned no counter for limit `{limit}`").into(),
+    })?;
+    let mut status = status(&recorded.tenant, limit, spec, counter, now);
+    status.replayed = entry.is_some_and(|e| e.duplicate);
+    Ok(status)
 }
 
 fn check_amount(tenant: &TenantId, key: &str, amount: u64) -> Result<i64> {
@@ -104,24 +110,26 @@ impl TenantScope<'_> {
         let now = self.now();
         crate::metering::check_key(self.tenant_id().as_str(), idempotency_key)?;
         let quantity = check_amount(self.tenant_id(), idempotency_key, amount)?;
-        let outcome = self.write(|tx, tenant| {
-            let plan = load_plan(tx, &tenant.plan)?;
-            let spec = spec_of(&tenant, &plan, limit)?;
-            let entry = Entry { key: idempotency_key, meter: limit, quantity, occurred_at: now };
-            let recorded = ledger::record(tx, &tenant, &plan, &entry, now)?;
-            let mut status = status(tx, &tenant, limit, spec, now)?;
-            status.replayed = recorded == Recorded::Duplicate;
-            if !status.replayed {
+        let outcome = self.backend().record_usage(
+            self.tenant_id(),
+            &|view| {
+                spec_of(view.tenant(), view.plan(), limit)?;
+                Ok(vec![ledger::entry(view, idempotency_key, limit, quantity, now)?])
+            },
+            &|recorded, _| {
+                let status = recorded_status(recorded, limit, now)?;
+                if status.replayed {
+                    return Ok(Vec::new());
+                }
                 let event = self
                     .event("quota.consume", format!("limit:{limit}"), AuditOutcome::Success)
                     .detail("amount", amount.to_string())
                     .detail("key", idempotency_key)
                     .detail("used", status.used.to_string())
                     .detail("overage", status.overage.to_string());
-                self.audit_in(tx, event)?;
-            }
-            Ok(status)
-        });
+                Ok(vec![event])
+            },
+        );
         if let Err(TenancyError::QuotaExceeded { used, limit_value, .. }) = &outcome {
             let event = self
                 .event("quota.consume", format!("limit:{limit}"), AuditOutcome::Denied)
@@ -131,7 +139,7 @@ impl TenantScope<'_> {
                 .detail("limit", limit_value.to_string());
             self.audit_refusal(event)?;
         }
-        outcome
+        recorded_status(&outcome?, limit, now)
     }
 
     /// Give back up to `amount` of a limit (e.g. a model was deleted), once per
@@ -144,24 +152,28 @@ impl TenantScope<'_> {
         let now = self.now();
         crate::metering::check_key(self.tenant_id().as_str(), idempotency_key)?;
         check_amount(self.tenant_id(), idempotency_key, amount)?;
-        self.write(|tx, tenant| {
-            let plan = load_plan(tx, &tenant.plan)?;
-            let spec = spec_of(&tenant, &plan, limit)?;
-            let held = ledger::used(tx, &tenant, limit, &counter_period(spec.reset, now, &tenant))?;
-            let given_back = i64::try_from(amount.min(held)).unwrap_or(0);
-            let entry = Entry { key: idempotency_key, meter: limit, quantity: -given_back, occurred_at: now };
-            let recorded = ledger::record(tx, &tenant, &plan, &entry, now)?;
-            let mut status = status(tx, &tenant, limit, spec, now)?;
-            status.replayed = recorded == Recorded::Duplicate;
-            if !status.replayed {
+        let given_back = Cell::new(0i64);
+        let recorded = self.backend().record_usage(
+            self.tenant_id(),
+            &|view| {
+                let spec = spec_of(view.tenant(), view.plan(), limit)?;
+                // Read under the tenant's row lock, which every write of this counter holds.
+                let held = view.counter(limit, &counter_period(spec.reset, now, view.tenant()))?.used;
+                given_back.set(i64::try_from(amount.min(held)).unwrap_or(0));
+                Ok(vec![ledger::entry(view, idempotency_key, limit, -given_back.get(), now)?])
+            },
+            &|recorded, _| {
+                if recorded_status(recorded, limit, now)?.replayed {
+                    return Ok(Vec::new());
+                }
                 let event = self
                     .event("quota.release", format!("limit:{limit}"), AuditOutcome::Success)
-                    .detail("amount", given_back.to_string())
+                    .detail("amount", given_back.get().to_string())
                     .detail("key", idempotency_key);
-                self.audit_in(tx, event)?;
-            }
-            Ok(status)
-        })
+                Ok(vec![event])
+            },
+        )?;
+        recorded_status(&recorded, limit, now)
     }
 
     /// The tenant's standing against `limit` now, without consuming anything.
@@ -170,10 +182,10 @@ impl TenantScope<'_> {
     /// [`TenancyError::NotInPlan`] for an unknown limit; the tenant-state errors.
     pub fn quota(&self, limit: &str) -> Result<QuotaStatus> {
         let now = self.now();
-        self.read(|tx, tenant| {
-            let plan = load_plan(tx, &tenant.plan)?;
-            let spec = spec_of(&tenant, &plan, limit)?;
-            status(tx, &tenant, limit, spec, now)
+        self.read(|view| {
+            let spec = spec_of(view.tenant(), view.plan(), limit)?;
+            let counter = view.counter(limit, &counter_period(spec.reset, now, view.tenant()))?;
+            Ok(status(view.tenant(), limit, spec, counter, now))
         })
     }
 }
@@ -204,37 +216,34 @@ impl TenantStore {
                 reason: format!("a grant must be 1..={}, got {amount}", i64::MAX),
             });
         }
-        self.write(|tx| {
-            let t = lock_active_tenant(tx, tenant)?;
-            let plan = load_plan(tx, &t.plan)?;
-            let spec = spec_of(&t, &plan, limit)?;
-            let period = counter_period(spec.reset, now, &t);
-            tx.prepare_cached(
-                "INSERT INTO quota_grants (tenant_id, limit_name, period, amount, reason, granted_by, granted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                tenant.as_str(),
-                limit,
-                period,
-                i64::try_from(amount).unwrap_or(i64::MAX),
-                reason,
-                actor,
-                to_millis(now)
-            ])?;
-            let event = forecast_core::AuditEvent::new(
-                &actor,
-                "quota.grant",
-                format!("limit:{limit}"),
-                AuditOutcome::Success,
-                now,
-            )
-            .tenant(tenant.as_str())
-            .detail("amount", amount.to_string())
-            .detail("period", &period)
-            .detail("reason", reason);
-            self.audit_in(tx, event)?;
-            status(tx, &t, limit, spec, now)
-        })
+        let granted = self.backend().grant_quota(
+            tenant,
+            &|view| {
+                let spec = spec_of(view.tenant(), view.plan(), limit)?;
+                Ok(NewGrant {
+                    limit: limit.to_owned(),
+                    period: counter_period(spec.reset, now, view.tenant()),
+                    amount,
+                    reason: reason.to_owned(),
+                    granted_by: actor.clone(),
+                })
+            },
+            &|granted, at| {
+                let event = forecast_core::AuditEvent::new(
+                    &actor,
+                    "quota.grant",
+                    format!("limit:{limit}"),
+                    AuditOutcome::Success,
+                    at,
+                )
+                .tenant(tenant.as_str())
+                .detail("amount", amount.to_string())
+                .detail("period", &granted.grant.period)
+                .detail("reason", reason);
+                Ok(vec![event])
+            },
+        )?;
+        let spec = spec_of(&granted.tenant, &granted.plan, limit)?;
+        Ok(status(&granted.tenant, limit, spec, granted.counter, now))
     }
 }

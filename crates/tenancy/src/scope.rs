@@ -1,13 +1,14 @@
 //! `TenantScope`: the only door to a tenant's data.
 
-use crate::Result;
 use crate::entitlements::Entitlements;
-use crate::store::{TenantStore, load_active_tenant, load_plan, lock_active_tenant};
+use crate::export::TenantExport;
+use crate::storage::{TenancyStore, TenantView};
+use crate::store::TenantStore;
 use crate::tenant::Tenant;
+use crate::{Result, TenancyError};
 use chrono::{DateTime, Utc};
 use forecast_core::tenant::TenantId;
 use forecast_core::{AuditEvent, AuditOutcome};
-use rusqlite::{Connection, Transaction};
 
 /// A handle bound to one tenant, obtained only from [`TenantStore::scope`].
 ///
@@ -62,7 +63,7 @@ impl<'s> TenantScope<'s> {
     /// # Errors
     /// When the tenant was deleted or suspended since the scope was opened.
     pub fn tenant(&self) -> Result<Tenant> {
-        self.read(|_, tenant| Ok(tenant))
+        self.read(|view| Ok(view.tenant().clone()))
     }
 
     /// What the tenant's plan entitles it to.
@@ -70,7 +71,16 @@ impl<'s> TenantScope<'s> {
     /// # Errors
     /// When the tenant is gone or inactive, or its plan left the catalogue.
     pub fn entitlements(&self) -> Result<Entitlements> {
-        self.read(|tx, tenant| Ok(Entitlements::new(tenant.id, load_plan(tx, &tenant.plan)?)))
+        self.read(|view| Ok(Entitlements::new(view.tenant().id.clone(), view.plan().clone())))
+    }
+
+    /// Every row the tenant owns, without deleting anything.
+    ///
+    /// # Errors
+    /// The tenant-state errors.
+    pub fn export(&self) -> Result<TenantExport> {
+        let now = self.now();
+        self.read(|view| view.export(now))
     }
 
     /// The current instant from the store's clock.
@@ -78,31 +88,32 @@ impl<'s> TenantScope<'s> {
         self.store.clock().now()
     }
 
-    /// Run `f` in a write transaction after checking the tenant is still active, holding the
-    /// tenant's row lock so a suspension or plan change cannot interleave with `f`.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, Tenant) -> Result<T>) -> Result<T> {
-        self.store.write(|tx| {
-            let tenant = lock_active_tenant(tx, &self.tenant)?;
-            f(tx, tenant)
-        })
+    /// The store behind the services.
+    pub(crate) fn backend(&self) -> &dyn TenancyStore {
+        self.store.backend()
     }
 
-    /// Run `f` in a read transaction after checking the tenant is still active.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Transaction<'_>, Tenant) -> Result<T>) -> Result<T> {
-        self.store.read(|tx| {
-            let tenant = load_active_tenant(tx, &self.tenant)?;
-            f(tx, tenant)
+    /// Run `f` on a view of the tenant in one read transaction, after the store checked the
+    /// tenant is still active.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&dyn TenantView) -> Result<T>) -> Result<T> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.backend().read(&self.tenant, &mut |view| {
+            if let Some(f) = f.take() {
+                out = Some(f(view)?);
+            }
+            Ok(())
+        })?;
+        out.ok_or_else(|| TenancyError::Backend {
+            backend: "tenancy store",
+            operation: "read",
+            source: "the store returned without running the read".into(),
         })
     }
 
     /// An audit event for this tenant and actor.
     pub(crate) fn event(&self, action: &str, target: impl Into<String>, outcome: AuditOutcome) -> AuditEvent {
         AuditEvent::new(&self.actor, action, target, outcome, self.now()).tenant(self.tenant.as_str())
-    }
-
-    /// Record an audit event inside the write transaction `tx`.
-    pub(crate) fn audit_in(&self, tx: &Connection, event: AuditEvent) -> Result<()> {
-        self.store.audit_in(tx, event)
     }
 
     /// Record an audit event of a refusal (no transaction: nothing changed).

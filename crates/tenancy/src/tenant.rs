@@ -71,6 +71,19 @@ pub struct Tenant {
     pub created_at: DateTime<Utc>,
 }
 
+impl Tenant {
+    /// Fail unless the tenant is active.
+    ///
+    /// # Errors
+    /// [`TenancyError::TenantInactive`] naming the status found.
+    pub fn ensure_active(&self) -> Result<()> {
+        if self.status == TenantStatus::Active {
+            return Ok(());
+        }
+        Err(TenancyError::TenantInactive { tenant: self.id.to_string(), status: self.status.as_str().into() })
+    }
+}
+
 /// What is needed to create a tenant; built with [`NewTenant::new`] and setters.
 ///
 /// | Field | Default | Purpose | Accepted |

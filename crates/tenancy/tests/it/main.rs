@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns are test code too
 
 mod analytics;
+mod backend;
 mod billing;
 mod common;
 mod concurrency;

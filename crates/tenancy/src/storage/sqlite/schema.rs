@@ -138,6 +138,11 @@ pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// A stored count or sum as `u64` (a negative sum, which the ledger never holds, reads as 0).
+pub(crate) fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
 /// The inverse of [`to_millis`].
 pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
