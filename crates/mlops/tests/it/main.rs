@@ -9,6 +9,7 @@ mod drift;
 mod health;
 mod pipeline;
 mod registry;
+mod store;
 mod tenants;
 mod tools;
 mod tracking;
