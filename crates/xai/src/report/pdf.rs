@@ -3,8 +3,8 @@
 //! or a line of text never straddles a page break.
 
 use super::chart::{self, Anchor, Chart, Rgb, Shape, fit, parse_colour, text_width};
-use super::model::Report;
-use crate::format::{number, signed, with_unit};
+use super::model::{CounterfactualTable, ImportanceTable, Report};
+use crate::format::{money, number, signed, with_unit};
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
     Polygon, PolygonRing, Pt, TextItem, WindingOrder,
@@ -134,25 +134,173 @@ impl Page {
 
     /// Wrapped paragraph lines of at most `width` points.
     fn paragraph(&mut self, s: &str, size: f64, indent: f64) {
-        let width = PAGE_W - 2.0 * MARGIN - indent;
-        let mut line = String::new();
-        for word in s.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-            if text_width(&candidate, size) > width && !line.is_empty() {
-                self.room(size + 3.0);
-                self.y += size + 3.0;
-                self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
-                line = word.to_string();
-            } else {
-                line = candidate;
-            }
-        }
-        if !line.is_empty() {
+        for line in wrap(s, size, PAGE_W - 2.0 * MARGIN - indent) {
             self.room(size + 3.0);
             self.y += size + 3.0;
             self.text(MARGIN + indent, self.y, &line, size, false, (31, 41, 55));
         }
     }
+
+    /// One table row: `cells` as `(text, x, anchor)` from the left margin; a `Start` cell wraps
+    /// within `wrap_width` points, so the row is as tall as its longest cell. Bold for a header.
+    fn row(&mut self, cells: &[(String, f64, Anchor)], wrap_width: f64, bold: bool) {
+        const SIZE: f64 = 8.5;
+        const LEAD: f64 = 11.0;
+        let lines: Vec<Vec<String>> = cells
+            .iter()
+            .map(|(s, _, a)| if *a == Anchor::Start { wrap(s, SIZE, wrap_width) } else { vec![s.clone()] })
+            .collect();
+        let n = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        self.room(2.0 + LEAD * n as f64);
+        self.y += 2.0;
+        for ((_, x, a), cell) in cells.iter().zip(&lines) {
+            for (k, line) in cell.iter().enumerate() {
+                let dx = if *a == Anchor::End { x - text_width(line, SIZE) } else { *x };
+                self.text(MARGIN + dx, self.y + LEAD * (k + 1) as f64, line, SIZE, bold, (31, 41, 55));
+            }
+        }
+        self.y += LEAD * n as f64;
+        self.line(&[(MARGIN, self.y + 3.0), (PAGE_W - MARGIN, self.y + 3.0)], (229, 231, 235), 0.5);
+    }
+}
+
+/// `s` broken into lines of at most `width` points at `size` (a word longer than a line is cut).
+fn wrap(s: &str, size: f64, width: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if text_width(&candidate, size) > width && !line.is_empty() {
+            out.push(fit(&std::mem::take(&mut line), size, width));
+            line = word.to_string();
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        out.push(fit(&line, size, width));
+    }
+    out
+}
+
+fn money_or_dash(v: Option<f64>, currency: &str) -> String {
+    v.map_or_else(|| "–".into(), |v| money(v, currency))
+}
+
+fn counterfactual_section(p: &mut Page, t: &CounterfactualTable, colour: Rgb) {
+    p.heading(&t.title, colour, 60.0);
+    p.paragraph(
+        &format!(
+            "As planned: {}; the question asks for at least {}.",
+            with_unit(t.baseline, &t.unit),
+            with_unit(t.target, &t.unit)
+        ),
+        9.0,
+        0.0,
+    );
+    for n in &t.notes {
+        p.paragraph(&format!("• {n}"), 8.5, 0.0);
+    }
+    let cols = |texts: [String; 5]| -> Vec<(String, f64, Anchor)> {
+        let [a, b, c, d, e] = texts;
+        vec![
+            (a, 0.0, Anchor::Start),
+            (b, 330.0, Anchor::End),
+            (c, 380.0, Anchor::End),
+            (d, 450.0, Anchor::End),
+            (e, 515.0, Anchor::End),
+        ]
+    };
+    const CHANGE_W: f64 = 255.0;
+    p.y += 4.0;
+    p.row(
+        &cols([
+            "Change to the plan".into(),
+            format!("Forecast ({})", t.unit),
+            "Change".into(),
+            format!("Revenue ({})", t.currency),
+            format!("Margin ({})", t.currency),
+        ]),
+        CHANGE_W,
+        true,
+    );
+    p.row(
+        &cols([
+            "As planned".into(),
+            number(t.baseline),
+            "–".into(),
+            money_or_dash(t.baseline_revenue, &t.currency),
+            money_or_dash(t.baseline_margin, &t.currency),
+        ]),
+        CHANGE_W,
+        false,
+    );
+    for r in &t.rows {
+        p.row(
+            &cols([
+                r.change.clone(),
+                number(r.units),
+                format!("{}%", signed(r.change_pct)),
+                money_or_dash(r.revenue, &t.currency),
+                money_or_dash(r.margin, &t.currency),
+            ]),
+            CHANGE_W,
+            false,
+        );
+    }
+    if t.rows.is_empty() {
+        p.paragraph("No change within the levers and constraints reaches the target.", 8.5, 0.0);
+    }
+    p.y += 6.0;
+}
+
+fn importance_section(p: &mut Page, t: &ImportanceTable, colour: Rgb) {
+    p.heading(&t.title, colour, 40.0);
+    let cols = |texts: [String; 5]| -> Vec<(String, f64, Anchor)> {
+        let [a, b, c, d, e] = texts;
+        vec![
+            (a, 0.0, Anchor::Start),
+            (b, 300.0, Anchor::End),
+            (c, 360.0, Anchor::End),
+            (d, 410.0, Anchor::End),
+            (e, 515.0, Anchor::End),
+        ]
+    };
+    const FEATURE_W: f64 = 210.0;
+    p.row(
+        &cols([
+            "Feature".into(),
+            format!("Mean |SHAP| ({})", t.unit),
+            "Gain share".into(),
+            "Splits".into(),
+            format!("Shuffled: error up ({})", t.unit),
+        ]),
+        FEATURE_W,
+        true,
+    );
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    for r in &t.rows {
+        p.row(
+            &cols([
+                r.feature.clone(),
+                or_dash(r.mean_abs_shap.map(number)),
+                or_dash(r.gain_share.map(|g| with_unit(100.0 * g, "%"))),
+                number(r.splits),
+                or_dash(r.permutation.map(signed)),
+            ]),
+            FEATURE_W,
+            false,
+        );
+    }
+    p.y += 4.0;
+    p.paragraph(
+        &format!(
+            "Mean |SHAP|: the feature's average contribution to one forecast, either sign. Shuffled: {}.",
+            t.permutation_metric
+        ),
+        8.0,
+        0.0,
+    );
 }
 
 fn dash(p: &mut Page, a: (f64, f64), b: (f64, f64), c: Rgb, width: f64) {
@@ -233,6 +381,12 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
         for s in &r.rules {
             p.paragraph(&format!("• {s}"), 9.0, 0.0);
         }
+    }
+    if let Some(t) = &r.counterfactuals {
+        counterfactual_section(&mut p, t, primary);
+    }
+    if let Some(t) = &r.importance {
+        importance_section(&mut p, t, primary);
     }
     let mut all = p.done;
     all.push(p.ops);
