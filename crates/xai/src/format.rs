@@ -36,12 +36,17 @@ fn grouped(v: f64) -> String {
     if v < 0.0 { format!("-{out}") } else { out }
 }
 
-/// `v` followed by its unit, e.g. `"14.2 units"`, `"8%"` (no space before `%`).
+/// `v` followed by its unit, e.g. `"14.2 units"`, `"8%"` (no space before `%`), `"1 unit"` (a
+/// plural unit word loses its `s` when the rounded number is exactly one).
 pub fn with_unit(v: f64, unit: &str) -> String {
+    let n = number(v);
     match unit {
-        "" => number(v),
-        "%" => format!("{}%", number(v)),
-        _ => format!("{} {unit}", number(v)),
+        "" => n,
+        "%" => format!("{n}%"),
+        _ if (n == "1" || n == "-1") && unit.len() > 1 && unit.ends_with('s') && !unit.ends_with("ss") => {
+            format!("{n} {}", &unit[..unit.len() - 1])
+        }
+        _ => format!("{n} {unit}"),
     }
 }
 
@@ -85,6 +90,8 @@ mod tests {
         }
         assert_eq!(with_unit(8.04, "%"), "8.04%");
         assert_eq!(with_unit(3.0, "units"), "3 units");
+        assert_eq!(with_unit(1.0, "units"), "1 unit");
+        assert_eq!(with_unit(1.04, "days"), "1.04 days");
         assert_eq!(signed(14.0), "+14");
         assert_eq!(signed(-5.0), "-5");
         assert_eq!(money(1234.5, "$"), "$1,235");

@@ -5,6 +5,8 @@
 
 mod chart;
 mod html;
+#[cfg(feature = "pdf")]
+mod logo;
 mod model;
 #[cfg(feature = "pdf")]
 mod pdf;

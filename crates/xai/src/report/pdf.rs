@@ -3,6 +3,7 @@
 //! or a line of text never straddles a page break.
 
 use super::chart::{self, Anchor, Chart, Rgb, Shape, fit, parse_colour, text_width};
+use super::logo::logo_shapes;
 use super::model::{CounterfactualTable, ImportanceTable, Report};
 use crate::format::{money, number, signed, with_unit};
 use printpdf::{
@@ -81,8 +82,13 @@ impl Page {
     /// Draw a chart with its top-left corner at `(x0, self.y)` and move below it.
     fn chart(&mut self, c: &Chart, x0: f64) {
         self.room(c.height);
-        let y0 = self.y;
-        for s in &c.shapes {
+        self.shapes(&c.shapes, x0, self.y);
+        self.y += c.height + 8.0;
+    }
+
+    /// Draw shapes with their origin at `(x0, y0)`.
+    fn shapes(&mut self, shapes: &[Shape], x0: f64, y0: f64) {
+        for s in shapes {
             match s {
                 Shape::Line { points, colour, width, dashed } => {
                     let p: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x0 + x, y0 + y)).collect();
@@ -121,7 +127,6 @@ impl Page {
                 }
             }
         }
-        self.y += c.height + 8.0;
     }
 
     /// A heading, kept on the page with at least `next` points of what follows it.
@@ -319,8 +324,12 @@ pub fn to_pdf(r: &Report) -> Vec<u8> {
     let (primary, accent) = (parse_colour(&b.primary_colour), parse_colour(&b.accent_colour));
     let mut p = Page { done: Vec::new(), ops: Vec::new(), y: 0.0 };
     p.polygon(&[(0.0, 0.0), (PAGE_W, 0.0), (PAGE_W, 70.0), (0.0, 70.0)], primary);
-    p.text(MARGIN, 28.0, &fit(&b.display_name, 10.0, PAGE_W - 2.0 * MARGIN), 10.0, false, (255, 255, 255));
-    p.text(MARGIN, 52.0, &fit(&r.title, 17.0, PAGE_W - 2.0 * MARGIN), 17.0, true, (255, 255, 255));
+    // The logo as vectors, 36 points high as in the HTML header; the text moves right of it.
+    let logo = b.logo_svg.as_deref().map(|svg| logo_shapes(svg, 36.0)).unwrap_or_default();
+    let text_x = if logo.is_empty() { MARGIN } else { MARGIN + 36.0 + 12.0 };
+    p.shapes(&logo, MARGIN, 17.0);
+    p.text(text_x, 28.0, &fit(&b.display_name, 10.0, PAGE_W - MARGIN - text_x), 10.0, false, (255, 255, 255));
+    p.text(text_x, 52.0, &fit(&r.title, 17.0, PAGE_W - MARGIN - text_x), 17.0, true, (255, 255, 255));
     p.y = 80.0;
     let width = PAGE_W - 2.0 * MARGIN;
     if !r.summary.is_empty() {
