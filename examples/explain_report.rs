@@ -19,7 +19,7 @@ use forecast::core::data::generator::GroundTruth;
 use forecast::core::interval::{ConformalIntervals, ConformalScale, Residual};
 use forecast::core::pipeline::ForecastPipeline;
 use forecast::core::{Error, Panel};
-use forecast::xai::format::{number, signed, with_unit};
+use forecast::xai::format::{money, number, signed, with_unit};
 use forecast::xai::importance::{PermutationParams, gbdt_gain, permutation_importance, split_counts};
 use forecast::xai::narrative::{feature_phrase, forecast_narrative, sentence};
 use forecast::xai::report::{
@@ -160,7 +160,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     r.rules = error_rules(panel, &backtest)?;
     r.importance = Some(importance(&backtest_pipeline, panel, &backtest, 12)?);
-    r.counterfactuals = Some(question::minimal_change(&pipeline, panel, &args)?);
+    let asked = question::minimal_change(&pipeline, panel, &args)?;
+    r.summary.push(question::summary(&asked));
+    r.counterfactuals = Some(asked);
 
     write_all(&args.out, &r)?;
     for line in &r.summary {
@@ -340,8 +342,8 @@ fn what_if_sentence(what: &str, w: &WhatIf, (planned, changed): (f64, f64), hori
     let revenue = w.revenue().map_or_else(String::new, |(rb, rs)| {
         format!(
             ". Revenue (units x price after discount) would be {} instead of {} ({}%)",
-            number(rs),
-            number(rb),
+            money(rs, question::CURRENCY),
+            money(rb, question::CURRENCY),
             signed(100.0 * (rs / rb - 1.0))
         )
     });

@@ -13,7 +13,8 @@ use forecast::xai::format::{money, number, signed, with_unit};
 use forecast::xai::report::{CounterfactualRow, CounterfactualTable};
 use std::time::Instant;
 
-const CURRENCY: &str = "$";
+/// Currency of prices, revenue and margin (the data carry none; en-US).
+pub(crate) const CURRENCY: &str = "$";
 
 type Error = Box<dyn std::error::Error>;
 
@@ -208,4 +209,28 @@ pub(crate) fn minimal_change(
         notes,
         rows,
     })
+}
+
+/// The question's first (sparsest) answer as a summary sentence.
+pub(crate) fn summary(t: &CounterfactualTable) -> String {
+    let margin = |m: Option<f64>| m.map_or_else(|| "n/a".into(), |m| money(m, &t.currency));
+    match t.rows.first() {
+        Some(a) => format!(
+            "{} The fewest changes that do it: {} ({}, {}% against the plan's {}), margin {} instead of {}{}.",
+            t.title,
+            lower_first(&a.change),
+            with_unit(a.units, &t.unit),
+            signed(a.change_pct),
+            with_unit(t.baseline, &t.unit),
+            margin(a.margin),
+            margin(t.baseline_margin),
+            if t.rows.len() > 1 { format!("; {} other answers below", t.rows.len() - 1) } else { String::new() },
+        ),
+        None => format!("{} No change within the levers and constraints gets there.", t.title),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
 }

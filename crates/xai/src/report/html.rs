@@ -189,7 +189,7 @@ fn counterfactual_section(h: &mut String, t: &CounterfactualTable) {
 fn importance_section(h: &mut String, t: &ImportanceTable) {
     let _ = write!(
         h,
-        "<h2>{}</h2><table><tr><th>Feature</th><th>Mean |SHAP| ({u})</th><th>Gain share</th><th>Splits</th><th>Shuffled: error up ({u})</th></tr>",
+        "<h2>{}</h2><table><tr><th>Feature</th><th>Mean |SHAP| ({u})</th><th>Gain share</th><th>Splits</th><th>Permutation ({u})</th></tr>",
         escape(&t.title),
         u = escape(&t.unit)
     );
@@ -207,7 +207,7 @@ fn importance_section(h: &mut String, t: &ImportanceTable) {
     }
     let _ = write!(
         h,
-        "</table><p class=\"note\">Mean |SHAP|: the feature's average contribution to one forecast, either sign. Shuffled: {}.</p>",
+        "</table><p class=\"note\">Mean |SHAP|: the feature's average contribution to one forecast, either sign. Permutation: {}.</p>",
         escape(&t.permutation_metric)
     );
 }
