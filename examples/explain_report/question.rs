@@ -138,7 +138,34 @@ pub(crate) fn minimal_change(
     let found = plan_counterfactuals(pipeline, panel, &question, params)?;
     let seconds = started.elapsed().as_secs_f64();
     let title = format!("What gets {key} to {}% units over the next {h} days?", signed(args.question_pct));
+    let promo_days: Vec<String> = plan(panel, s, "promo", h)?
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| **q > 0.5)
+        .map(|(k, _)| {
+            panel
+                .date(&panel.series[s], panel.series[s].len() + k)
+                .map_or_else(|| format!("day {}", k + 1), |d| d.format("%a %b %d").to_string())
+        })
+        .collect();
+    let discounts = plan(panel, s, "discount", h)?;
+    let (dlo, dhi) = discounts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &d| (a.min(d), b.max(d)));
+    let discount_words = if dlo == dhi {
+        with_unit(100.0 * dlo, "%")
+    } else {
+        format!("{} to {}", with_unit(100.0 * dlo, "%"), with_unit(100.0 * dhi, "%"))
+    };
     let notes = vec![
+        format!(
+            "The plan as given: {}, a discount of {discount_words}, shelf prices {} to {}.",
+            if promo_days.is_empty() {
+                "no promotion".to_string()
+            } else {
+                format!("a promotion on {}", promo_days.join(", "))
+            },
+            money(prices.iter().copied().fold(f64::INFINITY, f64::min), CURRENCY),
+            money(prices.iter().copied().fold(f64::NEG_INFINITY, f64::max), CURRENCY),
+        ),
         format!(
             "Unit cost assumed at {} ({} of the planned mean shelf price {}; the data carry no costs). \
              Constraint used: shelf price >= unit cost; margin = revenue - units x unit cost.",
@@ -233,4 +260,12 @@ pub(crate) fn summary(t: &CounterfactualTable) -> String {
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+}
+
+/// "shelf price $5.50", or "shelf prices $4.99 to $5.50" when they vary.
+fn price_words(prices: &[f64]) -> String {
+    let lo = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = prices.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (a, b) = (money(lo, CURRENCY), money(hi, CURRENCY));
+    if a == b { format!("shelf price {a}") } else { format!("shelf prices {a} to {b}") }
 }
