@@ -157,14 +157,13 @@ pub(crate) fn minimal_change(
     };
     let notes = vec![
         format!(
-            "The plan as given: {}, a discount of {discount_words}, shelf prices {} to {}.",
+            "The plan as given: {}, a discount of {discount_words}, {}.",
             if promo_days.is_empty() {
                 "no promotion".to_string()
             } else {
                 format!("a promotion on {}", promo_days.join(", "))
             },
-            money(prices.iter().copied().fold(f64::INFINITY, f64::min), CURRENCY),
-            money(prices.iter().copied().fold(f64::NEG_INFINITY, f64::max), CURRENCY),
+            price_words(&prices),
         ),
         format!(
             "Unit cost assumed at {} ({} of the planned mean shelf price {}; the data carry no costs). \
