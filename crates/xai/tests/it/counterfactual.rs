@@ -522,6 +522,16 @@ mod plan {
         let e = error(&broken, p);
         assert!(matches!(e, XaiError::InfeasibleRow(_)), "{e}");
         says(e, &["price >= cost", "step 1"]);
+        // A plan outside a per-step lever's range cannot be a start: the error names the cell.
+        let panel = &crate::fitted().0.panel;
+        let outside = PlanQuestion {
+            series: plain_week(panel),
+            levers: vec![Lever::per_step("discount", 0.3, 0.5)],
+            ..good.clone()
+        };
+        let e = error(&outside, p);
+        assert!(matches!(e, XaiError::InfeasibleRow(_)), "{e}");
+        says(e, &["discount at step 1", "[0.3, 0.5]"]);
         let target = PlanQuestion { target: PlanTarget::ChangePct { lower: 20.0, upper: 10.0 }, ..good.clone() };
         says(error(&target, p), &["target", "lower <= upper"]);
         let nan = PlanQuestion { target: PlanTarget::at_least_units(f64::NAN), ..good.clone() };
