@@ -11,6 +11,7 @@
 //! `report.pdf`.
 
 use clap::Parser;
+use forecast::core::artifact::ModelArtifact;
 use forecast::core::branding::Branding;
 use forecast::core::clock::{Clock, SystemClock};
 use forecast::core::data::default_data;
@@ -18,14 +19,21 @@ use forecast::core::data::generator::GroundTruth;
 use forecast::core::interval::{ConformalIntervals, ConformalScale, Residual};
 use forecast::core::pipeline::ForecastPipeline;
 use forecast::core::{Error, Panel};
-use forecast::xai::format::{number, signed, with_unit};
+use forecast::xai::format::{money, number, signed, with_unit};
+use forecast::xai::importance::{PermutationParams, gbdt_gain, permutation_importance, split_counts};
 use forecast::xai::narrative::{feature_phrase, forecast_narrative, sentence};
-use forecast::xai::report::{self, Driver, ForecastChart, ForecastPoint, Report, SegmentRow, SegmentTable, Waterfall};
+use forecast::xai::report::{
+    self, Driver, ForecastChart, ForecastPoint, ImportanceRow, ImportanceTable, Report, SegmentRow, SegmentTable,
+    Waterfall,
+};
 use forecast::xai::segment::{ErrorClass, ErrorRules, RuleParams};
 use forecast::xai::{ForecastExplanation, WhatIf, explain_forecast, explain_from, segment_errors, what_if};
 use forecast_examples::retail::{self, GbdtSettings};
 use ndarray::{Array1, Array2};
 use std::path::{Path, PathBuf};
+
+#[path = "explain_report/question.rs"]
+mod question;
 
 const UNIT: &str = "units";
 
@@ -56,6 +64,21 @@ struct Args {
     /// Drivers shown in the waterfall (the rest are summed into one bar).
     #[arg(long, default_value_t = 6)]
     drivers: usize,
+    /// Store of the minimal-change question ("what gets it to +X% units next week?").
+    #[arg(long, default_value = "store_03")]
+    question_store: String,
+    /// Item of the question (default: the store's best seller over the last 28 days).
+    #[arg(long)]
+    question_item: Option<String>,
+    /// Percent more units the question asks for over the next `--horizon` days.
+    #[arg(long, default_value_t = 15.0)]
+    question_pct: f64,
+    /// Assumed unit cost as a fraction of the planned shelf price (the data carry no costs).
+    #[arg(long, default_value_t = 0.6)]
+    cost_share: f64,
+    /// Plans the question's search may forecast (default: the search's own budget).
+    #[arg(long)]
+    question_budget: Option<usize>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -136,6 +159,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect(),
     });
     r.rules = error_rules(panel, &backtest)?;
+    r.importance = Some(importance(&backtest_pipeline, panel, &backtest, 12)?);
+    let asked = question::minimal_change(&pipeline, panel, &args)?;
+    r.summary.push(question::summary(&asked));
+    r.counterfactuals = Some(asked);
 
     write_all(&args.out, &r)?;
     for line in &r.summary {
@@ -315,8 +342,8 @@ fn what_if_sentence(what: &str, w: &WhatIf, (planned, changed): (f64, f64), hori
     let revenue = w.revenue().map_or_else(String::new, |(rb, rs)| {
         format!(
             ". Revenue (units x price after discount) would be {} instead of {} ({}%)",
-            number(rs),
-            number(rb),
+            money(rs, question::CURRENCY),
+            money(rb, question::CURRENCY),
             signed(100.0 * (rs / rb - 1.0))
         )
     });
@@ -379,6 +406,71 @@ fn print_steps(w: &WhatIf) {
         let date = k.date.map_or_else(String::new, |d| d.to_string());
         println!("  {} {date} {:.1} {:.1} {:+.1} {band}", k.step, k.baseline, k.scenario, k.scenario - k.baseline);
     }
+}
+
+/// Importance of the backtest's step model on the backtest rows, top `top` features by mean
+/// |SHAP| (in units, from the explanation), with gain share, split count and permutation
+/// importance (mean increase of the absolute error per forecast day, 3 shuffles).
+fn importance(
+    pipeline: &ForecastPipeline,
+    panel: &Panel,
+    e: &ForecastExplanation,
+    top: usize,
+) -> Result<ImportanceTable, Box<dyn std::error::Error>> {
+    let global = pipeline.global().ok_or("the backtest pipeline is not a global model")?;
+    let ModelArtifact::Gbdt(model) = global.steps.first().ok_or("no step model")?.point.artifact() else {
+        return Err("the step model is not a GBDT".into());
+    };
+    let rows: Vec<_> = e
+        .rows
+        .iter()
+        .filter(|r| r.features == 0)
+        .filter_map(|r| Some((r, panel.series[r.series].target.get(r.t).copied().filter(|a| a.is_finite())?)))
+        .collect();
+    let names = e.feature_sets.first().cloned().unwrap_or_default();
+    let n = rows.len().max(1) as f64;
+    let mean_abs: Vec<f64> =
+        (0..names.len()).map(|j| rows.iter().map(|(r, _)| r.contributions[j].abs()).sum::<f64>() / n).collect();
+    let gain = gbdt_gain(model);
+    let total_gain: f64 = gain.iter().sum();
+    let splits = split_counts(model.ensemble());
+    // The step model scores rows in units only when no target transform sits between them.
+    let permutation = if global.transforms.is_empty() {
+        let x = Array2::from_shape_vec(
+            (rows.len(), names.len()),
+            rows.iter().flat_map(|(r, _)| r.values.clone()).collect(),
+        )?;
+        let y: Array1<f64> = rows.iter().map(|(_, a)| *a).collect();
+        let params = PermutationParams { n_repeats: 3, ..PermutationParams::default() };
+        Some(permutation_importance(model, x.view(), y.view(), params)?)
+    } else {
+        None
+    };
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| mean_abs[b].total_cmp(&mean_abs[a]));
+    Ok(ImportanceTable {
+        title: format!(
+            "What the model relies on: top {} of {} features over {} backtest forecasts",
+            top.min(names.len()),
+            names.len(),
+            number(rows.len() as f64)
+        ),
+        unit: UNIT.into(),
+        permutation_metric: "mean increase of the absolute error of one day's forecast when the feature's values \
+                             are shuffled across the backtest rows (3 shuffles)"
+            .into(),
+        rows: order
+            .into_iter()
+            .take(top)
+            .map(|j| ImportanceRow {
+                feature: sentence(&feature_phrase(&names[j], panel.frequency)),
+                mean_abs_shap: Some(mean_abs[j]),
+                gain_share: (total_gain > 0.0).then(|| gain.get(j).copied().unwrap_or(0.0) / total_gain),
+                splits: splits.get(j).copied().unwrap_or(0.0),
+                permutation: permutation.as_ref().and_then(|p| p.get(j)).map(|p| p.mean_increase),
+            })
+            .collect(),
+    })
 }
 
 /// Error rules of a shallow surrogate fitted on the backtest's feature rows.

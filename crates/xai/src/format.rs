@@ -36,13 +36,29 @@ fn grouped(v: f64) -> String {
     if v < 0.0 { format!("-{out}") } else { out }
 }
 
-/// `v` followed by its unit, e.g. `"14.2 units"`, `"8%"` (no space before `%`).
+/// `v` followed by its unit, e.g. `"14.2 units"`, `"8%"` (no space before `%`), `"1 unit"` (a
+/// plural unit word loses its `s` when the rounded number is exactly one).
 pub fn with_unit(v: f64, unit: &str) -> String {
+    let n = number(v);
     match unit {
-        "" => number(v),
-        "%" => format!("{}%", number(v)),
-        _ => format!("{} {unit}", number(v)),
+        "" => n,
+        "%" => format!("{n}%"),
+        _ if (n == "1" || n == "-1") && unit.len() > 1 && unit.ends_with('s') && !unit.ends_with("ss") => {
+            format!("{n} {}", &unit[..unit.len() - 1])
+        }
+        _ => format!("{n} {unit}"),
     }
+}
+
+/// An amount of money: whole amounts from 100 up, cents below (`money(1234.5, "$") -> "$1,235"`,
+/// `money(-2.5, "$") -> "-$2.50"`); a currency that is a word goes after the number (`"12.50 EUR"`).
+pub fn money(v: f64, currency: &str) -> String {
+    let a = v.abs();
+    let n = if a.is_finite() && a < 99.995 { format!("{a:.2}") } else { number(a) };
+    if currency.chars().all(char::is_alphabetic) {
+        return if v < 0.0 { format!("-{n} {currency}") } else { format!("{n} {currency}") };
+    }
+    if v < 0.0 && n != "0.00" { format!("-{currency}{n}") } else { format!("{currency}{n}") }
 }
 
 /// `v` with an explicit sign, e.g. `"+14.2"`, `"-5"`.
@@ -74,7 +90,14 @@ mod tests {
         }
         assert_eq!(with_unit(8.04, "%"), "8.04%");
         assert_eq!(with_unit(3.0, "units"), "3 units");
+        assert_eq!(with_unit(1.0, "units"), "1 unit");
+        assert_eq!(with_unit(1.04, "days"), "1.04 days");
         assert_eq!(signed(14.0), "+14");
         assert_eq!(signed(-5.0), "-5");
+        assert_eq!(money(1234.5, "$"), "$1,235");
+        assert_eq!(money(-2.5, "$"), "-$2.50");
+        assert_eq!(money(3.3, "$"), "$3.30");
+        assert_eq!(money(635.4, "$"), "$635");
+        assert_eq!(money(12.5, "EUR"), "12.50 EUR");
     }
 }

@@ -146,11 +146,76 @@ pub fn drivers_sentence(drivers: &[Driver], top: usize, unit: &str, frequency: F
         .filter(|d| d.contribution.is_finite() && number(d.contribution.abs()) != "0")
         .take(top)
         .map(|d| {
-            let verb = if d.contribution >= 0.0 { "adds" } else { "removes" };
-            format!("{} {verb} about {}", driver_phrase(d, frequency), with_unit(d.contribution.abs(), unit))
+            let phrase = driver_phrase(d, frequency);
+            let verb = match (d.contribution >= 0.0, is_plural(&phrase)) {
+                (true, false) => "adds",
+                (true, true) => "add",
+                (false, false) => "removes",
+                (false, true) => "remove",
+            };
+            format!("{phrase} {verb} about {}", with_unit(d.contribution.abs(), unit))
         })
         .collect();
     if parts.is_empty() { "no single feature moves it noticeably".into() } else { parts.join("; ") }
+}
+
+/// Words that end in `s` and are singular (or not nouns), so a phrase ending in them takes a
+/// singular verb.
+const SINGULAR_IN_S: &[&str] = &[
+    "news",
+    "series",
+    "species",
+    "status",
+    "bonus",
+    "census",
+    "plus",
+    "its",
+    "this",
+    "ahead",
+    "always",
+    "perhaps",
+    "across",
+    "whereas",
+    "christmas",
+    "lens",
+    "gas",
+    "bias",
+    "alias",
+    "canvas",
+    "atlas",
+    "chaos",
+];
+
+/// Where the head of a noun phrase ends: its modifiers start at one of these.
+const MODIFIER_STARTS: &[&str] = &[
+    " of ", " (", " the ", " a ", " before", " after", " above", " below", " against", " up to ", " on ", " at ",
+    " in ", " for ", " over ", " from ", " with ", " than ",
+];
+
+/// Whether a noun phrase takes a plural verb, judged by its head (the words before its first
+/// modifier or number): "sales 7 days before", "the ups and downs of the last 7 days", "other
+/// factors (not in the model)" are plural; "the average of the last 28 days", "the price 8%
+/// above its usual level", "the recent sales level" are not.
+pub fn is_plural(phrase: &str) -> bool {
+    let lower = phrase.to_lowercase();
+    let cut = MODIFIER_STARTS.iter().filter_map(|m| lower.get(1..).and_then(|s| s.find(m)).map(|i| i + 1)).min();
+    let head = &lower[..cut.unwrap_or(lower.len())];
+    let words: Vec<&str> = head
+        .split_whitespace()
+        .take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit() || "(~+-".contains(c)))
+        .collect();
+    if words.contains(&"and") {
+        return true;
+    }
+    let Some(last) = words.last().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric())) else {
+        return false;
+    };
+    last.len() > 2
+        && last.ends_with('s')
+        && !last.ends_with("ss")
+        && !last.ends_with("us")
+        && !last.ends_with("is")
+        && !SINGULAR_IN_S.contains(&last)
 }
 
 /// `"8% above"`, `"3% below"`, `"about the same as"` for `now` against `before`.
@@ -206,6 +271,33 @@ mod tests {
             "the promotion (on) adds about 14.2 units; the price 8% above its usual level removes about 4.96 units; \
              the month adds about 0.001 units"
         );
+        let plural = [
+            d("lag_6", 9.0, None),
+            d("roll_std_7", -2.0, None),
+            d(crate::drop::UNEXPLAINED, -3.0, None),
+            d("roll_min_7", 1.0, None),
+            d("lag_0", 1.5, None),
+        ];
+        assert_eq!(
+            drivers_sentence(&plural, 5, "units", Frequency::Daily),
+            "sales 7 days before add about 9 units; the ups and downs of the last 7 days remove about 2 units; \
+             the other factors (not in the model) remove about 3 units; the lowest sales of the last 7 days add \
+             about 1 unit; sales the day before add about 1.5 units"
+        );
+        for singular in [
+            "the average of the last 28 days",
+            "the recent sales level (~3 days)",
+            "how far ahead the forecast is",
+            "the price 8% above its usual level",
+            "the discount of 20%",
+            "the store region",
+            "the status",
+        ] {
+            assert!(!is_plural(singular), "{singular}");
+        }
+        for plural in ["the store's customers", "prices and promotions", "holidays"] {
+            assert!(is_plural(plural), "{plural}");
+        }
         assert_eq!(relative(108.0, 100.0), "8% above");
         assert_eq!(relative(100.2, 100.0), "about the same as");
         assert_eq!(relative(1.0, 0.0), "not comparable with");

@@ -181,6 +181,8 @@ impl<O: Objective> Search<'_, O> {
         let (mut lo, mut hi) = (0.0f64, 1.0f64);
         let start = best.clone();
         let mut probe = self.row.to_vec();
+        // On a lattice many midpoints snap to a probe already scored: score each probe once.
+        let mut scored: Vec<(Vec<f64>, f64)> = Vec::new();
         for _ in 0..BISECTIONS {
             if self.over_budget() {
                 break;
@@ -189,7 +191,15 @@ impl<O: Objective> Search<'_, O> {
             for &j in changed {
                 probe[j] = self.spec.features[j].snap(self.row[j] + t * (start[j] - self.row[j]));
             }
-            let pred = self.predict(&probe)?[0];
+            let known = scored.iter().find(|(x, _)| x.iter().zip(&probe).all(|(a, b)| a.to_bits() == b.to_bits()));
+            let pred = match known {
+                Some(&(_, y)) => y,
+                None => {
+                    let y = self.predict(&probe)?[0];
+                    scored.push((probe.clone(), y));
+                    y
+                }
+            };
             if self.ok(&probe, pred) {
                 hi = t;
                 best.clone_from(&probe);

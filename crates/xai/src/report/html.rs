@@ -2,9 +2,9 @@
 //! tenant's SVG can never run script in the page), no external request.
 
 use super::chart::{self, parse_colour};
-use super::model::Report;
+use super::model::{CounterfactualTable, ImportanceTable, Report};
 use super::svg::to_svg;
-use crate::format::{number, signed, with_unit};
+use crate::format::{money, number, signed, with_unit};
 use std::fmt::Write;
 
 /// Escape text for HTML element content and attribute values.
@@ -57,7 +57,7 @@ header{{background:{pc};color:#fff;margin:0 -30px 20px;padding:16px 30px;display
 header img{{height:36px}} header .name{{font-size:14px;opacity:.9}} h1{{font-size:22px;margin:4px 0 0}}
 h2{{font-size:16px;color:{pc};border-bottom:2px solid {ac};padding-bottom:4px;margin-top:26px}}
 table{{border-collapse:collapse;width:100%;font-size:13px}} th,td{{padding:5px 8px;border-bottom:1px solid #e5e7eb;text-align:right}}
-th:first-child,td:first-child,th.text,td.text{{text-align:left}} th{{background:#f3f4f6}} li{{margin:4px 0}} footer{{color:#6b7280;font-size:12px;margin-top:24px}}
+th:first-child,td:first-child,th.text,td.text{{text-align:left}} th{{background:#f3f4f6}} li{{margin:4px 0}} ul.notes,p.note{{font-size:12px;color:#4b5563}} footer{{color:#6b7280;font-size:12px;margin-top:24px}}
 </style></head><body><main><header>"#,
         lang = escape(&b.locale),
         title = escape(&r.title),
@@ -121,6 +121,12 @@ th:first-child,td:first-child,th.text,td.text{{text-align:left}} th{{background:
         }
         h.push_str("</ul>");
     }
+    if let Some(t) = &r.counterfactuals {
+        counterfactual_section(&mut h, t);
+    }
+    if let Some(t) = &r.importance {
+        importance_section(&mut h, t);
+    }
     let _ = write!(
         h,
         "<footer>{} · generated {}</footer></main></body></html>",
@@ -128,6 +134,82 @@ th:first-child,td:first-child,th.text,td.text{{text-align:left}} th{{background:
         escape(&r.generated_at)
     );
     h
+}
+
+/// An optional amount of money, or a dash.
+fn money_or_dash(v: Option<f64>, currency: &str) -> String {
+    v.map_or_else(|| "–".into(), |v| money(v, currency))
+}
+
+fn counterfactual_section(h: &mut String, t: &CounterfactualTable) {
+    let _ = write!(h, "<h2>{}</h2>", escape(&t.title));
+    let _ = write!(
+        h,
+        "<p>As planned: {}; the question asks for at least {}.</p>",
+        with_unit(t.baseline, &t.unit),
+        with_unit(t.target, &t.unit)
+    );
+    if !t.notes.is_empty() {
+        h.push_str("<ul class=\"notes\">");
+        for n in &t.notes {
+            let _ = write!(h, "<li>{}</li>", escape(n));
+        }
+        h.push_str("</ul>");
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>Change to the plan</th><th>Forecast ({u})</th><th>Change</th><th>Revenue ({c})</th><th>Margin ({c})</th></tr>",
+        u = escape(&t.unit),
+        c = escape(&t.currency)
+    );
+    let _ = write!(
+        h,
+        "<tr><td>As planned</td><td>{}</td><td>–</td><td>{}</td><td>{}</td></tr>",
+        number(t.baseline),
+        money_or_dash(t.baseline_revenue, &t.currency),
+        money_or_dash(t.baseline_margin, &t.currency)
+    );
+    for row in &t.rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}%</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.change),
+            number(row.units),
+            signed(row.change_pct),
+            money_or_dash(row.revenue, &t.currency),
+            money_or_dash(row.margin, &t.currency)
+        );
+    }
+    if t.rows.is_empty() {
+        h.push_str("<tr><td colspan=\"5\">No change within the levers and constraints reaches the target.</td></tr>");
+    }
+    h.push_str("</table>");
+}
+
+fn importance_section(h: &mut String, t: &ImportanceTable) {
+    let _ = write!(
+        h,
+        "<h2>{}</h2><table><tr><th>Feature</th><th>Mean |SHAP| ({u})</th><th>Gain share</th><th>Splits</th><th>Permutation ({u})</th></tr>",
+        escape(&t.title),
+        u = escape(&t.unit)
+    );
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    for row in &t.rows {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.feature),
+            or_dash(row.mean_abs_shap.map(number)),
+            or_dash(row.gain_share.map(|g| with_unit(100.0 * g, "%"))),
+            number(row.splits),
+            or_dash(row.permutation.map(signed)),
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><p class=\"note\">Mean |SHAP|: the feature's average contribution to one forecast, either sign. Permutation: {}.</p>",
+        escape(&t.permutation_metric)
+    );
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Report building blocks: the report as data ([`Report`], with a JSON Schema), rendered as
 //! self-contained HTML with inline SVG charts (forecast with interval, driver waterfall,
-//! segment table) and, with the `pdf` feature, as a one-page PDF drawing the same charts.
+//! segment table, minimal-change answers, feature importance) and, with the `pdf` feature, as a one-page PDF drawing the same charts.
 //! Branding comes in as forecast-core's plain [`forecast_core::branding::Branding`].
 
 mod chart;
 mod html;
+#[cfg(feature = "pdf")]
+mod logo;
 mod model;
 #[cfg(feature = "pdf")]
 mod pdf;
@@ -12,7 +14,10 @@ mod schema;
 mod svg;
 
 pub use html::to_html;
-pub use model::{Driver, ForecastChart, ForecastPoint, Report, SCHEMA_ID, SegmentRow, SegmentTable, Waterfall};
+pub use model::{
+    CounterfactualRow, CounterfactualTable, Driver, ForecastChart, ForecastPoint, ImportanceRow, ImportanceTable,
+    Report, SCHEMA_ID, SegmentRow, SegmentTable, Waterfall,
+};
 #[cfg(feature = "pdf")]
 pub use pdf::to_pdf;
 pub use schema::report_schema;

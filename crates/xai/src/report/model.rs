@@ -27,6 +27,10 @@ pub struct Report {
     pub segments: Option<SegmentTable>,
     /// Error rules as sentences.
     pub rules: Vec<String>,
+    /// A minimal-change question ("what gets it to +15% units next week?") and its answers.
+    pub counterfactuals: Option<CounterfactualTable>,
+    /// Feature importance of the model by several measures.
+    pub importance: Option<ImportanceTable>,
 }
 
 impl Report {
@@ -42,6 +46,8 @@ impl Report {
             drivers: None,
             segments: None,
             rules: Vec::new(),
+            counterfactuals: None,
+            importance: None,
         }
     }
 }
@@ -133,4 +139,70 @@ pub struct SegmentRow {
     pub bias: f64,
     /// The feature that moves this segment's forecasts most, when known.
     pub main_driver: Option<String>,
+}
+
+/// A minimal-change question about a plan and its answers, sparsest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterfactualTable {
+    /// The question in a store manager's words.
+    pub title: String,
+    /// Unit of `baseline`, `target` and each answer's `units`, e.g. "units".
+    pub unit: String,
+    /// Currency symbol of revenue and margin, e.g. "$".
+    pub currency: String,
+    /// Total forecast as planned, in `unit`.
+    pub baseline: f64,
+    /// Lowest total that answers the question, in `unit`.
+    pub target: f64,
+    /// Revenue as planned, in `currency`, when the data have prices.
+    pub baseline_revenue: Option<f64>,
+    /// Gross margin as planned (revenue minus units x unit cost), in `currency`, when a cost is known.
+    pub baseline_margin: Option<f64>,
+    /// What the search assumed and kept to: levers, ranges, constraints, unit cost, budget.
+    pub notes: Vec<String>,
+    /// The answers.
+    pub rows: Vec<CounterfactualRow>,
+}
+
+/// One answer to a [`CounterfactualTable`]'s question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterfactualRow {
+    /// What changes, in words, e.g. "Promotion on Tue Jan 02 and Wed Jan 03".
+    pub change: String,
+    /// Total forecast under the change, in the table's unit.
+    pub units: f64,
+    /// Change against the plan, in percent.
+    pub change_pct: f64,
+    /// Revenue under the change, in the table's currency.
+    pub revenue: Option<f64>,
+    /// Gross margin under the change, in the table's currency.
+    pub margin: Option<f64>,
+}
+
+/// Feature importance by mean |SHAP|, gain, split counts and permutation, most important first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportanceTable {
+    /// Table heading.
+    pub title: String,
+    /// Unit of mean |SHAP| and of the permutation increase, e.g. "units".
+    pub unit: String,
+    /// What the permutation increase measures, e.g. "increase in mean absolute error".
+    pub permutation_metric: String,
+    /// One row per feature.
+    pub rows: Vec<ImportanceRow>,
+}
+
+/// One feature of an [`ImportanceTable`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportanceRow {
+    /// The feature in words.
+    pub feature: String,
+    /// Mean absolute contribution to a forecast, in the table's unit.
+    pub mean_abs_shap: Option<f64>,
+    /// Share of the model's total split gain, as a fraction.
+    pub gain_share: Option<f64>,
+    /// Number of splits on the feature.
+    pub splits: f64,
+    /// Mean increase of the error when the feature is shuffled, in the table's unit.
+    pub permutation: Option<f64>,
 }

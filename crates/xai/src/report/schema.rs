@@ -20,13 +20,64 @@ pub fn report_schema() -> Value {
             "upper": number_or_null("Upper interval bound, in the chart's unit")
         }
     });
+    let counterfactuals = json!({
+        "type": ["object", "null"],
+        "description": "A minimal-change question about a plan and its answers, sparsest first",
+        "additionalProperties": false,
+        "required": ["title", "unit", "currency", "baseline", "target", "baseline_revenue", "baseline_margin", "notes", "rows"],
+        "properties": {
+            "title": { "type": "string", "description": "The question in a store manager's words" },
+            "unit": { "type": "string", "description": "Unit of baseline, target and units" },
+            "currency": { "type": "string", "description": "Currency symbol of revenue and margin" },
+            "baseline": { "type": "number", "description": "Total forecast as planned, in unit" },
+            "target": { "type": "number", "description": "Lowest total that answers the question, in unit" },
+            "baseline_revenue": number_or_null("Revenue as planned, in currency"),
+            "baseline_margin": number_or_null("Revenue minus units x unit cost as planned, in currency"),
+            "notes": { "type": "array", "items": { "type": "string" }, "description": "Levers, ranges, constraints, unit cost and budget the search kept to" },
+            "rows": { "type": "array", "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["change", "units", "change_pct", "revenue", "margin"],
+                "properties": {
+                    "change": { "type": "string", "description": "What changes, in words" },
+                    "units": { "type": "number", "description": "Total forecast under the change, in unit" },
+                    "change_pct": { "type": "number", "description": "Change against the plan, in percent" },
+                    "revenue": number_or_null("Revenue under the change, in currency"),
+                    "margin": number_or_null("Gross margin under the change, in currency")
+                }
+            }}
+        }
+    });
+    let importance = json!({
+        "type": ["object", "null"],
+        "description": "Feature importance by several measures, most important first",
+        "additionalProperties": false,
+        "required": ["title", "unit", "permutation_metric", "rows"],
+        "properties": {
+            "title": { "type": "string" },
+            "unit": { "type": "string", "description": "Unit of mean_abs_shap and permutation" },
+            "permutation_metric": { "type": "string", "description": "The error whose increase permutation measures" },
+            "rows": { "type": "array", "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["feature", "mean_abs_shap", "gain_share", "splits", "permutation"],
+                "properties": {
+                    "feature": { "type": "string", "description": "The feature in words" },
+                    "mean_abs_shap": number_or_null("Mean absolute contribution to a forecast, in unit"),
+                    "gain_share": number_or_null("Share of the model's total split gain, a fraction"),
+                    "splits": { "type": "number", "description": "Number of splits on the feature" },
+                    "permutation": number_or_null("Mean increase of the error when the feature is shuffled, in unit")
+                }
+            }}
+        }
+    });
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": super::model::SCHEMA_ID,
         "title": "forecast-xai explanation report",
         "type": "object",
         "additionalProperties": false,
-        "required": ["schema", "title", "generated_at", "branding", "summary", "forecast", "drivers", "segments", "rules"],
+        "required": ["schema", "title", "generated_at", "branding", "summary", "forecast", "drivers", "segments", "rules", "counterfactuals", "importance"],
         "properties": {
             "schema": { "const": super::model::SCHEMA_ID },
             "title": { "type": "string" },
@@ -99,7 +150,9 @@ pub fn report_schema() -> Value {
                     }}
                 }
             },
-            "rules": { "type": "array", "items": { "type": "string" } }
+            "rules": { "type": "array", "items": { "type": "string" } },
+            "counterfactuals": counterfactuals,
+            "importance": importance
         }
     })
 }

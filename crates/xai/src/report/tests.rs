@@ -57,6 +57,35 @@ pub(super) fn sample() -> Report {
             },
         ],
     });
+    r.counterfactuals = Some(CounterfactualTable {
+        title: "What gets store 3 item 12 to +15% units next week?".into(),
+        unit: "units".into(),
+        currency: "$".into(),
+        baseline: 182.0,
+        target: 209.3,
+        baseline_revenue: Some(1_820.0),
+        baseline_margin: Some(728.0),
+        notes: vec!["Unit cost assumed at $6.00; shelf price kept at or above it.".into()],
+        rows: vec![CounterfactualRow {
+            change: "Promotion on Fri Mar 06 and Sat Mar 07".into(),
+            units: 212.4,
+            change_pct: 16.7,
+            revenue: Some(2_124.0),
+            margin: Some(849.6),
+        }],
+    });
+    r.importance = Some(ImportanceTable {
+        title: "What the model relies on".into(),
+        unit: "units".into(),
+        permutation_metric: "increase in mean absolute error per forecast day".into(),
+        rows: vec![ImportanceRow {
+            feature: "Sales a week before".into(),
+            mean_abs_shap: Some(4.2),
+            gain_share: Some(0.31),
+            splits: 412.0,
+            permutation: Some(2.6),
+        }],
+    });
     r.rules = vec!["When promo >= 0.5 and price < 9.95, we under-forecast by about 3.2 units (18% of actual): 340 rows (12%), right 81% of the time.".into()];
     r
 }
@@ -113,6 +142,13 @@ fn html_is_self_contained_and_shows_units() {
     assert!(html.contains("&lt;b&gt;Store&lt;/b&gt; &amp; co"));
     assert!(html.contains("+14 units") && html.contains("-5 units") && html.contains("182 units"));
     assert!(html.contains("Actual (units)") && html.contains("18.2%") && html.contains("-10.5%"));
+    assert!(
+        html.contains("Forecast (units)")
+            && html.contains("+16.7%")
+            && html.contains("$2,124")
+            && html.contains("$728")
+    );
+    assert!(html.contains("Mean |SHAP| (units)") && html.contains("31%") && html.contains("+2.6"));
     assert!(
         !html.contains("http://")
             || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()

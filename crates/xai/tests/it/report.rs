@@ -3,7 +3,8 @@
 
 use forecast_core::branding::Branding;
 use forecast_xai::report::{
-    Driver, ForecastChart, ForecastPoint, Report, SegmentRow, SegmentTable, Waterfall, to_html, to_json,
+    CounterfactualRow, CounterfactualTable, Driver, ForecastChart, ForecastPoint, ImportanceRow, ImportanceTable,
+    Report, SegmentRow, SegmentTable, Waterfall, report_schema, to_html, to_json,
 };
 
 fn sample() -> Report {
@@ -74,7 +75,80 @@ fn sample() -> Report {
         "When promo >= 0.5 and price < 9.95, we under-forecast by about 3.2 units (18% of actual): 340 rows (12%), right 81% of the time.".into(),
         "When lag_7 is missing, we over-forecast by about 1.1 units (9% of actual): 120 rows (4.2%), right 66% of the time.".into(),
     ];
+    r.counterfactuals = Some(CounterfactualTable {
+        title: "What gets store 3 item 12 to +15% units next week?".into(),
+        unit: "units".into(),
+        currency: "$".into(),
+        baseline: 182.0,
+        target: 209.3,
+        baseline_revenue: Some(1_820.0),
+        baseline_margin: Some(728.0),
+        notes: vec!["Unit cost assumed at $6.00; constraint used: shelf price >= unit cost.".into()],
+        rows: (0..3)
+            .map(|k| CounterfactualRow {
+                change: format!(
+                    "Promotion on day {} and a discount of 10% for all 7 days, worded at some length",
+                    k + 1
+                ),
+                units: 210.0 + k as f64,
+                change_pct: 15.4 + k as f64,
+                revenue: Some(2_000.0),
+                margin: None,
+            })
+            .collect(),
+    });
+    r.importance = Some(ImportanceTable {
+        title: "What the model relies on".into(),
+        unit: "units".into(),
+        permutation_metric: "increase in mean absolute error".into(),
+        rows: (0..40)
+            .map(|k| ImportanceRow {
+                feature: format!("Feature {k}"),
+                mean_abs_shap: Some(10.0 / (k + 1) as f64),
+                gain_share: Some(0.02),
+                splits: 100.0,
+                permutation: (k % 2 == 0).then_some(1.0),
+            })
+            .collect(),
+    });
+    r.branding.logo_svg = Some(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="8" fill="#2563EB"/><path d="M8 28 L16 18 L22 23 L32 11" stroke="#fff" stroke-width="4" fill="none"/></svg>"##.into(),
+    );
     r
+}
+
+#[test]
+fn a_report_with_every_section_validates_against_its_schema() {
+    let schema = jsonschema::validator_for(&report_schema()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&to_json(&sample()).unwrap()).unwrap();
+    let errors: Vec<String> = schema.iter_errors(&value).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut wrong = value.clone();
+    wrong["counterfactuals"]["rows"][0]["units"] = serde_json::json!("many");
+    assert!(!schema.is_valid(&wrong), "a string where units belong must fail");
+    let html = to_html(&sample());
+    assert!(html.contains("Revenue ($)") && html.contains("$2,000") && html.contains("Permutation (units)"));
+}
+
+#[cfg(feature = "pdf")]
+#[test]
+fn the_pdf_draws_the_logo_and_flows_long_tables_onto_more_pages() {
+    let with_logo = forecast_xai::report::to_pdf(&sample());
+    let mut plain = sample();
+    plain.branding.logo_svg = None;
+    let without = forecast_xai::report::to_pdf(&plain);
+    assert!(with_logo.len() > without.len(), "the logo adds drawing operations");
+    let pages = |pdf: &[u8]| String::from_utf8_lossy(pdf).matches("/Type/Page/").count();
+    let mut short = plain.clone();
+    short.importance = None;
+    let mut long = plain.clone();
+    if let Some(t) = &mut long.importance {
+        let row = t.rows[0].clone();
+        t.rows = vec![row; 200];
+    }
+    let (short, long) = (pages(&forecast_xai::report::to_pdf(&short)), pages(&forecast_xai::report::to_pdf(&long)));
+    // 200 rows of 13 points need at least 3 more A4 pages: the table flows, it is not cut.
+    assert!(short >= 1 && long >= short + 3, "{short} pages without the table, {long} with 200 rows");
 }
 
 #[test]

@@ -1,11 +1,6 @@
 //! The canonical tools: schemas are the contract's, results validate against them, sums add
 //! up, what-if shows the generator's promotion and price effects, errors name the argument.
 
-use forecast_core::ParamGuard;
-use forecast_core::data::generator::RetailGenerator;
-use forecast_core::features::FeatureSpec;
-use forecast_core::forecast::GlobalForecaster;
-use forecast_core::gbdt::Gbdt;
 use forecast_core::tool::ToolContext;
 use forecast_core::tool::contract::ToolName;
 use forecast_xai::tools::tools;
@@ -16,11 +11,8 @@ use std::sync::{Arc, OnceLock};
 fn context() -> &'static ToolContext {
     static CTX: OnceLock<ToolContext> = OnceLock::new();
     CTX.get_or_init(|| {
-        let data = RetailGenerator::new(7).stores(2).items(3).days(300).future_days(14).generate();
-        let features = FeatureSpec::for_frequency(data.panel.frequency).retain_available(&data.panel.regressor_names);
-        let gbdt = Gbdt::params().n_rounds(60).check().unwrap();
-        let pipeline = GlobalForecaster::new("gbdt", gbdt, features).horizon(7).fit_pipeline(&data.panel).unwrap();
-        ToolContext::new(Arc::new(data.panel), Arc::new(pipeline))
+        let (data, pipeline) = crate::fitted();
+        ToolContext::new(Arc::new(data.panel.clone()), Arc::new(pipeline.clone()))
     })
 }
 
