@@ -39,14 +39,16 @@
 //! change refused by a [`Check`] writes nothing and calls no callback: the service audits the
 //! refusal itself, outside the (rolled back) transaction.
 
+mod audit;
 mod records;
 mod sqlite;
 
+pub use audit::{AuditColumns, AuditRecord, AuditRow, AuditStore, BuildRow, ChainHead, StoredAuditRow};
 pub use records::{
     AssignmentChange, Credentials, FailedLogin, Held, Holdings, NewSession, NewUser, RoleGraph, SessionRecord,
     UserChange, UserRecord, UserUpdate, UserUpdated,
 };
-pub use sqlite::SqliteSecurityStore;
+pub use sqlite::{SqliteAuditStore, SqliteSecurityStore};
 
 use crate::error::Result;
 use crate::name::Realm;
