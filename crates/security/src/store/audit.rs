@@ -1,28 +1,11 @@
 //! The storage port of the audit log: [`AuditStore`], and the rows that cross it.
 //!
-//! # Why a sibling trait, not methods on [`super::SecurityStore`]
-//! The audit log is forecast-core's `AuditSink` for every crate, not only for security: the
-//! tenancy and mlops stores record through it, it may live in a file (or a database) of its
-//! own, and it is opened alone by `AuditLog::open(path, key)`. A security store is itself a
-//! client of the log (it records each change's rows through the sink), so putting the rows
-//! behind `SecurityStore` would make every audit log carry the users' schema and make the
-//! store and its sink hold each other. A separate trait keeps one trait per concern; both
-//! SQLite implementations may still share one file, and then a change and its audit row
-//! commit in one transaction ([`AuditStore::append_in`]).
-//!
 //! # What the store keeps, what the log keeps
 //! [`crate::AuditLog`] keeps the rules: the key, the HMAC of every row, checkpoint signatures,
 //! and verification (links, hashes, columns, truncation against an anchor). An `AuditStore`
 //! keeps what a transaction must: the rows, append-only, and **one row per sequence number**.
 //!
-//! # Concurrency contract
-//! The log builds a row on the head it read ([`AuditStore::head`]), then appends it. A store
-//! whose transactions interleave (PostgreSQL under READ COMMITTED, or two SQLite connections)
-//! may let two writers read the same head; the store must then accept only the first row for
-//! that sequence number (a unique key on it, and a row that does not extend the head as it
-//! stands in the appending transaction refused) and refuse the other with
-//! [`crate::SecurityError::AuditOutOfSequence`], writing nothing. The log re-reads the head,
-//! re-chains the event and appends again, so interleaved writers can never fork the chain.
+//! See [`AuditStore`] for the concurrency contract.
 
 use crate::AuditQuery;
 use crate::db::to_db_time;
@@ -131,9 +114,19 @@ pub type BuildRow<'a> = &'a dyn Fn(Option<&ChainHead>) -> Result<AuditRow>;
 
 /// The storage of the audit chain: append-only rows, one per sequence number.
 ///
-/// Each method is one transaction (or joins the caller's, for [`AuditStore::append_in`]);
-/// see the module docs for the concurrency contract. Backend failures are
-/// [`crate::SecurityError::Backend`]; an undecodable row is
+/// Each method is one transaction (or joins the caller's, for [`AuditStore::append_in`]).
+///
+/// # Concurrency contract
+/// The log builds a row on the head it read ([`AuditStore::head`]), then appends it. A store
+/// whose transactions interleave (PostgreSQL under READ COMMITTED, or two SQLite connections)
+/// may let two writers read the same head; the store must then accept only the first row for
+/// that sequence number (a unique key on it, and a row that does not extend the head as it
+/// stands in the appending transaction refused) and refuse the other with
+/// [`crate::SecurityError::AuditOutOfSequence`], writing nothing. The log re-reads the head,
+/// re-chains the event and appends again, so interleaved writers can never fork the chain.
+///
+/// # Errors
+/// Backend failures are [`crate::SecurityError::Backend`]; an undecodable row is
 /// [`crate::SecurityError::CorruptRow`].
 pub trait AuditStore: Send + Sync + Debug {
     /// The newest row, if any (the log chains on it and signs it as a checkpoint).
