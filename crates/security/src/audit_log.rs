@@ -1,4 +1,5 @@
-//! `AuditLog`: forecast-core's `AuditSink` as an append-only, keyed hash chain in SQLite.
+//! `AuditLog`: forecast-core's `AuditSink` as an append-only, keyed hash chain over an
+//! [`AuditStore`] (SQLite by default).
 //!
 //! Row `seq` stores the event's canonical JSON, `prev_hash` (the previous row's hash, 32 zero
 //! bytes for the first) and
@@ -10,39 +11,16 @@
 //! [`AuditLog::verify_against`] then reports the truncation.
 
 use crate::crypto::{constant_time_eq, hmac_sha256, random_bytes};
-use crate::db::{self, to_db_time};
 use crate::error::{Result, SecurityError};
+use crate::store::{AuditColumns, AuditRow, AuditStore, ChainHead, SqliteAuditStore};
 use forecast_core::{AuditEvent, AuditSink};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-/// The schema component of the audit log in `schema_versions`.
-const COMPONENT: &str = "forecast-security.audit";
-
-const SCHEMA_V1: &str = "
-CREATE TABLE audit_log (
-    seq INTEGER PRIMARY KEY,
-    time TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    tenant TEXT,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    event TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE INDEX audit_by_actor ON audit_log(actor, time);
-CREATE INDEX audit_by_action ON audit_log(action, time);
-CREATE INDEX audit_by_target ON audit_log(target, time);
-CREATE INDEX audit_by_tenant ON audit_log(tenant, seq);
-CREATE INDEX audit_by_time ON audit_log(time);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-";
+pub use crate::store::AuditRecord;
 
 /// Domain separation between row hashes and checkpoint signatures made with the same key.
 const CHECKPOINT_LABEL: &[u8] = b"forecast-audit-checkpoint-v1";
@@ -162,31 +140,19 @@ impl Verification {
     }
 }
 
-/// One stored row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditRecord {
-    /// Sequence number.
-    pub seq: u64,
-    /// The event.
-    pub event: AuditEvent,
-    /// The row's hash, hex.
-    pub hash: String,
-}
-
-/// The tamper-evident audit trail.
+/// The tamper-evident audit trail: the rules (key, chain, checkpoints, verification) over an
+/// [`AuditStore`] that keeps the rows.
 pub struct AuditLog {
-    conn: Mutex<Connection>,
+    store: Arc<dyn AuditStore>,
     key: AuditKey,
-    /// The file, so a caller's transaction on the same file can append through its own connection.
-    path: Option<PathBuf>,
-    /// The newest head this process has seen (at open or appended through its own connection):
+    /// The newest head this process has seen (at open or appended through [`AuditLog::append`]):
     /// a local anchor that lets [`AuditLog::verify`] catch truncation while the process runs.
-    anchor: Mutex<Option<(u64, String)>>,
+    anchor: Mutex<Option<ChainHead>>,
 }
 
 impl fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuditLog").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("AuditLog").field("store", &self.store).finish_non_exhaustive()
     }
 }
 
@@ -199,15 +165,22 @@ fn checkpoint_signature(key: &AuditKey, seq: u64, hash: &str) -> String {
     hex::encode(hmac_sha256(&key.0, &[CHECKPOINT_LABEL, &seq.to_be_bytes(), hash.as_bytes()]))
 }
 
+/// How often an append re-reads the head after losing its sequence number to another writer.
+/// Each loss means another append won, so only a log this contended gives up.
+const MAX_APPEND_ATTEMPTS: usize = 64;
+
+/// Rows read per page while verifying.
+const VERIFY_PAGE: usize = 1024;
+
 impl AuditLog {
-    /// Open (or create) the log at `path`, keyed with `key` (the file may be shared with the
-    /// security store and other crates: see [`forecast_core::AuditSink::record_in`]).
+    /// Open (or create) the log at `path` in a [`SqliteAuditStore`], keyed with `key` (the
+    /// file may be shared with the security store and other crates: see
+    /// [`forecast_core::AuditSink::record_in`]).
     ///
     /// # Errors
     /// SQLite, a newer schema.
     pub fn open(path: impl AsRef<Path>, key: AuditKey) -> Result<Self> {
-        let path = path.as_ref();
-        Self::from_connection(db::open(Some(path), COMPONENT, &[SCHEMA_V1])?, key, Some(path.to_path_buf()))
+        Self::with_store(Arc::new(SqliteAuditStore::open(path)?), key)
     }
 
     /// A fresh in-memory log.
@@ -215,30 +188,67 @@ impl AuditLog {
     /// # Errors
     /// SQLite.
     pub fn in_memory(key: AuditKey) -> Result<Self> {
-        Self::from_connection(db::open(None, COMPONENT, &[SCHEMA_V1])?, key, None)
+        Self::with_store(Arc::new(SqliteAuditStore::open_in_memory()?), key)
     }
 
-    fn from_connection(conn: Connection, key: AuditKey, path: Option<PathBuf>) -> Result<Self> {
-        let head = read_head(&conn)?;
-        Ok(Self { conn: Mutex::new(conn), key, path, anchor: Mutex::new(head) })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Append one event; returns the new head, signed.
+    /// The log over any [`AuditStore`], keyed with `key`; the store's head is this process's
+    /// first anchor.
     ///
     /// # Errors
-    /// SQLite, a corrupt previous hash.
+    /// The store's, reading the head.
+    pub fn with_store(store: Arc<dyn AuditStore>, key: AuditKey) -> Result<Self> {
+        let head = store.head()?;
+        Ok(Self { store, key, anchor: Mutex::new(head) })
+    }
+
+    /// Append one event; returns the new head, signed. The row is chained on the head the
+    /// store reports; when another writer appended first, the store refuses it and the event
+    /// is chained again on the new head.
+    ///
+    /// # Errors
+    /// The store's; a corrupt head hash; [`SecurityError::AuditOutOfSequence`] when every one
+    /// of 64 attempts lost its sequence number to another writer.
     pub fn append(&self, event: &AuditEvent) -> Result<AuditCheckpoint> {
-        let mut conn = self.lock();
-        // IMMEDIATE takes the write lock before reading the head, so two writers cannot fork the chain.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (seq, hash) = append_on(&tx, &self.key, event)?;
-        tx.commit()?;
-        *self.anchor.lock().unwrap_or_else(|e| e.into_inner()) = Some((seq, hash.clone()));
-        Ok(self.sign(seq, hash))
+        let canonical = event.to_canonical_json();
+        let mut lost = None;
+        for _ in 0..MAX_APPEND_ATTEMPTS {
+            let row = self.chain(event, &canonical, self.store.head()?.as_ref())?;
+            match self.store.append(&row) {
+                Ok(()) => {
+                    self.advance_anchor(&row);
+                    return Ok(self.sign(row.seq, row.hash));
+                }
+                Err(e @ SecurityError::AuditOutOfSequence { .. }) => {
+                    lost = Some(e);
+                    std::thread::yield_now();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(lost.unwrap_or(SecurityError::AuditOutOfSequence { seq: 0, next: 0 }))
+    }
+
+    /// The row of `event` on top of `head`, keyed.
+    fn chain(&self, event: &AuditEvent, canonical: &str, head: Option<&ChainHead>) -> Result<AuditRow> {
+        let (seq, prev) = match head {
+            Some(h) => (h.seq + 1, decode_hash(h.seq, &h.hash)?),
+            None => (1, [0u8; 32]),
+        };
+        Ok(AuditRow {
+            seq,
+            event: event.clone(),
+            canonical: canonical.to_string(),
+            prev_hash: hex::encode(prev),
+            hash: hex::encode(chain_hash(&self.key, &prev, seq, canonical)),
+        })
+    }
+
+    /// Move the local anchor to `row` unless a racing append already moved it further.
+    fn advance_anchor(&self, row: &AuditRow) {
+        let mut anchor = self.anchor.lock().unwrap_or_else(|e| e.into_inner());
+        if anchor.as_ref().is_none_or(|a| a.seq < row.seq) {
+            *anchor = Some(ChainHead { seq: row.seq, hash: row.hash.clone() });
+        }
     }
 
     fn sign(&self, seq: u64, hash: String) -> AuditCheckpoint {
@@ -249,25 +259,25 @@ impl AuditLog {
     /// The newest row as stored now, signed: export it to check the log against later.
     ///
     /// # Errors
-    /// SQLite.
+    /// The store's.
     pub fn checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
-        Ok(read_head(&self.lock())?.map(|(seq, hash)| self.sign(seq, hash)))
+        Ok(self.store.head()?.map(|h| self.sign(h.seq, h.hash)))
     }
 
     /// Check the whole chain under the key, and that the newest head this process saw is still in it.
     ///
     /// # Errors
-    /// SQLite (a tampered chain is `Ok(Verification::Tampered)`).
+    /// The store's (a tampered chain is `Ok(Verification::Tampered)`).
     pub fn verify(&self) -> Result<Verification> {
         let anchor = self.anchor.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        self.verify_chain(anchor.as_ref().map(|(s, h)| (*s, h.as_str())))
+        self.verify_chain(anchor.as_ref().map(|h| (h.seq, h.hash.as_str())))
     }
 
     /// Check the whole chain and that it still holds `checkpoint` (exported earlier); a
     /// checkpoint whose signature is not valid under the key is reported as forged.
     ///
     /// # Errors
-    /// SQLite.
+    /// The store's.
     pub fn verify_against(&self, checkpoint: &AuditCheckpoint) -> Result<Verification> {
         let expected = checkpoint_signature(&self.key, checkpoint.seq, &checkpoint.hash);
         if !constant_time_eq(expected.as_bytes(), checkpoint.signature.as_bytes()) {
@@ -281,50 +291,39 @@ impl AuditLog {
     }
 
     fn verify_chain(&self, anchor: Option<(u64, &str)>) -> Result<Verification> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT seq, time, actor, tenant, action, target, outcome, event, prev_hash, hash FROM audit_log ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([])?;
         let mut expected = 1u64;
         let mut prev = [0u8; 32];
         let mut anchored_hash = None;
-        while let Some(row) = rows.next()? {
-            let seq = row.get::<_, i64>(0)? as u64;
-            let tampered = |problem| Ok(Verification::Tampered { seq: expected, problem });
-            if seq != expected {
-                return tampered(Tamper::Missing { found: seq });
+        loop {
+            let page = self.store.rows(expected - 1, VERIFY_PAGE)?;
+            let full = page.len() == VERIFY_PAGE;
+            for row in page {
+                let tampered = |problem| Ok(Verification::Tampered { seq: expected, problem });
+                if row.seq != expected {
+                    return tampered(Tamper::Missing { found: row.seq });
+                }
+                if row.prev_hash != hex::encode(prev) {
+                    return tampered(Tamper::BrokenLink);
+                }
+                let computed = chain_hash(&self.key, &prev, row.seq, &row.canonical);
+                if !constant_time_eq(row.hash.as_bytes(), hex::encode(computed).as_bytes()) {
+                    return tampered(Tamper::HashMismatch);
+                }
+                let event: AuditEvent = serde_json::from_str(&row.canonical).map_err(|e| {
+                    SecurityError::CorruptRow { table: "audit_log", row: row.seq.to_string(), message: e.to_string() }
+                })?;
+                if let Some(column) = row.columns.first_difference(&AuditColumns::of(&event)) {
+                    return tampered(Tamper::ColumnMismatch { column });
+                }
+                if anchor.is_some_and(|(a, _)| a == row.seq) {
+                    anchored_hash = Some(row.hash);
+                }
+                prev = computed;
+                expected += 1;
             }
-            let canonical: String = row.get(7)?;
-            if row.get::<_, String>(8)? != hex::encode(prev) {
-                return tampered(Tamper::BrokenLink);
+            if !full {
+                break;
             }
-            let hash: String = row.get(9)?;
-            let computed = chain_hash(&self.key, &prev, seq, &canonical);
-            if !constant_time_eq(hash.as_bytes(), hex::encode(computed).as_bytes()) {
-                return tampered(Tamper::HashMismatch);
-            }
-            let event: AuditEvent = serde_json::from_str(&canonical).map_err(|e| SecurityError::CorruptRow {
-                table: "audit_log",
-                row: seq.to_string(),
-                message: e.to_string(),
-            })?;
-            let columns: [(&'static str, Option<String>, Option<String>); 6] = [
-                ("time", row.get(1)?, Some(to_db_time(event.time))),
-                ("actor", row.get(2)?, Some(event.actor)),
-                ("tenant", row.get(3)?, event.tenant),
-                ("action", row.get(4)?, Some(event.action)),
-                ("target", row.get(5)?, Some(event.target)),
-                ("outcome", row.get(6)?, Some(event.outcome.as_str().to_string())),
-            ];
-            if let Some((column, ..)) = columns.iter().find(|(_, stored, hashed)| stored != hashed) {
-                return tampered(Tamper::ColumnMismatch { column });
-            }
-            if anchor.is_some_and(|(a, _)| a == seq) {
-                anchored_hash = Some(hash.clone());
-            }
-            prev = computed;
-            expected += 1;
         }
         let rows = expected - 1;
         if let Some((seq, hash)) = anchor {
@@ -342,30 +341,9 @@ impl AuditLog {
     /// Rows matching `query`, oldest first.
     ///
     /// # Errors
-    /// SQLite, a corrupt row.
+    /// The store's, a corrupt row.
     pub fn query(&self, query: &crate::AuditQuery) -> Result<Vec<AuditRecord>> {
-        let (sql, params) = query.to_sql();
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, event, hash) = row?;
-            let event = serde_json::from_str(&event).map_err(|e| SecurityError::CorruptRow {
-                table: "audit_log",
-                row: seq.to_string(),
-                message: e.to_string(),
-            })?;
-            out.push(AuditRecord { seq: seq as u64, event, hash });
-        }
-        Ok(out)
-    }
-
-    /// Whether `conn` is a connection to this log's own file.
-    fn shares(&self, conn: &Connection) -> bool {
-        self.path.as_deref().is_some_and(|p| forecast_core::sqlite::same_file(conn, p))
+        self.store.query(query)
     }
 }
 
@@ -376,50 +354,14 @@ impl AuditSink for AuditLog {
     }
 
     fn record_in(&self, conn: &Connection, event: AuditEvent) -> forecast_core::Result<()> {
-        if self.shares(conn) {
-            // The caller's open transaction holds the write lock: the row commits or rolls back
-            // with its change. The local anchor is not moved, since that change may still roll back.
-            append_on(conn, &self.key, &event)?;
-            Ok(())
-        } else {
-            self.record(event)
+        let canonical = event.to_canonical_json();
+        // When the store shares the caller's database, the row commits or rolls back with its
+        // change. The local anchor is not moved, since that change may still roll back.
+        match self.store.append_in(conn, &|head| self.chain(&event, &canonical, head))? {
+            Some(_) => Ok(()),
+            None => self.record(event),
         }
     }
-}
-
-/// Append `event` through `conn` (inside a write transaction); returns its sequence number and hash.
-fn append_on(conn: &Connection, key: &AuditKey, event: &AuditEvent) -> Result<(u64, String)> {
-    let canonical = event.to_canonical_json();
-    let (seq, prev) = match read_head(conn)? {
-        Some((seq, hash)) => (seq + 1, decode_hash(seq, &hash)?),
-        None => (1, [0u8; 32]),
-    };
-    let hash = hex::encode(chain_hash(key, &prev, seq, &canonical));
-    conn.execute(
-        "INSERT INTO audit_log(seq, time, actor, tenant, action, target, outcome, event, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        rusqlite::params![
-            seq as i64,
-            to_db_time(event.time),
-            event.actor,
-            event.tenant,
-            event.action,
-            event.target,
-            event.outcome.as_str(),
-            canonical,
-            hex::encode(prev),
-            hash
-        ],
-    )?;
-    Ok((seq, hash))
-}
-
-fn read_head(conn: &Connection) -> Result<Option<(u64, String)>> {
-    Ok(conn
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-        })
-        .optional()?)
 }
 
 fn decode_hash(seq: u64, hash: &str) -> Result<[u8; 32]> {

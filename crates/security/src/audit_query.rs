@@ -1,6 +1,5 @@
 //! `AuditQuery`: filters over the audit trail by actor, action, target, tenant, outcome and time.
 
-use crate::db::to_db_time;
 use chrono::{DateTime, Utc};
 use forecast_core::AuditOutcome;
 
@@ -72,49 +71,6 @@ impl AuditQuery {
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
         self
-    }
-
-    pub(crate) fn to_sql(&self) -> (String, Vec<String>) {
-        let mut clauses = Vec::new();
-        let mut params = Vec::new();
-        let mut eq = |column: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                params.push(v.clone());
-                clauses.push(format!("{column} = ?{}", params.len()));
-            }
-        };
-        eq("actor", &self.actor);
-        eq("target", &self.target);
-        eq("tenant", &self.tenant);
-        eq("outcome", &self.outcome.map(|o| o.as_str().to_string()));
-        if let Some(action) = &self.action {
-            if let Some(prefix) = action.strip_suffix(".*") {
-                // substr, not LIKE: action names may contain `_`, LIKE's wildcard.
-                params.push(format!("{prefix}."));
-                clauses.push(format!("substr(action, 1, length(?{n})) = ?{n}", n = params.len()));
-            } else {
-                params.push(action.clone());
-                clauses.push(format!("action = ?{}", params.len()));
-            }
-        }
-        if let Some(from) = self.from {
-            params.push(to_db_time(from));
-            clauses.push(format!("time >= ?{}", params.len()));
-        }
-        if let Some(to) = self.to {
-            params.push(to_db_time(to));
-            clauses.push(format!("time < ?{}", params.len()));
-        }
-        let mut sql = String::from("SELECT seq, event, hash FROM audit_log");
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
-        sql.push_str(" ORDER BY seq");
-        if let Some(n) = self.limit {
-            sql.push_str(&format!(" LIMIT {n}"));
-        }
-        (sql, params)
     }
 }
 

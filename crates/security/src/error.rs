@@ -105,6 +105,18 @@ pub enum SecurityError {
         /// The `PRAGMA user_version` found.
         user_version: i64,
     },
+    /// An audit row did not extend the chain as it stood when it was appended: another writer
+    /// appended first (or took the sequence number). Nothing was written; the log retries on
+    /// a fresh head, so a caller sees this only when the log stayed contended.
+    #[error(
+        "audit row {seq} does not extend the chain, whose next sequence number is {next}: another writer appended first; nothing was written, append again"
+    )]
+    AuditOutOfSequence {
+        /// The sequence number the row was built for.
+        seq: u64,
+        /// The next free sequence number, as the store saw it.
+        next: u64,
+    },
     /// A stored row could not be decoded.
     #[error("corrupt {table} row {row}: {message}")]
     CorruptRow {

@@ -46,6 +46,6 @@ pub use roles::{Assignment, RoleDef};
 pub use scope::{Domain, Resource, Scope};
 pub use service::{Security, SecurityConfig};
 pub use session::{Session, SessionPolicy, SessionToken};
-pub use store::{SecurityStore, SqliteSecurityStore};
+pub use store::{AuditStore, SecurityStore, SqliteAuditStore, SqliteSecurityStore};
 pub use tracker_guard::GuardedRunTracker;
 pub use users::User;

@@ -1,6 +1,19 @@
-//! The storage port of the security services: [`SecurityStore`], one atomic operation a
-//! method, and [`SqliteSecurityStore`], the embedded implementation behind it.
+//! The storage ports of the security services: [`SecurityStore`] (users, roles, assignments,
+//! sessions, login counters), one atomic operation a method, and [`SqliteSecurityStore`], the
+//! embedded implementation behind it; and its sibling [`AuditStore`] (the audit chain, with
+//! [`SqliteAuditStore`]), a separate trait for the reasons below.
 //!
+//! # Why the audit log has a sibling trait, not methods on [`SecurityStore`]
+//! The audit log is forecast-core's `AuditSink` for every crate, not only for security: the
+//! tenancy and mlops stores record through it, it may live in a file (or a database) of its
+//! own, and it is opened alone by `AuditLog::open(path, key)`. A security store is itself a
+//! client of the log (it records each change's rows through the sink), so putting the rows
+//! behind `SecurityStore` would make every audit log carry the users' schema and make the
+//! store and its sink hold each other. A separate trait keeps one trait per concern; both
+//! SQLite implementations may still share one file, and then a change and its audit row
+//! commit in one transaction ([`AuditStore::append_in`]).
+//!
+//! # What a security store keeps
 //! The services above the trait ([`crate::Security`]) keep the rules: who may act
 //! (authorisation, tenant scoping, never granting more than the grantor holds), the password
 //! policy and hashing, lockout lengths, session timeouts, and what each audit row says. A store
@@ -39,14 +52,16 @@
 //! change refused by a [`Check`] writes nothing and calls no callback: the service audits the
 //! refusal itself, outside the (rolled back) transaction.
 
+mod audit;
 mod records;
 mod sqlite;
 
+pub use audit::{AuditColumns, AuditRecord, AuditRow, AuditStore, BuildRow, ChainHead, StoredAuditRow};
 pub use records::{
     AssignmentChange, Credentials, FailedLogin, Held, Holdings, NewSession, NewUser, RoleGraph, SessionRecord,
     UserChange, UserRecord, UserUpdate, UserUpdated,
 };
-pub use sqlite::SqliteSecurityStore;
+pub use sqlite::{SqliteAuditStore, SqliteSecurityStore};
 
 use crate::error::Result;
 use crate::name::Realm;

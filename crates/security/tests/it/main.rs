@@ -5,6 +5,7 @@
 
 mod admin;
 mod audit;
+mod audit_store;
 mod common;
 mod data_scope;
 mod guard;

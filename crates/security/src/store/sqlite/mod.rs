@@ -1,5 +1,6 @@
 //! [`SqliteSecurityStore`]: the embedded SQLite implementation of [`SecurityStore`].
 
+mod audit;
 mod db;
 mod roles;
 mod sessions;
@@ -13,6 +14,7 @@ use crate::error::{Result, SecurityError};
 use crate::name::Realm;
 use crate::password::StoredHash;
 use crate::roles::{Assignment, RoleDef};
+pub use audit::SqliteAuditStore;
 use chrono::{DateTime, TimeDelta, Utc};
 use db::Db;
 use forecast_core::AuditSink;
