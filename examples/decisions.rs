@@ -18,9 +18,9 @@ use forecast::core::{ForecastPipeline, ParamGuard};
 use forecast::decisions::expansion::{DemandPoint, ExistingStore, HuffModel, HuffStore, project_analog};
 use forecast::decisions::lost_sales::{Censoring, LostSalesOptions, LostSalesReport, estimate_lost_sales};
 use forecast::decisions::pricing::{
-    HistorySpec, LeverCurve, LeverKind, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision, SimulatedCurve,
-    allocate_budget, elasticity_from_history, historical_promotions, optimise_lever, planned_promotions,
-    support_levels,
+    HistorySpec, LeverCurve, LeverKind, OffsetSpec, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision,
+    SimulatedCurve, allocate_budget, elasticity_from_history, elasticity_with_offset, historical_promotions,
+    optimise_lever, planned_promotions, support_levels,
 };
 use forecast::decisions::recommend::expansion_recommendation;
 use forecast::decisions::reorder::{ReorderSettings, plan_series};
@@ -235,8 +235,10 @@ struct Priced {
     recommendation: Option<Recommendation>,
 }
 
-/// The best discount for `name`'s planned promotion in every store: the elasticity of the
-/// pipeline's simulated curve over the item's past promotions, the level of its planned one,
+/// The best discount for `name`'s planned promotion in every store: the elasticity as the mean
+/// of the pipeline's simulated curve over the item's past promotions (pooled across items, so
+/// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline,
+/// the level of its planned one,
 /// a 25% minimum margin, at most 40% off, discounts in 5% steps.
 fn price_item(
     data: &GeneratedData,
@@ -262,7 +264,10 @@ fn price_item(
     let plan_curve =
         PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())?;
     let plan = plan_curve.simulate_grid(&levels)?;
-    let fit = plan.smoothed_with_elasticity(shape.curve.elasticity)?;
+    let offset =
+        elasticity_with_offset(pipeline, &censoring.mask(panel)?, &series, &OffsetSpec::retail(), Some(censoring))?;
+    let e = (shape.curve.elasticity + offset.elasticity) / 2.0;
+    let fit = plan.smoothed_with_elasticity(e)?;
     let smooth = plan.lever_curve(&fit)?;
     let constraints = PriceConstraints {
         min_margin: Some(0.25),
@@ -274,12 +279,16 @@ fn price_item(
     let decision = optimise_lever(&smooth, unit_cost, &grid, &constraints)?;
     let history = elasticity_from_history(panel, &series, &HistorySpec::retail(), Some(censoring))?;
     let best = decision.best().ok_or("no feasible discount")?;
-    let (e, h) = (shape.curve.elasticity, &history.estimate);
+    let h = &history.estimate;
     println!(
-        "{name}: planned promotion in {} stores ({} days), planned discount {:.0}%; elasticity {e:.2} from {n_past} past promotions (history log-log {:.2}, 95% CI {:.2} .. {:.2})",
+        "{name}: planned promotion in {} stores ({} days), planned discount {:.0}%; elasticity {e:.2} (pipeline {:.2} from {n_past} past promotions, item offset {:.2}, 95% CI {:.2} .. {:.2}; history log-log {:.2}, 95% CI {:.2} .. {:.2})",
         cells.len(),
         cells.iter().map(|c| c.periods.len()).sum::<usize>(),
         100.0 * plan_curve.planned_value(),
+        shape.curve.elasticity,
+        offset.elasticity,
+        offset.ci_low,
+        offset.ci_high,
         h.elasticity,
         h.ci_low,
         h.ci_high
@@ -309,7 +318,7 @@ fn price_item(
             .map(|&d| (d, true_profit(d)))
             .fold((0.0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
         println!(
-            "  truth: elasticity {:.2} (pipeline {:+.0}%, history {:+.0}%); true optimum {:.0}% off, the chosen discount earns {:.1}% of its profit",
+            "  truth: elasticity {:.2} (used {:+.0}%, history {:+.0}%); true optimum {:.0}% off, the chosen discount earns {:.1}% of its profit",
             truth.elasticity,
             100.0 * (e / truth.elasticity - 1.0),
             100.0 * (h.elasticity / truth.elasticity - 1.0),
@@ -322,8 +331,8 @@ fn price_item(
         draw_curves(&path, name, &plan, &smooth, &decision, args.truth.then_some(&true_outcome))?;
         println!("  chart -> {}", path.display());
     }
-    // Confidence: how well the history regression agrees with the pipeline's elasticity (the
-    // two-sided p-value of the pipeline's value under the regression's estimate).
+    // Confidence: how well the history regression agrees with the elasticity used (the
+    // two-sided p-value of that value under the regression's estimate).
     let agreement = 2.0 * (1.0 - normal_cdf(((e - h.elasticity) / h.std_error).abs()));
     let uplift = decision.uplift().unwrap_or(0.0);
     let recommendation = (uplift > 0.0 && best.outcome.value > 0.0)
@@ -338,7 +347,17 @@ fn price_item(
                     100.0 * best.outcome.value
                 ),
                 vec![
-                    Evidence::new("elasticity_pipeline", e, "simulated discount curve over past promotions"),
+                    Evidence::new("elasticity", e, "mean of the simulated curve's and the item offset regression's"),
+                    Evidence::new(
+                        "elasticity_pipeline",
+                        shape.curve.elasticity,
+                        "simulated discount curve over past promotions",
+                    ),
+                    Evidence::new(
+                        "elasticity_offset",
+                        offset.elasticity,
+                        "item Poisson regression on the pipeline's baseline",
+                    ),
                     Evidence::new("elasticity_history", h.elasticity, "log-log regression with retail controls"),
                     Evidence::new("unit_cost", unit_cost, "cost of a unit"),
                     Evidence::new("planned_profit", decision.planned.profit, "profit at the planned discount"),

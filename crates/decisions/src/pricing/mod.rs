@@ -7,8 +7,10 @@ mod cells;
 pub mod curve;
 pub mod elasticity;
 mod history;
+mod offset;
 mod ols;
 mod optimise;
+mod poisson;
 mod simulated;
 mod whatif;
 
@@ -17,6 +19,7 @@ pub use cells::{WhatIfCells, future_window, historical_promotions, planned_promo
 pub use curve::{ConstantElasticity, CurvePoint, DemandCurve, FnCurve, evaluate_curve};
 pub use elasticity::{Coefficient, ElasticityEstimate, PriceObservation, estimate_elasticity};
 pub use history::{HistoryElasticity, HistorySpec, elasticity_from_history};
+pub use offset::{OffsetElasticity, OffsetSpec, elasticity_with_offset};
 pub use optimise::{
     Candidate, LeverCurve, LeverKind, LeverOnCurve, Outcome, PriceConstraints, PriceLadder, PricingDecision,
     optimise_lever,

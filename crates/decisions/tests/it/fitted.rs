@@ -4,7 +4,7 @@ use forecast_core::data::{GeneratedData, RetailGenerator};
 use forecast_core::features::{FeatureSpec, StaticEncoding};
 use forecast_core::forecast::GlobalForecaster;
 use forecast_core::gbdt::{Gbdt, Objective};
-use forecast_core::{ForecastPipeline, ParamGuard};
+use forecast_core::{ForecastPipeline, Panel, ParamGuard};
 use forecast_decisions::lost_sales::Censoring;
 use std::sync::OnceLock;
 
@@ -16,11 +16,25 @@ pub(crate) struct Fitted {
     pub(crate) data: GeneratedData,
     pub(crate) censoring: Censoring,
     pub(crate) pipeline: ForecastPipeline,
+    /// The panel the pipeline was fitted on: censored targets masked.
+    pub(crate) masked: Panel,
 }
 
 pub(crate) fn default_fit() -> &'static Fitted {
     static FIT: OnceLock<Fitted> = OnceLock::new();
     FIT.get_or_init(|| fit(RetailGenerator::default().generate()))
+}
+
+/// Seed 7 (other items, prices and promotions) at the default size.
+pub(crate) fn seed7_fit() -> &'static Fitted {
+    static FIT: OnceLock<Fitted> = OnceLock::new();
+    FIT.get_or_init(|| fit(RetailGenerator::new(7).generate()))
+}
+
+/// The default seed with 20 stores: four times the history per item.
+pub(crate) fn stores20_fit() -> &'static Fitted {
+    static FIT: OnceLock<Fitted> = OnceLock::new();
+    FIT.get_or_init(|| fit(RetailGenerator::default().stores(20).generate()))
 }
 
 fn fit(data: GeneratedData) -> Fitted {
@@ -39,7 +53,7 @@ fn fit(data: GeneratedData) -> Fitted {
         .lambda_l2(10.0)
         .check()
         .unwrap();
-    let pipeline =
-        GlobalForecaster::new("gbdt", gbdt, features).fit_pipeline(&censoring.mask(&data.panel).unwrap()).unwrap();
-    Fitted { data, censoring, pipeline }
+    let masked = censoring.mask(&data.panel).unwrap();
+    let pipeline = GlobalForecaster::new("gbdt", gbdt, features).fit_pipeline(&masked).unwrap();
+    Fitted { data, censoring, pipeline, masked }
 }
