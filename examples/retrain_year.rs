@@ -5,9 +5,9 @@
 //! only when a Diebold-Mariano test says it is better, and an automatic rollback when a new
 //! configuration's production error passes its own backtest level during its probation.
 //! Decay is a [`DecayTest`]: the last week of production's daily WAPE against the serving
-//! configuration's own first four weeks in service (measured the same way), a one-sided test
-//! with a Bartlett long-run variance; a search that keeps the champion keeps its reference,
-//! so a lasting decay keeps asking (the cooldown spaces the runs).
+//! configuration's own four weeks in service before it (or its first four weeks, with
+//! `--first-days-reference`), measured the same way, a one-sided test with a Bartlett
+//! long-run variance; a search that keeps the champion keeps its losses.
 //! Prints the timeline and the production WAPE of the day-ahead forecasts next to a model
 //! never retrained and an oracle that refits every day with the best configuration of the
 //! regime it is in (known in hindsight).
@@ -64,6 +64,10 @@ struct Args {
     /// Print one JSON object with the figures last on stdout.
     #[arg(long)]
     json: bool,
+    /// Hold the decay test's window against the serving configuration's first
+    /// REFERENCE_DAYS in service instead of the REFERENCE_DAYS of service just before it.
+    #[arg(long)]
+    first_days_reference: bool,
 }
 
 /// Multiplier of every item's price elasticity from the shift on.
@@ -559,9 +563,11 @@ fn main() -> Result<()> {
     let n = full.series.len();
     let decay_rule = |baseline: f64| DecayTrigger { window: 14 * n, min_points: 7 * n, ..DecayTrigger::wape(baseline) };
     // Decay: the last week of production's daily WAPE against the serving configuration's own
-    // first REFERENCE_DAYS in service (refreshes keep the configuration, so they keep its
-    // reference; a promotion or a rollback starts a new one), a one-sided test with a
-    // Bartlett long-run variance (daily errors are autocorrelated).
+    // REFERENCE_DAYS in service just before that week (or, with --first-days-reference, its
+    // first REFERENCE_DAYS in service; the yearly season then moves the level under it).
+    // Refreshes keep the configuration, so they keep its losses; a promotion or a rollback
+    // starts anew. A one-sided test with a Bartlett long-run variance (daily errors are
+    // autocorrelated).
     let decay_test = DecayTest::default();
     let mut daily_losses: Vec<f64> = Vec::new();
     let (mut prod, mut stale, mut oracle) = (Score::default(), Score::default(), Score::default());
@@ -627,7 +633,12 @@ fn main() -> Result<()> {
             }
         }
         let scheduled = !scheduler.due(clock)?.is_empty();
-        let (reference, live) = daily_losses.split_at(daily_losses.len().min(REFERENCE_DAYS));
+        let (reference, live) = if args.first_days_reference {
+            daily_losses.split_at(daily_losses.len().min(REFERENCE_DAYS))
+        } else {
+            let split = daily_losses.len().saturating_sub(decay_test.window);
+            (&daily_losses[split.saturating_sub(REFERENCE_DAYS)..split], &daily_losses[split..])
+        };
         let decay = decay_test.check(reference, live, clock)?;
         if let Some(e) = &decay {
             say(format!("{day}  trigger decay: {}", e.reason));
@@ -751,6 +762,7 @@ fn main() -> Result<()> {
                 "jobs": jobs,
                 "refreshes": refreshes,
                 "seed": args.seed,
+                "decay_reference": if args.first_days_reference { "first_days" } else { "trailing" },
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );
