@@ -4,6 +4,10 @@
 //! search on rolling-origin backtests, promotions of a new configuration through the registry
 //! only when a Diebold-Mariano test says it is better, and an automatic rollback when a new
 //! configuration's production error passes its own backtest level during its probation.
+//! Decay is a [`DecayTest`]: the last week of production's daily WAPE against the serving
+//! configuration's own four weeks in service before it (or its first four weeks, with
+//! `--first-days-reference`), measured the same way, a one-sided test with a Bartlett
+//! long-run variance; a search that keeps the champion keeps its losses.
 //! Prints the timeline and the production WAPE of the day-ahead forecasts next to a model
 //! never retrained and an oracle that refits every day with the best configuration of the
 //! regime it is in (known in hindsight).
@@ -37,9 +41,9 @@ use forecast::mlops::drift_source::HealthDriftSource;
 use forecast::mlops::monitor::{DriftOptions, FeatureKind};
 use forecast::mlops::{HealthCheck, Registry};
 use forecast::retrain::{
-    Config, DecayTrigger, Decision, DriftTrigger, HalvingSchedule, Job, Journal, MinResources, Objective, ParamSpace,
-    ParamValue, Promoter, PromotionPolicy, RetrainError, RollbackGuard, Schedule, Scheduler, Search, Step, TriggerGate,
-    compare, panel_as_of,
+    Config, DecayTest, DecayTrigger, Decision, DriftTrigger, HalvingSchedule, Job, Journal, MinResources, Objective,
+    ParamSpace, ParamValue, Promoter, PromotionPolicy, RetrainError, RollbackGuard, Schedule, Scheduler, Search, Step,
+    TriggerGate, compare, panel_as_of,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -60,6 +64,10 @@ struct Args {
     /// Print one JSON object with the figures last on stdout.
     #[arg(long)]
     json: bool,
+    /// Hold the decay test's window against the serving configuration's first
+    /// REFERENCE_DAYS in service instead of the REFERENCE_DAYS of service just before it.
+    #[arg(long)]
+    first_days_reference: bool,
 }
 
 /// Multiplier of every item's price elasticity from the shift on.
@@ -78,6 +86,10 @@ const MAX_ROUNDS: usize = 108;
 const GUARD_DAYS: i64 = 14;
 /// Minimum days between two searches started by signals.
 const COOLDOWN_DAYS: i64 = 7;
+/// Days of a configuration's first production losses that make its reference level (the
+/// decay test's baseline, measured exactly as the live error is: the day-ahead WAPE of
+/// production).
+const REFERENCE_DAYS: usize = 28;
 /// Daily drift reports in a row that must say drifted before the drift trigger fires.
 const DRIFT_PERSISTENCE: usize = 3;
 /// Family-wise false-alarm rate of one daily drift report (Bonferroni over its features).
@@ -550,14 +562,25 @@ fn main() -> Result<()> {
     let mut drift = DriftTrigger::new(format!("{MODEL}@champion")).persistence(DRIFT_PERSISTENCE);
     let n = full.series.len();
     let decay_rule = |baseline: f64| DecayTrigger { window: 14 * n, min_points: 7 * n, ..DecayTrigger::wape(baseline) };
+    // Decay: the last week of production's daily WAPE against the serving configuration's own
+    // REFERENCE_DAYS in service just before that week (or, with --first-days-reference, its
+    // first REFERENCE_DAYS in service; the yearly season then moves the level under it).
+    // Refreshes keep the configuration, so they keep its losses; a promotion or a rollback
+    // starts anew. A one-sided test with a Bartlett long-run variance (daily errors are
+    // autocorrelated).
+    let decay_test = DecayTest::default();
+    let mut daily_losses: Vec<f64> = Vec::new();
     let (mut prod, mut stale, mut oracle) = (Score::default(), Score::default(), Score::default());
-    // Production's scored days since the last search or alias change (the decay trigger's
-    // and the rollback guard's input: a new baseline starts with fresh points).
+    // Production's scored points since the last promotion or rollback (the rollback guard's
+    // input).
     let (mut since_actual, mut since_forecast) = (Vec::new(), Vec::new());
     let mut yesterday: Option<(Vec<f64>, Vec<f64>, Vec<f64>)> = None;
     let (mut promotions, mut refreshes, mut rollbacks, mut jobs) = (0usize, 0usize, 0usize, 0usize);
     let (mut first_decay, mut first_drift): (Option<NaiveDate>, Option<NaiveDate>) = (None, None);
-    let (mut decay_before, mut drift_before) = (0usize, 0usize);
+    // Decay signals before the shift (false alarms): days that fired, and episodes (runs of
+    // consecutive days that fired).
+    let (mut decay_before, mut decay_episodes_before, mut drift_before) = (0usize, 0usize, 0usize);
+    let mut last_decay: Option<NaiveDate> = None;
     let mut monthly = Score::default();
     let mut services = Services {
         full: &full,
@@ -581,6 +604,9 @@ fn main() -> Result<()> {
             monthly.add(&a, &p);
             since_actual.extend_from_slice(&a);
             since_forecast.extend_from_slice(&p);
+            let mut today = Score::default();
+            today.add(&a, &p);
+            daily_losses.push(today.wape());
         }
         if day.day() == 1 && day != year {
             say(format!(
@@ -603,17 +629,30 @@ fn main() -> Result<()> {
                 champion = Champion { since: day, ..back };
                 since_actual.clear();
                 since_forecast.clear();
+                daily_losses.clear();
             }
         }
         let scheduled = !scheduler.due(clock)?.is_empty();
-        let decay = decay_rule(champion.backtest_wape).check(&since_actual, &since_forecast, clock)?;
+        let (reference, live) = if args.first_days_reference {
+            daily_losses.split_at(daily_losses.len().min(REFERENCE_DAYS))
+        } else {
+            let split = daily_losses.len().saturating_sub(decay_test.window);
+            (&daily_losses[split.saturating_sub(REFERENCE_DAYS)..split], &daily_losses[split..])
+        };
+        let decay = decay_test.check(reference, live, clock)?;
         if let Some(e) = &decay {
             say(format!("{day}  trigger decay: {}", e.reason));
             if day < shift_day {
                 decay_before += 1;
+                if last_decay != Some(day - Duration::days(1)) {
+                    decay_episodes_before += 1;
+                }
             } else if first_decay.is_none() {
                 first_decay = Some(day);
             }
+        }
+        if decay.is_some() {
+            last_decay = Some(day);
         }
         gate.offer_opt(decay);
         drift_source.publish(&drift_check(&full, champion.trained_to, day, clock)?);
@@ -642,11 +681,12 @@ fn main() -> Result<()> {
                 out.decision,
                 out.reason
             ));
-            since_actual.clear();
-            since_forecast.clear();
             promoted_today = out.decision == Decision::Promote;
             if promoted_today {
                 promotions += 1;
+                since_actual.clear();
+                since_forecast.clear();
+                daily_losses.clear();
                 let new = Champion {
                     version: out.version,
                     config: out.best,
@@ -700,7 +740,7 @@ fn main() -> Result<()> {
         oracle.wape()
     ));
     say(format!(
-        "decay detected {} days after the shift, drift {} days after; before the shift {decay_before} decay and {drift_before} drift signals; {} trigger signals recorded, {} audit events; {:.0} s",
+        "decay detected {} days after the shift, drift {} days after; before the shift {decay_before} decay signals ({decay_episodes_before} episodes) and {drift_before} drift signals; {} trigger signals recorded, {} audit events; {:.0} s",
         delay.map_or_else(|| "never".into(), |d| d.to_string()),
         first_drift.map_or_else(|| "never".into(), |d| (d - shift_day).num_days().to_string()),
         gate.log().len(),
@@ -718,10 +758,11 @@ fn main() -> Result<()> {
                 "rollbacks": rollbacks,
                 "detection_delay_days": delay,
                 "drift_delay_days": first_drift.map(|d| (d - shift_day).num_days()),
-                "signals_before_shift": {"decay": decay_before, "drift": drift_before},
+                "signals_before_shift": {"decay": decay_before, "decay_episodes": decay_episodes_before, "drift": drift_before},
                 "jobs": jobs,
                 "refreshes": refreshes,
                 "seed": args.seed,
+                "decay_reference": if args.first_days_reference { "first_days" } else { "trailing" },
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );

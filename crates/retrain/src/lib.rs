@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod decay_test;
 pub mod diebold_mariano;
 pub mod error;
 pub mod halving;
@@ -10,6 +11,7 @@ pub mod search;
 pub mod tpe;
 pub mod trigger;
 
+pub use decay_test::{DecayTest, DecayTestResult};
 pub use diebold_mariano::{Alternative, DmTest, diebold_mariano};
 pub use error::{Result, RetrainError};
 pub use halving::{HalvingSchedule, MinResources};

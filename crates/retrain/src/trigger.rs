@@ -1,7 +1,7 @@
 //! Retraining triggers: performance decay on delayed actuals, data drift (through
 //! forecast-core's [`DriftSource`] port), data volume and manual requests; concurrent signals
 //! merge into one run, a cooldown prevents retrain storms, and every signal is recorded with
-//! its evidence and what became of it.
+//! its evidence and what became of it. [`crate::DecayTest`] is the decay trigger as a test.
 
 use crate::error::{Result, invalid};
 use chrono::{DateTime, Duration, Utc};
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 pub enum TriggerKind {
     /// A schedule fell due.
     Schedule,
-    /// Accuracy on delayed actuals fell behind the champion's backtest level.
+    /// Accuracy on delayed actuals fell behind the champion's reference level.
     Decay,
     /// The drift port reported drifted data.
     Drift,
