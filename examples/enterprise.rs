@@ -264,8 +264,7 @@ fn replay_week(
     seed: u64,
 ) -> Fallible<Week> {
     let panel = &cut(panel, end);
-    let days = end;
-    let history = Arc::new(cut(panel, days - WEEK));
+    let history = Arc::new(cut(panel, end - WEEK));
     let specs = [AnomalyKind::Spike, AnomalyKind::Drop]
         .map(|k| {
             let mut s = AnomalySpec::default_for(k);
@@ -273,8 +272,7 @@ fn replay_week(
             s
         })
         .to_vec();
-    let (injected, _) =
-        inject(panel, &AnomalyPlan { skip_first: days - WEEK, ..AnomalyPlan::with_specs(seed, specs) })?;
+    let (injected, _) = inject(panel, &AnomalyPlan { skip_first: end - WEEK, ..AnomalyPlan::with_specs(seed, specs) })?;
     let model = ServedModel::prepare(Arc::new(pipeline), Some(version), &BandParams::default(), &history)?;
     let dyn_clock: Arc<dyn forecast::core::Clock> = clock.clone();
     let params = EngineParams { max_batch: 64, ..EngineParams::default() };
@@ -286,15 +284,16 @@ fn replay_week(
     let route = Route { group_by: vec!["store".into()], group_wait: TimeDelta::zero(), ..Route::default() };
     let sinks = vec![("default".to_string(), Arc::new(sink) as Arc<dyn AlertSink>)];
     let mut alerts = AlertManager::new(dyn_clock.clone(), vec![route], vec![], sinks)?;
-    let first_day = history.date(&history.series[0], days - WEEK).ok_or("no replay date")?;
+    let first_day = history.date(&history.series[0], end - WEEK).ok_or("no replay date")?;
     let mut source =
         Replay::new(Arc::new(injected), Pace::AsFastAsPossible, dyn_clock)?.lookahead(60).starting_from(first_day)?;
     let mut week = Week { actual: Vec::new(), forecast: Vec::new(), alerts: 0, notifications: 0, engine };
     loop {
-        let scored = match source.poll_next()? {
-            Next::Event(event) => week.engine.ingest(event)?,
-            Next::Pending { .. } => week.engine.tick()?,
-            Next::Closed => break,
+        // At the end of the stream the open batch is flushed, then the loop ends.
+        let (scored, closed) = match source.poll_next()? {
+            Next::Event(event) => (week.engine.ingest(event)?, false),
+            Next::Pending { .. } => (week.engine.tick()?, false),
+            Next::Closed => (week.engine.flush()?, true),
         };
         for s in scored {
             week.actual.push(s.value);
@@ -304,13 +303,8 @@ fn replay_week(
                 alerts.fire(a)?;
             }
         }
-    }
-    for s in week.engine.flush()? {
-        week.actual.push(s.value);
-        week.forecast.push(s.forecast);
-        for a in s.alerts {
-            week.alerts += 1;
-            alerts.fire(a)?;
+        if closed {
+            break;
         }
     }
     alerts.tick();

@@ -70,7 +70,8 @@ impl Security {
             Ok(Ok(()))
         };
         let audit = |roles: &RoleGraph| {
-            let carried = roles.get(&role.name).map(|new| permissions_of(roles, new)).unwrap_or_default();
+            // The store passes the graph after the definition: the role is in it.
+            let carried = permissions_of(roles, roles.get(&role.name).ok_or_else(|| unknown_role(&role.name))?);
             let permissions: Vec<&str> = carried.iter().map(Permission::as_str).collect();
             let event = self
                 .event(actor.username(), realm.tenant(), "role.define", &role.name, AuditOutcome::Success)
