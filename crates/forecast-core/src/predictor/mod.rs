@@ -6,7 +6,7 @@
 //! blocks of rows, QuickScorer lanes of eight trees for single rows, and a branch-free
 //! pre-order walk for very large trees. Blocks of [`BLOCK_ROWS`] rows are binned once and
 //! then every tree streams past them; with more than one thread, blocks are spread over a
-//! private rayon pool. Leaf values stay `f64` and are added tree by tree in the reference's
+//! private rayon pool, whose workers pull them from one queue. Leaf values stay `f64` and are added tree by tree in the reference's
 //! order, so predictions are bit-identical to it. The instruction set ([`Isa`]) is chosen
 //! when compiling and can be forced with [`CompiledPredictor::compile_with`].
 //!
@@ -49,8 +49,7 @@ use kernel::{BLOCK, Engine, Scratch};
 use layout::Forest;
 use ndarray::{Array1, ArrayView2};
 use quantize::Quantizer;
-use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Rows binned and scored together by the batch path.
 pub const BLOCK_ROWS: usize = BLOCK;
@@ -59,8 +58,8 @@ pub const BLOCK_ROWS: usize = BLOCK;
 /// fill, about as much as 75 single rows (AVX2, the 500 x 31 LightGBM model).
 const SMALL_BLOCK: usize = 64;
 
-/// Blocks handed to one rayon task.
-const BLOCKS_PER_TASK: usize = 4;
+/// Blocks a worker takes from the batch's queue at a time.
+const BLOCKS_PER_TASK: usize = 2;
 
 /// A tree ensemble compiled for fast, exact scoring.
 #[derive(Debug, Clone)]
@@ -211,9 +210,23 @@ impl CompiledPredictor {
             }
         };
         match &self.pool {
-            Some(pool) if out.len() > task_rows => pool.install(|| {
-                rows.par_chunks(task_rows * nf).zip(out.par_chunks_mut(task_rows)).for_each_init(|| None, task);
-            }),
+            Some(pool) if out.len() > task_rows => {
+                // One queue of tasks that every worker pulls from until it is empty, each with its
+                // own scratch. Rayon's adaptive splitting (`par_chunks`) stops splitting a range
+                // once its split budget is spent, which could leave one of two threads alone
+                // with a long run of blocks at the end of the batch.
+                let queue = Mutex::new(rows.chunks(task_rows * nf).zip(out.chunks_mut(task_rows)));
+                pool.broadcast(|_| {
+                    let mut scratch = None;
+                    loop {
+                        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                        match next {
+                            Some(work) => task(&mut scratch, work),
+                            None => break,
+                        }
+                    }
+                });
+            }
             _ => task(&mut None, (rows, out)),
         }
     }
