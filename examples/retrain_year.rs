@@ -36,16 +36,16 @@ use forecast::core::forecast::{FittedForecaster, Forecaster, GlobalForecaster};
 use forecast::core::gbdt::{Gbdt, Objective as Loss};
 use forecast::core::tenant::TenantId;
 use forecast::core::{
-    Clock, GuardedAction, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, ModelStore, NewModelVersion, Panel,
+    GuardedAction, ManualClock, MemoryAuditSink, ModelArtifact, ModelRef, ModelStore, NewModelVersion, Panel,
     ParamGuard, PermissionCheck,
 };
 use forecast::mlops::drift_source::HealthDriftSource;
 use forecast::mlops::monitor::{DriftOptions, FeatureKind};
 use forecast::mlops::{HealthCheck, Registry};
 use forecast::retrain::{
-    Config, DecayTest, DecayTrigger, Decision, DriftTrigger, HalvingSchedule, Job, Journal, MinResources, Objective,
-    ParamSpace, ParamValue, Promoter, PromotionPolicy, RetrainError, RollbackGuard, Schedule, Scheduler, Search, Step,
-    TriggerEvent, TriggerGate, TriggerKind, compare, panel_as_of,
+    Config, DecayRecheck, DecayTest, DecayTrigger, Decision, DriftTrigger, HalvingSchedule, Job, Journal, MinResources,
+    Objective, ParamSpace, ParamValue, Promoter, PromotionPolicy, RetrainError, RollbackGuard, Schedule, Scheduler,
+    Search, Step, TriggerGate, compare, panel_as_of,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -584,11 +584,11 @@ fn main() -> Result<()> {
     let (mut decay_before, mut decay_episodes_before, mut drift_before) = (0usize, 0usize, 0usize);
     let mut last_decay: Option<NaiveDate> = None;
     // A decay-started search that keeps the champion was judged on backtest days mostly from
-    // before the decay began (the tested week is its first sign): the decay is not resolved,
-    // and once the backtest holds only days from the start of that week on, the search runs
-    // again (once per Keep episode; as soon as the cooldown allows). The trailing reference
-    // would otherwise absorb the decayed days and fall silent.
-    let mut recheck: Option<(NaiveDate, NaiveDate)> = None;
+    // before the decay began: it runs once more when its backtest holds only days from the
+    // tested week on (`DecayRecheck`; the trailing reference would absorb the decay and fall
+    // silent).
+    let backtest_days = Duration::days(7 * WEEKS as i64);
+    let mut recheck = DecayRecheck::new(backtest_days, Duration::days(decay_test.window as i64))?;
     let mut monthly = Score::default();
     let mut services = Services {
         full: &full,
@@ -674,17 +674,7 @@ fn main() -> Result<()> {
             }
         }
         gate.offer_opt(drifted);
-        if let Some((_, fired)) = recheck.filter(|(due, _)| day >= *due) {
-            gate.offer(TriggerEvent {
-                kind: TriggerKind::Decay,
-                at: clock.now(),
-                reason: format!(
-                    "recheck of the decay signalled on {fired}: every backtest day is now from {} on",
-                    fired - Duration::days(decay_test.window as i64)
-                ),
-                evidence: BTreeMap::from([("days_since_signal".to_string(), (day - fired).num_days() as f64)]),
-            });
-        }
+        gate.offer_opt(recheck.signal(clock));
         let mut promoted_today = false;
         if let Some(request) = gate.decide(clock) {
             jobs += 1;
@@ -701,20 +691,12 @@ fn main() -> Result<()> {
                 out.reason
             ));
             promoted_today = out.decision == Decision::Promote;
-            // A search whose backtest starts on or after the recheck's decayed week settles it.
-            let backtest_start = known - Duration::days(7 * WEEKS as i64 - 1);
-            let week = Duration::days(decay_test.window as i64);
-            let decay_started = request.triggers.iter().any(|t| t.kind == TriggerKind::Decay);
-            if recheck.is_some_and(|(_, fired)| backtest_start >= fired - week) {
-                recheck = None;
-            } else if decay_started && !promoted_today && recheck.is_none() {
-                // Due when the backtest (WEEKS weeks up to the day before) starts at the tested week.
-                let due = day - week + Duration::days(7 * WEEKS as i64);
+            let backtest_start = morning(known) - backtest_days + Duration::days(1);
+            if let Some(r) = recheck.settle(&request, out.decision, backtest_start, clock) {
+                let due = r.due.date_naive();
                 say(format!("{day}  decay not resolved by a Keep: the search runs again from {due}"));
-                recheck = Some((due, day));
             }
             if promoted_today {
-                recheck = None;
                 promotions += 1;
                 since_actual.clear();
                 since_forecast.clear();
