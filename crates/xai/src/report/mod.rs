@@ -11,6 +11,7 @@ mod model;
 #[cfg(feature = "pdf")]
 mod pdf;
 mod schema;
+mod specimen;
 mod svg;
 
 pub use html::to_html;
@@ -21,6 +22,7 @@ pub use model::{
 #[cfg(feature = "pdf")]
 pub use pdf::to_pdf;
 pub use schema::report_schema;
+pub use specimen::specimen;
 
 use crate::{Result, XaiError};
 
