@@ -238,8 +238,8 @@ struct Priced {
 /// The best discount for `name`'s planned promotion in every store: the elasticity as the
 /// combination (`combine_elasticities`: the mean, the simulated curve having no standard error)
 /// of the pipeline's simulated curve over the item's past promotions (pooled across items, so
-/// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline with
-/// the promotion flag as a control, the level of its planned one,
+/// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline,
+/// the level of its planned one,
 /// a 25% minimum margin, at most 40% off, discounts in 5% steps.
 fn price_item(
     data: &GeneratedData,
@@ -265,13 +265,8 @@ fn price_item(
     let plan_curve =
         PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())?;
     let plan = plan_curve.simulate_grid(&levels)?;
-    let offset = elasticity_with_offset(
-        pipeline,
-        &censoring.mask(panel)?,
-        &series,
-        &OffsetSpec::within_promotions(),
-        Some(censoring),
-    )?;
+    let offset =
+        elasticity_with_offset(pipeline, &censoring.mask(panel)?, &series, &OffsetSpec::retail(), Some(censoring))?;
     let e = combine_elasticities(&[
         ElasticityReading { source: "pipeline".into(), elasticity: shape.curve.elasticity, std_error: None },
         ElasticityReading { source: "offset".into(), elasticity: offset.elasticity, std_error: Some(offset.std_error) },
@@ -370,7 +365,7 @@ fn price_item(
                     Evidence::new(
                         "elasticity_offset",
                         offset.elasticity,
-                        "item Poisson regression on the pipeline's baseline, promotion flag as a control",
+                        "item Poisson regression on the pipeline's baseline",
                     ),
                     Evidence::new("elasticity_history", h.elasticity, "log-log regression with retail controls"),
                     Evidence::new("unit_cost", unit_cost, "cost of a unit"),
