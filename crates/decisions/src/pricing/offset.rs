@@ -28,8 +28,10 @@
 //! (`units (usual / net)^e`, price and discount set to the usual ones), so the model reads a
 //! history with no price moves. On three generator panels the second pass cut the largest
 //! errors (default panel item_07: -2.07 to -2.52 against a true -2.47); further passes changed
-//! little. What remains: the model was fitted on these very periods (no cross-fitting), and its
-//! promotion effect at zero discount comes from the few promotions without one.
+//! little. What remains: the model's promotion effect at zero discount comes from the few
+//! promotions without one (see [`OffsetSpec::within_promotions`]). Fitting the baseline without
+//! the item's own deal periods ([`super::cross_fitted_elasticities`]) did not help on the
+//! generator panels (the crate README has the figures).
 
 use super::cells::column;
 use super::elasticity::Coefficient;

@@ -236,6 +236,9 @@ struct ItemFigures {
     within_profit_ratio: f64,
 }
 
+/// One error or profit ratio of [`ItemFigures`].
+type Readout = fn(&ItemFigures) -> f64;
+
 fn item_figures(fit: &crate::fitted::Fitted) -> Vec<ItemFigures> {
     let (data, panel) = (&fit.data, &fit.data.panel);
     let fine = grid(0.01, 0.4);
@@ -404,14 +407,14 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
         })
         .collect();
     for (name, figures) in &measured {
-        let within = |e: fn(&ItemFigures) -> f64| figures.iter().filter(|f| e(f) <= 0.2).count();
-        let median = |e: fn(&ItemFigures) -> f64| {
+        let within = |e: Readout| figures.iter().filter(|f| e(f) <= 0.2).count();
+        let median = |e: Readout| {
             let mut v: Vec<f64> = figures.iter().map(e).collect();
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
-        let worst = |e: fn(&ItemFigures) -> f64| figures.iter().map(e).fold(0.0, f64::max);
-        let columns: [(&str, fn(&ItemFigures) -> f64); 7] = [
+        let worst = |e: Readout| figures.iter().map(e).fold(0.0, f64::max);
+        let columns: [(&str, Readout); 7] = [
             ("combined", |f| f.error),
             ("pipeline+within", |f| f.within_blend_error),
             ("pipeline", |f| f.pipeline_error),
@@ -429,10 +432,8 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
                 worst(e)
             );
         }
-        for (rule, p) in [
-            ("combined", (|f| f.profit_ratio) as fn(&ItemFigures) -> f64),
-            ("pipeline+within", |f| f.within_profit_ratio),
-        ] {
+        for (rule, p) in [("combined", (|f| f.profit_ratio) as Readout), ("pipeline+within", |f| f.within_profit_ratio)]
+        {
             let five = figures.iter().filter(|f| p(f) >= 0.95).count();
             let least = figures.iter().map(p).fold(f64::INFINITY, f64::min);
             println!(
@@ -451,7 +452,7 @@ fn generator_discounts_are_within_five_percent_of_the_true_optimum() {
             assert!(f.error <= 0.3, "{name} item {i}: error {} (the oracle's {})", f.error, f.oracle_error);
             assert!(f.crossfit_error <= 0.4, "{name} item {i}: cross-fitted error {}", f.crossfit_error);
         }
-        let within = |e: fn(&ItemFigures) -> f64| figures.iter().filter(|f| e(f) <= 0.2).count();
+        let within = |e: Readout| figures.iter().filter(|f| e(f) <= 0.2).count();
         assert!(within(|f| f.error) >= 8, "{name}: {} items within 20%", within(|f| f.error));
         assert!(within(|f| f.crossfit_error) >= 5, "{name}: {} cross-fitted within 20%", within(|f| f.crossfit_error));
         let five = figures.iter().filter(|f| f.profit_ratio >= 0.95).count();
