@@ -18,9 +18,9 @@ use forecast::core::{ForecastPipeline, ParamGuard};
 use forecast::decisions::expansion::{DemandPoint, ExistingStore, HuffModel, HuffStore, project_analog};
 use forecast::decisions::lost_sales::{Censoring, LostSalesOptions, LostSalesReport, estimate_lost_sales};
 use forecast::decisions::pricing::{
-    HistorySpec, LeverCurve, LeverKind, OffsetSpec, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision,
-    SimulatedCurve, allocate_budget, elasticity_from_history, elasticity_with_offset, historical_promotions,
-    optimise_lever, planned_promotions, support_levels,
+    ElasticityReading, HistorySpec, LeverCurve, LeverKind, OffsetSpec, PipelineCurve, PriceConstraints, PriceLadder,
+    PricingDecision, SimulatedCurve, allocate_budget, combine_elasticities, elasticity_from_history,
+    elasticity_with_offset, historical_promotions, optimise_lever, planned_promotions, support_levels,
 };
 use forecast::decisions::recommend::expansion_recommendation;
 use forecast::decisions::reorder::{ReorderSettings, plan_series};
@@ -235,7 +235,8 @@ struct Priced {
     recommendation: Option<Recommendation>,
 }
 
-/// The best discount for `name`'s planned promotion in every store: the elasticity as the mean
+/// The best discount for `name`'s planned promotion in every store: the elasticity as the
+/// combination (`combine_elasticities`: the mean, the simulated curve having no standard error)
 /// of the pipeline's simulated curve over the item's past promotions (pooled across items, so
 /// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline,
 /// the level of its planned one,
@@ -266,7 +267,11 @@ fn price_item(
     let plan = plan_curve.simulate_grid(&levels)?;
     let offset =
         elasticity_with_offset(pipeline, &censoring.mask(panel)?, &series, &OffsetSpec::retail(), Some(censoring))?;
-    let e = (shape.curve.elasticity + offset.elasticity) / 2.0;
+    let e = combine_elasticities(&[
+        ElasticityReading { source: "pipeline".into(), elasticity: shape.curve.elasticity, std_error: None },
+        ElasticityReading { source: "offset".into(), elasticity: offset.elasticity, std_error: Some(offset.std_error) },
+    ])?
+    .elasticity;
     let fit = plan.smoothed_with_elasticity(e)?;
     let smooth = plan.lever_curve(&fit)?;
     let constraints = PriceConstraints {
@@ -347,7 +352,11 @@ fn price_item(
                     100.0 * best.outcome.value
                 ),
                 vec![
-                    Evidence::new("elasticity", e, "mean of the simulated curve's and the item offset regression's"),
+                    Evidence::new(
+                        "elasticity",
+                        e,
+                        "combine_elasticities of the simulated curve's and the item offset regression's (their mean)",
+                    ),
                     Evidence::new(
                         "elasticity_pipeline",
                         shape.curve.elasticity,

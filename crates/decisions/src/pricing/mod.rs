@@ -4,6 +4,8 @@
 
 mod budget;
 mod cells;
+mod combine;
+mod crossfit;
 pub mod curve;
 pub mod elasticity;
 mod history;
@@ -16,6 +18,8 @@ mod whatif;
 
 pub use budget::{BudgetAllocation, BudgetPick, allocate_budget};
 pub use cells::{WhatIfCells, future_window, historical_promotions, planned_promotions, support_levels};
+pub use combine::{CombineRule, CombinedElasticity, ElasticityReading, combine_elasticities};
+pub use crossfit::{CrossFitSpec, CrossFitted, cross_fitted_elasticities};
 pub use curve::{ConstantElasticity, CurvePoint, DemandCurve, FnCurve, evaluate_curve};
 pub use elasticity::{Coefficient, ElasticityEstimate, PriceObservation, estimate_elasticity};
 pub use history::{HistoryElasticity, HistorySpec, elasticity_from_history};

@@ -16,6 +16,8 @@ pub(crate) struct Fitted {
     pub(crate) data: GeneratedData,
     pub(crate) censoring: Censoring,
     pub(crate) pipeline: ForecastPipeline,
+    /// The recipe the pipeline was fitted with, for refits (cross-fitting).
+    pub(crate) forecaster: GlobalForecaster,
     /// The panel the pipeline was fitted on: censored targets masked.
     pub(crate) masked: Panel,
 }
@@ -37,6 +39,18 @@ pub(crate) fn stores20_fit() -> &'static Fitted {
     FIT.get_or_init(|| fit(RetailGenerator::default().stores(20).generate()))
 }
 
+/// Seed 101 at the default size: measured only after the estimators were chosen.
+pub(crate) fn seed101_fit() -> &'static Fitted {
+    static FIT: OnceLock<Fitted> = OnceLock::new();
+    FIT.get_or_init(|| fit(RetailGenerator::new(101).generate()))
+}
+
+/// Seed 202 at the default size: measured only after the estimators were chosen.
+pub(crate) fn seed202_fit() -> &'static Fitted {
+    static FIT: OnceLock<Fitted> = OnceLock::new();
+    FIT.get_or_init(|| fit(RetailGenerator::new(202).generate()))
+}
+
 fn fit(data: GeneratedData) -> Fitted {
     let censoring = Censoring::from_records(&data.panel, &data.records).unwrap();
     // Statics as ordinal codes, the configuration these tests were written for: with the
@@ -54,6 +68,7 @@ fn fit(data: GeneratedData) -> Fitted {
         .check()
         .unwrap();
     let masked = censoring.mask(&data.panel).unwrap();
-    let pipeline = GlobalForecaster::new("gbdt", gbdt, features).fit_pipeline(&masked).unwrap();
-    Fitted { data, censoring, pipeline, masked }
+    let forecaster = GlobalForecaster::new("gbdt", gbdt, features);
+    let pipeline = forecaster.fit_pipeline(&masked).unwrap();
+    Fitted { data, censoring, pipeline, forecaster, masked }
 }
