@@ -26,9 +26,13 @@ const REGRESSOR_BACK: usize =
 /// row of forecast step `h` from a state holding `n` periods is the batch row for target index
 /// `n + h - 1` read with shift `h` (the direct strategy's step `h`, or the recursive strategy's
 /// first step for `h = 1`) of a panel whose series holds those `n` targets and the regressors
-/// the state was given (NaN where none was). Every value comes from the batch helpers
-/// themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, holiday
-/// distances, relative price), so the two paths cannot drift apart.
+/// the state was given (NaN where none was). The values come from the batch helpers
+/// themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, the relative
+/// price's median), so the two paths cannot drift apart; what a state keeps between rows to
+/// avoid recomputing is exact by construction: the relative price's look-back kept sorted
+/// (`PriceWindow`, the same median bit for bit), the kept holidays by index (`HolidayIndex`,
+/// the same capped distances), and, with [`FeatureStream::row_cached`], a period's calendar
+/// shared between series ([`CalendarCache`]).
 ///
 /// ```
 /// use forecast_core::features::{FeatureSpec, FeatureStream};
