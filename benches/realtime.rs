@@ -118,13 +118,11 @@ fn engine(c: &mut Criterion) {
         let f = stream.features();
         let date = e.timestamp.date_naive();
         let t = f.next_index(&states[s], date).expect("in order");
-        f.plan(&mut states[s], date, &e.regressors).expect("plan");
-        if let Some(plan) = &e.plan
-            && let Some(first) = f.date_of(&states[s], t + plan.offset)
-        {
-            f.plan(&mut states[s], first, &plan.rows).expect("plan ahead");
+        f.plan_at(&mut states[s], t, &e.regressors).expect("plan");
+        if let Some(plan) = &e.plan {
+            f.plan_at(&mut states[s], t + plan.offset, &plan.rows).expect("plan ahead");
         }
-        f.advance_to(&mut states[s], date).expect("advance");
+        f.advance_to_index(&mut states[s], t).expect("advance");
         stream.step_row(&states[s], 1, row).expect("row");
         f.push(&mut states[s], e.value).expect("push");
     }

@@ -260,45 +260,11 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
         }
         Ok(())
     };
-    let limit = setup.replay_events as u64;
-    let mut taken = 0u64;
     let started = Instant::now();
-    loop {
-        if taken == limit {
-            break;
-        }
-        match source.poll_next()? {
-            Next::Event(event) => {
-                taken += 1;
-                let scored = engine.ingest(event)?;
-                if !scored.is_empty() {
-                    handle(scored, &mut alerts)?;
-                    notifications += alerts.tick().delivered;
-                }
-            }
-            Next::Pending { until } => {
-                let scored = engine.tick()?;
-                if !scored.is_empty() {
-                    handle(scored, &mut alerts)?;
-                    notifications += alerts.tick().delivered;
-                }
-                let wake = [until, engine.deadline()].into_iter().flatten().min();
-                if let Some(w) = wake {
-                    if args.spin {
-                        while clock.now() < w {
-                            std::hint::spin_loop();
-                        }
-                    } else if let Ok(wait) = (w - clock.now()).to_std() {
-                        std::thread::sleep(wait.min(Duration::from_millis(1)));
-                    }
-                }
-            }
-            Next::Closed => break,
-        }
-    }
-    let last = engine.flush()?;
-    handle(last, &mut alerts)?;
+    let (taken, delivered) =
+        drive(&mut source, &mut engine, &mut alerts, setup.replay_events as u64, args.spin, &clock, &mut handle)?;
     let elapsed = started.elapsed();
+    notifications += delivered;
     notifications += alerts.tick().delivered;
     for (key, timestamp, flags) in &verdict_log {
         for (d, e) in evaluations.iter_mut().enumerate() {
@@ -329,6 +295,56 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
         scores,
     };
     Ok((run, truth))
+}
+
+/// The timed loop: up to `limit` events from the source through the engine, each scored batch
+/// to `handle` and the alert manager ticked after it, the open batch flushed at the end.
+/// Returns the events taken and the notifications delivered. Never inlined, so that a profiler
+/// counts it alone (`valgrind --tool=callgrind --toggle-collect='stream::drive*'`).
+#[inline(never)]
+fn drive(
+    source: &mut Replay,
+    engine: &mut ScoringEngine,
+    alerts: &mut AlertManager,
+    limit: u64,
+    spin: bool,
+    clock: &Arc<dyn Clock>,
+    handle: &mut dyn FnMut(Vec<Scored>, &mut AlertManager) -> Res<()>,
+) -> Res<(u64, usize)> {
+    let (mut taken, mut notifications) = (0u64, 0usize);
+    while taken < limit {
+        match source.poll_next()? {
+            Next::Event(event) => {
+                taken += 1;
+                let scored = engine.ingest(event)?;
+                if !scored.is_empty() {
+                    handle(scored, alerts)?;
+                    notifications += alerts.tick().delivered;
+                }
+            }
+            Next::Pending { until } => {
+                let scored = engine.tick()?;
+                if !scored.is_empty() {
+                    handle(scored, alerts)?;
+                    notifications += alerts.tick().delivered;
+                }
+                let wake = [until, engine.deadline()].into_iter().flatten().min();
+                if let Some(w) = wake {
+                    if spin {
+                        while clock.now() < w {
+                            std::hint::spin_loop();
+                        }
+                    } else if let Ok(wait) = (w - clock.now()).to_std() {
+                        std::thread::sleep(wait.min(Duration::from_millis(1)));
+                    }
+                }
+            }
+            Next::Closed => break,
+        }
+    }
+    let last = engine.flush()?;
+    handle(last, alerts)?;
+    Ok((taken, notifications))
 }
 
 /// The parts alone, on the same events: the replay, the streaming rows, and the compiled
@@ -367,13 +383,13 @@ fn parts(setup: &Setup, args: &Args) -> Res<Parts> {
         let state = &mut states[index[&*e.key]];
         let date = e.timestamp.date_naive();
         let t = features.next_index(state, date)?;
-        features.plan(state, date, &e.regressors)?;
+        features.plan_at(state, t, &e.regressors)?;
         if let Some(plan) = &e.plan
-            && let Some(first) = features.date_of(state, t + plan.offset)
+            && let Some(first) = t.checked_add(plan.offset)
         {
-            features.plan(state, first, &plan.rows)?;
+            features.plan_at(state, first, &plan.rows)?;
         }
-        features.advance_to(state, date)?;
+        features.advance_to_index(state, t)?;
         stream.step_row(state, 1, row)?;
         features.push(state, e.value)?;
     }

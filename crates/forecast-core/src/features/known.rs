@@ -132,16 +132,6 @@ pub(super) fn holiday_distances(flag: &[f64], cap: usize) -> (Vec<f64>, Vec<f64>
     (to, from)
 }
 
-/// The entries at index `i` of [`holiday_distances`] over the flags of `values`, without
-/// building the columns: periods to the next holiday at or after `i` and since the last one at
-/// or before it, both capped at `cap` (what a streaming row needs, in O(cap) and no allocation).
-pub(super) fn holiday_distances_at(values: &[f64], i: usize, cap: usize) -> (f64, f64) {
-    let is_holiday = |v: f64| v > 0.0;
-    let to = (0..=cap).take_while(|d| i + d < values.len()).find(|&d| is_holiday(values[i + d]));
-    let from = (0..=cap.min(i)).find(|&d| is_holiday(values[i - d]));
-    (to.unwrap_or(cap) as f64, from.unwrap_or(cap) as f64)
-}
-
 /// `price[t] / median(price[t - window .. t])` over the non-NaN previous prices; NaN without a
 /// previous price, with a non-positive median, or with a missing price at t.
 fn relative_price(price: &[f64], window: usize) -> Vec<f64> {
@@ -157,14 +147,19 @@ pub(super) fn relative_price_at(price: &[f64], t: usize, window: usize, buf: &mu
         buf[n] = v;
         n += 1;
     }
-    match median(&mut buf[..n]) {
-        Some(m) if m > 0.0 => price[t] / m,
+    price_over_median(price[t], median(&mut buf[..n]))
+}
+
+/// The relative price of `price` over the `median` of its look-back (see [`relative_price`]).
+pub(super) fn price_over_median(price: f64, median: Option<f64>) -> f64 {
+    match median {
+        Some(m) if m > 0.0 => price / m,
         _ => f64::NAN,
     }
 }
 
 /// Median of non-NaN values (mean of the middle two for an even count).
-fn median(values: &mut [f64]) -> Option<f64> {
+pub(super) fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
@@ -196,10 +191,6 @@ mod tests {
         assert_eq!(to, vec![1.0, 0.0, 3.0, 2.0, 1.0, 0.0, 3.0, 3.0]);
         // Last holiday: none before 1 -> the cap; 4 is 3 after 1 (capped at 3 anyway).
         assert_eq!(from, vec![3.0, 0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0]);
-        let values = [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, NAN];
-        for i in 0..values.len() {
-            assert_eq!(holiday_distances_at(&values, i, 3), (to[i], from[i]), "index {i}");
-        }
     }
 
     #[test]

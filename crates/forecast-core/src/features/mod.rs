@@ -45,9 +45,12 @@
 
 mod builder;
 mod calendar;
+mod calendar_cache;
+mod holiday_index;
 mod known;
 mod lag_transform;
 mod matrix;
+mod price_window;
 mod spec;
 mod stream;
 mod target;
@@ -59,6 +62,7 @@ mod leakage;
 
 pub use builder::{FeatureBuilder, RowCursor};
 pub use calendar::DateFeature;
+pub use calendar_cache::CalendarCache;
 pub use known::{HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW};
 pub use lag_transform::{LagStat, LagTransform};
 pub use matrix::{DesignMatrix, RowId};

@@ -1,6 +1,9 @@
 //! Streaming features: [`FeatureStream`] and [`SeriesFeatures`].
 
-use super::known::{KnownLayout, flag, holiday_distances_at, relative_price_at};
+use super::calendar_cache::CalendarCache;
+use super::holiday_index::HolidayIndex;
+use super::known::{KnownLayout, flag, price_over_median, relative_price_at};
+use super::price_window::PriceWindow;
 use super::target::{RollingWindows, ewm_update, fill_lags};
 use super::{FeatureBuilder, FeatureSpec, HOLIDAY_DISTANCE_CAP, PRICE_MEDIAN_WINDOW, calendar};
 use crate::{Error, Frequency, Panel, Result, Series};
@@ -23,9 +26,13 @@ const REGRESSOR_BACK: usize =
 /// row of forecast step `h` from a state holding `n` periods is the batch row for target index
 /// `n + h - 1` read with shift `h` (the direct strategy's step `h`, or the recursive strategy's
 /// first step for `h = 1`) of a panel whose series holds those `n` targets and the regressors
-/// the state was given (NaN where none was). Every value comes from the batch helpers
-/// themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, holiday
-/// distances, relative price), so the two paths cannot drift apart.
+/// the state was given (NaN where none was). The values come from the batch helpers
+/// themselves (`fill_lags`, `RollingWindows`, the EWM recursion, the calendar, the relative
+/// price's median), so the two paths cannot drift apart; what a state keeps between rows to
+/// avoid recomputing is exact by construction: the relative price's look-back kept sorted
+/// (`PriceWindow`, the same median bit for bit), the kept holidays by index (`HolidayIndex`,
+/// the same capped distances), and, with [`FeatureStream::row_cached`], a period's calendar
+/// shared between series ([`CalendarCache`]).
 ///
 /// ```
 /// use forecast_core::features::{FeatureSpec, FeatureStream};
@@ -79,6 +86,11 @@ pub struct SeriesFeatures {
     /// Per regressor, its values from `base` to the end of what is known (NaN where none was given).
     regressors: Vec<Vec<f64>>,
     statics: Vec<f64>,
+    /// The sorted price look-back of the row at `len` (step 1), when the spec has a price and
+    /// the look-back is kept; a function of the fields above (see `FeatureStream::sync_price`).
+    price: PriceWindow,
+    /// The kept holidays by target index, when the spec has a holiday regressor.
+    holidays: HolidayIndex,
 }
 
 impl SeriesFeatures {
@@ -254,6 +266,8 @@ impl FeatureStream {
             base: 0,
             regressors: vec![Vec::new(); self.regressor_names.len()],
             statics: if self.spec().statics { statics.iter().map(|&c| f64::from(c)).collect() } else { Vec::new() },
+            price: PriceWindow::default(),
+            holidays: HolidayIndex::default(),
         })
     }
 
@@ -283,9 +297,13 @@ impl FeatureStream {
         for (kept, all) in state.regressors.iter_mut().zip(&series.regressors) {
             kept.extend_from_slice(all.get(base..).unwrap_or(&[]));
         }
+        if let Some(j) = self.known.holiday {
+            state.holidays.fill(&state.regressors[j], base);
+        }
         for &x in &series.target[..end] {
             self.push(&mut state, x)?;
         }
+        self.sync_price(&mut state);
         Ok(state)
     }
 
@@ -304,7 +322,7 @@ impl FeatureStream {
         check_value(value, date)?;
         self.check_rows(regressors)?;
         self.write_regressors(state, t, regressors);
-        self.advance_to(state, date)?;
+        self.advance_to_index(state, t)?;
         self.push(state, value)
     }
 
@@ -315,8 +333,24 @@ impl FeatureStream {
     /// # Errors
     /// [`Error::InvalidData`] for a date off the series' calendar or not after its newest period.
     pub fn advance_to(&self, state: &mut SeriesFeatures, date: NaiveDate) -> Result<()> {
-        self.check_state(state)?;
         let t = self.next_index(state, date)?;
+        self.advance_to_index(state, t)
+    }
+
+    /// As [`FeatureStream::advance_to`], with the target index of the date
+    /// ([`FeatureStream::next_index`]) already known: a scorer that has computed it once saves
+    /// the date arithmetic.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for an index before the state's next period; a state of another layout.
+    pub fn advance_to_index(&self, state: &mut SeriesFeatures, t: usize) -> Result<()> {
+        self.check_state(state)?;
+        if t < state.len {
+            return Err(Error::InvalidData(format!(
+                "advance to target index {t}: not after the newest period seen (index {})",
+                state.len.saturating_sub(1)
+            )));
+        }
         for _ in state.len..t {
             self.push(state, f64::NAN)?;
         }
@@ -348,8 +382,18 @@ impl FeatureStream {
     /// regressors that are not whole rows; nothing changes then.
     pub fn plan(&self, state: &mut SeriesFeatures, first: NaiveDate, regressors: &[f64]) -> Result<()> {
         let t = self.index_of(state, first)?;
+        self.plan_at(state, t, regressors)
+    }
+
+    /// As [`FeatureStream::plan`], from the target index `first` of the first row's period
+    /// instead of its date (no date arithmetic).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for regressors that are not whole rows; a state of another layout.
+    pub fn plan_at(&self, state: &mut SeriesFeatures, first: usize, regressors: &[f64]) -> Result<()> {
+        self.check_state(state)?;
         self.check_rows(regressors)?;
-        self.write_regressors(state, t, regressors);
+        self.write_regressors(state, first, regressors);
         Ok(())
     }
 
@@ -378,8 +422,10 @@ impl FeatureStream {
             for r in &mut state.regressors {
                 r.drain(..(new_base - state.base).min(r.len()));
             }
+            state.holidays.drop_before(new_base);
             state.base = new_base;
         }
+        self.sync_price(state);
         Ok(())
     }
 
@@ -402,6 +448,32 @@ impl FeatureStream {
     /// # Errors
     /// As [`FeatureStream::row`].
     pub fn rows(&self, state: &SeriesFeatures, steps: std::ops::RangeInclusive<usize>, out: &mut [f64]) -> Result<()> {
+        self.rows_with(state, steps, None, out)
+    }
+
+    /// As [`FeatureStream::row`], reading the calendar columns from `calendar` when it holds
+    /// those of the row's period (and keeping them there otherwise): the same row, with the
+    /// calendar computed once per period by a caller that writes the rows of many series.
+    ///
+    /// # Errors
+    /// As [`FeatureStream::row`].
+    pub fn row_cached(
+        &self,
+        state: &SeriesFeatures,
+        step: usize,
+        calendar: &mut CalendarCache,
+        out: &mut [f64],
+    ) -> Result<()> {
+        self.rows_with(state, step..=step, Some(calendar), out)
+    }
+
+    fn rows_with(
+        &self,
+        state: &SeriesFeatures,
+        steps: std::ops::RangeInclusive<usize>,
+        mut calendar: Option<&mut CalendarCache>,
+        out: &mut [f64],
+    ) -> Result<()> {
         let nf = self.n_features();
         if *steps.start() == 0 {
             return Err(Error::InvalidParam {
@@ -427,10 +499,10 @@ impl FeatureStream {
         let t0 = state.len + steps.start() - 1;
         let (first, rest) = out.split_at_mut(nf);
         self.fill_target(state, &mut first[..width]);
-        self.fill_fixed(state, t0, &mut first[width..], &mut buf);
+        self.fill_fixed(state, t0, &mut first[width..], &mut buf, calendar.as_deref_mut());
         for (k, row) in rest.chunks_exact_mut(nf).enumerate() {
             row[..width].copy_from_slice(&first[..width]);
-            self.fill_fixed(state, t0 + k + 1, &mut row[width..], &mut buf);
+            self.fill_fixed(state, t0 + k + 1, &mut row[width..], &mut buf, calendar.as_deref_mut());
         }
         Ok(())
     }
@@ -446,23 +518,48 @@ impl FeatureStream {
         ewm_out.copy_from_slice(&state.ewm);
     }
 
-    /// Calendar, known regressors and statics at target index `t`, in the builder's order.
-    fn fill_fixed(&self, state: &SeriesFeatures, t: usize, out: &mut [f64], buf: &mut [f64]) {
+    /// Calendar, known regressors and statics at target index `t`, in the builder's order; the
+    /// calendar read from (or kept in) `cache` if there is one.
+    fn fill_fixed(
+        &self,
+        state: &SeriesFeatures,
+        t: usize,
+        out: &mut [f64],
+        buf: &mut [f64],
+        cache: Option<&mut CalendarCache>,
+    ) {
         let (cal_out, rest) = out.split_at_mut(self.n_calendar);
         if self.n_calendar > 0 {
-            let date = self.date_of(state, t);
             let features = &self.spec().date_features;
-            let (block, extra) = cal_out.split_at_mut(self.n_calendar - features.len());
-            if !block.is_empty() {
-                calendar::fill(self.frequency, date, block);
-            }
-            for (o, feature) in extra.iter_mut().zip(features) {
-                *o = date.map_or(f64::NAN, |d| feature.value(self.frequency, d));
+            match cache {
+                Some(cache) => {
+                    match cache.get(state.start, t, self.frequency, features).filter(|v| v.len() == cal_out.len()) {
+                        Some(held) => cal_out.copy_from_slice(held),
+                        None => {
+                            self.fill_calendar(state, t, cal_out);
+                            cache.put(state.start, t, self.frequency, features, cal_out);
+                        }
+                    }
+                }
+                None => self.fill_calendar(state, t, cal_out),
             }
         }
         let (known_out, static_out) = rest.split_at_mut(self.n_known);
         self.fill_known(state, t, known_out, buf);
         static_out.copy_from_slice(&state.statics);
+    }
+
+    /// The calendar block and date features of target index `t`.
+    fn fill_calendar(&self, state: &SeriesFeatures, t: usize, out: &mut [f64]) {
+        let date = self.date_of(state, t);
+        let features = &self.spec().date_features;
+        let (block, extra) = out.split_at_mut(self.n_calendar - features.len());
+        if !block.is_empty() {
+            calendar::fill(self.frequency, date, block);
+        }
+        for (o, feature) in extra.iter_mut().zip(features) {
+            *o = date.map_or(f64::NAN, |d| feature.value(self.frequency, d));
+        }
     }
 
     /// The known-regressor columns at `t`, in the order of `KnownLayout::columns`, each computed
@@ -484,7 +581,7 @@ impl FeatureStream {
         if let Some(j) = known.holiday {
             match at(j) {
                 Some((col, i)) => {
-                    let (to, from) = holiday_distances_at(col, i, HOLIDAY_DISTANCE_CAP);
+                    let (to, from) = state.holidays.distances(t, HOLIDAY_DISTANCE_CAP);
                     put(flag(col[i]));
                     put(to);
                     put(from);
@@ -493,7 +590,14 @@ impl FeatureStream {
             }
         }
         if let Some(j) = known.price {
-            put(at(j).map_or(f64::NAN, |(col, i)| relative_price_at(col, i, PRICE_MEDIAN_WINDOW, buf)));
+            put(at(j).map_or(f64::NAN, |(col, i)| {
+                // Step 1 reads the look-back the state keeps sorted; other rows select it anew.
+                if state.price.end() == Some(t) {
+                    price_over_median(col[i], state.price.median())
+                } else {
+                    relative_price_at(col, i, PRICE_MEDIAN_WINDOW, buf)
+                }
+            }));
         }
         if let Some(j) = known.discount {
             put(at(j).map_or(f64::NAN, |(col, i)| col[i]));
@@ -532,6 +636,7 @@ impl FeatureStream {
             return;
         }
         let n_rows = rows.len() / n;
+        let holiday = self.known.holiday;
         for (j, kept) in state.regressors.iter_mut().enumerate() {
             let end = t + n_rows;
             if end <= state.base {
@@ -542,9 +647,53 @@ impl FeatureStream {
             }
             for (r, row) in rows.chunks_exact(n).enumerate() {
                 if let Some(i) = (t + r).checked_sub(state.base) {
+                    if holiday == Some(j) {
+                        state.holidays.set(t + r, kept[i] > 0.0, row[j] > 0.0);
+                    }
                     kept[i] = row[j];
                 }
             }
+        }
+        // A price rewritten inside the sorted look-back: sort it anew.
+        if let Some(end) = state.price.end()
+            && t < end
+            && t + n_rows > end.saturating_sub(PRICE_MEDIAN_WINDOW)
+        {
+            state.price.clear();
+        }
+        self.sync_price(state);
+    }
+
+    /// Keep `state.price` the sorted look-back of the row at `state.len` (step 1): slid by one
+    /// period after a push, filled anew when it is out of step, empty when the spec has no price
+    /// or the look-back is not all kept (the row then reads no price, or selects the median
+    /// itself). Called after every change of a state, so the window depends on the state alone.
+    fn sync_price(&self, state: &mut SeriesFeatures) {
+        let Some(j) = self.known.price else { return };
+        let t = state.len;
+        let first = t.saturating_sub(PRICE_MEDIAN_WINDOW);
+        let (col, base, window) = (&state.regressors[j], state.base, &mut state.price);
+        if first < base || t > base + col.len() {
+            window.clear();
+            return;
+        }
+        // The kept price at target index `i`, if kept.
+        let kept = |i: usize| i.checked_sub(base).and_then(|k| col.get(k)).copied();
+        match window.end() {
+            Some(end) if end == t => {}
+            Some(end) if end + 1 == t => {
+                // The look-back of `end` started at `end - W` (or at 0, then nothing leaves).
+                let leaving = end.checked_sub(PRICE_MEDIAN_WINDOW);
+                let slid = match (leaving.map(kept), kept(end)) {
+                    (None, Some(entering)) => window.slide(None, entering),
+                    (Some(Some(leaving)), Some(entering)) => window.slide(Some(leaving), entering),
+                    _ => false,
+                };
+                if !slid {
+                    window.fill(&col[first - base..t - base], t);
+                }
+            }
+            _ => window.fill(&col[first - base..t - base], t),
         }
     }
 
@@ -642,5 +791,66 @@ mod tests {
         assert_eq!(a[holiday_from], 60.0, "step 3 is 60 periods after the holiday: the cap");
         stream.row(&stream.warm_start(series, &series.statics, n).unwrap(), 1, &mut a).unwrap();
         assert_eq!(a[holiday_from], 58.0);
+    }
+
+    /// Prices rewritten inside the relative price's look-back (a corrected price history) and
+    /// prices coming and going (NaN, repeats, cuts): the step-1 rows read the kept sorted
+    /// look-back, and equal the batch rows of a panel holding the prices the state was given
+    /// last, with or without a calendar cache.
+    #[test]
+    fn sorted_price_look_back_follows_every_rewrite() {
+        let n = 150;
+        let price_at = |t: usize, salt: usize| match (t * 7 + salt * 3) % 11 {
+            0 => f64::NAN,
+            1 | 2 => 8.0,
+            3 => 9.5 + (t % 3) as f64,
+            _ => 10.0,
+        };
+        let target: Vec<f64> = (0..n).map(|t| (t % 6) as f64).collect();
+        let zeros = vec![0.0; n + 1];
+        let with_prices = |prices: &[f64]| {
+            let regressors = [prices.to_vec(), zeros.clone(), zeros.clone(), zeros.clone()];
+            panel(Frequency::Daily, monday(), vec![(target.clone(), regressors)])
+        };
+        // What the state was told last, period by period.
+        let mut told: Vec<f64> = (0..n + 1).map(|t| price_at(t, 5)).collect();
+        let spec = FeatureSpec::for_frequency(Frequency::Daily).lags([1]).windows([3]);
+        let p = with_prices(&told);
+        let stream = FeatureStream::new(spec.clone(), Frequency::Daily, &p.regressor_names, &p.static_names).unwrap();
+        let mut state = stream.warm_start(&p.series[0], &p.series[0].statics, 30).unwrap();
+        let (mut a, mut b, mut c) =
+            (vec![0.0; stream.n_features()], vec![0.0; stream.n_features()], vec![0.0; stream.n_features()]);
+        let mut cache = CalendarCache::default();
+        let price_rel = FeatureBuilder::new(&p, spec.clone())
+            .unwrap()
+            .names()
+            .iter()
+            .position(|c| c == "price_rel_median")
+            .unwrap();
+        let mut checked = 0;
+        for t in 30..n {
+            if t % 4 == 0 {
+                // A correction of the last 20 periods' prices.
+                let from = t - 20;
+                let rows: Vec<f64> = (from..t).flat_map(|i| [price_at(i, t), 0.0, 0.0, 0.0]).collect();
+                (from..t).for_each(|i| told[i] = price_at(i, t));
+                let first = stream.date_of(&state, from).unwrap();
+                stream.plan(&mut state, first, &rows).unwrap();
+            }
+            let (now, next) = (price_at(t, 1), price_at(t + 1, 2));
+            (told[t], told[t + 1]) = (now, next);
+            let date = stream.date_of(&state, t).unwrap();
+            stream.observe(&mut state, date, target[t], &[now, 0.0, 0.0, 0.0, next, 0.0, 0.0, 0.0]).unwrap();
+            let p = with_prices(&told);
+            let builder = FeatureBuilder::new(&p, spec.clone()).unwrap();
+            stream.row(&state, 1, &mut a).unwrap();
+            stream.row_cached(&state, 1, &mut cache, &mut c).unwrap();
+            builder.row(0, &p.series[0].target, t + 1, 1, &mut b).unwrap();
+            assert!(same_bits(&a, &b), "t {t}:\n{a:?}\n{b:?}");
+            assert!(same_bits(&c, &b), "t {t}, cached calendar");
+            checked += usize::from(!b[price_rel].is_nan());
+        }
+        assert!(checked > 60, "{checked} rows with a relative price");
+        assert_eq!(state.price.end(), Some(n), "the look-back is kept in step");
     }
 }

@@ -40,9 +40,13 @@ impl RollingWindows {
         let mut covered = 0usize;
         for &(w, slot) in &self.order {
             if let Some(newest) = newest {
-                // Extend the pass from `covered` to `w` values back from `newest`.
-                for back in covered..w.min(newest + 1) {
-                    let x = history.get(newest - back).copied().unwrap_or(f64::NAN);
+                // Extend the pass from `covered` to `w` values back from `newest`: indices
+                // `newest + 1 - reach ..= newest - covered`, newest first; those past the end of
+                // `history` are missing and skipped, as NaN is.
+                let reach = w.min(newest + 1);
+                let top = (newest + 1).saturating_sub(covered).min(history.len());
+                let bottom = newest + 1 - reach;
+                for &x in history.get(bottom..top).unwrap_or(&[]).iter().rev() {
                     if x.is_nan() {
                         continue;
                     }
@@ -53,10 +57,15 @@ impl RollingWindows {
                     let d = x - k;
                     sum += d;
                     sum_sq += d * d;
-                    min = min.min(x);
-                    max = max.max(x);
+                    // Not `f64::min`/`max`: `x` is never NaN here, and plain comparisons are cheaper.
+                    if x < min {
+                        min = x;
+                    }
+                    if x > max {
+                        max = x;
+                    }
                 }
-                covered = covered.max(w.min(newest + 1));
+                covered = covered.max(reach);
             }
             let nf = n as f64;
             let stats = match n {

@@ -133,7 +133,18 @@ fn calibrate_bin(chunk: &[CalibrationPoint], level: f64, floor: f64, up_to: f64,
 }
 
 fn scale(point: f64, floor: f64, power: f64) -> f64 {
-    if power == 0.0 { 1.0 } else { point.abs().max(floor).powf(power) }
+    let x = point.abs().max(floor);
+    // The powers of BAND_POWERS without `powf` (a libm call per event): exact for 0 and 1,
+    // and `sqrt` is correctly rounded.
+    if power == 0.0 {
+        1.0
+    } else if power == 0.5 {
+        x.sqrt()
+    } else if power == 1.0 {
+        x
+    } else {
+        x.powf(power)
+    }
 }
 
 /// The lower tail's `floor((n + 1) a)`-th smallest score and the upper tail's

@@ -18,7 +18,8 @@ pub struct MicroBatcher<T> {
     max_wait: TimeDelta,
     clock: Arc<dyn Clock>,
     items: Vec<T>,
-    opened_at: Option<DateTime<Utc>>,
+    /// When the open batch must close (its first item's arrival plus `max_wait`), if one is open.
+    deadline: Option<DateTime<Utc>>,
 }
 
 impl<T> MicroBatcher<T> {
@@ -33,7 +34,7 @@ impl<T> MicroBatcher<T> {
         if max_wait < TimeDelta::zero() {
             return Err(RealtimeError::param("max_wait", max_wait, "a duration >= 0"));
         }
-        Ok(Self { max_size, max_wait, clock, items: Vec::with_capacity(max_size), opened_at: None })
+        Ok(Self { max_size, max_wait, clock, items: Vec::with_capacity(max_size), deadline: None })
     }
 
     /// Add an item; returns the batch if this filled it (or if the open batch had waited too long).
@@ -46,7 +47,7 @@ impl<T> MicroBatcher<T> {
     /// item's arrival reads the clock once.
     pub fn push_at(&mut self, item: T, now: DateTime<Utc>) -> Option<Vec<T>> {
         if self.items.is_empty() {
-            self.opened_at = Some(now);
+            self.deadline = Some(now.checked_add_signed(self.max_wait).unwrap_or(DateTime::<Utc>::MAX_UTC));
         }
         self.items.push(item);
         if self.items.len() >= self.max_size { self.take() } else { self.poll_at(now) }
@@ -68,7 +69,7 @@ impl<T> MicroBatcher<T> {
 
     /// When the open batch must close, if one is open: a driver waits until then for more items.
     pub fn deadline(&self) -> Option<DateTime<Utc>> {
-        self.opened_at.map(|t| t + self.max_wait)
+        self.deadline
     }
 
     /// Close the open batch now (end of stream, shutdown); `None` when empty.
@@ -85,7 +86,7 @@ impl<T> MicroBatcher<T> {
         if self.items.is_empty() {
             return None;
         }
-        self.opened_at = None;
+        self.deadline = None;
         Some(std::mem::replace(&mut self.items, Vec::with_capacity(self.max_size)))
     }
 }

@@ -3,6 +3,7 @@
 
 use super::band::{CalibrationPoint, ScaledBand};
 use crate::{RealtimeError, Result};
+use forecast_core::features::{CalendarCache, SeriesFeatures};
 use forecast_core::interval::ConformalIntervals;
 use forecast_core::pipeline::PipelineStream;
 use forecast_core::{ForecastPipeline, Panel};
@@ -76,6 +77,8 @@ pub struct ServedModel {
     version: Option<u32>,
     stream: PipelineStream,
     step_model: usize,
+    /// Whether the step model reads a `step` column after the features.
+    step_column: bool,
     band: Band,
 }
 
@@ -104,7 +107,33 @@ impl ServedModel {
             (_, _, Some(c)) if (c.coverage - params.level).abs() < 1e-9 => Band::Conformal(c.clone()),
             _ => Band::Scaled(calibrate(&stream, step_model, params, history)?),
         };
-        Ok(Self { version, stream, step_model, band })
+        let step_column = stream.pipeline().step_models()[step_model].step_column;
+        Ok(Self { version, stream, step_model, step_column, band })
+    }
+
+    /// Write the one-step row of `state` (the row of its next period) into `out`, which must be
+    /// [`PipelineStream::row_width`]`(1)` long: what `PipelineStream::step_row(state, 1, out)`
+    /// writes, without looking the step model up for every event, the calendar columns read
+    /// from `calendar` when it holds those of the row's period.
+    ///
+    /// # Errors
+    /// [`RealtimeError::InvalidInput`] for a wrong `out` length; a state of another layout.
+    pub fn step_row(&self, state: &SeriesFeatures, calendar: &mut CalendarCache, out: &mut [f64]) -> Result<()> {
+        let features = self.stream.features();
+        let nf = features.n_features();
+        let width = nf + usize::from(self.step_column);
+        if out.len() != width {
+            return Err(RealtimeError::input(
+                "one-step row",
+                "out",
+                format!("{} values for a row of {width}", out.len()),
+            ));
+        }
+        features.row_cached(state, 1, calendar, &mut out[..nf])?;
+        if self.step_column {
+            out[nf] = 1.0;
+        }
+        Ok(())
     }
 
     /// The registry version, if the model came from one.

@@ -11,7 +11,7 @@ use crate::detect::{Detector, DetectorSpec, LearnPolicy, Verdict};
 use crate::source::Event;
 use crate::{RealtimeError, Result};
 use chrono::{DateTime, TimeDelta, Utc};
-use forecast_core::features::SeriesFeatures;
+use forecast_core::features::{CalendarCache, SeriesFeatures};
 use forecast_core::{Clock, Panel, SeriesKey};
 use ndarray::ArrayView2;
 use std::collections::HashMap;
@@ -178,6 +178,8 @@ pub struct ScoringEngine {
     batcher: MicroBatcher<Pending>,
     rows: Vec<f64>,
     width: usize,
+    /// The calendar columns of the newest period written (the series of a period share them).
+    calendar: CalendarCache,
     watcher: Option<ModelWatcher>,
     latency: LatencyHistogram,
     stats: EngineStats,
@@ -225,6 +227,7 @@ impl ScoringEngine {
             batcher,
             rows: Vec::with_capacity(params.max_batch * width),
             width,
+            calendar: CalendarCache::default(),
             watcher: None,
             latency: LatencyHistogram::new()?,
             stats: EngineStats::default(),
@@ -414,17 +417,18 @@ impl ScoringEngine {
         let date = event.timestamp.date_naive();
         let state = &mut self.slots[i].state;
         let t = features.next_index(state, date).map_err(|e| Self::reject(&event, e.to_string()))?;
-        // Validated: none of these can fail any more.
-        features.plan(state, date, &event.regressors)?;
+        // Validated: none of these can fail any more. By target index: the date arithmetic
+        // is done once, above.
+        features.plan_at(state, t, &event.regressors)?;
         if let Some(plan) = &event.plan
-            && let Some(first) = features.date_of(state, t + plan.offset)
+            && let Some(first) = t.checked_add(plan.offset)
         {
-            features.plan(state, first, &plan.rows)?;
+            features.plan_at(state, first, &plan.rows)?;
         }
-        features.advance_to(state, date)?;
+        features.advance_to_index(state, t)?;
         let at = self.rows.len();
         self.rows.resize(at + self.width, 0.0);
-        stream.step_row(state, 1, &mut self.rows[at..])?;
+        self.model.step_row(state, &mut self.calendar, &mut self.rows[at..])?;
         let scale = match self.model.band() {
             Band::Conformal(band) => {
                 forecast_core::interval::ConformalIntervals::scale_of(band.scale, state.recent(), band.level_window)
