@@ -25,7 +25,7 @@ mod verdicts;
 
 pub use band::{BAND_POWERS, BandBin, CalibrationPoint, MAX_BAND_BINS, ScaledBand};
 pub use batch::MicroBatcher;
-pub use evaluation::{AFTERMATH, DetectionScore, Evaluation};
+pub use evaluation::{AFTERMATH, DetectionScore, Evaluation, FlagScoring};
 pub use latency::{LatencyHistogram, Throughput};
 pub use model::{Band, BandParams, ServedModel};
 pub use monitor::{Monitor, MonitorParams, Observation};

@@ -9,7 +9,9 @@ mod channel;
 mod iter;
 mod replay;
 
-pub use anomaly::{AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, inject};
+pub use anomaly::{
+    AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, LEVEL_POINTS, inject, level_step, local_level,
+};
 pub use channel::{ChannelSource, ChannelStats, Producer, SendError, TrySendError, channel};
 pub use iter::IterSource;
 pub use replay::{Pace, Replay};
