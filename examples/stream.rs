@@ -15,6 +15,10 @@
 //! `--events` than the default 130 replayed days hold extend the panel's days (same series, same
 //! model). With `--json` the last line on stdout is one JSON object:
 //! `{"events", "events_per_s", "latency_us_p50", "latency_us_p99", "lost", "detectors": {...}, ...}`.
+//! With `--by-kind`, `by_kind` holds one run per kind, scored on the flags of the kind's side for
+//! the detectors that flag with one (`"flags": "above"`, from their alerts' `direction` label)
+//! and on every flag otherwise (`"flags": "all"`), with the every-flag figures under `all_flags`;
+//! `episodes_by_kind` counts the episodes placed and not placed.
 //!
 //! Besides the end-to-end run, the example times the parts on the same events: the replay alone
 //! (source), the streaming feature rows alone (features), and the compiled predictor on those

@@ -61,7 +61,7 @@ impl AnomalyKind {
 /// | Name | Default (spike, drop, level shift, stuck, stockout) | Purpose | Range |
 /// |---|---|---|---|
 /// | `per_1000` | 2, 2, 0.5, 0.5, 0.5 | expected episodes per 1000 periods of a series | >= 0 |
-/// | `magnitude` | 4 σ, 4 σ, 0.5, -, - | size: in noise σ for spikes and drops, relative for level shifts | > 0 (level shift <= 1) |
+/// | `magnitude` | 4 σ, 4 σ, 0.5, -, - | size: in noise σ for spikes (above the value) and drops (below the [`local_level`]), relative for level shifts | > 0 (level shift <= 1) |
 /// | `length` | 1, 1, 14, 7, 5 | periods per episode | >= 1 |
 ///
 /// σ is the series' noise scale: the standard deviation of its first differences over √2
