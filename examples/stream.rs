@@ -94,6 +94,12 @@ struct Args {
     /// Keep flagged points out of the detectors' state (River's protect_anomaly_detector).
     #[arg(long)]
     skip_flagged: bool,
+    /// Calibrate the residual band once on the warm-start days instead of rolling it on the stream.
+    #[arg(long)]
+    fixed_band: bool,
+    /// Let the rolling band learn the points outside it as they are (default: censored).
+    #[arg(long)]
+    band_learns_flagged: bool,
     /// When paced, wait for the next event or batch deadline by spinning on the clock instead of
     /// sleeping (a sleep on a loaded machine overshoots by milliseconds; spinning burns a core).
     #[arg(long)]
@@ -216,7 +222,9 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let (injected, truth) = inject(&setup.panel, &plan(args, kinds))?;
     let injected = Arc::new(injected);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let model = ServedModel::prepare(setup.pipeline.clone(), None, &BandParams::default(), &setup.history)?;
+    let learn = if args.band_learns_flagged { LearnPolicy::All } else { LearnPolicy::SkipFlagged };
+    let band = BandParams { rolling: !args.fixed_band, learn, ..BandParams::default() };
+    let model = ServedModel::prepare(setup.pipeline.clone(), None, &band, &setup.history)?;
     // A one-kind run is scored per side (spikes on flags above, drops below): every detector
     // then alerts, its alerts carrying the side.
     let one_kind = match kinds {
