@@ -64,8 +64,10 @@ impl AnomalyKind {
 /// | `magnitude` | 4 σ, 4 σ, 0.5, -, - | size: in noise σ for spikes (above the value) and drops (below the [`local_level`]), relative for level shifts | > 0 (level shift <= 1) |
 /// | `length` | 1, 1, 14, 7, 5 | periods per episode | >= 1 |
 ///
-/// σ is the series' noise scale: the standard deviation of its first differences over √2
-/// (the seasonal pattern does not inflate it), at least 0.5.
+/// σ is the series' noise scale ([`noise_scale`]): the robust standard deviation (1.4826 · MAD)
+/// of its values' deviations from their [`local_level`] over the clean series, at least 0.5. So
+/// `m σ` is m times the spread of a period around the level of the same phase just before it,
+/// which is the noise a spike or a drop has to stand out from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AnomalySpec {
     /// The kind.
@@ -228,20 +230,37 @@ pub fn local_level(target: &[f64], t: usize, step: usize) -> Option<f64> {
     let mut values = (1..=LEVEL_POINTS)
         .map(|k| t.checked_sub(k * step).and_then(|i| target.get(i).copied()).filter(|v| v.is_finite()))
         .collect::<Option<Vec<f64>>>()?;
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 })
+    Some(median(&mut values))
 }
 
-/// Noise scale of a series: std of first differences / √2, at least 0.5.
-fn noise_scale(target: &[f64]) -> f64 {
-    let diffs: Vec<f64> = target.windows(2).map(|w| w[1] - w[0]).filter(|d| d.is_finite()).collect();
-    if diffs.len() < 2 {
-        return 0.5;
+/// Smallest noise scale [`noise_scale`] returns.
+pub const MIN_NOISE_SCALE: f64 = 0.5;
+
+/// The noise scale σ of a series around its local level: `1.4826 · MAD` of `target[t] -
+/// local_level(target, t, step)` over the periods where both are defined (MAD: the median
+/// absolute deviation from the median; 1.4826 makes it the standard deviation of normal noise),
+/// at least [`MIN_NOISE_SCALE`] (also with fewer than 2 such periods). Robust: promotions, stockouts
+/// and other unusual days move it little, and the seasonal pattern not at all, since the level
+/// is taken at the same phase. The deviations include the level's own error (a median of five
+/// values), so on normal noise σ is about 1.13 times the noise's standard deviation.
+pub fn noise_scale(target: &[f64], step: usize) -> f64 {
+    let mut deviations: Vec<f64> = (0..target.len())
+        .filter_map(|t| Some(target[t] - local_level(target, t, step)?))
+        .filter(|d| d.is_finite())
+        .collect();
+    if deviations.len() < 2 {
+        return MIN_NOISE_SCALE;
     }
-    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-    let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64;
-    (var.sqrt() / std::f64::consts::SQRT_2).max(0.5)
+    let centre = median(&mut deviations);
+    let mut spread: Vec<f64> = deviations.iter().map(|d| (d - centre).abs()).collect();
+    (1.4826 * median(&mut spread)).max(MIN_NOISE_SCALE)
+}
+
+/// The median of a non-empty sample (sorts it).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
 }
 
 /// Copy `panel` with the anomalies of `plan` injected, and return their ground truth.
@@ -268,7 +287,7 @@ pub fn inject(panel: &Panel, plan: &AnomalyPlan) -> Result<(Panel, GroundTruth)>
     let step = level_step(panel.frequency);
     for (si, series) in out.series.iter_mut().enumerate() {
         let clean = &panel.series[si].target;
-        let sigma = noise_scale(&series.target);
+        let sigma = noise_scale(clean, step);
         let integer = series.target.iter().filter(|v| v.is_finite()).all(|v| v.fract() == 0.0);
         let n = series.target.len();
         for spec in &plan.specs {
@@ -406,6 +425,22 @@ mod tests {
     }
 
     #[test]
+    fn noise_scale_is_the_robust_spread_around_the_local_level() {
+        // A weekly pattern alone: every value equals its level, σ is the floor.
+        let pattern: Vec<f64> = (0..70).map(|t| [5.0, 9.0, 14.0, 3.0, 7.0, 20.0, 11.0][t % 7]).collect();
+        assert_eq!(noise_scale(&pattern, 7), MIN_NOISE_SCALE);
+        // By hand, step 1: levels from t = 5 are all 10 (medians of five values before),
+        // deviations 2, -2, 0, 4, 0: median 0, absolute deviations 2, 2, 0, 4, 0, MAD 2.
+        let mut x = vec![10.0, 10.0, 10.0, 10.0, 10.0, 12.0, 8.0, 10.0, 14.0, 10.0];
+        assert!((noise_scale(&x, 1) - 1.4826 * 2.0).abs() < 1e-12);
+        // A promotion day (14 -> 100) does not move it; the standard deviation of first
+        // differences over √2 (the earlier scale) goes from 1.9 to 32.
+        x[8] = 100.0;
+        assert!((noise_scale(&x, 1) - 1.4826 * 2.0).abs() < 1e-12);
+        assert_eq!(noise_scale(&[1.0], 7), MIN_NOISE_SCALE);
+    }
+
+    #[test]
     fn drops_lie_at_least_magnitude_sigma_below_the_local_level() {
         let clean = panel((0..4).map(|i| busy(400, i)).collect());
         let spec = AnomalySpec { per_1000: 30.0, ..AnomalySpec::default_for(AnomalyKind::Drop) };
@@ -414,7 +449,7 @@ mod tests {
         assert!(truth.not_placed.is_empty(), "{:?}", truth.not_placed);
         for e in &truth.episodes {
             let (before, after) = (&clean.series[e.series].target, &injected.series[e.series].target);
-            let sigma = noise_scale(before);
+            let sigma = noise_scale(before, 7);
             let level = local_level(before, e.start, 7).unwrap();
             assert_eq!(e.level, Some(level));
             assert!(level - spec.magnitude * sigma >= 0.0, "placed where it does not fit");
@@ -426,10 +461,11 @@ mod tests {
 
     #[test]
     fn no_drop_where_it_cannot_fit() {
-        // Level 3 with noise σ ≈ 2.1: a 4σ drop would go below 0.
-        let quiet: Vec<f64> = (0..400).map(|t| [1.0, 5.0, 3.0, 0.0, 6.0, 2.0, 4.0][(t * 3) % 7]).collect();
+        // Level about 3 with noise σ about 3: a 4σ drop would go below 0.
+        let mut rng = SplitMix64::new(11);
+        let quiet: Vec<f64> = (0..400).map(|_| (rng.unit() * 7.0).floor()).collect();
         let clean = panel(vec![quiet.clone(), busy(400, 9)]);
-        let sigma = noise_scale(&quiet);
+        let sigma = noise_scale(&quiet, 7);
         assert!((90..400).all(|t| local_level(&quiet, t, 7).is_some_and(|l| l - 4.0 * sigma < 0.0)));
         let specs = vec![
             AnomalySpec { per_1000: 30.0, ..AnomalySpec::default_for(AnomalyKind::Drop) },

@@ -10,7 +10,8 @@ mod iter;
 mod replay;
 
 pub use anomaly::{
-    AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, LEVEL_POINTS, inject, level_step, local_level,
+    AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, LEVEL_POINTS, MIN_NOISE_SCALE, inject,
+    level_step, local_level, noise_scale,
 };
 pub use channel::{ChannelSource, ChannelStats, Producer, SendError, TrySendError, channel};
 pub use iter::IterSource;
