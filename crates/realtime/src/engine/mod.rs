@@ -30,7 +30,7 @@ pub use evaluation::{AFTERMATH, DetectionScore, Evaluation, FlagScoring};
 pub use latency::{LatencyHistogram, Throughput};
 pub use model::{Band, BandParams, ServedModel};
 pub use monitor::{Monitor, MonitorParams, Observation};
-pub use rolling_band::{ROLLING_WINDOW, RollingBand};
+pub use rolling_band::RollingBand;
 pub use scoring::{EngineParams, EngineStats, Scored, ScoringEngine};
 pub use state::SeriesStates;
 pub use swap::{Champion, ModelWatcher, SwapNotifier};

@@ -2,7 +2,7 @@
 //! forecast-residual detector tests actuals against.
 
 use super::band::{CalibrationPoint, ScaledBand};
-use super::rolling_band::{ROLLING_WINDOW, RollingBand};
+use super::rolling_band::RollingBand;
 use crate::detect::LearnPolicy;
 use crate::{RealtimeError, Result};
 use forecast_core::interval::ConformalIntervals;
@@ -19,7 +19,6 @@ use std::sync::Arc;
 /// | `calibration_periods` | 56 | last periods of each series of the warm-start panel whose one-step residuals calibrate a conformal band when the pipeline has no interval at `level` | >= 1 |
 /// | `level_window` | 28 | observations behind a series' scale (its recent mean absolute sales) | >= 1 |
 /// | `rolling` | true | a calibrated [`ScaledBand`]'s tails keep learning from the stream's one-step residuals ([`RollingBand`]); false: calibrated once | - |
-/// | `window` | 200 ([`ROLLING_WINDOW`]) | most recent scores per bin whose median and interquartile range move and stretch a rolling band's tails | >= 4 |
 /// | `learn` | [`LearnPolicy::SkipFlagged`] | how the rolling band learns the points outside it: censored (their size unknown), or as they are | - |
 ///
 /// The interval comes from, in order: quantile heads at `(1 - level)/2` and `(1 + level)/2`; the
@@ -29,11 +28,12 @@ use std::sync::Arc;
 /// streaming path itself. Those periods should lie after the model's training data (fit with
 /// `fit_pipeline_until`), or the band is too narrow. With `rolling`, the engine feeds that band
 /// every actual after scoring it, and each bin's tails are re-read from a window of its most
-/// recent scores: the calibrated tails, moved by the window's median and stretched by its
-/// interquartile range. The band is the residual detector's model of normal noise, so by
-/// default the size of the points it flags never enters it (`learn`
-/// [`LearnPolicy::SkipFlagged`], whatever the engine's policy for the detectors, as River's
-/// `ThresholdFilter` protects its detector by default): they enter censored, by rank only.
+/// recent scores. The band is the residual detector's model of normal noise, so by default the
+/// points it flags do not widen it (`learn` [`LearnPolicy::SkipFlagged`], whatever the engine's
+/// policy for the detectors, as River's `ThresholdFilter` protects its detector by default):
+/// they enter censored, and the band narrows when the noise does and widens back at most to its
+/// calibration. [`LearnPolicy::All`] follows wider noise too, but takes in the anomalies: on the
+/// simulator's 10x rates they widen the band until it misses most spikes (docs/realtime.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandParams {
     /// Nominal coverage.
@@ -44,22 +44,13 @@ pub struct BandParams {
     pub level_window: usize,
     /// Whether a calibrated band keeps learning from the stream.
     pub rolling: bool,
-    /// Scores per bin of a rolling band's window.
-    pub window: usize,
     /// How the rolling band learns the points outside it.
     pub learn: LearnPolicy,
 }
 
 impl Default for BandParams {
     fn default() -> Self {
-        Self {
-            level: 0.99,
-            calibration_periods: 56,
-            level_window: 28,
-            rolling: true,
-            window: ROLLING_WINDOW,
-            learn: LearnPolicy::SkipFlagged,
-        }
+        Self { level: 0.99, calibration_periods: 56, level_window: 28, rolling: true, learn: LearnPolicy::SkipFlagged }
     }
 }
 
@@ -73,9 +64,6 @@ impl BandParams {
         }
         if self.level_window == 0 {
             return Err(RealtimeError::param("band.level_window", 0, "at least 1"));
-        }
-        if self.rolling && self.window < 4 {
-            return Err(RealtimeError::param("band.window", self.window, "at least 4 scores per bin"));
         }
         Ok(())
     }
@@ -189,9 +177,5 @@ fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, hi
         }
     }
     let band = ScaledBand::calibrate(&pairs, params.level)?;
-    Ok(if params.rolling {
-        RollingBand::rolling(band, &pairs, params.window, params.learn)
-    } else {
-        RollingBand::fixed(band)
-    })
+    Ok(if params.rolling { RollingBand::rolling(band, &pairs, params.learn) } else { RollingBand::fixed(band) })
 }

@@ -1,41 +1,35 @@
-//! A [`ScaledBand`] whose tails follow the stream: the calibrated tails, moved and stretched by
-//! the location and spread of each Mondrian bin's most recent scores.
+//! A [`ScaledBand`] whose tails keep learning from the stream: rolling (sliding-window)
+//! conformal calibration per Mondrian bin.
 //!
 //! A band calibrated once on the periods before the stream holds its coverage only while the
 //! noise keeps the scale it had then; retail noise does not (December's spread is wider than
-//! August's), and the band's misses then pile up. Re-reading the 0.5% tails from a window of
-//! recent scores (rolling split-conformal) follows the noise, but the tails of a window are
-//! exactly where the anomalies are: at the simulator's rates a few percent of the scores are
-//! anomalies, the window's 0.5% tails are theirs, and the band widens until it misses most of
-//! them; keeping flagged scores out (or censoring them) instead leaves the tails unable to
-//! widen at all, since every score then lies inside the band (both measured: docs/realtime.md).
+//! August's), and the band's misses then pile up. Here each bin of the [`ScaledBand`] keeps the
+//! normalised scores `(actual - point) / scale` of the most recent pairs that fell in it, as many
+//! as the bin was calibrated on, and its two tails are re-read from that window (the same
+//! finite-sample ranks as the calibration) after every new pair. The bins' edges and scale powers
+//! stay those of the calibration; only the tails move. Under exchangeability within the window
+//! the band keeps the split-conformal coverage; when the noise scale changes, the window has
+//! turned over (and the exceedance rate is back at the nominal level) once as many new pairs as
+//! the bin's size have arrived (rolling-window conformal prediction; cf. the adaptive conformal
+//! inference of Gibbs and Candès 2021, which moves the level instead of the sample).
 //!
-//! So each bin keeps the normalised scores `(actual - point) / scale` of its `window` most recent
-//! pairs and reads from them only what anomalies hardly move, the median `m` and the
-//! interquartile range `r` (linear interpolation between order statistics). The scores are taken
-//! to change by location and scale only: with `m0`, `r0` and the tails `l0`, `u0` of the bin's
-//! calibration, the current tails are `m + (l0 - m0)·r/r0` and `m + (u0 - m0)·r/r0` (clamped to
-//! their side of 0, so that the band holds the point forecast). The tails' shape, the part that
-//! needs many pairs, comes from the calibration; the window need only be large enough for the
-//! quartiles (200 pairs: a standard error of about 7% of the spread on normal noise). Up to a
-//! quarter of a window can lie beyond the band on one side before its quartiles move by more
-//! than the normal scores between them.
-//!
-//! Points outside the band are learned according to a [`LearnPolicy`]: with [`LearnPolicy::All`]
-//! as they are; with [`LearnPolicy::SkipFlagged`] **right-censored**: as "beyond the tail it
-//! crossed", their size unknown (an infinite score of their sign), so that their size can never
-//! enter the band while their count still moves the quartiles by their rank, as it must
-//! (leaving them out would bias the window inwards). Since a flagged score lies beyond the
-//! quartiles, the two policies give the same band unless the band is narrower than the
-//! interquartile range. Should a quartile fall on a censored score, the tails stay as they are.
-//! Deterministic: the band depends on the pairs and their order only.
+//! Flagged points, i.e. pairs outside the band at the time, are learned according to a
+//! [`LearnPolicy`]: with [`LearnPolicy::All`] their score enters the window as it is; with
+//! [`LearnPolicy::SkipFlagged`] it enters **right-censored**: as "beyond the tail it crossed",
+//! its size unknown (stored as an infinite score of its sign). A tail whose rank falls on a
+//! censored score, i.e. at least the nominal share of the window lies beyond the band, is read as
+//! the calibration's tail. So a flagged point's size never enters the band, and no run of flagged
+//! points widens it past its calibration: under this policy the band narrows when the noise
+//! does, and widens back at most to its calibration. The flags must still count as
+//! pairs beyond the band: leaving them out (or clamping them to the tail) makes the window a
+//! sample truncated at the current tails, whose quantiles can then only move inwards, and the
+//! band narrows turnover after turnover until nearly every point is flagged (a unit test shows
+//! it). With [`LearnPolicy::All`] the band follows the noise both ways, but the anomalies enter
+//! the window too. Deterministic: the band depends on the pairs and their order only.
 
-use super::band::{CalibrationPoint, ScaledBand};
+use super::band::{CalibrationPoint, ScaledBand, tails};
 use crate::detect::LearnPolicy;
 use std::collections::VecDeque;
-
-/// Pairs per bin whose scores give the location and spread of a [`RollingBand`], by default.
-pub const ROLLING_WINDOW: usize = 200;
 
 /// The most recent scores of one bin, in arrival order and sorted.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,36 +65,6 @@ impl ScoreWindow {
             self.sorted[at] = score;
         }
     }
-
-    /// Median and interquartile range, if the window has scores and they are finite.
-    fn location_spread(&self) -> Option<(f64, f64)> {
-        location_spread(&self.sorted)
-    }
-}
-
-/// Median and interquartile range of sorted scores (linear interpolation between order
-/// statistics); `None` when empty or either is not finite.
-fn location_spread(sorted: &[f64]) -> Option<(f64, f64)> {
-    let q = |p: f64| {
-        let h = p * (sorted.len() - 1) as f64;
-        let (i, f) = (h.floor() as usize, h - h.floor());
-        let next = sorted[(i + 1).min(sorted.len() - 1)];
-        if f == 0.0 { sorted[i] } else { sorted[i] + f * (next - sorted[i]) }
-    };
-    if sorted.is_empty() {
-        return None;
-    }
-    let (m, r) = (q(0.5), q(0.75) - q(0.25));
-    (m.is_finite() && r.is_finite()).then_some((m, r))
-}
-
-/// What a bin was calibrated with.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Reference {
-    lower: f64,
-    upper: f64,
-    median: f64,
-    spread: f64,
 }
 
 /// The band the scoring engine tests one-step forecasts against; see the [module docs](self).
@@ -109,8 +73,8 @@ pub struct RollingBand {
     band: ScaledBand,
     /// One window per bin; empty for a band calibrated once.
     windows: Vec<ScoreWindow>,
-    /// Each bin's calibration.
-    reference: Vec<Reference>,
+    /// Each bin's tails as calibrated (what a tail on a censored rank is read as).
+    calibrated: Vec<(f64, f64)>,
     /// How points outside the band are learned.
     policy: LearnPolicy,
     /// Pairs learned since the calibration.
@@ -120,30 +84,23 @@ pub struct RollingBand {
 impl RollingBand {
     /// A band that keeps the tails of its calibration.
     pub fn fixed(band: ScaledBand) -> Self {
-        Self { band, windows: Vec::new(), reference: Vec::new(), policy: LearnPolicy::All, learned: 0 }
+        Self { band, windows: Vec::new(), calibrated: Vec::new(), policy: LearnPolicy::All, learned: 0 }
     }
 
-    /// A band whose tails follow the stream: each bin's reference median and spread are those
-    /// of its scores in `calibration` (the pairs the band was calibrated on, oldest first), its
-    /// window holds the `window` most recent scores (at least 4), filled with the newest of
-    /// `calibration`. `policy` says how the points outside the band are learned. A bin whose
-    /// calibration scores have no spread keeps its tails.
-    pub fn rolling(band: ScaledBand, calibration: &[CalibrationPoint], window: usize, policy: LearnPolicy) -> Self {
-        let mut per_bin: Vec<Vec<f64>> = vec![Vec::new(); band.bins.len()];
+    /// A band whose tails follow the stream: each bin's window holds as many scores as the bin
+    /// was calibrated on (at least enough for both tails at the band's level), filled with the
+    /// scores of `calibration` (the pairs the band was calibrated on, oldest first), and the
+    /// tails are re-read from it. `policy` says how the points outside the band are learned.
+    pub fn rolling(band: ScaledBand, calibration: &[CalibrationPoint], policy: LearnPolicy) -> Self {
+        let needed = (2.0 / (1.0 - band.level) - 1e-9).ceil() as usize;
+        let windows = band.bins.iter().map(|b| ScoreWindow::new(b.n.max(needed))).collect();
+        let calibrated = band.bins.iter().map(|b| (b.lower, b.upper)).collect();
+        let mut rolling = Self { band, windows, calibrated, policy, learned: 0 };
         for p in calibration.iter().filter(|p| p.actual.is_finite() && p.point.is_finite()) {
-            if let Some((b, s)) = band.bin_of(p.point) {
-                per_bin[b].push((p.actual - p.point) / s);
+            if let Some((b, s)) = rolling.band.bin_of(p.point) {
+                rolling.windows[b].push((p.actual - p.point) / s);
             }
         }
-        let mut windows: Vec<ScoreWindow> = (0..band.bins.len()).map(|_| ScoreWindow::new(window.max(4))).collect();
-        let mut reference = Vec::with_capacity(band.bins.len());
-        for ((bin, scores), w) in band.bins.iter().zip(&mut per_bin).zip(&mut windows) {
-            scores.iter().skip(scores.len().saturating_sub(w.capacity)).for_each(|&v| w.push(v));
-            scores.sort_by(f64::total_cmp);
-            let (median, spread) = location_spread(scores).unwrap_or((0.0, 0.0));
-            reference.push(Reference { lower: bin.lower, upper: bin.upper, median, spread });
-        }
-        let mut rolling = Self { band, windows, reference, policy, learned: 0 };
         for b in 0..rolling.windows.len() {
             rolling.reread(b);
         }
@@ -155,8 +112,8 @@ impl RollingBand {
         !self.windows.is_empty()
     }
 
-    /// The band as it stands: bins, powers and the current tails (`n` and `mean_width` stay
-    /// the calibration's).
+    /// The band as it stands: bins, powers and the current tails (`n` is the bin's window
+    /// size once rolling; `mean_width` stays the calibration's).
     pub fn band(&self) -> &ScaledBand {
         &self.band
     }
@@ -191,15 +148,24 @@ impl RollingBand {
     }
 
     fn reread(&mut self, b: usize) {
-        let r = self.reference[b];
-        let Some((median, spread)) = self.windows[b].location_spread() else { return };
-        if r.spread <= 0.0 {
+        let window = &self.windows[b];
+        if window.sorted.is_empty() {
             return;
         }
-        let stretch = spread / r.spread;
+        let sorted = &window.sorted;
+        let (mut lower, mut upper) = tails(sorted, self.band.level);
+        // A rank on a censored score: the calibration's tail.
+        let (cal_lower, cal_upper) = self.calibrated[b];
+        if lower == f64::NEG_INFINITY {
+            lower = cal_lower;
+        }
+        if upper == f64::INFINITY {
+            upper = cal_upper;
+        }
         let bin = &mut self.band.bins[b];
-        bin.lower = (median + (r.lower - r.median) * stretch).min(0.0);
-        bin.upper = (median + (r.upper - r.median) * stretch).max(0.0);
+        bin.lower = lower;
+        bin.upper = upper;
+        bin.n = window.sorted.len();
     }
 }
 
@@ -240,38 +206,31 @@ mod tests {
         }
     }
 
-    /// Miss rate of `band` on `stream` after its first `settle` pairs, learning each pair.
-    fn miss_rate(band: &mut RollingBand, stream: &[CalibrationPoint], settle: usize) -> f64 {
-        let mut miss = 0;
-        for (i, p) in stream.iter().enumerate() {
-            if i >= settle {
-                miss += usize::from(outside(band, p));
-            }
-            band.learn(p.actual, p.point);
-        }
-        miss as f64 / (stream.len() - settle) as f64
-    }
-
     #[test]
     fn tracks_a_change_of_the_noise_scale() {
-        // Calibrated on noise sd 1 (one bin of 60 pairs, whose tails are conservative: the
-        // fixed band misses `nominal` < 10% on more of the same noise). The noise doubles: the
-        // fixed band misses far more, the rolling one (either policy) is back at `nominal`
-        // once its window has turned over.
+        // Calibrated on noise sd 1, then the noise doubles: a fixed band misses far more than
+        // 10%, the rolling one is back at the nominal 10% once its window has turned over.
         let calibration = pairs(600, 1.0, 3);
         let scaled = ScaledBand::calibrate(&calibration, 0.9).unwrap();
-        let nominal = miss_rate(&mut RollingBand::fixed(scaled.clone()), &pairs(20_000, 1.0, 8), 0);
-        assert!((0.03..0.11).contains(&nominal), "{nominal}");
-        let shifted = pairs(6000, 2.0, 4);
         let mut fixed = RollingBand::fixed(scaled.clone());
-        assert!(miss_rate(&mut fixed, &shifted, 1000) > 0.3);
-        assert_eq!(fixed.learned(), 0);
-        for policy in [LearnPolicy::All, LearnPolicy::SkipFlagged] {
-            let mut rolling = RollingBand::rolling(scaled.clone(), &calibration, ROLLING_WINDOW, policy);
-            let rate = miss_rate(&mut rolling, &shifted, 1000);
-            assert!((rate - nominal).abs() < 0.025, "{policy:?}: rolling band misses {rate}, calibrated {nominal}");
-            assert_eq!(rolling.learned(), 6000);
+        let mut rolling = RollingBand::rolling(scaled, &calibration, LearnPolicy::All);
+        assert_eq!(rolling.band().bins.iter().map(|b| b.n).sum::<usize>(), 600);
+        let stream = pairs(6000, 2.0, 4);
+        let (mut miss_fixed, mut miss_rolling, mut late) = (0, 0, 0);
+        for (i, p) in stream.iter().enumerate() {
+            let settled = i >= 1200;
+            if settled {
+                late += 1;
+                miss_fixed += usize::from(outside(&fixed, p));
+                miss_rolling += usize::from(outside(&rolling, p));
+            }
+            fixed.learn(p.actual, p.point);
+            rolling.learn(p.actual, p.point);
         }
+        let (rate_fixed, rate_rolling) = (miss_fixed as f64 / late as f64, miss_rolling as f64 / late as f64);
+        assert!(rate_fixed > 0.35, "fixed band misses {rate_fixed}");
+        assert!((0.07..0.13).contains(&rate_rolling), "rolling band misses {rate_rolling}");
+        assert_eq!((fixed.learned(), rolling.learned()), (0, 6000));
     }
 
     #[test]
@@ -286,56 +245,59 @@ mod tests {
             })
             .collect();
         let scaled = ScaledBand::calibrate(&calibration, 0.9).unwrap();
-        let start = RollingBand::rolling(scaled.clone(), &calibration, ROLLING_WINDOW, LearnPolicy::SkipFlagged);
+        let largest = calibration.iter().map(|p| p.actual - p.point).fold(0.0, f64::max);
+        let start = RollingBand::rolling(scaled.clone(), &calibration, LearnPolicy::SkipFlagged);
         let before = start.bounds(150.0, false);
-        let half = before.1 - 150.0;
         let (mut huge, mut big) = (start.clone(), start.clone());
-        let mut all = RollingBand::rolling(scaled, &calibration, ROLLING_WINDOW, LearnPolicy::All);
+        let mut all = RollingBand::rolling(scaled, &calibration, LearnPolicy::All);
         assert_eq!(all.bounds(150.0, false), before);
-        assert!(outside(&huge, &CalibrationPoint { actual: 1e6, point: 150.0 }));
-        huge.learn(1e6, 150.0);
-        big.learn(1e3, 150.0);
-        all.learn(1e6, 150.0);
-        // Its size does not enter; its rank moves the quartiles by at most one score.
+        let p = CalibrationPoint { actual: 1e6, point: 150.0 };
+        assert!(outside(&huge, &p));
+        huge.learn(p.actual, p.point);
+        big.learn(1e3, p.point);
+        // One flagged point moves the upper tail by at most one rank of the window, whatever its size.
         assert_eq!(huge, big);
-        let after = huge.bounds(150.0, false).1 - 150.0;
-        assert!((after - half).abs() < 0.03 * half, "{half} -> {after}");
-        // Twenty more, a tenth of the window: still their count only, and the same band as
-        // learning them as they are (a flagged score lies beyond the quartiles). Their ranks
-        // move the quartiles by a tenth of the window: the band widens by about a third.
-        for _ in 0..20 {
+        let (b, scale) = start.band.bin_of(150.0).unwrap();
+        let window = &start.windows[b].sorted;
+        let next = window.iter().find(|v| **v > start.band.bins[b].upper).copied().unwrap_or(f64::MAX) * scale;
+        assert!(huge.bounds(150.0, false).1 <= 150.0 + next + 1e-9, "{before:?} -> {:?}", huge.bounds(150.0, false));
+        // A run of them: back to the calibration at most; learning them all takes them in.
+        for _ in 0..100 {
             huge.learn(1e6, 150.0);
             big.learn(1e3, 150.0);
             all.learn(1e6, 150.0);
         }
         assert_eq!(huge, big);
-        assert_eq!(all.bounds(150.0, false), huge.bounds(150.0, false));
-        let after = huge.bounds(150.0, false).1 - 150.0;
-        assert!(after < 1.4 * half, "{half} -> {after}");
+        assert!(huge.bounds(150.0, false).1 <= before.1.max(150.0 + largest) + 1e-9);
+        assert_eq!(huge.bounds(150.0, false).1, before.1, "a run of flags above: the calibrated upper bound");
+        assert!(all.bounds(150.0, false).1 > 1e5, "learning every point takes the outliers in");
         // The other bins are untouched.
         assert_eq!(huge.bounds(290.0, false), start.bounds(290.0, false));
     }
 
     #[test]
-    fn skip_flagged_keeps_the_calibrated_rate_on_steady_noise() {
-        // Censored flags leave the quartiles where the normal scores put them: over 30
-        // turnovers of the window the miss rate stays at the calibrated band's.
+    fn skip_flagged_keeps_the_nominal_rate_on_steady_noise() {
+        // Right-censored flags keep the miss rate at the nominal 10% over 100 turnovers of the
+        // window (60 pairs: one bin of equal forecasts); clamping the flags to the tail instead
+        // (what `clamped` does by hand) lets the tails only shrink.
         let calibration = pairs(600, 1.0, 6);
         let scaled = ScaledBand::calibrate(&calibration, 0.9).unwrap();
+        let mut band = RollingBand::rolling(scaled.clone(), &calibration, LearnPolicy::SkipFlagged);
+        let mut clamped = RollingBand::rolling(scaled, &calibration, LearnPolicy::All);
         let stream = pairs(12_000, 1.0, 7);
-        let nominal = miss_rate(&mut RollingBand::fixed(scaled.clone()), &stream, 6000);
-        let mut band = RollingBand::rolling(scaled, &calibration, ROLLING_WINDOW, LearnPolicy::SkipFlagged);
-        let rate = miss_rate(&mut band, &stream, 6000);
-        assert!((rate - nominal).abs() < 0.02, "miss rate {rate}, calibrated {nominal}");
-    }
-
-    #[test]
-    fn location_and_spread_by_hand() {
-        // Sorted 1..=5: median 3; quartiles at ranks 1 and 3 (0-based): 2 and 4.
-        assert_eq!(location_spread(&[1.0, 2.0, 3.0, 4.0, 5.0]), Some((3.0, 2.0)));
-        // 1..=4: median 2.5; quartiles at 0.75 and 2.25: 1.75 and 3.25.
-        assert_eq!(location_spread(&[1.0, 2.0, 3.0, 4.0]), Some((2.5, 1.5)));
-        assert_eq!(location_spread(&[]), None);
-        assert_eq!(location_spread(&[0.0, 1.0, f64::INFINITY, f64::INFINITY]), None);
+        let (mut miss, mut miss_clamped) = (0, 0);
+        for (i, p) in stream.iter().enumerate() {
+            if i >= 6000 {
+                miss += usize::from(outside(&band, p));
+                miss_clamped += usize::from(outside(&clamped, p));
+            }
+            band.learn(p.actual, p.point);
+            let bin = clamped.band.bins[0];
+            let score = (p.actual - p.point).clamp(bin.lower, bin.upper);
+            clamped.learn(p.point + score, p.point);
+        }
+        let (rate, rate_clamped) = (miss as f64 / 6000.0, miss_clamped as f64 / 6000.0);
+        assert!((0.07..0.13).contains(&rate), "miss rate {rate}");
+        assert!(rate_clamped > 0.2, "clamped flags: miss rate {rate_clamped}");
     }
 }
