@@ -94,9 +94,10 @@ struct Args {
     /// Keep flagged points out of the detectors' state (River's protect_anomaly_detector).
     #[arg(long)]
     skip_flagged: bool,
-    /// Calibrate the residual band once on the warm-start days instead of rolling it on the stream.
+    /// Roll the residual band's tails on the stream (`BandParams::rolling`) instead of calibrating
+    /// them once on the warm-start days.
     #[arg(long)]
-    fixed_band: bool,
+    rolling_band: bool,
     /// Let the rolling band learn the points outside it as they are (default: censored).
     #[arg(long)]
     band_learns_flagged: bool,
@@ -223,7 +224,7 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let injected = Arc::new(injected);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let learn = if args.band_learns_flagged { LearnPolicy::All } else { LearnPolicy::SkipFlagged };
-    let band = BandParams { rolling: !args.fixed_band, learn, ..BandParams::default() };
+    let band = BandParams { rolling: args.rolling_band, learn, ..BandParams::default() };
     let model = ServedModel::prepare(setup.pipeline.clone(), None, &band, &setup.history)?;
     // A one-kind run is scored per side (spikes on flags above, drops below): every detector
     // then alerts, its alerts carrying the side.
