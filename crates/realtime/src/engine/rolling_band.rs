@@ -67,7 +67,15 @@ impl ScoreWindow {
     }
 }
 
-/// The band the scoring engine tests one-step forecasts against; see the [module docs](self).
+/// The band the scoring engine tests one-step forecasts against: a [`ScaledBand`], fixed or
+/// rolling. Rolling, each bin keeps a sliding window of the normalised scores of its most
+/// recent pairs (as many as it was calibrated on, seeded with the calibration) and re-reads its
+/// tails from it after every [`RollingBand::learn`], at the calibration's finite-sample ranks.
+/// Under [`LearnPolicy::SkipFlagged`] a point outside the band enters right-censored (beyond the
+/// tail, size unknown), and a tail whose rank lands on a censored score reads the calibration's
+/// tail: flagged points never widen the band past its calibration, and the band still narrows
+/// when the noise does (leaving them out, or clamping them to the tail, would make the tails only
+/// move inwards). Under [`LearnPolicy::All`] they enter as they are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollingBand {
     band: ScaledBand,
