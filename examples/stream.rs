@@ -15,6 +15,10 @@
 //! `--events` than the default 130 replayed days hold extend the panel's days (same series, same
 //! model). With `--json` the last line on stdout is one JSON object:
 //! `{"events", "events_per_s", "latency_us_p50", "latency_us_p99", "lost", "detectors": {...}, ...}`.
+//! With `--by-kind`, `by_kind` holds one run per kind, scored on the flags of the kind's side for
+//! the detectors that flag with one (`"flags": "above"`, from their alerts' `direction` label)
+//! and on every flag otherwise (`"flags": "all"`), with the every-flag figures under `all_flags`;
+//! `episodes_by_kind` counts the episodes placed and not placed.
 //!
 //! Besides the end-to-end run, the example times the parts on the same events: the replay alone
 //! (source), the streaming feature rows alone (features), and the compiled predictor on those
@@ -30,8 +34,10 @@ use forecast::core::gbdt::{Gbdt, Objective};
 use forecast::core::pipeline::PipelineStream;
 use forecast::core::{Clock, ForecastPipeline, Panel, ParamGuard, SystemClock};
 use forecast::realtime::alert::{AlertManager, AlertSink, LogSink, Route};
-use forecast::realtime::detect::{DETECTOR_NAMES, DetectorSpec, LearnPolicy};
-use forecast::realtime::engine::{BandParams, EngineParams, Evaluation, Scored, ScoringEngine, ServedModel};
+use forecast::realtime::detect::{DETECTOR_NAMES, DetectorSpec, Direction, LearnPolicy, is_directional};
+use forecast::realtime::engine::{
+    BandParams, DetectionScore, EngineParams, Evaluation, FlagScoring, Scored, ScoringEngine, ServedModel,
+};
 use forecast::realtime::source::{
     AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, Next, Pace, Replay, Source, inject,
 };
@@ -88,6 +94,13 @@ struct Args {
     /// Keep flagged points out of the detectors' state (River's protect_anomaly_detector).
     #[arg(long)]
     skip_flagged: bool,
+    /// Roll the residual band's tails on the stream (`BandParams::rolling`) instead of calibrating
+    /// them once on the warm-start days.
+    #[arg(long)]
+    rolling_band: bool,
+    /// Let the rolling band learn the points outside it as they are (default: censored).
+    #[arg(long)]
+    band_learns_flagged: bool,
     /// When paced, wait for the next event or batch deadline by spinning on the clock instead of
     /// sleeping (a sleep on a loaded machine overshoots by milliseconds; spinning burns a core).
     #[arg(long)]
@@ -182,12 +195,16 @@ fn replay(setup: &Setup, injected: &Arc<Panel>, pace: Pace, clock: &Arc<dyn Cloc
     Ok(Replay::new(injected.clone(), pace, clock.clone())?.lookahead(60).starting_from(start)?)
 }
 
-fn engine_params(args: &Args) -> Res<EngineParams> {
+/// The engine's parameters; with `alert_all` every detector raises alerts (their `direction`
+/// label gives the side of each flag to the per-kind evaluation), else only the residual detector.
+fn engine_params(args: &Args, alert_all: bool) -> Res<EngineParams> {
     if args.detectors.len() > 64 {
         return Err(format!("--detectors: {} given, at most 64", args.detectors.len()).into());
     }
     let detectors = args.detectors.iter().map(|d| DetectorSpec::from_name(d)).collect::<Result<Vec<_>, _>>()?;
-    let alert_on = if args.detectors.iter().any(|d| d == "residual") {
+    let alert_on = if alert_all {
+        args.detectors.clone()
+    } else if args.detectors.iter().any(|d| d == "residual") {
         vec!["residual".to_string()]
     } else {
         args.detectors.first().cloned().into_iter().collect()
@@ -206,8 +223,17 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let (injected, truth) = inject(&setup.panel, &plan(args, kinds))?;
     let injected = Arc::new(injected);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let model = ServedModel::prepare(setup.pipeline.clone(), None, &BandParams::default(), &setup.history)?;
-    let mut engine = ScoringEngine::new(model, setup.history.clone(), engine_params(args)?, clock.clone())?;
+    let learn = if args.band_learns_flagged { LearnPolicy::All } else { LearnPolicy::SkipFlagged };
+    let band = BandParams { rolling: args.rolling_band, learn, ..BandParams::default() };
+    let model = ServedModel::prepare(setup.pipeline.clone(), None, &band, &setup.history)?;
+    // A one-kind run is scored per side (spikes on flags above, drops below): every detector
+    // then alerts, its alerts carrying the side.
+    let one_kind = match kinds {
+        [kind] => Some(*kind),
+        _ => None,
+    };
+    let mut engine =
+        ScoringEngine::new(model, setup.history.clone(), engine_params(args, one_kind.is_some())?, clock.clone())?;
     let names = engine.detector_names();
     let mut evaluations: Vec<Evaluation> = names.iter().map(|_| Evaluation::new(&truth)).collect();
     let sink: Arc<dyn AlertSink> =
@@ -250,7 +276,17 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
             }
             // Scored against the labels after the timed loop: evaluation is not the engine's work.
             let flags = s.verdicts.iter().enumerate().fold(0u64, |m, (d, v)| m | (u64::from(v.flagged) << d));
-            verdict_log.push((s.key, s.timestamp, flags));
+            let (mut above, mut below) = (0u64, 0u64);
+            for a in &s.alerts {
+                if let Some(d) = names.iter().position(|&n| n == a.labels.get("detector")) {
+                    match a.direction() {
+                        Some(Direction::Above) => above |= 1 << d,
+                        Some(Direction::Below) => below |= 1 << d,
+                        None => {}
+                    }
+                }
+            }
+            verdict_log.push((s.key, s.timestamp, flags, above, below));
             if print_alerts {
                 for a in s.alerts {
                     n_alerts += 1;
@@ -266,9 +302,14 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let elapsed = started.elapsed();
     notifications += delivered;
     notifications += alerts.tick().delivered;
-    for (key, timestamp, flags) in &verdict_log {
+    for (key, timestamp, flags, above, below) in &verdict_log {
         for (d, e) in evaluations.iter_mut().enumerate() {
             e.record(key, *timestamp, flags >> d & 1 == 1)?;
+            for (mask, side) in [(above, Direction::Above), (below, Direction::Below)] {
+                if mask >> d & 1 == 1 {
+                    e.record_direction(key, *timestamp, side)?;
+                }
+            }
         }
     }
     let stats = engine.stats();
@@ -277,8 +318,15 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
         .iter()
         .zip(&evaluations)
         .map(|(&name, e)| {
-            let s = e.score(None);
-            (name, json!({"precision": s.precision, "recall": s.recall, "f1": s.f1, "delay_mean": s.delay_mean, "episodes": s.episodes, "episodes_detected": s.episodes_detected, "true_positives": s.true_positives, "false_positives": s.false_positives, "false_positives_after": s.false_positives_after}))
+            let figures = |s: DetectionScore| json!({"precision": s.precision, "recall": s.recall, "f1": s.f1, "delay_mean": s.delay_mean, "episodes": s.episodes, "episodes_detected": s.episodes_detected, "true_positives": s.true_positives, "false_positives": s.false_positives, "false_positives_after": s.false_positives_after});
+            let all_flags = figures(e.score(one_kind));
+            let Some(kind) = one_kind else { return (name, all_flags) };
+            // Scored on the kind's side when both kind and detector have one, on every flag else.
+            let side = kind.direction().filter(|_| is_directional(name));
+            let mut scored = figures(e.score_with(one_kind, FlagScoring::KindDirection));
+            scored["flags"] = json!(side.map_or("all", Direction::name));
+            scored["all_flags"] = all_flags;
+            (name, scored)
         })
         .collect();
     let run = Run {
@@ -414,14 +462,18 @@ fn per_s(n: u64, d: Duration) -> f64 {
 
 fn print_table(title: &str, scores: &BTreeMap<&'static str, Value>, order: &[&str]) {
     println!("\n{title}");
-    println!("| detector | precision | recall | F1 | episodes detected | delay mean (periods) |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| detector | flags scored | precision | recall | F1 | episodes detected | delay mean (periods) | F1 on all flags |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for name in order {
         if let Some(s) = scores.get(name) {
             let f = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
             let delay = s["delay_mean"].as_f64().map_or("-".to_string(), |d| format!("{d:.2}"));
+            let all_flags = s["all_flags"]["f1"].as_f64().unwrap_or(f("f1"));
             println!(
-                "| {name} | {:.3} | {:.3} | {:.3} | {}/{} | {delay} |",
+                "| {name} | {} | {:.3} | {:.3} | {:.3} | {}/{} | {delay} | {all_flags:.3} |",
+                s["flags"].as_str().unwrap_or("all"),
                 f("precision"),
                 f("recall"),
                 f("f1"),
@@ -441,6 +493,7 @@ fn run(args: &Args) -> Res<()> {
     let kernel_per_s = per_s(parts.rows as u64, parts.kernel);
     let mut by_kind = Map::new();
     let mut best = Map::new();
+    let mut placed = Map::new();
     if args.by_kind {
         for kind in AnomalyKind::ALL {
             let (r, t) = run_once(&setup, &[kind], args, false)?;
@@ -453,6 +506,8 @@ fn run(args: &Args) -> Res<()> {
                 .max_by(|a, b| a.1["f1"].as_f64().unwrap_or(0.0).total_cmp(&b.1["f1"].as_f64().unwrap_or(0.0)))
                 .map(|(n, s)| json!({"detector": n, "f1": s["f1"]}));
             best.insert(kind.name().into(), winner.unwrap_or(Value::Null));
+            let not_placed: usize = t.not_placed.iter().map(|&(_, n)| n).sum();
+            placed.insert(kind.name().into(), json!({"placed": t.episodes.len(), "not_placed": not_placed}));
             by_kind.insert(kind.name().into(), json!(r.scores));
         }
     }
@@ -474,6 +529,7 @@ fn run(args: &Args) -> Res<()> {
         "detectors": main.scores,
         "by_kind": by_kind,
         "best_by_kind": best,
+        "episodes_by_kind": placed,
         "parts": {
             "source_events_per_s": per_s(parts.rows as u64, parts.source),
             "features_rows_per_s": per_s(parts.rows as u64, parts.features),

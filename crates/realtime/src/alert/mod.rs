@@ -109,10 +109,22 @@ pub struct Evidence {
     pub window: EvidenceWindow,
 }
 
+impl Evidence {
+    /// The side of the value against the expected value, for a detector that flags with a side
+    /// ([`crate::detect::is_directional`]: for the residual detector the side of the interval the
+    /// actual fell out of); `None` for the others, or without an expected value.
+    pub fn direction(&self) -> Option<crate::detect::Direction> {
+        if !crate::detect::is_directional(&self.detector) {
+            return None;
+        }
+        crate::detect::Direction::of(self.value, self.expected?)
+    }
+}
+
 /// One alert, as a source fires it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
-    /// Identity and routing labels (`alertname`, `store`, `item`, `detector`, `severity`, ...).
+    /// Identity and routing labels (`alertname`, `store`, `item`, `detector`, `severity`, `direction`, ...).
     pub labels: Labels,
     /// Free text for people (`summary`, `runbook`), not part of the identity.
     pub annotations: BTreeMap<String, String>,
@@ -134,10 +146,19 @@ impl Alert {
         Self { labels, annotations: BTreeMap::new(), severity, evidence: None, starts_at, ends_at: None }
     }
 
-    /// Attach the detector's evidence.
+    /// Attach the detector's evidence, and label the alert with its side,
+    /// `direction="above"` or `direction="below"`, when it has one ([`Evidence::direction`]).
     pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        if let Some(direction) = evidence.direction() {
+            self.labels.insert("direction", direction.name());
+        }
         self.evidence = Some(evidence);
         self
+    }
+
+    /// The side of the alert's value, from its `direction` label.
+    pub fn direction(&self) -> Option<crate::detect::Direction> {
+        crate::detect::Direction::from_name(self.labels.get("direction"))
     }
 
     /// Add an annotation.

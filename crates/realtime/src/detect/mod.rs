@@ -11,6 +11,10 @@
 //! | `hst` | [`HalfSpaceTrees`] | d values in [0, 1] | `1 - mass score / max mass score` | 0.8 | `anomaly.HalfSpaceTrees` (after `preprocessing.MinMaxScaler`) |
 //! | `adwin` | [`Adwin`] | 1 value | 1 when the window is cut (drift), else 0 | 0.5 | `drift.ADWIN` |
 //!
+//! The point detectors `zscore`, `mad` and `residual` flag with a side: a flagged point is
+//! [`Direction::Above`] or [`Direction::Below`] its expectation, and their alerts carry it as the
+//! label `direction` (see [`crate::alert::Evidence::direction`]).
+//!
 //! The exact semantics of each, the formulas and the defaults are on the types. Every detector
 //! learns from every point unless told [`LearnPolicy::SkipFlagged`], which keeps flagged points
 //! out of its state (River's `protect_anomaly_detector`).
@@ -18,6 +22,7 @@
 mod adwin;
 mod columns;
 mod cusum;
+mod direction;
 mod ewma_chart;
 mod hst;
 mod mad;
@@ -30,6 +35,7 @@ mod zscore;
 pub use adwin::{Adwin, AdwinParams};
 pub use columns::ColumnMax;
 pub use cusum::{Cusum, CusumParams};
+pub use direction::{DIRECTIONAL_DETECTORS, Direction, is_directional};
 pub use ewma_chart::{EwmaChart, EwmaChartParams};
 pub use hst::{HalfSpaceTrees, HstParams};
 pub use mad::{MadParams, ModifiedZScore};

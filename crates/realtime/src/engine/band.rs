@@ -112,6 +112,13 @@ impl ScaledBand {
         let lower = point + bin.lower * s;
         (if non_negative { lower.max(0.0) } else { lower }, point + bin.upper * s)
     }
+
+    /// The bin `point` falls in (the last for larger ones) and the scale of its residuals there:
+    /// the pair's score is `(actual - point) / scale`. `None` for a band without bins.
+    pub fn bin_of(&self, point: f64) -> Option<(usize, f64)> {
+        let b = self.bins.iter().position(|b| point <= b.up_to).unwrap_or(self.bins.len().checked_sub(1)?);
+        Some((b, scale(point, self.floor, self.bins[b].power)))
+    }
 }
 
 /// The narrowest of the [`BAND_POWERS`] bands on `chunk` (the first on ties).
@@ -150,7 +157,7 @@ fn scale(point: f64, floor: f64, power: f64) -> f64 {
 /// The lower tail's `floor((n + 1) a)`-th smallest score and the upper tail's
 /// `ceil((n + 1)(1 - a))`-th smallest, `a = (1 - level)/2` (clamped to the sample), each
 /// clamped to its side of 0 so that the band holds the point forecast.
-fn tails(sorted: &[f64], level: f64) -> (f64, f64) {
+pub(super) fn tails(sorted: &[f64], level: f64) -> (f64, f64) {
     let n = sorted.len();
     let a = (1.0 - level) / 2.0;
     // 1e-9 keeps a rank that is an integer in exact arithmetic from moving by one in floating point.

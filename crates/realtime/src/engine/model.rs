@@ -2,6 +2,8 @@
 //! forecast-residual detector tests actuals against.
 
 use super::band::{CalibrationPoint, ScaledBand};
+use super::rolling_band::RollingBand;
+use crate::detect::LearnPolicy;
 use crate::{RealtimeError, Result};
 use forecast_core::features::{CalendarCache, SeriesFeatures};
 use forecast_core::interval::ConformalIntervals;
@@ -17,13 +19,25 @@ use std::sync::Arc;
 /// | `level` | 0.99 | nominal coverage of the interval the residual detector tests against | (0, 1) |
 /// | `calibration_periods` | 56 | last periods of each series of the warm-start panel whose one-step residuals calibrate a conformal band when the pipeline has no interval at `level` | >= 1 |
 /// | `level_window` | 28 | observations behind a series' scale (its recent mean absolute sales) | >= 1 |
+/// | `rolling` | false | a calibrated [`ScaledBand`]'s tails keep learning from the stream's one-step residuals ([`RollingBand`]); false: calibrated once | - |
+/// | `learn` | [`LearnPolicy::SkipFlagged`] | how the rolling band learns the points outside it: censored (their size unknown), or as they are | - |
 ///
 /// The interval comes from, in order: quantile heads at `(1 - level)/2` and `(1 + level)/2`; the
 /// pipeline's conformal band if calibrated at `level`; else a [`ScaledBand`] at `level` (tails
 /// calibrated apart, residuals scaled by a power of the forecast) calibrated here on one-step
 /// forecasts of the last `calibration_periods` of the warm-start panel, computed by the
 /// streaming path itself. Those periods should lie after the model's training data (fit with
-/// `fit_pipeline_until`), or the band is too narrow.
+/// `fit_pipeline_until`), or the band is too narrow. With `rolling`, the engine feeds that band
+/// every actual after scoring it, and each bin's tails are re-read from a window of its most
+/// recent scores. The band is the residual detector's model of normal noise, so by default the
+/// points it flags do not widen it (`learn` [`LearnPolicy::SkipFlagged`], whatever the engine's
+/// policy for the detectors, as River's `ThresholdFilter` protects its detector by default):
+/// they enter censored, and the band narrows when the noise does and widens back at most to its
+/// calibration. [`LearnPolicy::All`] follows wider noise too, but takes in the anomalies: on the
+/// simulator's 10x rates they widen the band until it misses most spikes (docs/realtime.md).
+/// Rolling is off by default: on the simulator it found no more spikes than the fixed band and
+/// fewer 3σ drops (the drops inside the band enter its window as they are and widen its lower
+/// tail), so it is a choice for streams whose noise narrows and whose anomalies are rare.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandParams {
     /// Nominal coverage.
@@ -32,11 +46,15 @@ pub struct BandParams {
     pub calibration_periods: usize,
     /// Level window of the series scale.
     pub level_window: usize,
+    /// Whether a calibrated band keeps learning from the stream.
+    pub rolling: bool,
+    /// How the rolling band learns the points outside it.
+    pub learn: LearnPolicy,
 }
 
 impl Default for BandParams {
     fn default() -> Self {
-        Self { level: 0.99, calibration_periods: 56, level_window: 28 }
+        Self { level: 0.99, calibration_periods: 56, level_window: 28, rolling: false, learn: LearnPolicy::SkipFlagged }
     }
 }
 
@@ -67,8 +85,9 @@ pub enum Band {
     },
     /// The pipeline's own conformal band (calibrated at the level when it was fitted).
     Conformal(ConformalIntervals),
-    /// A band calibrated by [`ServedModel::prepare`] on the warm-start panel.
-    Scaled(ScaledBand),
+    /// A band calibrated by [`ServedModel::prepare`] on the warm-start panel, rolling on the
+    /// stream when [`BandParams::rolling`] says so.
+    Scaled(RollingBand),
 }
 
 /// A pipeline ready to score a stream: its streaming form, the step-1 model and the band.
@@ -155,11 +174,17 @@ impl ServedModel {
     pub fn band(&self) -> &Band {
         &self.band
     }
+
+    /// The band, to learn from the stream (the engine feeds a [`RollingBand`] each actual).
+    pub(crate) fn band_mut(&mut self) -> &mut Band {
+        &mut self.band
+    }
 }
 
 /// One-step forecasts of the last `calibration_periods` of every series of `history`, scored by
-/// the streaming path, with their actuals: a [`ScaledBand`] at `level`.
-fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, history: &Panel) -> Result<ScaledBand> {
+/// the streaming path, with their actuals: a [`ScaledBand`] at `level`, rolling on from those
+/// pairs (oldest first) when `params.rolling`.
+fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, history: &Panel) -> Result<RollingBand> {
     let n = params.calibration_periods;
     let ends: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n)).collect();
     let mut states = stream.warm_start_until(history, &ends)?;
@@ -183,5 +208,6 @@ fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, hi
             stream.features().push(&mut states[s], actual)?;
         }
     }
-    ScaledBand::calibrate(&pairs, params.level)
+    let band = ScaledBand::calibrate(&pairs, params.level)?;
+    Ok(if params.rolling { RollingBand::rolling(band, &pairs, params.learn) } else { RollingBand::fixed(band) })
 }

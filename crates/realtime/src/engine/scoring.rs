@@ -481,6 +481,9 @@ impl ScoringEngine {
                 (None, Band::Heads { .. }) => (f64::NAN, f64::NAN),
             };
             let (verdicts, alerts) = self.detect(&p, point, interval);
+            if let Band::Scaled(band) = self.model.band_mut() {
+                band.learn(p.value, point);
+            }
             let latency = now - p.arrived;
             self.latency.record(latency.to_std().unwrap_or_default());
             out.push(Scored {

@@ -9,7 +9,10 @@ mod channel;
 mod iter;
 mod replay;
 
-pub use anomaly::{AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, inject};
+pub use anomaly::{
+    AnomalyKind, AnomalyPlan, AnomalySpec, GroundTruth, InjectedAnomaly, LEVEL_POINTS, MIN_NOISE_SCALE, inject,
+    level_step, local_level, noise_scale,
+};
 pub use channel::{ChannelSource, ChannelStats, Producer, SendError, TrySendError, channel};
 pub use iter::IterSource;
 pub use replay::{Pace, Replay};

@@ -3,10 +3,16 @@
 use chrono::{TimeDelta, TimeZone, Utc};
 use forecast_core::data::RetailGenerator;
 use forecast_core::{ManualClock, SeriesKey};
-use forecast_realtime::alert::{AlertManager, AlertSink, ChannelSink, Route};
-use forecast_realtime::detect::{DetectorSpec, LearnPolicy};
-use forecast_realtime::engine::{Evaluation, LatencyHistogram, MicroBatcher, Monitor, MonitorParams, Throughput};
-use forecast_realtime::source::{AnomalyKind, AnomalyPlan, Event, Next, Pace, Replay, Source, channel, inject};
+use forecast_realtime::alert::{
+    Alert, AlertManager, AlertSink, ChannelSink, Evidence, EvidenceWindow, Labels, Route, Severity,
+};
+use forecast_realtime::detect::{DetectorSpec, Direction, LearnPolicy};
+use forecast_realtime::engine::{
+    Evaluation, FlagScoring, LatencyHistogram, MicroBatcher, Monitor, MonitorParams, Throughput,
+};
+use forecast_realtime::source::{
+    AnomalyKind, AnomalyPlan, AnomalySpec, Event, Next, Pace, Replay, Source, channel, inject,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,7 +53,7 @@ fn replay_with_anomalies_through_monitor_and_alerts() {
             if truth.label_at(&event.key, event.timestamp.date_naive()) == Some(AnomalyKind::Spike) {
                 flagged_spikes += 1;
             }
-            flagged_series.insert(event.key.clone());
+            flagged_series.insert((event.key.clone(), alert.direction()));
             alerts.fire(alert).unwrap();
         }
     }
@@ -58,8 +64,10 @@ fn replay_with_anomalies_through_monitor_and_alerts() {
     assert!(Monitor::new(residual, panel.key_names.clone()).is_err());
     assert_eq!(monitor.n_series(), 6);
     assert!(flagged > 0 && flagged_spikes > 0, "{flagged} flagged, {flagged_spikes} on spikes");
-    // One alert per series (its labels are its identity), refreshed by each flag; one group per store.
-    let stores: HashSet<&String> = flagged_series.iter().map(|k| &k.0[0]).collect();
+    // One alert per series and side (its labels, `direction` among them, are its identity),
+    // refreshed by each flag; one group per store.
+    assert!(flagged_series.iter().all(|(_, side)| side.is_some()), "the median detector flags with a side");
+    let stores: HashSet<&String> = flagged_series.iter().map(|(k, _)| &k.0[0]).collect();
     assert_eq!(alerts.tick().delivered, stores.len());
     assert_eq!(rx.try_iter().map(|n| n.firing.len()).sum::<usize>(), flagged_series.len());
 }
@@ -174,4 +182,95 @@ fn evaluation_against_ground_truth() {
     assert_eq!(silent.score(None).f1, 0.0);
     let stranger = SeriesKey(vec!["x".into(), "y".into()]);
     assert!(oracle.record(&stranger, Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(), true).is_err());
+}
+
+#[test]
+fn directional_scoring_counts_a_kind_on_the_flags_of_its_side() {
+    let panel = RetailGenerator::new(4).stores(1).items(3).days(400).future_days(0).generate().panel;
+    let spikes = AnomalySpec { per_1000: 20.0, ..AnomalySpec::default_for(AnomalyKind::Spike) };
+    let (injected, truth) = inject(&panel, &AnomalyPlan::with_specs(2, vec![spikes])).unwrap();
+    let n_spikes = truth.n_labelled();
+    assert!(n_spikes > 5);
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()));
+    let mut replay = Replay::new(Arc::new(injected), Pace::AsFastAsPossible, clock).unwrap();
+    // `sided` flags every spike above, and false alarms alternately above and below; `sideless`
+    // flags the same points without a side.
+    let (mut sided, mut sideless) = (Evaluation::new(&truth), Evaluation::new(&truth));
+    let (mut i, mut above, mut below) = (0, 0, 0);
+    while let Next::Event(e) = replay.poll_next().unwrap() {
+        let spike = truth.label_at(&e.key, e.timestamp.date_naive()).is_some();
+        i += 1;
+        let alarm = !spike && i % 50 == 0;
+        let side = if spike || (alarm && i % 100 == 0) { Direction::Above } else { Direction::Below };
+        if alarm {
+            if side == Direction::Above { above += 1 } else { below += 1 }
+        }
+        if spike || alarm {
+            sided.record(&e.key, e.timestamp, true).unwrap();
+            sided.record_direction(&e.key, e.timestamp, side).unwrap();
+        }
+        sideless.record(&e.key, e.timestamp, spike || alarm).unwrap();
+    }
+    assert!(above > 0 && below > 0);
+    let all = sided.score(Some(AnomalyKind::Spike));
+    assert_eq!((all.true_positives, all.false_positives), (n_spikes, above + below));
+    let directed = sided.score_with(Some(AnomalyKind::Spike), FlagScoring::KindDirection);
+    assert_eq!((directed.true_positives, directed.false_positives), (n_spikes, above));
+    assert!(directed.precision > all.precision);
+    // Drops are a "below" kind: only the below flags count (here none is on a label).
+    let drops = sided.score_with(Some(AnomalyKind::Drop), FlagScoring::KindDirection);
+    assert_eq!(drops.false_positives, below);
+    // A level shift has no side, nor have all kinds together: every flag counts.
+    assert_eq!(
+        sided.score_with(Some(AnomalyKind::LevelShift), FlagScoring::KindDirection).false_positives,
+        above + below
+    );
+    assert_eq!(sided.score_with(None, FlagScoring::KindDirection), sided.score(None));
+    // A detector without a side is scored on every flag whatever the scoring.
+    assert_eq!(sideless.score_with(Some(AnomalyKind::Spike), FlagScoring::KindDirection), all);
+}
+
+#[test]
+fn alerts_of_point_detectors_carry_their_side() {
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let evidence = |detector: &str, value: f64| Evidence {
+        value,
+        expected: Some(10.0),
+        interval: Some((4.0, 20.0)),
+        detector: detector.into(),
+        score: 1.5,
+        threshold: 1.0,
+        window: EvidenceWindow { start: None, end: at, points: 1 },
+    };
+    let alert = |detector: &str, value: f64| {
+        Alert::new(Labels::from_pairs([("alertname", "anomaly")]), Severity::Warning, at)
+            .with_evidence(evidence(detector, value))
+    };
+    assert_eq!(alert("residual", 25.0).labels.get("direction"), "above");
+    assert_eq!(alert("residual", 1.0).labels.get("direction"), "below");
+    assert_eq!(alert("zscore", 1.0).direction(), Some(Direction::Below));
+    for sideless in ["cusum", "ewma", "hst", "adwin"] {
+        let a = alert(sideless, 25.0);
+        assert_eq!((a.direction(), a.labels.0.contains_key("direction")), (None, false), "{sideless}");
+    }
+    let mut no_expectation = evidence("mad", 3.0);
+    no_expectation.expected = None;
+    assert_eq!(no_expectation.direction(), None);
+    // The monitor's alerts get it too.
+    let params = MonitorParams { detector: DetectorSpec::from_name("zscore").unwrap(), ..MonitorParams::default() };
+    let mut monitor = Monitor::new(params, vec!["store".into()]).unwrap();
+    let key = Arc::new(SeriesKey(vec!["s1".into()]));
+    let mut last = None;
+    for (i, v) in [10.0, 11.0, 9.0, 10.0, 11.0, 9.0, 10.0, 0.0].into_iter().enumerate() {
+        let event = Event {
+            seq: i as u64,
+            key: key.clone(),
+            timestamp: at + TimeDelta::days(i as i64),
+            value: v,
+            regressors: vec![],
+            plan: None,
+        };
+        last = monitor.observe(&event).unwrap().alert;
+    }
+    assert_eq!(last.unwrap().direction(), Some(Direction::Below));
 }

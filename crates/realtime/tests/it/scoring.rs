@@ -11,8 +11,13 @@ use forecast_core::{
     AliasMove, Error, ForecastPipeline, ManualClock, ModelArtifact, ModelRef, ModelStore, ModelVersion,
     NewModelVersion, Panel, ParamGuard,
 };
-use forecast_realtime::engine::{BandParams, EngineParams, ModelWatcher, Scored, ScoringEngine, ServedModel};
-use forecast_realtime::source::{Event, Next, Pace, Replay, Source, channel};
+use forecast_realtime::detect::{DetectorSpec, Direction};
+use forecast_realtime::engine::{
+    BandParams, EngineParams, Evaluation, FlagScoring, ModelWatcher, Scored, ScoringEngine, ServedModel,
+};
+use forecast_realtime::source::{
+    AnomalyKind, AnomalyPlan, AnomalySpec, Event, Next, Pace, Replay, Source, channel, inject,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -287,4 +292,72 @@ fn champion_swapped_mid_stream_from_eight_producers_scores_every_event_once() {
     }
     assert!(by_version[0] >= total / 2 - 1 && by_version[1] > 0, "{by_version:?}");
     assert_ne!(expected[0][&(0, WARM)], expected[1][&(0, WARM)], "the two versions must forecast differently");
+}
+
+/// Four busy daily series (a weekly pattern on a level of 200, noise of a few units), no regressors.
+fn busy_panel(days: usize) -> Panel {
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 9) as f64
+    };
+    let series = (0..4)
+        .map(|i| forecast_core::Series {
+            key: forecast_core::SeriesKey(vec![format!("s{i}")]),
+            start,
+            target: (0..days)
+                .map(|t| 200.0 + 10.0 * i as f64 + [0.0, 10.0, 20.0, 30.0, 45.0, 60.0, 50.0][t % 7] + noise())
+                .collect(),
+            regressors: vec![],
+            statics: vec![],
+        })
+        .collect();
+    Panel::new(forecast_core::Frequency::Daily, vec!["series".into()], "units", vec![], vec![], vec![], series).unwrap()
+}
+
+#[test]
+fn the_residual_detector_finds_clear_spikes_above_and_drops_below() {
+    let clean = busy_panel(200);
+    let specs = [AnomalyKind::Spike, AnomalyKind::Drop]
+        .map(|k| AnomalySpec { per_1000: 40.0, ..AnomalySpec::default_for(k) })
+        .to_vec();
+    let (panel, truth) =
+        inject(&clean, &AnomalyPlan { skip_first: WARM, ..AnomalyPlan::with_specs(8, specs) }).unwrap();
+    for kind in [AnomalyKind::Spike, AnomalyKind::Drop] {
+        assert!(truth.episodes.iter().any(|e| e.kind == kind), "no {kind:?} placed: {:?}", truth.not_placed);
+    }
+    let mut history = panel.clone();
+    history.series.iter_mut().for_each(|s| s.target.truncate(WARM));
+    let pipeline = Arc::new(fit(&history, 30));
+    let clock = clock();
+    let model = ServedModel::prepare(pipeline, None, &BandParams::default(), &history).unwrap();
+    let params =
+        EngineParams { detectors: vec![DetectorSpec::from_name("residual").unwrap()], ..EngineParams::default() };
+    let mut engine = ScoringEngine::new(model, Arc::new(history), params, clock.clone()).unwrap();
+    let mut scored = Vec::new();
+    for e in events(&panel, clock) {
+        scored.extend(engine.ingest(e).unwrap());
+    }
+    scored.extend(engine.flush().unwrap());
+    let mut evaluation = Evaluation::new(&truth);
+    for s in &scored {
+        let label = truth.label_at(&s.key, s.timestamp.date_naive());
+        let side = s.alerts.first().and_then(|a| a.direction());
+        assert_eq!(s.alerts.len(), usize::from(s.verdicts[0].flagged));
+        match label {
+            Some(AnomalyKind::Spike) => assert_eq!(side, Some(Direction::Above), "spike missed: {s:?}"),
+            Some(AnomalyKind::Drop) => assert_eq!(side, Some(Direction::Below), "drop missed: {s:?}"),
+            _ => {}
+        }
+        if let Some(d) = side {
+            evaluation.record_direction(&s.key, s.timestamp, d).unwrap();
+        }
+    }
+    for kind in [AnomalyKind::Spike, AnomalyKind::Drop] {
+        let score = evaluation.score_with(Some(kind), FlagScoring::KindDirection);
+        assert_eq!(score.episodes_detected, score.episodes, "{kind:?}");
+    }
 }
