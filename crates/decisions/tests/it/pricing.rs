@@ -480,16 +480,7 @@ fn offset_elasticity_recovers_an_exact_demand_and_refuses_a_constant_price() {
         regressors: vec![price, vec![0.0; n + 14]],
         statics: vec![],
     };
-    let panel = Panel::new(
-        Frequency::Daily,
-        vec!["store".into()],
-        "units",
-        vec!["price".into(), "discount".into()],
-        vec![],
-        vec![],
-        vec![series],
-    )
-    .unwrap();
+    let panel = price_panel(vec![series]);
     let model = LocalForecaster::new(MovingAverage { window: 7 }).fit_pipeline(&panel).unwrap();
     let spec = OffsetSpec { iterations: 8, ..OffsetSpec::retail() };
     let o = elasticity_with_offset(&model, &panel, &[0], &spec, None).unwrap();
@@ -522,16 +513,7 @@ fn cross_fitting_masks_each_folds_deals_and_forecasts_from_the_observed_panel() 
         let target = (0..n).map(|t| 40.0 * (price[t] * (1.0 - discount[t]) / 5.0f64).powf(-2.0)).collect();
         Series { key: SeriesKey(vec![name.into()]), start, target, regressors: vec![price, discount], statics: vec![] }
     };
-    let panel = Panel::new(
-        Frequency::Daily,
-        vec!["store".into()],
-        "units",
-        vec!["price".into(), "discount".into()],
-        vec![],
-        vec![],
-        vec![shop("a", 0), shop("b", 5)],
-    )
-    .unwrap();
+    let panel = price_panel(vec![shop("a", 0), shop("b", 5)]);
     let deals: Vec<usize> =
         panel.series.iter().map(|s| s.regressors[1][..n].iter().filter(|d| **d > 0.0).count()).collect();
     // A moving average learns nothing from its fit: the cross-fitted estimates are the plain
@@ -558,4 +540,18 @@ fn cross_fitting_masks_each_folds_deals_and_forecasts_from_the_observed_panel() 
     let e = cross_fitted_elasticities(&forecaster, &panel, &[vec![0], vec![]], &spec, &CrossFitSpec::default(), None)
         .unwrap_err();
     assert_eq!(e.parameter(), Some("groups[1]"));
+}
+
+/// A daily panel of stores with a shelf price and a discount column.
+fn price_panel(series: Vec<Series>) -> Panel {
+    Panel::new(
+        Frequency::Daily,
+        vec!["store".into()],
+        "units",
+        vec!["price".into(), "discount".into()],
+        vec![],
+        vec![],
+        series,
+    )
+    .unwrap()
 }
