@@ -261,6 +261,30 @@ impl Panel {
         self.series.iter().map(Series::len).sum()
     }
 
+    /// A panel of the same schema holding copies of the series at `indices`, in that order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the first index that is not a series of this panel.
+    pub fn subset(&self, indices: &[usize]) -> Result<Panel> {
+        let series = indices
+            .iter()
+            .map(|&s| {
+                self.series.get(s).cloned().ok_or_else(|| {
+                    Error::InvalidData(format!("series index {s}: the panel has {} series", self.series.len()))
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Panel {
+            frequency: self.frequency,
+            key_names: self.key_names.clone(),
+            target_name: self.target_name.clone(),
+            regressor_names: self.regressor_names.clone(),
+            static_names: self.static_names.clone(),
+            static_levels: self.static_levels.clone(),
+            series,
+        })
+    }
+
     /// Index of a regressor column by name.
     pub fn regressor_index(&self, name: &str) -> Option<usize> {
         self.regressor_names.iter().position(|n| n == name)
@@ -320,6 +344,11 @@ mod tests {
             make(vec![series("b", vec![1.0], vec![1.0, 2.0], vec![0]), series("a", vec![2.0], vec![1.0], vec![0])])
                 .unwrap();
         assert_eq!(ok.series[0].key.0, ["a"], "sorted by key");
+        let sub = ok.subset(&[1, 0, 1]).unwrap();
+        let keys: Vec<&str> = sub.series.iter().map(|s| s.key.0[0].as_str()).collect();
+        assert_eq!(keys, ["b", "a", "b"], "the series asked for, in the order asked");
+        assert_eq!((sub.regressor_names, sub.static_levels), (ok.regressor_names.clone(), ok.static_levels.clone()));
+        assert!(ok.subset(&[0, 2]).unwrap_err().to_string().contains("series index 2: the panel has 2 series"));
         let err = |s: Vec<Series>| make(s).unwrap_err().to_string();
         assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![3])]).contains("static `kind` code 3"));
         assert!(err(vec![series("a", vec![1.0], vec![1.0], vec![])]).contains("0 static codes"));

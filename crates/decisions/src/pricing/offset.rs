@@ -199,15 +199,7 @@ fn baselines(
     deflate: Option<f64>,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let usual = usual_prices(panel, series, price)?;
-    let mut sub = Panel {
-        frequency: panel.frequency,
-        key_names: panel.key_names.clone(),
-        target_name: panel.target_name.clone(),
-        regressor_names: panel.regressor_names.clone(),
-        static_names: panel.static_names.clone(),
-        static_levels: panel.static_levels.clone(),
-        series: series.iter().map(|&s| panel.series[s].clone()).collect(),
-    };
+    let mut sub = panel.subset(series)?;
     if let Some(e) = deflate {
         // The history as it would have sold at the usual price: the lags and windows the model
         // reads before each window then carry no price moves into the baseline.

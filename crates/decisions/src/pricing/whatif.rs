@@ -113,15 +113,7 @@ impl<'a> PipelineCurve<'a> {
             }
             rounds[r].push(i);
         }
-        let sub = Panel {
-            frequency: panel.frequency,
-            key_names: panel.key_names.clone(),
-            target_name: panel.target_name.clone(),
-            regressor_names: panel.regressor_names.clone(),
-            static_names: panel.static_names.clone(),
-            static_levels: panel.static_levels.clone(),
-            series: involved.iter().map(|&s| panel.series[s].clone()).collect(),
-        };
+        let sub = panel.subset(&involved)?;
         Ok(Self {
             model,
             panel: sub,

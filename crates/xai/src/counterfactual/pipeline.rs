@@ -227,7 +227,7 @@ pub fn plan_counterfactuals(
         return Err(XaiError::argument("levers", "none mutable", "at least one lever the search may change"));
     }
     let ser = &panel.series[q.series];
-    let single = Panel { series: vec![ser.clone()], ..panel.clone() };
+    let single = panel.subset(&[q.series])?;
     let date = |k: usize| panel.date(ser, q.origin + k);
     let mut variables = Vec::new();
     let mut rules = Vec::new();
