@@ -18,9 +18,9 @@ use forecast::core::{ForecastPipeline, ParamGuard};
 use forecast::decisions::expansion::{DemandPoint, ExistingStore, HuffModel, HuffStore, project_analog};
 use forecast::decisions::lost_sales::{Censoring, LostSalesOptions, LostSalesReport, estimate_lost_sales};
 use forecast::decisions::pricing::{
-    ElasticityReading, HistorySpec, LeverCurve, LeverKind, OffsetSpec, PipelineCurve, PriceConstraints, PriceLadder,
-    PricingDecision, SimulatedCurve, allocate_budget, combine_elasticities, elasticity_from_history,
-    elasticity_with_offset, historical_promotions, optimise_lever, planned_promotions, support_levels,
+    HistorySpec, LeverCurve, LeverKind, OffsetSpec, PipelineCurve, PriceConstraints, PriceLadder, PricingDecision,
+    SimulatedCurve, allocate_budget, discount_elasticity, elasticity_from_history, optimise_lever, planned_promotions,
+    support_levels,
 };
 use forecast::decisions::recommend::expansion_recommendation;
 use forecast::decisions::reorder::{ReorderSettings, plan_series};
@@ -238,7 +238,8 @@ struct Priced {
 /// The best discount for `name`'s planned promotion in every store: the elasticity as the
 /// combination (`combine_elasticities`: the mean, the simulated curve having no standard error)
 /// of the pipeline's simulated curve over the item's past promotions (pooled across items, so
-/// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline,
+/// shrunk toward the pool) and the item-level offset regression on the pipeline's baseline
+/// without promotions (`discount_elasticity` with `OffsetSpec::promotion_free`),
 /// the level of its planned one,
 /// a 25% minimum margin, at most 40% off, discounts in 5% steps.
 fn price_item(
@@ -256,22 +257,22 @@ fn price_item(
     let series: Vec<usize> = (0..panel.series.len()).filter(|&s| panel.series[s].key.0[1] == name).collect();
     let levels: Vec<f64> =
         support_levels(panel, &series, "discount")?.into_iter().filter(|d| *d <= 0.4 + 1e-9).collect();
-    let past = historical_promotions(panel, &series, "promo", 28)?;
-    let n_past = past.len();
-    let shape = PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), past)?
-        .simulate_grid(&levels)?
-        .smoothed()?;
     let cells = planned_promotions(panel, &series, "promo")?;
     let plan_curve =
         PipelineCurve::new(pipeline, panel, LeverKind::Discount, "price", Some("discount"), cells.clone())?;
     let plan = plan_curve.simulate_grid(&levels)?;
-    let offset =
-        elasticity_with_offset(pipeline, &censoring.mask(panel)?, &series, &OffsetSpec::retail(), Some(censoring))?;
-    let e = combine_elasticities(&[
-        ElasticityReading { source: "pipeline".into(), elasticity: shape.curve.elasticity, std_error: None },
-        ElasticityReading { source: "offset".into(), elasticity: offset.elasticity, std_error: Some(offset.std_error) },
-    ])?
-    .elasticity;
+    let used = discount_elasticity(
+        pipeline,
+        panel,
+        &censoring.mask(panel)?,
+        &series,
+        "promo",
+        28,
+        0.4,
+        &OffsetSpec::promotion_free(),
+        Some(censoring),
+    )?;
+    let (e, offset, n_past) = (used.combined.elasticity, &used.offset, used.promotions);
     let fit = plan.smoothed_with_elasticity(e)?;
     let smooth = plan.lever_curve(&fit)?;
     let constraints = PriceConstraints {
@@ -290,7 +291,7 @@ fn price_item(
         cells.len(),
         cells.iter().map(|c| c.periods.len()).sum::<usize>(),
         100.0 * plan_curve.planned_value(),
-        shape.curve.elasticity,
+        used.pipeline,
         offset.elasticity,
         offset.ci_low,
         offset.ci_high,
@@ -359,13 +360,13 @@ fn price_item(
                     ),
                     Evidence::new(
                         "elasticity_pipeline",
-                        shape.curve.elasticity,
+                        used.pipeline,
                         "simulated discount curve over past promotions",
                     ),
                     Evidence::new(
                         "elasticity_offset",
                         offset.elasticity,
-                        "item Poisson regression on the pipeline's baseline",
+                        "item Poisson regression on the pipeline's promotion-free baseline, lift free",
                     ),
                     Evidence::new("elasticity_history", h.elasticity, "log-log regression with retail controls"),
                     Evidence::new("unit_cost", unit_cost, "cost of a unit"),

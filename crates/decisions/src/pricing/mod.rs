@@ -13,6 +13,7 @@ mod offset;
 mod ols;
 mod optimise;
 mod poisson;
+mod rule;
 mod simulated;
 mod whatif;
 
@@ -28,5 +29,6 @@ pub use optimise::{
     Candidate, LeverCurve, LeverKind, LeverOnCurve, Outcome, PriceConstraints, PriceLadder, PricingDecision,
     optimise_lever,
 };
+pub use rule::{DiscountElasticity, discount_elasticity};
 pub use simulated::{CurveFit, SimulatedCurve};
 pub use whatif::PipelineCurve;

@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 /// | `min_log_price_sd` | 0.03 | least standard deviation of each price term over the periods used (0.03: moves of about 3%) | > 0 |
 /// | `confidence` | 0.95 | level of the interval | (0, 1) |
 /// | `iterations` | 2 | baseline passes; from the second on the history is deflated to the usual price by the previous pass's elasticity | >= 1 |
+/// | `neutral` | none | controls set to 0 in the baseline forecasts (and, from the second pass, in the deflated history, by their own coefficients): the baseline then holds none of their effect and the regression estimates it | names among `controls` |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OffsetSpec {
     /// Shelf price regressor.
@@ -74,6 +75,9 @@ pub struct OffsetSpec {
     /// Baseline passes: from the second on, the history is deflated to the usual price by the
     /// previous pass's elasticity.
     pub iterations: usize,
+    /// Controls held at 0 in the baseline (see the table).
+    #[serde(default)]
+    pub neutral: Vec<String>,
 }
 
 impl OffsetSpec {
@@ -88,6 +92,7 @@ impl OffsetSpec {
             min_log_price_sd: 0.03,
             confidence: 0.95,
             iterations: 2,
+            neutral: Vec::new(),
         }
     }
 
@@ -100,6 +105,17 @@ impl OffsetSpec {
     pub fn within_promotions() -> Self {
         Self { controls: vec!["promo".into()], ..Self::retail() }
     }
+
+    /// [`OffsetSpec::within_promotions`] on a baseline without promotions: the baseline is
+    /// forecast with the promotion flag at 0 as well (and, from the second pass, from a history
+    /// deflated by the estimated lift), so the baseline carries none of the model's view of a
+    /// promotion and the item's lift is a free coefficient (`promo`) next to its elasticity.
+    /// Windows of 14 periods: the deflated history holds no promotion, so the lags read just
+    /// before a window carry the recent level (a slow drift) without a promotion's lift; on the
+    /// generator's five panels 14 gave 46 of 50 items within 20% of the truth, 28 gave 44.
+    pub fn promotion_free() -> Self {
+        Self { neutral: vec!["promo".into()], window: 14, ..Self::within_promotions() }
+    }
 }
 
 /// An item-level elasticity from the offset regression.
@@ -109,6 +125,13 @@ pub struct OffsetElasticity {
     pub elasticity: f64,
     /// Its sandwich standard error.
     pub std_error: f64,
+    /// Its cluster-robust standard error, the baseline windows as clusters (every series'
+    /// periods of one window together): residuals within a window share the baseline's error
+    /// and one promotion, so this is the honest one when they are correlated. None with fewer
+    /// than two windows.
+    pub cluster_std_error: Option<f64>,
+    /// Number of windows (clusters) in the regression.
+    pub clusters: usize,
     /// Its Poisson (Fisher information) standard error, too narrow under over-dispersion.
     pub fisher_std_error: f64,
     /// Lower end of the normal interval on the sandwich error.
@@ -143,6 +166,8 @@ impl OffsetElasticity {
 struct Period {
     units: f64,
     baseline: f64,
+    /// Baseline window, counted from the end of the series' history.
+    window: usize,
     row: Vec<f64>,
 }
 
@@ -178,6 +203,15 @@ struct Design<'a> {
     price: usize,
     discount: Option<usize>,
     controls: Vec<usize>,
+    /// Columns held at 0 in the baseline, with their position among the controls.
+    neutral: Vec<(usize, usize)>,
+}
+
+/// What a pass takes from the one before: the history deflated by its elasticity, and the
+/// neutral columns' effects (column, coefficient) divided out.
+struct Deflation {
+    elasticity: f64,
+    neutral: Vec<(usize, f64)>,
 }
 
 /// One pass's baseline: each series' usual price and its baseline per period (NaN where none).
@@ -193,26 +227,36 @@ fn baselines(
     model: &dyn FittedForecaster,
     panel: &Panel,
     series: &[usize],
-    price: usize,
-    discount: Option<usize>,
-    window: usize,
-    deflate: Option<f64>,
+    design: &Design<'_>,
+    deflate: Option<&Deflation>,
 ) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    let (price, discount, window) = (design.price, design.discount, design.spec.window);
     let usual = usual_prices(panel, series, price)?;
     let mut sub = panel.subset(series)?;
-    if let Some(e) = deflate {
-        // The history as it would have sold at the usual price: the lags and windows the model
-        // reads before each window then carry no price moves into the baseline.
+    if let Some(deflation) = deflate {
+        // The history as it would have sold at the usual price (and without the neutral
+        // columns' effects): the lags and windows the model reads before each window then
+        // carry no price moves into the baseline.
+        let e = deflation.elasticity;
         for (sr, &p) in sub.series.iter_mut().zip(&usual) {
             let n = sr.len();
             for t in 0..n {
                 let net = sr.regressors[price][t] * (1.0 - discount.map_or(0.0, |d| sr.regressors[d][t]));
+                let effect: f64 = deflation
+                    .neutral
+                    .iter()
+                    .map(|&(j, c)| c * sr.regressors[j][t])
+                    .filter(|v| v.is_finite())
+                    .sum::<f64>();
                 if net.is_finite() && net > 0.0 {
-                    sr.target[t] *= (-e * (net / p).ln()).exp();
+                    sr.target[t] *= (-e * (net / p).ln() - effect).exp();
                 }
                 sr.regressors[price][t] = p;
                 if let Some(d) = discount {
                     sr.regressors[d][t] = 0.0;
+                }
+                for &(j, _) in &deflation.neutral {
+                    sr.regressors[j][t] = 0.0;
                 }
             }
         }
@@ -232,6 +276,9 @@ fn baselines(
                 sr.regressors[price][start..start + window].fill(p);
                 if let Some(d) = discount {
                     sr.regressors[d][start..start + window].fill(0.0);
+                }
+                for &(j, _) in &design.neutral {
+                    sr.regressors[j][start..start + window].fill(0.0);
                 }
             }
         }
@@ -285,6 +332,20 @@ pub fn elasticity_with_offset(
     let price = column(panel, &spec.price)?;
     let discount = spec.discount.as_deref().map(|d| column(panel, d)).transpose()?;
     let controls: Vec<usize> = spec.controls.iter().map(|c| column(panel, c)).collect::<Result<_>>()?;
+    let neutral: Vec<(usize, usize)> = spec
+        .neutral
+        .iter()
+        .map(|name| {
+            let k = spec.controls.iter().position(|c| c == name).ok_or_else(|| {
+                DecisionError::invalid(
+                    format!("neutral {name}"),
+                    "not a control",
+                    "a name among the controls (its effect must be estimated)",
+                )
+            })?;
+            Ok((controls[k], k))
+        })
+        .collect::<Result<_>>()?;
     let split = spec.split_discount && discount.is_some();
     let mut names: Vec<String> = vec!["intercept".into()];
     if split {
@@ -294,13 +355,15 @@ pub fn elasticity_with_offset(
     }
     let n_price_terms = names.len() - 1;
     names.extend(spec.controls.iter().cloned());
-    let design = Design { spec, names, split, n_price_terms, price, discount, controls };
+    let design = Design { spec, names, split, n_price_terms, price, discount, controls, neutral };
     let mut deflate = None;
     let mut result = None;
     for _ in 0..spec.iterations.max(1) {
-        let (usual, base) = baselines(model, panel, series, price, discount, spec.window, deflate)?;
+        let (usual, base) = baselines(model, panel, series, &design, deflate.as_ref())?;
         let r = fit_once(panel, series, &design, &Baseline { usual, base }, censoring)?;
-        deflate = Some(r.elasticity);
+        let neutral =
+            design.neutral.iter().map(|&(j, k)| (j, r.coefficients[1 + n_price_terms + k].estimate)).collect();
+        deflate = Some(Deflation { elasticity: r.elasticity, neutral });
         result = Some(r);
     }
     result.ok_or_else(|| DecisionError::invalid("iterations", 0, "at least 1"))
@@ -314,12 +377,13 @@ fn fit_once(
     baseline: &Baseline,
     censoring: Option<&Censoring>,
 ) -> Result<OffsetElasticity> {
-    let Design { spec, names, split, n_price_terms, price, discount, controls } = design;
+    let Design { spec, names, split, n_price_terms, price, discount, controls, .. } = design;
     let (split, n_price_terms, price, discount) = (*split, *n_price_terms, *price, *discount);
     let (usual, base) = (&baseline.usual, &baseline.base);
     let (mut periods, mut censored, mut missing) = (Vec::new(), 0, 0);
     for (j, &s) in series.iter().enumerate() {
         let sr = &panel.series[s];
+        let n = base[j].len();
         for (t, &b) in base[j].iter().enumerate() {
             if b.is_nan() {
                 continue;
@@ -341,7 +405,7 @@ fn fit_once(
                 missing += 1;
                 continue;
             }
-            periods.push(Period { units, baseline: b, row });
+            periods.push(Period { units, baseline: b, window: (n - t).div_ceil(spec.window), row });
         }
     }
     let p = names.len();
@@ -374,7 +438,8 @@ fn fit_once(
     let x: Vec<f64> = periods.iter().flat_map(|q| std::iter::once(1.0).chain(q.row.iter().copied())).collect();
     let y: Vec<f64> = periods.iter().map(|q| q.units).collect();
     let offset: Vec<f64> = periods.iter().map(|q| q.baseline.ln()).collect();
-    let fit = poisson_regression(&x, &y, &offset, p)?;
+    let windows: Vec<usize> = periods.iter().map(|q| q.window).collect();
+    let fit = poisson_regression(&x, &y, &offset, p, Some(&windows))?;
     let z = normal_quantile(1.0 - (1.0 - spec.confidence) / 2.0);
     let (e, se) = (fit.coefficients[1], fit.sandwich_std_errors[1]);
     let coefficients = names
@@ -386,6 +451,8 @@ fn fit_once(
     Ok(OffsetElasticity {
         elasticity: e,
         std_error: se,
+        cluster_std_error: fit.cluster_std_errors.as_ref().map(|c| c[1]),
+        clusters: fit.clusters,
         fisher_std_error: fit.fisher_std_errors[1],
         ci_low: e - z * se,
         ci_high: e + z * se,

@@ -11,6 +11,13 @@ pub(crate) struct PoissonFit {
     pub(crate) fisher_std_errors: Vec<f64>,
     /// From `H^-1 (X' diag((y - mu)^2) X) H^-1 n / (n - p)`: robust to over-dispersion.
     pub(crate) sandwich_std_errors: Vec<f64>,
+    /// Cluster-robust sandwich errors when clusters were given: the meat sums each
+    /// cluster's score `sum_i x_i (y_i - mu_i)` before squaring, so errors correlated within a
+    /// cluster (one baseline window, one promotion shared by the stores) are not taken as
+    /// independent; corrected by `G / (G - 1) (n - 1) / (n - p)`.
+    pub(crate) cluster_std_errors: Option<Vec<f64>>,
+    /// Number of distinct clusters (0 without clusters).
+    pub(crate) clusters: usize,
     /// Pearson `sum (y - mu)^2 / mu / (n - p)`.
     pub(crate) dispersion: f64,
 }
@@ -53,8 +60,14 @@ fn log_likelihood(x: &[f64], y: &[f64], offset: &[f64], b: &[f64], p: usize) -> 
 }
 
 /// Fit `E[y] = exp(offset + X b)` where `x` is row-major `n x p` (include a column of ones
-/// for an intercept), `y >= 0`.
-pub(crate) fn poisson_regression(x: &[f64], y: &[f64], offset: &[f64], p: usize) -> Result<PoissonFit> {
+/// for an intercept), `y >= 0`; `clusters` (one id per row) adds cluster-robust errors.
+pub(crate) fn poisson_regression(
+    x: &[f64],
+    y: &[f64],
+    offset: &[f64],
+    p: usize,
+    clusters: Option<&[usize]>,
+) -> Result<PoissonFit> {
     let n = y.len();
     let collinear = || DecisionError::NoSolution {
         what: "the Poisson regression".into(),
@@ -110,11 +123,19 @@ pub(crate) fn poisson_regression(x: &[f64], y: &[f64], offset: &[f64], p: usize)
     hessian.fill(0.0);
     let mut meat = vec![0.0; p * p];
     let mut pearson = 0.0;
+    let n_clusters = clusters.map_or(0, |c| c.iter().max().map_or(0, |m| m + 1));
+    let (mut cluster_scores, mut seen) = (vec![0.0; n_clusters * p], vec![false; n_clusters]);
     for i in 0..n {
         let row = &x[i * p..(i + 1) * p];
         let m = (offset[i] + row.iter().zip(&b).map(|(a, c)| a * c).sum::<f64>()).exp();
         let r2 = (y[i] - m).powi(2);
         pearson += r2 / m;
+        if let Some(&g) = clusters.and_then(|c| c.get(i)) {
+            seen[g] = true;
+            for j in 0..p {
+                cluster_scores[g * p + j] += row[j] * (y[i] - m);
+            }
+        }
         for j in 0..p {
             for k in 0..p {
                 hessian[j * p + k] += m * row[j] * row[k];
@@ -131,18 +152,34 @@ pub(crate) fn poisson_regression(x: &[f64], y: &[f64], offset: &[f64], p: usize)
         }
     }
     let df = n.saturating_sub(p).max(1) as f64;
-    let sandwich = |j: usize| -> f64 {
+    let sandwich = |meat: &[f64], j: usize| -> f64 {
         let mut v = 0.0;
         for a in 0..p {
             for c in 0..p {
                 v += inverse[j * p + a] * meat[a * p + c] * inverse[c * p + j];
             }
         }
-        (v * n as f64 / df).sqrt()
+        v
     };
+    let used: Vec<&[f64]> = cluster_scores.chunks(p.max(1)).zip(&seen).filter(|(_, s)| **s).map(|(c, _)| c).collect();
+    let cluster_std_errors = (used.len() >= 2).then(|| {
+        let mut cluster_meat = vec![0.0; p * p];
+        for s in &used {
+            for j in 0..p {
+                for k in 0..p {
+                    cluster_meat[j * p + k] += s[j] * s[k];
+                }
+            }
+        }
+        let g = used.len() as f64;
+        let correction = g / (g - 1.0) * (n as f64 - 1.0) / df;
+        (0..p).map(|j| (sandwich(&cluster_meat, j) * correction).sqrt()).collect()
+    });
     Ok(PoissonFit {
         fisher_std_errors: (0..p).map(|j| inverse[j * p + j].sqrt()).collect(),
-        sandwich_std_errors: (0..p).map(sandwich).collect(),
+        sandwich_std_errors: (0..p).map(|j| (sandwich(&meat, j) * n as f64 / df).sqrt()).collect(),
+        cluster_std_errors,
+        clusters: used.len(),
         coefficients: b,
         dispersion: pearson / df,
     })
@@ -159,7 +196,7 @@ mod tests {
         let offset: Vec<f64> = (0..30).map(|i| (f64::from(i % 5) + 1.0).ln()).collect();
         let x: Vec<f64> = xs.iter().flat_map(|&v| [1.0, v]).collect();
         let y: Vec<f64> = xs.iter().zip(&offset).map(|(v, o)| (o + 0.5 - 2.0 * v).exp()).collect();
-        let fit = poisson_regression(&x, &y, &offset, 2).unwrap();
+        let fit = poisson_regression(&x, &y, &offset, 2, None).unwrap();
         assert!((fit.coefficients[0] - 0.5).abs() < 1e-9 && (fit.coefficients[1] + 2.0).abs() < 1e-9);
         assert!(fit.sandwich_std_errors[1] < 1e-6 && fit.fisher_std_errors[1] > 0.1);
         assert!(fit.dispersion < 1e-12);
@@ -169,6 +206,6 @@ mod tests {
     fn a_constant_column_is_an_error() {
         let x: Vec<f64> = (0..10).flat_map(|_| [1.0, 2.0]).collect();
         let y = vec![1.0; 10];
-        assert!(poisson_regression(&x, &y, &[0.0; 10], 2).is_err());
+        assert!(poisson_regression(&x, &y, &[0.0; 10], 2, None).is_err());
     }
 }
