@@ -203,6 +203,33 @@ mod tests {
     }
 
     #[test]
+    fn clusters_of_copies_count_once() {
+        // Every row four times, clustered by the original row: the per-row sandwich takes the
+        // copies as independent (half the error), the cluster-robust one does not.
+        let xs: Vec<f64> = (0..40).map(|i| f64::from(i % 10) / 10.0).collect();
+        let y: Vec<f64> = (0..40).map(|i| f64::from((i * 7) % 5 + 1)).collect();
+        let rows = |k: usize| -> (Vec<f64>, Vec<f64>, Vec<usize>) {
+            let idx: Vec<usize> = (0..40).flat_map(|i| std::iter::repeat_n(i, k)).collect();
+            (idx.iter().flat_map(|&i| [1.0, xs[i]]).collect(), idx.iter().map(|&i| y[i]).collect(), idx)
+        };
+        let (x1, y1, c1) = rows(1);
+        let one = poisson_regression(&x1, &y1, &[0.0; 40], 2, Some(&c1)).unwrap();
+        let (x4, y4, c4) = rows(4);
+        let four = poisson_regression(&x4, &y4, &[0.0; 160], 2, Some(&c4)).unwrap();
+        assert_eq!((one.clusters, four.clusters), (40, 40));
+        assert!((one.coefficients[1] - four.coefficients[1]).abs() < 1e-9);
+        let cluster = four.cluster_std_errors.as_ref().unwrap()[1];
+        let ratio = cluster / four.sandwich_std_errors[1];
+        assert!((ratio - 2.0).abs() < 0.1, "{ratio}");
+        assert!(
+            (cluster / one.sandwich_std_errors[1] - 1.0).abs() < 0.05,
+            "{cluster} vs {}",
+            one.sandwich_std_errors[1]
+        );
+        assert!(poisson_regression(&x1, &y1, &[0.0; 40], 2, None).unwrap().cluster_std_errors.is_none());
+    }
+
+    #[test]
     fn a_constant_column_is_an_error() {
         let x: Vec<f64> = (0..10).flat_map(|_| [1.0, 2.0]).collect();
         let y = vec![1.0; 10];

@@ -547,6 +547,49 @@ fn cross_fitting_masks_each_folds_deals_and_forecasts_from_the_observed_panel() 
     assert_eq!(e.parameter(), Some("groups[1]"));
 }
 
+#[test]
+fn promotion_free_offset_frees_the_lift() {
+    // units = 40 (net / 5)^-2 x 1.5 on promotion days (3 of every 17, at 0, 10% or 30% off), the
+    // shelf price moving every 9 days. A moving average knows nothing of promotions: once the
+    // history is deflated by the estimated elasticity and lift it reads the flat level 40, and
+    // the lift comes out as the `promo` coefficient.
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let n = 420;
+    let price: Vec<f64> = (0..n + 14).map(|t| [5.0, 4.5, 5.5][(t / 9) % 3]).collect();
+    let promo: Vec<f64> = (0..n + 14).map(|t| f64::from(u8::from(t % 17 < 3))).collect();
+    let discount: Vec<f64> = (0..n + 14).map(|t| promo[t] * [0.0, 0.1, 0.3][(t / 17) % 3]).collect();
+    let target =
+        (0..n).map(|t| 40.0 * (price[t] * (1.0 - discount[t]) / 5.0f64).powf(-2.0) * 1.5f64.powf(promo[t])).collect();
+    let series = Series {
+        key: SeriesKey(vec!["shop".into()]),
+        start,
+        target,
+        regressors: vec![price, discount, promo],
+        statics: vec![],
+    };
+    let panel = Panel::new(
+        Frequency::Daily,
+        vec!["store".into()],
+        "units",
+        vec!["price".into(), "discount".into(), "promo".into()],
+        vec![],
+        vec![],
+        vec![series],
+    )
+    .unwrap();
+    let model = LocalForecaster::new(MovingAverage { window: 7 }).fit_pipeline(&panel).unwrap();
+    let spec = OffsetSpec { iterations: 8, ..OffsetSpec::promotion_free() };
+    let o = elasticity_with_offset(&model, &panel, &[0], &spec, None).unwrap();
+    assert!((o.elasticity + 2.0).abs() < 0.02, "{}", o.elasticity);
+    let lift = o.coefficient("promo").unwrap().estimate.exp();
+    assert!((lift - 1.5).abs() < 0.02, "{lift}");
+    assert!(o.clusters >= 2 && o.cluster_std_error.is_some());
+    // A neutral column must be a control: its effect has to be estimated somewhere.
+    let bad = OffsetSpec { neutral: vec!["discount".into()], ..spec };
+    let e = elasticity_with_offset(&model, &panel, &[0], &bad, None).unwrap_err();
+    assert_eq!(e.parameter(), Some("neutral discount"));
+}
+
 /// A daily panel of stores with a shelf price and a discount column.
 fn price_panel(series: Vec<Series>) -> Panel {
     Panel::new(
