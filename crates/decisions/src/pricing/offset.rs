@@ -19,7 +19,11 @@
 //!
 //! The standard errors are the sandwich (heteroskedasticity-robust, `n / (n - p)` corrected):
 //! retail counts are over-dispersed, so the Poisson (Fisher) variance would be too narrow; both
-//! are reported.
+//! are reported. Residuals are not independent across periods, though: the periods of one
+//! baseline window share that forecast's error (a slow drift of the level) and every store's
+//! periods of one chain promotion share its depth, so the interval is on the cluster-robust
+//! error with the windows as clusters ([`OffsetElasticity::cluster_std_error`]); on the
+//! generator's 20-store panel the per-period sandwich is up to about 3x narrower.
 //!
 //! The lags and windows read before each window carry the actual price level into the
 //! baseline, which attenuates the elasticity of slow shelf-price moves. So the baseline is
@@ -134,7 +138,8 @@ pub struct OffsetElasticity {
     pub clusters: usize,
     /// Its Poisson (Fisher information) standard error, too narrow under over-dispersion.
     pub fisher_std_error: f64,
-    /// Lower end of the normal interval on the sandwich error.
+    /// Lower end of the normal interval on the cluster-robust error (the sandwich error with
+    /// fewer than two windows).
     pub ci_low: f64,
     /// Upper end of the interval.
     pub ci_high: f64,
@@ -442,6 +447,7 @@ fn fit_once(
     let fit = poisson_regression(&x, &y, &offset, p, Some(&windows))?;
     let z = normal_quantile(1.0 - (1.0 - spec.confidence) / 2.0);
     let (e, se) = (fit.coefficients[1], fit.sandwich_std_errors[1]);
+    let interval_se = fit.cluster_std_errors.as_ref().map_or(se, |c| c[1]);
     let coefficients = names
         .iter()
         .cloned()
@@ -454,8 +460,8 @@ fn fit_once(
         cluster_std_error: fit.cluster_std_errors.as_ref().map(|c| c[1]),
         clusters: fit.clusters,
         fisher_std_error: fit.fisher_std_errors[1],
-        ci_low: e - z * se,
-        ci_high: e + z * se,
+        ci_low: e - z * interval_se,
+        ci_high: e + z * interval_se,
         confidence: spec.confidence,
         coefficients,
         observations: periods.len(),
