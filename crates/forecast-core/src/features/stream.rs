@@ -853,4 +853,35 @@ mod tests {
         assert!(checked > 60, "{checked} rows with a relative price");
         assert_eq!(state.price.end(), Some(n), "the look-back is kept in step");
     }
+
+    /// A plan whose rows reach back before the kept window (a long corrected history): only
+    /// the kept periods are written (older ones no longer affect a row), holidays are moved in
+    /// and out, and the rows equal the batch rows of the panel holding every corrected value.
+    #[test]
+    fn a_plan_reaching_before_the_kept_window_writes_its_kept_part() {
+        let n = 400;
+        let target: Vec<f64> = (0..n).map(|t| (t % 9) as f64).collect();
+        let regressors = |holiday_every: usize, price: f64| {
+            let hol: Vec<f64> = (0..n + 5).map(|t| f64::from(u8::from(t % holiday_every == 0))).collect();
+            let prices: Vec<f64> = (0..n + 5).map(|t| price + (t % 5) as f64).collect();
+            [prices, vec![0.0; n + 5], vec![0.0; n + 5], hol]
+        };
+        let spec = FeatureSpec::for_frequency(Frequency::Daily).lags([1]).windows([3]);
+        let before = panel(Frequency::Daily, monday(), vec![(target.clone(), regressors(17, 10.0))]);
+        let stream =
+            FeatureStream::new(spec.clone(), Frequency::Daily, &before.regressor_names, &before.static_names).unwrap();
+        let mut state = stream.warm_start(&before.series[0], &before.series[0].statics, n).unwrap();
+        assert!(state.base > 0, "the warm start keeps a window, not the whole history");
+        let after = panel(Frequency::Daily, monday(), vec![(target, regressors(19, 7.0))]);
+        let rows: Vec<f64> =
+            (0..n + 3).flat_map(|t| after.series[0].regressors.iter().map(move |r| r[t])).collect::<Vec<f64>>();
+        stream.plan(&mut state, monday(), &rows).unwrap();
+        let builder = FeatureBuilder::new(&after, spec).unwrap();
+        let (mut a, mut b) = (vec![0.0; stream.n_features()], vec![0.0; stream.n_features()]);
+        for step in 1..=3 {
+            stream.row(&state, step, &mut a).unwrap();
+            builder.row(0, &after.series[0].target, n + step - 1, step, &mut b).unwrap();
+            assert!(same_bits(&a, &b), "step {step}:\n{a:?}\n{b:?}");
+        }
+    }
 }

@@ -42,6 +42,8 @@ pub struct Replay {
     lookahead: usize,
     /// Per series, the first period whose regressors no event has carried yet.
     planned: Vec<usize>,
+    /// The timestamp of the step last emitted, computed once per step instead of per event.
+    stamp: Option<(i64, DateTime<Utc>)>,
 }
 
 impl Replay {
@@ -88,6 +90,7 @@ impl Replay {
             started,
             lookahead: 0,
             planned,
+            stamp: None,
         })
     }
 
@@ -156,13 +159,23 @@ impl Replay {
                     self.gaps += 1;
                     continue;
                 }
-                let date = self.panel.frequency.add(self.first, self.step)?;
+                let timestamp = match self.stamp {
+                    Some((step, stamp)) if step == self.step => stamp,
+                    _ => {
+                        let date = self.panel.frequency.add(self.first, self.step)?;
+                        let stamp = date.and_hms_opt(0, 0, 0)?.and_utc();
+                        self.stamp = Some((self.step, stamp));
+                        stamp
+                    }
+                };
+                let mut regressors = Vec::with_capacity(series.regressors.len());
+                regressors.extend(series.regressors.iter().map(|r| r.get(t).copied().unwrap_or(f64::NAN)));
                 let event = Event {
                     seq: self.seq,
                     key: self.keys[s].clone(),
-                    timestamp: date.and_hms_opt(0, 0, 0)?.and_utc(),
+                    timestamp,
                     value,
-                    regressors: series.regressors.iter().map(|r| r.get(t).copied().unwrap_or(f64::NAN)).collect(),
+                    regressors,
                     plan: self.plan(s, t),
                 };
                 self.seq += 1;
@@ -187,7 +200,10 @@ impl Replay {
             return None;
         }
         self.planned[s] = to;
-        let rows = (from..to).flat_map(|p| series.regressors.iter().map(move |r| r[p])).collect();
+        let mut rows = Vec::with_capacity((to - from) * series.regressors.len());
+        for p in from..to {
+            rows.extend(series.regressors.iter().map(|r| r[p]));
+        }
         Some(RegressorPlan { offset: from - t, rows })
     }
 }
