@@ -1,7 +1,7 @@
 //! The scoring loops in portable Rust. [`super::simd`] runs the same loops compiled for wider
 //! instruction sets, with the per-tree kernels of [`super::x86`] plugged in where they exist.
 
-use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, PlaneOp, QsTree, RUN_TREES, Segment};
+use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, OCTET, PlaneOp, QsTree, RUN_TREES, Segment};
 use super::quantize::{Key, Quantizer, key};
 
 /// Rows scored together: their keys, leaf planes, exit leaves and sums stay in L1 while every
@@ -57,13 +57,23 @@ pub(crate) struct Planes {
     pub(crate) wide: Vec<[[u8; 32]; BLOCK / 32]>,
 }
 
-/// Computes the exit leaf of every row of a block for one leaf-plane tree.
-pub(crate) trait QsExits: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK]) {}
-impl<F: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK])> QsExits for F {}
+/// Computes the exit leaf of every row of a block for one leaf-plane tree, plus an offset
+/// (the last argument; the sum stays below 256).
+pub(crate) trait QsExits: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK], u8) {}
+impl<F: Fn(&Forest, &QsTree, &[Key], &mut Planes, &mut [u8; BLOCK], u8)> QsExits for F {}
 
-/// Adds the exit leaves of a run of narrow trees to the block's sums, tree by tree.
-pub(crate) trait AddNarrow: Fn(&[[f64; NARROW]], &[[u8; BLOCK]], &mut [f64; BLOCK]) {}
-impl<F: Fn(&[[f64; NARROW]], &[[u8; BLOCK]], &mut [f64; BLOCK])> AddNarrow for F {}
+/// Adds the exit leaves of a run of narrow trees to the block's sums, tree by tree. The values
+/// are [`Forest::narrow_values`] of the run (its trees' 32-entry tables back to back, then at
+/// least [`super::layout::OCTET_TABLE`] more entries); tree `t`'s exit bytes hold
+/// `32 * (t % OCTET) + leaf`, so that `values[256 * (t / OCTET) + exit]` is its leaf value.
+pub(crate) trait AddNarrow: Fn(&[f64], &[[u8; BLOCK]], &mut [f64; BLOCK]) {}
+impl<F: Fn(&[f64], &[[u8; BLOCK]], &mut [f64; BLOCK])> AddNarrow for F {}
+
+/// The exit offset of the `i`-th tree of a narrow run (see [`AddNarrow`]).
+#[inline(always)]
+pub(crate) fn octet_offset(i: usize) -> u8 {
+    ((i % OCTET) * NARROW) as u8
+}
 
 /// Computes the exit leaf of each tree of a lane group for one row's keys.
 pub(crate) trait LaneExits: Fn(&Forest, usize, usize, &[Key; LANE_MAX_COLUMNS]) -> [u8; LANES] {}
@@ -97,12 +107,14 @@ impl Engine {
             match *segment {
                 Segment::Qs { first, len, narrow } => {
                     let trees = f.qs.get(first as usize..(first + len) as usize).unwrap_or(&[]);
-                    for (tree, exits) in trees.iter().zip(s.exits.iter_mut()) {
-                        qs(f, tree, &s.keys, &mut s.planes, exits);
+                    let values = if narrow { f.narrow_values(trees) } else { None };
+                    for (i, (tree, exits)) in trees.iter().zip(s.exits.iter_mut()).enumerate() {
+                        let offset = if values.is_some() { octet_offset(i) } else { 0 };
+                        qs(f, tree, &s.keys, &mut s.planes, exits, offset);
                     }
                     let exits = &s.exits[..trees.len().min(RUN_TREES)];
-                    if narrow && let Some(tables) = f.narrow_tables(trees) {
-                        add_narrow(tables, exits, acc);
+                    if let Some(values) = values {
+                        add_narrow(values, exits, acc);
                     } else {
                         add_wide(f, trees, exits, acc);
                     }
@@ -174,7 +186,14 @@ fn step(f: &Forest, keys: &[Key], i: usize) -> u32 {
 /// Exit leaves of one tree over a block, portable form: each group's plane is one byte per
 /// row, and every op of the group clears its leaves in the rows whose key is not below the op's.
 #[inline(always)]
-pub(crate) fn qs_exits(f: &Forest, tree: &QsTree, keys: &[Key], planes: &mut Planes, exits: &mut [u8; BLOCK]) {
+pub(crate) fn qs_exits(
+    f: &Forest,
+    tree: &QsTree,
+    keys: &[Key],
+    planes: &mut Planes,
+    exits: &mut [u8; BLOCK],
+    offset: u8,
+) {
     let n_groups = tree.n_groups as usize;
     let planes: &mut [[[u8; 32]; BLOCK / 32]] = if n_groups <= 4 { &mut planes.narrow[..] } else { &mut planes.wide };
     for (g, plane) in planes.iter_mut().take(n_groups).enumerate() {
@@ -186,6 +205,9 @@ pub(crate) fn qs_exits(f: &Forest, tree: &QsTree, keys: &[Key], planes: &mut Pla
         }
     }
     exits_from_planes(planes.get(..n_groups).unwrap_or(&[]).as_flattened().as_flattened(), n_groups, exits);
+    for e in exits.iter_mut() {
+        *e = e.wrapping_add(offset);
+    }
 }
 
 #[inline(always)]
@@ -218,10 +240,11 @@ pub(crate) fn exits_from_planes(planes: &[u8], n_groups: usize, exits: &mut [u8;
     }
 }
 
-/// [`AddNarrow`] with scalar loads: `acc[r] += table[exit[r]]`, tree by tree, eight rows
+/// [`AddNarrow`] with scalar loads: `acc[r] += table[exit[r] % 32]`, tree by tree, eight rows
 /// at a time so that eight sums are in flight.
 #[inline(always)]
-pub(crate) fn add_narrow(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+pub(crate) fn add_narrow(values: &[f64], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+    let tables = narrow_tables(values, exits.len());
     for (c, a) in acc.as_chunks_mut::<8>().0.iter_mut().enumerate() {
         let mut sum = *a;
         for (t, e) in tables.iter().zip(exits) {
@@ -232,6 +255,13 @@ pub(crate) fn add_narrow(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &
         }
         *a = sum;
     }
+}
+
+/// The 32-entry tables of the first `n` trees of a narrow run's values.
+#[inline(always)]
+pub(crate) fn narrow_tables(values: &[f64], n: usize) -> &[[f64; NARROW]] {
+    let (tables, _) = values.as_chunks::<NARROW>();
+    tables.get(..n).unwrap_or(tables)
 }
 
 /// Adds the exit leaves of a run of wider leaf-plane trees.

@@ -33,6 +33,11 @@ pub(crate) const LANES: usize = 8;
 pub(crate) const LANE_MAX_COLUMNS: usize = 64;
 /// Trees whose exit leaves the batch path collects before adding their values.
 pub(crate) const RUN_TREES: usize = 16;
+/// Consecutive narrow trees whose leaf tables form one table of [`OCTET_TABLE`] entries,
+/// indexed by a byte (`32 * tree + leaf`) without a bounds check.
+pub(crate) const OCTET: usize = 8;
+/// Entries of the leaf table of an octet of narrow trees.
+pub(crate) const OCTET_TABLE: usize = OCTET * NARROW;
 
 /// One node test applied to one leaf group: rows whose key in `col` is below `below` go
 /// left and keep the group's leaves; the others keep only the leaves `keep`. (`below` is the
@@ -183,6 +188,8 @@ impl Forest {
             });
             qs_index.push(index);
         }
+        // Padding, so that the octet table of a run's last trees is a whole `OCTET_TABLE`.
+        f.leaf_values.extend(std::iter::repeat_n(f64::NAN, OCTET_TABLE));
         f.build_segments(&qs_index, &narrow_flags);
         f.build_lanes(trees, q, &qs_index, &narrow_flags);
         f
@@ -335,6 +342,15 @@ impl Forest {
             if g == 0 { tree.op_start as usize } else { self.group_ends.get(end_at - 1).map_or(0, |e| *e as usize) };
         let full = self.full_ends.get(end_at).map_or(0, |e| (*e as usize).saturating_sub(start));
         ops.split_at(full.min(ops.len()))
+    }
+
+    /// The leaf values from the first table of a run of consecutive narrow trees to the end
+    /// (their tables lie back to back and are followed by at least [`OCTET_TABLE`] entries).
+    #[inline(always)]
+    pub(crate) fn narrow_values(&self, trees: &[QsTree]) -> Option<&[f64]> {
+        let base = trees.first()?.leaf_base as usize;
+        let values = self.leaf_values.get(base..)?;
+        (values.len() >= trees.len() * NARROW + OCTET_TABLE).then_some(values)
     }
 
     /// The leaf tables of a run of consecutive narrow trees, which lie back to back.

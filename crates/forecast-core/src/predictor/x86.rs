@@ -2,8 +2,8 @@
 //! compiled with AVX-512 enabled, with each or/and pair as one ternary-logic op, and swap in
 //! a register-permute leaf lookup.
 
-use super::kernel::{BLOCK, Engine, Planes, Scratch};
-use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, NARROW, PlaneOp, QsTree, RUN_TREES};
+use super::kernel::{BLOCK, Engine, Planes, Scratch, narrow_tables};
+use super::layout::{Forest, LANE_MAX_COLUMNS, LANES, OCTET, OCTET_TABLE, PlaneOp, QsTree, RUN_TREES};
 use super::quantize::Key;
 use super::simd::mem::*;
 use std::arch::x86_64::*;
@@ -13,7 +13,13 @@ const ROWS32: usize = BLOCK / 32;
 
 #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
 pub(super) fn raw_block_avx2(e: &Engine, rows: &[f64], out: &mut [f64], s: &mut Scratch) {
-    e.raw_block(rows, out, s, |f, t, k, p, x| avx2::qs_exits::<12>(f, t, k, p, x), |t, x, a| add_narrow_avx2(t, x, a));
+    e.raw_block(
+        rows,
+        out,
+        s,
+        |f, t, k, p, x, o| avx2::qs_exits::<12>(f, t, k, p, x, o),
+        |t, x, a| add_narrow_avx2(t, x, a),
+    );
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512cd,avx512dq,avx2,bmi1,bmi2,lzcnt,popcnt,fma")]
@@ -22,7 +28,7 @@ pub(super) fn raw_block_avx512(e: &Engine, rows: &[f64], out: &mut [f64], s: &mu
         rows,
         out,
         s,
-        |f, t, k, p, x| avx512::qs_exits::<12>(f, t, k, p, x),
+        |f, t, k, p, x, o| avx512::qs_exits::<12>(f, t, k, p, x, o),
         |t, x, a| add_narrow_avx512(t, x, a),
     );
 }
@@ -48,6 +54,7 @@ macro_rules! kernels {
         /// in `SUB` registers (32 rows each) while its ops stream past: per op and 32 rows, one
         /// byte compare reading the keys from memory, one or, one and (one ternary op with
         /// AVX-512). Blocks larger than `SUB` registers take several passes over the group's ops.
+        /// Each exit is `offset` plus the leaf.
         #[target_feature(enable = $features)]
         #[inline]
         pub(super) fn qs_exits<const SUB: usize>(
@@ -56,18 +63,19 @@ macro_rules! kernels {
             keys: &[Key],
             s: &mut Planes,
             exits: &mut [u8; BLOCK],
+            offset: u8,
         ) {
             match tree.n_groups {
-                1 => narrow::<SUB, 1>(f, tree, keys, s, exits),
-                2 => narrow::<SUB, 2>(f, tree, keys, s, exits),
-                3 => narrow::<SUB, 3>(f, tree, keys, s, exits),
-                4 => narrow::<SUB, 4>(f, tree, keys, s, exits),
+                1 => narrow::<SUB, 1>(f, tree, keys, s, exits, offset),
+                2 => narrow::<SUB, 2>(f, tree, keys, s, exits, offset),
+                3 => narrow::<SUB, 3>(f, tree, keys, s, exits, offset),
+                4 => narrow::<SUB, 4>(f, tree, keys, s, exits, offset),
                 n => {
                     let n = n as usize;
                     for (g, plane) in s.wide.iter_mut().take(n).enumerate() {
                         group_planes::<SUB>(f.group_ops_split(tree, g), keys, plane);
                     }
-                    wide_exits(s.wide.get(..n).unwrap_or(&[]), n, exits);
+                    wide_exits(s.wide.get(..n).unwrap_or(&[]), n, exits, offset);
                 }
             }
         }
@@ -80,15 +88,17 @@ macro_rules! kernels {
             keys: &[Key],
             s: &mut Planes,
             exits: &mut [u8; BLOCK],
+            offset: u8,
         ) {
             let Some(Ok(planes)) = s.narrow.get_mut(..G).map(<&mut [[[u8; 32]; ROWS32]; G]>::try_from) else { return };
             for (g, plane) in planes.iter_mut().enumerate() {
                 group_planes::<SUB>(f.group_ops_split(tree, g), keys, plane);
             }
+            let bases: [__m256i; G] = std::array::from_fn(|g| _mm256_set1_epi8(offset.wrapping_add(8 * g as u8) as i8));
             for (s, exit) in exits.as_chunks_mut::<32>().0.iter_mut().enumerate() {
-                let (mut sel, mut base) = (load_u8x32(&planes[G - 1][s]), _mm256_set1_epi8((8 * (G - 1)) as i8));
+                let (mut sel, mut base) = (load_u8x32(&planes[G - 1][s]), bases[G - 1]);
                 for g in (0..G - 1).rev() {
-                    (sel, base) = first_nonempty(load_u8x32(&planes[g][s]), g, sel, base);
+                    (sel, base) = first_nonempty(load_u8x32(&planes[g][s]), bases[g], sel, base);
                 }
                 store_u8x32(exit, exit_index(sel, base));
             }
@@ -138,12 +148,13 @@ macro_rules! kernels {
             }
         }
 
-        /// Keep `(sel, base)` unless group `g`'s plane `p` has a leaf left (a lower group wins).
+        /// Keep `(sel, base)` unless plane `p` (whose group's exits start at `p_base`) has a leaf
+        /// left (a lower group wins).
         #[target_feature(enable = $features)]
         #[inline]
-        fn first_nonempty(p: __m256i, g: usize, sel: __m256i, base: __m256i) -> (__m256i, __m256i) {
+        fn first_nonempty(p: __m256i, p_base: __m256i, sel: __m256i, base: __m256i) -> (__m256i, __m256i) {
             let empty = _mm256_cmpeq_epi8(p, _mm256_setzero_si256());
-            (_mm256_blendv_epi8(p, sel, empty), _mm256_blendv_epi8(_mm256_set1_epi8((g * 8) as i8), base, empty))
+            (_mm256_blendv_epi8(p, sel, empty), _mm256_blendv_epi8(p_base, base, empty))
         }
 
         /// `base` plus the index of the lowest bit of `sel`, by two nibble lookups of the isolated bit.
@@ -165,13 +176,14 @@ macro_rules! kernels {
         /// [`narrow`]'s exit computation for any number of groups, planes group-major.
         #[target_feature(enable = $features)]
         #[inline]
-        fn wide_exits(planes: &[[[u8; 32]; ROWS32]], n_groups: usize, exits: &mut [u8; BLOCK]) {
+        fn wide_exits(planes: &[[[u8; 32]; ROWS32]], n_groups: usize, exits: &mut [u8; BLOCK], offset: u8) {
             let last = n_groups.saturating_sub(1);
+            let base_of = |g: usize| _mm256_set1_epi8(offset.wrapping_add((g * 8) as u8) as i8);
             for (s, exit) in exits.as_chunks_mut::<32>().0.iter_mut().enumerate() {
                 let plane = |g: usize| planes.get(g).map_or(_mm256_setzero_si256(), |p| load_u8x32(&p[s]));
-                let (mut sel, mut base) = (plane(last), _mm256_set1_epi8((last * 8) as i8));
+                let (mut sel, mut base) = (plane(last), base_of(last));
                 for g in (0..last).rev() {
-                    (sel, base) = first_nonempty(plane(g), g, sel, base);
+                    (sel, base) = first_nonempty(plane(g), base_of(g), sel, base);
                 }
                 store_u8x32(exit, exit_index(sel, base));
             }
@@ -242,42 +254,58 @@ mod avx512 {
     });
 }
 
-/// `acc[r] += table[exit[r]]` for narrow trees with scalar loads: per row and tree one byte
-/// load and one load-add. Four rows a quarter block apart are summed together, so that four
-/// sums are in flight and LLVM does not vectorise them (which it would do for adjacent rows,
-/// with byte extracts costing twice the instructions; gathers are no faster on AMD Zen).
+/// `acc[r] += values[exit[r]]` for narrow trees with scalar loads: per row and tree one byte
+/// load and one load-add from the tree's octet table (`[f64; 256]` indexed by the exit byte,
+/// `32 * (tree % 8) + leaf`, so no mask or bounds check). Four rows a quarter block apart are
+/// summed together, so that four sums are in flight and LLVM does not vectorise them (which
+/// it would do for adjacent rows, with byte extracts costing twice the instructions; gathers
+/// are no faster on AMD Zen).
 #[target_feature(enable = "avx2")]
 #[inline]
-fn add_narrow_avx2(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
-    match (<&[_; RUN_TREES]>::try_from(tables), <&[_; RUN_TREES]>::try_from(exits)) {
+fn add_narrow_avx2(values: &[f64], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+    const OCTETS: usize = RUN_TREES / OCTET;
+    let octet = |k: usize| {
+        values.get(k * OCTET_TABLE..(k + 1) * OCTET_TABLE).and_then(|t| <&[f64; OCTET_TABLE]>::try_from(t).ok())
+    };
+    let octets: Option<[&[f64; OCTET_TABLE]; OCTETS]> = match (octet(0), octet(1)) {
+        // A run of at most eight trees may end too close to the padding for a second octet.
+        (Some(a), b) => Some([a, b.unwrap_or(a)]),
+        (None, _) => None,
+    };
+    match (octets, <&[_; RUN_TREES]>::try_from(exits)) {
         // Full runs (all but the last) with the tree loop unrolled.
-        (Ok(tables), Ok(exits)) => add_rows(tables, exits, acc),
-        _ => add_rows(tables, exits, acc),
+        (Some(octets), Ok(exits)) => add_rows(octets, exits, acc),
+        (Some(octets), _) => add_rows(octets, exits, acc),
+        // Not reached: `Forest::narrow_values` guarantees the padding.
+        (None, _) => super::kernel::add_narrow(values, exits, acc),
     }
 }
 
 #[target_feature(enable = "avx2")]
 #[inline]
-fn add_rows<T: AsRef<[[f64; NARROW]]>, E: AsRef<[[u8; BLOCK]]>>(tables: T, exits: E, acc: &mut [f64; BLOCK]) {
+fn add_rows<E: AsRef<[[u8; BLOCK]]>>(
+    octets: [&[f64; OCTET_TABLE]; RUN_TREES / OCTET],
+    exits: E,
+    acc: &mut [f64; BLOCK],
+) {
     const K: usize = 4;
     const Q: usize = BLOCK / K;
-    let (tables, exits) = (tables.as_ref(), exits.as_ref());
-    let (t2, t_rest) = tables.as_chunks::<2>();
-    let (e2, e_rest) = exits.as_chunks::<2>();
+    let exits = exits.as_ref();
+    let (e8, e_rest) = exits.as_chunks::<OCTET>();
     for r in 0..Q {
         let mut s: [f64; K] = std::array::from_fn(|k| acc[r + k * Q]);
-        // Two trees per iteration: half the loop overhead, same order of additions.
-        for ([ta, tb], [ea, eb]) in t2.iter().zip(e2) {
-            for (k, s) in s.iter_mut().enumerate() {
-                *s += ta[usize::from(ea[r + k * Q]) % NARROW];
-            }
-            for (k, s) in s.iter_mut().enumerate() {
-                *s += tb[usize::from(eb[r + k * Q]) % NARROW];
+        for (table, e8) in octets.iter().zip(e8) {
+            for e in e8 {
+                for (k, s) in s.iter_mut().enumerate() {
+                    *s += table[usize::from(e[r + k * Q])];
+                }
             }
         }
-        for (t, e) in t_rest.iter().zip(e_rest) {
-            for (k, s) in s.iter_mut().enumerate() {
-                *s += t[usize::from(e[r + k * Q]) % NARROW];
+        if let Some(table) = octets.get(e8.len()) {
+            for e in e_rest {
+                for (k, s) in s.iter_mut().enumerate() {
+                    *s += table[usize::from(e[r + k * Q])];
+                }
             }
         }
         for (k, s) in s.into_iter().enumerate() {
@@ -291,7 +319,10 @@ fn add_rows<T: AsRef<[[f64; NARROW]]>, E: AsRef<[[u8; BLOCK]]>>(tables: T, exits
 /// of a gather (slow on AMD Zen) or eight scalar loads.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[inline]
-fn add_narrow_avx512(tables: &[[f64; NARROW]], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+fn add_narrow_avx512(values: &[f64], exits: &[[u8; BLOCK]], acc: &mut [f64; BLOCK]) {
+    // The permutes read bits 0-3 of each exit and the blend bit 4: the octet offset (bits 5-7)
+    // drops out.
+    let tables = narrow_tables(values, exits.len());
     let bit4 = _mm512_set1_epi64(16);
     for (table, exit) in tables.iter().zip(exits) {
         let (l, _) = table.as_chunks::<8>();
