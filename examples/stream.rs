@@ -98,6 +98,10 @@ struct Args {
     /// them once on the warm-start days.
     #[arg(long)]
     rolling_band: bool,
+    /// Periods before the calibration days whose one-step residuals give each series' difficulty
+    /// in the residual band (`BandParams::scale_periods`; 0: one band for all series).
+    #[arg(long, default_value_t = BandParams::default().scale_periods)]
+    band_scale_periods: usize,
     /// Let the rolling band learn the points outside it as they are (default: censored).
     #[arg(long)]
     band_learns_flagged: bool,
@@ -224,7 +228,12 @@ fn run_once(setup: &Setup, kinds: &[AnomalyKind], args: &Args, print_alerts: boo
     let injected = Arc::new(injected);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let learn = if args.band_learns_flagged { LearnPolicy::All } else { LearnPolicy::SkipFlagged };
-    let band = BandParams { rolling: args.rolling_band, learn, ..BandParams::default() };
+    let band = BandParams {
+        rolling: args.rolling_band,
+        learn,
+        scale_periods: args.band_scale_periods,
+        ..BandParams::default()
+    };
     let model = ServedModel::prepare(setup.pipeline.clone(), None, &band, &setup.history)?;
     // A one-kind run is scored per side (spikes on flags above, drops below): every detector
     // then alerts, its alerts carrying the side.

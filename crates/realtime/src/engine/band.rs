@@ -32,6 +32,9 @@ pub struct CalibrationPoint {
     pub actual: f64,
     /// The one-step point forecast of it (already clamped if the pipeline is non-negative).
     pub point: f64,
+    /// The difficulty of the pair's series (its [`SeriesScales`] entry; 1 for none): the
+    /// residual is divided by it as well as by the power of the forecast.
+    pub scale: f64,
 }
 
 /// Most forecast bins of a [`ScaledBand`].
@@ -64,6 +67,78 @@ pub struct ScaledBand {
     pub floor: f64,
     /// The bins, by increasing `up_to`.
     pub bins: Vec<BandBin>,
+    /// Each series' difficulty, which its residuals were divided by (all 1 unless recorded
+    /// with [`ScaledBand::with_series`]).
+    pub series: SeriesScales,
+}
+
+/// Fewest residuals behind a series' own scale in [`SeriesScales::from_residuals`].
+pub const MIN_SCALE_RESIDUALS: usize = 8;
+
+/// The per-series difficulty of a [`ScaledBand`] (locally adaptive conformal prediction, Lei et
+/// al. 2018): each series' robust spread of one-step residuals, relative to the median series'.
+///
+/// Series of one panel differ in dispersion by more than any power of their forecast says
+/// (promotion-driven, over-dispersed items beside steady ones at the same volume), so a band
+/// pooled over them alone is too wide on some and too narrow on others. Dividing each residual
+/// by its series' own spread `σ_s` as well makes the pooled scores comparable; the band at
+/// `point` on series `s` is then `point + q · σ_s · max(point, floor)^power`. `σ_s` is `1.4826 ·
+/// MAD` of the residuals the caller gives (they must lie before the calibration pairs, or the
+/// scores are no longer exchangeable with the stream's), divided by the median of the series'
+/// spreads, and floored at [`SeriesScales::FLOOR`] of that median (a series of near-constant
+/// residuals would get a zero-width band). A series with fewer than [`MIN_SCALE_RESIDUALS`]
+/// finite residuals, and one the warm-start panel did not hold, takes 1 (the median series).
+///
+/// Off by default in the engine ([`crate::engine::BandParams::scale_periods`] 0): on the
+/// simulator it made the band worse (docs/realtime.md, "Per-series difficulty"). The MAD of a
+/// quiet count series' residuals understates its tails (a few 0/1/2 sales: discrete, skewed),
+/// so after dividing by it the quiet series' scores have the heavier tails, the pooled quantile
+/// sits between, and the band becomes too narrow on quiet series (false alarms move there) and
+/// too wide on busy ones (spikes and drops missed there).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SeriesScales {
+    /// One scale per series of the warm-start panel, in panel order (empty: all 1).
+    pub scales: Vec<f64>,
+}
+
+impl SeriesScales {
+    /// Smallest relative scale, a share of the median series' spread.
+    pub const FLOOR: f64 = 0.25;
+
+    /// Scales from each series' residuals (one slice per series, in panel order).
+    pub fn from_residuals(residuals: &[Vec<f64>]) -> Self {
+        let raw: Vec<Option<f64>> = residuals
+            .iter()
+            .map(|r| {
+                let mut finite: Vec<f64> = r.iter().copied().filter(|v| v.is_finite()).collect();
+                if finite.len() < MIN_SCALE_RESIDUALS {
+                    return None;
+                }
+                let centre = median(&mut finite);
+                let mut spread: Vec<f64> = finite.iter().map(|v| (v - centre).abs()).collect();
+                Some(1.4826 * median(&mut spread))
+            })
+            .collect();
+        let mut known: Vec<f64> = raw.iter().flatten().copied().filter(|v| *v > 0.0).collect();
+        if known.is_empty() {
+            return Self { scales: vec![1.0; residuals.len()] };
+        }
+        let mid = median(&mut known);
+        let scales = raw.iter().map(|r| r.map_or(1.0, |v| (v / mid).max(Self::FLOOR))).collect();
+        Self { scales }
+    }
+
+    /// The scale of the `index`-th series (1 for one not held).
+    pub fn of(&self, index: usize) -> f64 {
+        self.scales.get(index).copied().unwrap_or(1.0)
+    }
+}
+
+/// The median of a non-empty sample (sorts it).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
 }
 
 impl ScaledBand {
@@ -76,8 +151,11 @@ impl ScaledBand {
         if !(level > 0.0 && level < 1.0) {
             return Err(RealtimeError::param("band.level", level, "a coverage in (0, 1)"));
         }
-        let mut finite: Vec<CalibrationPoint> =
-            points.iter().copied().filter(|p| p.actual.is_finite() && p.point.is_finite()).collect();
+        let mut finite: Vec<CalibrationPoint> = points
+            .iter()
+            .copied()
+            .filter(|p| p.actual.is_finite() && p.point.is_finite() && p.scale.is_finite() && p.scale > 0.0)
+            .collect();
         let needed = (2.0 / (1.0 - level) - 1e-9).ceil() as usize;
         if finite.len() < needed {
             return Err(RealtimeError::input(
@@ -100,24 +178,34 @@ impl ScaledBand {
             let up_to = if b + 1 == n_bins { f64::INFINITY } else { chunk[chunk.len() - 1].point };
             bins.push(calibrate_bin(chunk, level, floor, up_to, &mut scores));
         }
-        Ok(Self { level, floor, bins })
+        Ok(Self { level, floor, bins, series: SeriesScales::default() })
     }
 
-    /// The interval around `point`; with `non_negative` the lower bound stops at 0.
-    pub fn bounds(&self, point: f64, non_negative: bool) -> (f64, f64) {
+    /// The band with these series scales recorded (the pairs it was calibrated on must carry
+    /// them in their `scale`).
+    pub fn with_series(mut self, series: SeriesScales) -> Self {
+        self.series = series;
+        self
+    }
+
+    /// The interval around `point` of a series of difficulty `series_scale` (its
+    /// [`SeriesScales`] entry, 1 for a band calibrated without); with `non_negative` the lower
+    /// bound stops at 0.
+    pub fn bounds(&self, point: f64, series_scale: f64, non_negative: bool) -> (f64, f64) {
         let Some(bin) = self.bins.iter().find(|b| point <= b.up_to).or(self.bins.last()) else {
             return (f64::NAN, f64::NAN);
         };
-        let s = scale(point, self.floor, bin.power);
+        let s = series_scale * scale(point, self.floor, bin.power);
         let lower = point + bin.lower * s;
         (if non_negative { lower.max(0.0) } else { lower }, point + bin.upper * s)
     }
 
-    /// The bin `point` falls in (the last for larger ones) and the scale of its residuals there:
-    /// the pair's score is `(actual - point) / scale`. `None` for a band without bins.
-    pub fn bin_of(&self, point: f64) -> Option<(usize, f64)> {
+    /// The bin `point` falls in (the last for larger ones) and the scale of its residuals there
+    /// on a series of difficulty `series_scale`: the pair's score is `(actual - point) / scale`.
+    /// `None` for a band without bins.
+    pub fn bin_of(&self, point: f64, series_scale: f64) -> Option<(usize, f64)> {
         let b = self.bins.iter().position(|b| point <= b.up_to).unwrap_or(self.bins.len().checked_sub(1)?);
-        Some((b, scale(point, self.floor, self.bins[b].power)))
+        Some((b, series_scale * scale(point, self.floor, self.bins[b].power)))
     }
 }
 
@@ -126,10 +214,10 @@ fn calibrate_bin(chunk: &[CalibrationPoint], level: f64, floor: f64, up_to: f64,
     let mut best: Option<BandBin> = None;
     for power in BAND_POWERS {
         scores.clear();
-        scores.extend(chunk.iter().map(|p| (p.actual - p.point) / scale(p.point, floor, power)));
+        scores.extend(chunk.iter().map(|p| (p.actual - p.point) / (p.scale * scale(p.point, floor, power))));
         scores.sort_by(f64::total_cmp);
         let (lower, upper) = tails(scores, level);
-        let mean_width = chunk.iter().map(|p| (upper - lower) * scale(p.point, floor, power)).sum::<f64>()
+        let mean_width = chunk.iter().map(|p| (upper - lower) * p.scale * scale(p.point, floor, power)).sum::<f64>()
             / chunk.len().max(1) as f64;
         let bin = BandBin { up_to, power, lower, upper, n: chunk.len(), mean_width };
         if best.is_none_or(|b| bin.mean_width < b.mean_width) {
@@ -188,7 +276,7 @@ mod tests {
             .map(|i| {
                 let point = f64::from(10 + i % 100);
                 let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
-                CalibrationPoint { actual: point + sign * point.sqrt(), point }
+                CalibrationPoint { actual: point + sign * point.sqrt(), point, scale: 1.0 }
             })
             .collect();
         let band = ScaledBand::calibrate(&points, 0.9).unwrap();
@@ -198,9 +286,9 @@ mod tests {
             assert_eq!(bin.power, 0.5);
             assert!((bin.upper - 1.0).abs() < 1e-12 && (bin.lower + 1.0).abs() < 1e-12, "{band:?}");
         }
-        let (lo, hi) = band.bounds(16.0, true);
+        let (lo, hi) = band.bounds(16.0, 1.0, true);
         assert!((lo - 12.0).abs() < 1e-12 && (hi - 20.0).abs() < 1e-12);
-        assert_eq!(band.bounds(0.5, true).0, 0.0);
+        assert_eq!(band.bounds(0.5, 1.0, true).0, 0.0);
         assert!(ScaledBand::calibrate(&points[..10], 0.99).unwrap_err().to_string().contains("at least 200"));
         assert!(ScaledBand::calibrate(&points, 1.0).is_err());
     }
@@ -214,26 +302,63 @@ mod tests {
                 let busy = i % 2 == 1;
                 let (point, spread) = if busy { (100.0, 50.0) } else { (1.0, 1.0) };
                 let u = f64::from((i / 2) % 100) / 99.0 * 2.0 - 1.0;
-                CalibrationPoint { actual: point + spread * u, point }
+                CalibrationPoint { actual: point + spread * u, point, scale: 1.0 }
             })
             .collect();
         let band = ScaledBand::calibrate(&points, 0.9).unwrap();
         assert_eq!(band.bins.len(), 8, "1200 pairs / 60");
-        let (lo, hi) = band.bounds(1.0, true);
+        let (lo, hi) = band.bounds(1.0, 1.0, true);
         assert!(lo >= 0.0 && hi <= 2.0 + 1e-9, "quiet: ({lo}, {hi})");
-        let (lo, hi) = band.bounds(100.0, true);
+        let (lo, hi) = band.bounds(100.0, 1.0, true);
         assert!(lo <= 60.0 && (140.0..=150.0 + 1e-9).contains(&hi), "busy: ({lo}, {hi})");
+    }
+
+    #[test]
+    fn series_scales_are_relative_robust_and_floored() {
+        // Spreads 1, 2 and 4 (residuals +-s, one outlier each), a flat series and a short one.
+        let series = |s: f64| -> Vec<f64> {
+            (0..20)
+                .map(|i| {
+                    if i == 0 {
+                        1e6
+                    } else if i % 2 == 0 {
+                        s
+                    } else {
+                        -s
+                    }
+                })
+                .collect()
+        };
+        let residuals = vec![series(1.0), series(2.0), series(4.0), vec![0.0; 20], vec![9.0; 3]];
+        let scales = SeriesScales::from_residuals(&residuals);
+        // Raw 1.4826 * MAD: 1.4826 * (1, 2, 4), 0; the median of the positive ones is 1.4826 * 2.
+        let expect = [0.5, 1.0, 2.0, SeriesScales::FLOOR, 1.0];
+        for (got, want) in scales.scales.iter().zip(expect) {
+            assert!((got - want).abs() < 1e-12, "{:?}", scales.scales);
+        }
+        assert_eq!(scales.of(99), 1.0);
+        // A series twice as noisy gets a band twice as wide.
+        let points: Vec<CalibrationPoint> = (0..400)
+            .map(|i| {
+                let s = 1.0 + f64::from(i % 2);
+                let sign = if i % 4 < 2 { 1.0 } else { -1.0 };
+                CalibrationPoint { actual: 10.0 + sign * 3.0 * s, point: 10.0, scale: s }
+            })
+            .collect();
+        let band = ScaledBand::calibrate(&points, 0.9).unwrap();
+        let (w1, w2) = (band.bounds(10.0, 1.0, false), band.bounds(10.0, 2.0, false));
+        assert!((w1.1 - 13.0).abs() < 1e-9 && (w2.1 - 16.0).abs() < 1e-9, "{w1:?} {w2:?}");
     }
 
     #[test]
     fn tails_are_calibrated_apart() {
         // Skewed residuals: upper tail to +9, lower to -1 (three bins of equal forecasts, each as skewed).
         let points: Vec<CalibrationPoint> = (0..100)
-            .map(|i| CalibrationPoint { actual: 10.0 + if i % 10 == 0 { 9.0 } else { -1.0 }, point: 10.0 })
+            .map(|i| CalibrationPoint { actual: 10.0 + if i % 10 == 0 { 9.0 } else { -1.0 }, point: 10.0, scale: 1.0 })
             .collect();
         let band = ScaledBand::calibrate(&points, 0.8).unwrap();
         // Constant point: every power gives the same band.
-        let (lo, hi) = band.bounds(10.0, true);
+        let (lo, hi) = band.bounds(10.0, 1.0, true);
         assert!((lo - 9.0).abs() < 1e-9 && (hi - 19.0).abs() < 1e-9, "{band:?}");
     }
 }

@@ -24,7 +24,7 @@ mod state;
 mod swap;
 mod verdicts;
 
-pub use band::{BAND_POWERS, BandBin, CalibrationPoint, MAX_BAND_BINS, ScaledBand};
+pub use band::{BAND_POWERS, BandBin, CalibrationPoint, MAX_BAND_BINS, MIN_SCALE_RESIDUALS, ScaledBand, SeriesScales};
 pub use batch::MicroBatcher;
 pub use evaluation::{AFTERMATH, DetectionScore, Evaluation, FlagScoring};
 pub use latency::{LatencyHistogram, Throughput};

@@ -1,7 +1,7 @@
 //! The model a scoring engine serves: a fitted pipeline's streaming form and the interval the
 //! forecast-residual detector tests actuals against.
 
-use super::band::{CalibrationPoint, ScaledBand};
+use super::band::{CalibrationPoint, ScaledBand, SeriesScales};
 use super::rolling_band::RollingBand;
 use crate::detect::LearnPolicy;
 use crate::{RealtimeError, Result};
@@ -19,6 +19,7 @@ use std::sync::Arc;
 /// | `level` | 0.99 | nominal coverage of the interval the residual detector tests against | (0, 1) |
 /// | `calibration_periods` | 56 | last periods of each series of the warm-start panel whose one-step residuals calibrate a conformal band when the pipeline has no interval at `level` | >= 1 |
 /// | `level_window` | 28 | observations behind a series' scale (its recent mean absolute sales) | >= 1 |
+/// | `scale_periods` | 0 | periods of each series just before the calibration periods whose one-step residuals give its difficulty in a [`ScaledBand`] ([`SeriesScales`]); 0: none, one band for all series (off by default: on the simulator it made the band worse, see [`SeriesScales`]) | >= 0 |
 /// | `rolling` | false | a calibrated [`ScaledBand`]'s tails keep learning from the stream's one-step residuals ([`RollingBand`]); false: calibrated once | - |
 /// | `learn` | [`LearnPolicy::SkipFlagged`] | how the rolling band learns the points outside it: censored (their size unknown), or as they are | - |
 ///
@@ -26,7 +27,10 @@ use std::sync::Arc;
 /// pipeline's conformal band if calibrated at `level`; else a [`ScaledBand`] at `level` (tails
 /// calibrated apart, residuals scaled by a power of the forecast) calibrated here on one-step
 /// forecasts of the last `calibration_periods` of the warm-start panel, computed by the
-/// streaming path itself. Those periods should lie after the model's training data (fit with
+/// streaming path itself, each residual divided by its series' difficulty: the robust spread of
+/// the series' one-step residuals over the `scale_periods` before those (locally adaptive
+/// conformal prediction; the spread is estimated apart from the calibration pairs, so they stay
+/// exchangeable with the stream's). Those periods should lie after the model's training data (fit with
 /// `fit_pipeline_until`), or the band is too narrow. With `rolling`, the engine feeds that band
 /// every actual after scoring it, and each bin's tails are re-read from a window of its most
 /// recent scores. The band is the residual detector's model of normal noise, so by default the
@@ -46,6 +50,8 @@ pub struct BandParams {
     pub calibration_periods: usize,
     /// Level window of the series scale.
     pub level_window: usize,
+    /// Periods behind each series' difficulty in a scaled band (0: none).
+    pub scale_periods: usize,
     /// Whether a calibrated band keeps learning from the stream.
     pub rolling: bool,
     /// How the rolling band learns the points outside it.
@@ -54,7 +60,14 @@ pub struct BandParams {
 
 impl Default for BandParams {
     fn default() -> Self {
-        Self { level: 0.99, calibration_periods: 56, level_window: 28, rolling: false, learn: LearnPolicy::SkipFlagged }
+        Self {
+            level: 0.99,
+            calibration_periods: 56,
+            level_window: 28,
+            scale_periods: 0,
+            rolling: false,
+            learn: LearnPolicy::SkipFlagged,
+        }
     }
 }
 
@@ -182,19 +195,60 @@ impl ServedModel {
 }
 
 /// One-step forecasts of the last `calibration_periods` of every series of `history`, scored by
-/// the streaming path, with their actuals: a [`ScaledBand`] at `level`, rolling on from those
-/// pairs (oldest first) when `params.rolling`.
+/// the streaming path, with their actuals, each divided by its series' difficulty (from the
+/// residuals of the `scale_periods` before them): a [`ScaledBand`] at `level`, rolling on from
+/// those pairs (oldest first) when `params.rolling`.
 fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, history: &Panel) -> Result<RollingBand> {
     let n = params.calibration_periods;
+    let m = params.scale_periods;
+    let scales = if m == 0 {
+        SeriesScales::default()
+    } else {
+        let ends: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n + m)).collect();
+        let stops: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n)).collect();
+        let residuals = one_step(stream, step_model, history, &ends, &stops)?
+            .iter()
+            .map(|pairs| pairs.iter().map(|(actual, point)| actual - point).collect())
+            .collect::<Vec<Vec<f64>>>();
+        SeriesScales::from_residuals(&residuals)
+    };
     let ends: Vec<usize> = history.series.iter().map(|s| s.len().saturating_sub(n)).collect();
-    let mut states = stream.warm_start_until(history, &ends)?;
+    let stops: Vec<usize> = history.series.iter().map(|s| s.len()).collect();
+    let per_series = one_step(stream, step_model, history, &ends, &stops)?;
+    // Oldest first across series (the rolling band's windows take them in time order).
+    let mut pairs = Vec::with_capacity(n * per_series.len());
+    for k in 0..n {
+        for (s, series) in per_series.iter().enumerate() {
+            if let Some(&(actual, point)) = series.get(k) {
+                pairs.push(CalibrationPoint { actual, point, scale: scales.of(s) });
+            }
+        }
+    }
+    let band = ScaledBand::calibrate(&pairs, params.level)?.with_series(scales);
+    Ok(if params.rolling { RollingBand::rolling(band, &pairs, params.learn) } else { RollingBand::fixed(band) })
+}
+
+/// The (actual, one-step point forecast) pairs of periods `ends[s]..stops[s]` of every series
+/// `s` of `history`, the states warm-started on the periods before `ends` and the forecasts
+/// scored by the streaming path in one batch per period (clamped at 0 for a non-negative
+/// pipeline).
+fn one_step(
+    stream: &PipelineStream,
+    step_model: usize,
+    history: &Panel,
+    ends: &[usize],
+    stops: &[usize],
+) -> Result<Vec<Vec<(f64, f64)>>> {
+    let mut states = stream.warm_start_until(history, ends)?;
     let width = stream.row_width(1)?;
     let model = &stream.pipeline().step_models()[step_model].point;
     let non_negative = stream.pipeline().non_negative();
     let mut rows = vec![0.0; width * states.len()];
-    let mut pairs = Vec::with_capacity(n * states.len());
-    for k in 0..n {
-        let live: Vec<usize> = (0..states.len()).filter(|&s| ends[s] + k < history.series[s].len()).collect();
+    let mut out: Vec<Vec<(f64, f64)>> =
+        ends.iter().zip(stops).map(|(e, s)| Vec::with_capacity(s.saturating_sub(*e))).collect();
+    let periods = ends.iter().zip(stops).map(|(e, s)| s.saturating_sub(*e)).max().unwrap_or(0);
+    for k in 0..periods {
+        let live: Vec<usize> = (0..states.len()).filter(|&s| ends[s] + k < stops[s]).collect();
         for (slot, &s) in rows.chunks_exact_mut(width).zip(&live) {
             stream.step_row(&states[s], 1, slot)?;
         }
@@ -203,11 +257,9 @@ fn calibrate(stream: &PipelineStream, step_model: usize, params: &BandParams, hi
         let points = model.predict(x)?;
         for (&s, &p) in live.iter().zip(points.iter()) {
             let actual = history.series[s].target[ends[s] + k];
-            let point = if non_negative { p.max(0.0) } else { p };
-            pairs.push(CalibrationPoint { actual, point });
+            out[s].push((actual, if non_negative { p.max(0.0) } else { p }));
             stream.features().push(&mut states[s], actual)?;
         }
     }
-    let band = ScaledBand::calibrate(&pairs, params.level)?;
-    Ok(if params.rolling { RollingBand::rolling(band, &pairs, params.learn) } else { RollingBand::fixed(band) })
+    Ok(out)
 }

@@ -105,7 +105,7 @@ impl RollingBand {
         let calibrated = band.bins.iter().map(|b| (b.lower, b.upper)).collect();
         let mut rolling = Self { band, windows, calibrated, policy, learned: 0 };
         for p in calibration.iter().filter(|p| p.actual.is_finite() && p.point.is_finite()) {
-            if let Some((b, s)) = rolling.band.bin_of(p.point) {
+            if let Some((b, s)) = rolling.band.bin_of(p.point, p.scale) {
                 rolling.windows[b].push((p.actual - p.point) / s);
             }
         }
@@ -131,20 +131,32 @@ impl RollingBand {
         self.learned
     }
 
-    /// The interval around `point`; with `non_negative` the lower bound stops at 0.
-    pub fn bounds(&self, point: f64, non_negative: bool) -> (f64, f64) {
-        self.band.bounds(point, non_negative)
+    /// The interval around `point` on a series of difficulty `series_scale` (see
+    /// [`RollingBand::series_scale`]); with `non_negative` the lower bound stops at 0.
+    pub fn bounds(&self, point: f64, series_scale: f64, non_negative: bool) -> (f64, f64) {
+        self.band.bounds(point, series_scale, non_negative)
     }
 
-    /// Learn the pair (`actual`, `point`) once its actual is known, after it was scored: its
+    /// The difficulty of the `index`-th series of the warm-start panel (the median one's for a
+    /// series it did not hold).
+    pub fn series_scale(&self, index: usize) -> f64 {
+        self.band.series.of(index)
+    }
+
+    /// Learn the pair (`actual`, `point`) of a series of difficulty `series_scale` once its actual is known, after it was scored: its
     /// score enters its bin's window (censored when it lies outside the band and the band's
     /// policy skips flagged points), and the bin's tails are re-read. Does nothing for a fixed
     /// band or a non-finite pair.
-    pub fn learn(&mut self, actual: f64, point: f64) {
-        if self.windows.is_empty() || !actual.is_finite() || !point.is_finite() {
+    pub fn learn(&mut self, actual: f64, point: f64, series_scale: f64) {
+        if self.windows.is_empty()
+            || !actual.is_finite()
+            || !point.is_finite()
+            || series_scale.is_nan()
+            || series_scale <= 0.0
+        {
             return;
         }
-        let Some((b, s)) = self.band.bin_of(point) else { return };
+        let Some((b, s)) = self.band.bin_of(point, series_scale) else { return };
         let mut score = (actual - point) / s;
         let bin = &self.band.bins[b];
         if self.policy == LearnPolicy::SkipFlagged && !(bin.lower..=bin.upper).contains(&score) {
@@ -189,13 +201,13 @@ mod tests {
         (0..n)
             .map(|_| {
                 let z: f64 = (0..12).map(|_| rng.unit()).sum::<f64>() - 6.0;
-                CalibrationPoint { actual: 100.0 + sd * z, point: 100.0 }
+                CalibrationPoint { actual: 100.0 + sd * z, point: 100.0, scale: 1.0 }
             })
             .collect()
     }
 
     fn outside(band: &RollingBand, p: &CalibrationPoint) -> bool {
-        let (lo, hi) = band.bounds(p.point, false);
+        let (lo, hi) = band.bounds(p.point, 1.0, false);
         p.actual < lo || p.actual > hi
     }
 
@@ -232,8 +244,8 @@ mod tests {
                 miss_fixed += usize::from(outside(&fixed, p));
                 miss_rolling += usize::from(outside(&rolling, p));
             }
-            fixed.learn(p.actual, p.point);
-            rolling.learn(p.actual, p.point);
+            fixed.learn(p.actual, p.point, 1.0);
+            rolling.learn(p.actual, p.point, 1.0);
         }
         let (rate_fixed, rate_rolling) = (miss_fixed as f64 / late as f64, miss_rolling as f64 / late as f64);
         assert!(rate_fixed > 0.35, "fixed band misses {rate_fixed}");
@@ -249,38 +261,42 @@ mod tests {
             .map(|i| {
                 let point = 100.0 + f64::from(i % 200);
                 let z: f64 = (0..12).map(|_| rng.unit()).sum::<f64>() - 6.0;
-                CalibrationPoint { actual: point + z, point }
+                CalibrationPoint { actual: point + z, point, scale: 1.0 }
             })
             .collect();
         let scaled = ScaledBand::calibrate(&calibration, 0.9).unwrap();
         let largest = calibration.iter().map(|p| p.actual - p.point).fold(0.0, f64::max);
         let start = RollingBand::rolling(scaled.clone(), &calibration, LearnPolicy::SkipFlagged);
-        let before = start.bounds(150.0, false);
+        let before = start.bounds(150.0, 1.0, false);
         let (mut huge, mut big) = (start.clone(), start.clone());
         let mut all = RollingBand::rolling(scaled, &calibration, LearnPolicy::All);
-        assert_eq!(all.bounds(150.0, false), before);
-        let p = CalibrationPoint { actual: 1e6, point: 150.0 };
+        assert_eq!(all.bounds(150.0, 1.0, false), before);
+        let p = CalibrationPoint { actual: 1e6, point: 150.0, scale: 1.0 };
         assert!(outside(&huge, &p));
-        huge.learn(p.actual, p.point);
-        big.learn(1e3, p.point);
+        huge.learn(p.actual, p.point, 1.0);
+        big.learn(1e3, p.point, 1.0);
         // One flagged point moves the upper tail by at most one rank of the window, whatever its size.
         assert_eq!(huge, big);
-        let (b, scale) = start.band.bin_of(150.0).unwrap();
+        let (b, scale) = start.band.bin_of(150.0, 1.0).unwrap();
         let window = &start.windows[b].sorted;
         let next = window.iter().find(|v| **v > start.band.bins[b].upper).copied().unwrap_or(f64::MAX) * scale;
-        assert!(huge.bounds(150.0, false).1 <= 150.0 + next + 1e-9, "{before:?} -> {:?}", huge.bounds(150.0, false));
+        assert!(
+            huge.bounds(150.0, 1.0, false).1 <= 150.0 + next + 1e-9,
+            "{before:?} -> {:?}",
+            huge.bounds(150.0, 1.0, false)
+        );
         // A run of them: back to the calibration at most; learning them all takes them in.
         for _ in 0..100 {
-            huge.learn(1e6, 150.0);
-            big.learn(1e3, 150.0);
-            all.learn(1e6, 150.0);
+            huge.learn(1e6, 150.0, 1.0);
+            big.learn(1e3, 150.0, 1.0);
+            all.learn(1e6, 150.0, 1.0);
         }
         assert_eq!(huge, big);
-        assert!(huge.bounds(150.0, false).1 <= before.1.max(150.0 + largest) + 1e-9);
-        assert_eq!(huge.bounds(150.0, false).1, before.1, "a run of flags above: the calibrated upper bound");
-        assert!(all.bounds(150.0, false).1 > 1e5, "learning every point takes the outliers in");
+        assert!(huge.bounds(150.0, 1.0, false).1 <= before.1.max(150.0 + largest) + 1e-9);
+        assert_eq!(huge.bounds(150.0, 1.0, false).1, before.1, "a run of flags above: the calibrated upper bound");
+        assert!(all.bounds(150.0, 1.0, false).1 > 1e5, "learning every point takes the outliers in");
         // The other bins are untouched.
-        assert_eq!(huge.bounds(290.0, false), start.bounds(290.0, false));
+        assert_eq!(huge.bounds(290.0, 1.0, false), start.bounds(290.0, 1.0, false));
     }
 
     #[test]
@@ -299,10 +315,10 @@ mod tests {
                 miss += usize::from(outside(&band, p));
                 miss_clamped += usize::from(outside(&clamped, p));
             }
-            band.learn(p.actual, p.point);
+            band.learn(p.actual, p.point, 1.0);
             let bin = clamped.band.bins[0];
             let score = (p.actual - p.point).clamp(bin.lower, bin.upper);
-            clamped.learn(p.point + score, p.point);
+            clamped.learn(p.point + score, p.point, 1.0);
         }
         let (rate, rate_clamped) = (miss as f64 / 6000.0, miss_clamped as f64 / 6000.0);
         assert!((0.07..0.13).contains(&rate), "miss rate {rate}");

@@ -139,7 +139,7 @@ struct Pending {
     timestamp: DateTime<Utc>,
     value: f64,
     arrived: DateTime<Utc>,
-    /// The series' scale before the event, for a conformal band.
+    /// The series' scale before the event, for a conformal band; its difficulty for a scaled one.
     scale: f64,
 }
 
@@ -433,7 +433,8 @@ impl ScoringEngine {
             Band::Conformal(band) => {
                 forecast_core::interval::ConformalIntervals::scale_of(band.scale, state.recent(), band.level_window)
             }
-            Band::Heads { .. } | Band::Scaled(_) => 1.0,
+            Band::Scaled(band) => band.series_scale(i),
+            Band::Heads { .. } => 1.0,
         };
         features.push(state, event.value)?;
         let slot = &mut self.slots[i];
@@ -477,12 +478,12 @@ impl ScoringEngine {
                 // Heads may cross the point forecast; the interval then reaches to it.
                 (Some((lo, hi)), _) => (clamp(lo[r]).min(point), clamp(hi[r]).max(point)),
                 (None, Band::Conformal(band)) => band.bounds(point, 0, p.scale, non_negative),
-                (None, Band::Scaled(band)) => band.bounds(point, non_negative),
+                (None, Band::Scaled(band)) => band.bounds(point, p.scale, non_negative),
                 (None, Band::Heads { .. }) => (f64::NAN, f64::NAN),
             };
             let (verdicts, alerts) = self.detect(&p, point, interval);
             if let Band::Scaled(band) = self.model.band_mut() {
-                band.learn(p.value, point);
+                band.learn(p.value, point, p.scale);
             }
             let latency = now - p.arrived;
             self.latency.record(latency.to_std().unwrap_or_default());
